@@ -1,0 +1,55 @@
+import type {
+  NgItem,
+  Page,
+  ScoredItem,
+  SegmentList,
+  UserAttributes,
+  UserRecommendations,
+  VersionPointer,
+} from './types.js';
+
+/**
+ * Precomputed per-user lists, written by the nightly pipeline under a new version and read by the
+ * request path through the active version pointer (so a half-written version is never served).
+ */
+export interface RecommendationStore {
+  /** Writes many users' lists for (algorithm, version); batched, retries unprocessed items. */
+  putUserLists(algorithm: string, version: string, lists: readonly UserRecommendations[]): Promise<void>;
+  /** A user's list for (algorithm, version), or undefined. */
+  getUserList(algorithm: string, version: string, userId: string): Promise<ScoredItem[] | undefined>;
+}
+
+/** Popularity rankings per segment (global, user-attribute segments, item categories). */
+export interface PopularityStore {
+  putSegmentLists(version: string, lists: readonly SegmentList[]): Promise<void>;
+  /** The lists for the given segment keys (missing keys are absent from the result map). */
+  getSegmentLists(version: string, segments: readonly string[]): Promise<Map<string, ScoredItem[]>>;
+}
+
+/** Known users' attributes (from users.csv), used to pick the popularity segment. */
+export interface UserProfileStore {
+  putProfiles(profiles: readonly { userId: string; attributes: UserAttributes }[]): Promise<void>;
+  getProfile(userId: string): Promise<UserAttributes | undefined>;
+}
+
+/** The NG list: items never to be shown (banned, out of stock, excluded). */
+export interface NgItemStore {
+  put(item: NgItem): Promise<void>;
+  /** Returns true when the item existed. */
+  delete(itemId: string): Promise<boolean>;
+  list(limit: number, cursor?: string): Promise<Page<NgItem>>;
+  /** Every NG item id (the request path caches this). */
+  allIds(): Promise<Set<string>>;
+}
+
+/** Pipeline state: active version pointers (flipped with a conditional write) and small JSON records. */
+export interface PipelineStateStore {
+  getActiveVersion(algorithm: string): Promise<VersionPointer | undefined>;
+  /**
+   * Points `algorithm` at `version` only if the current pointer is still `expected` (undefined = none yet).
+   * Throws ConflictError when another writer moved it first.
+   */
+  setActiveVersion(algorithm: string, version: string, expected: string | undefined): Promise<VersionPointer>;
+  putRecord(key: string, value: unknown): Promise<void>;
+  getRecord<T = unknown>(key: string): Promise<T | undefined>;
+}
