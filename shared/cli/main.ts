@@ -1,0 +1,30 @@
+import '../polyfills.js';
+import { Command } from 'commander';
+import { DomainError } from '../domain/errors.js';
+
+/**
+ * Each command lives in shared/cli/commands/<name>.ts and exports `register(program)`.
+ * Loaded lazily so `osusume --help` stays fast.
+ */
+const COMMANDS: Record<string, () => Promise<{ register: (program: Command) => void }>> = {
+  // filled in as commands land (see shared/cli/commands/)
+};
+
+async function main(): Promise<void> {
+  const program = new Command();
+  program
+    .name('osusume')
+    .description('osusume (おすすめ): serverless recommender for online shops')
+    .showHelpAfterError();
+  for (const load of Object.values(COMMANDS)) (await load()).register(program);
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof DomainError) {
+    console.error(`osusume: ${err.message}`);
+    process.exit(2);
+  }
+  console.error(err);
+  process.exit(1);
+});
