@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { matchPath, type RouteDecl, readRoutes } from './routes.js';
+
+type LambdaHttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const MAX_BODY = 1024 * 1024;
+
+/**
+ * A small local stand-in for API Gateway (HTTP API, payload format 2.0): it turns each HTTP request
+ * into the same event Lambda receives and calls the very handler modules that serverless.yml
+ * deploys. Chosen over serverless-offline because it starts in milliseconds in-process (sharing the
+ * embedded DynamoDB) and needs no child processes or rebuilds.
+ */
+export async function startHttpServer(options: {
+  root: string;
+  port: number;
+  host?: string;
+}): Promise<{ server: Server; url: string; routes: RouteDecl[]; close: () => Promise<void> }> {
+  const routes = readRoutes(options.root);
+  const handlers = new Map<string, LambdaHttpHandler>();
+  const load = async (r: RouteDecl): Promise<LambdaHttpHandler> => {
+    let h = handlers.get(r.functionName);
+    if (!h) {
+      const mod = (await import(pathToFileURL(join(options.root, `${r.module}.ts`)).href)) as Record<
+        string,
+        unknown
+      >;
+      h = mod[r.exportName] as LambdaHttpHandler;
+      handlers.set(r.functionName, h);
+    }
+    return h;
+  };
+  // load every handler up front so the first request does not pay module init
+  await Promise.all(routes.map(load));
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      send(res, { statusCode: 500, body: JSON.stringify({ code: 'InternalError', message: String(err) }) });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let route: RouteDecl | undefined;
+    let params: Record<string, string> | undefined;
+    for (const r of routes) {
+      if (r.method !== method && r.method !== 'ANY') continue;
+      params = matchPath(r.path, url.pathname);
+      if (params) {
+        route = r;
+        break;
+      }
+    }
+    if (!route || !params) {
+      send(res, json(404, { code: 'NotFound', message: `no route for ${method} ${url.pathname}` }));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > MAX_BODY) {
+        send(res, json(413, { code: 'PayloadTooLarge', message: `body exceeds ${MAX_BODY} bytes` }));
+        return;
+      }
+      chunks.push(c as Buffer);
+    }
+    const event = toEvent(req, url, method, route, params, Buffer.concat(chunks).toString('utf8'));
+    const handler = await load(route);
+    const result = await handler(event, lambdaContext(route.functionName));
+    send(res, result);
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    routes,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(body),
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const body = result.body ?? '';
+  res.writeHead(result.statusCode ?? 200, {
+    ...(result.headers as Record<string, string>),
+    'content-length': Buffer.byteLength(body, result.isBase64Encoded ? 'base64' : 'utf8'),
+  });
+  res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  route: RouteDecl,
+  pathParameters: Record<string, string>,
+  body: string,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  }
+  // API Gateway v2 joins repeated query parameters with commas
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
+    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined,
+    body: body === '' ? undefined : body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+  };
+}
+
+function lambdaContext(functionName: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/** One HTTP API route as declared in serverless.yml. */
+export interface RouteDecl {
+  readonly functionName: string;
+  readonly method: string;
+  readonly path: string;
+  /** Module path relative to the repo root, without extension, e.g. functions/api/health. */
+  readonly module: string;
+  readonly exportName: string;
+}
+
+interface ServerlessFunction {
+  handler: string;
+  events?: { httpApi?: { method: string; path: string } | string }[];
+}
+
+/**
+ * Reads the httpApi routes from serverless.yml, so the local server serves exactly what API Gateway
+ * would (one source of truth for routes).
+ */
+export function readRoutes(root: string): RouteDecl[] {
+  // serverless.yml uses CloudFormation tags (!Ref, !GetAtt...); keep them as plain values
+  const doc = parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), {
+    customTags: ['!Ref', '!GetAtt', '!Sub', '!Join', '!If', '!Equals', '!Not', '!Select', '!Split'].map(
+      (tag) => ({
+        tag,
+        resolve: (v: unknown) => v,
+      }),
+    ) as never,
+  }) as { functions: Record<string, ServerlessFunction> };
+  const routes: RouteDecl[] = [];
+  for (const [functionName, fn] of Object.entries(doc.functions ?? {})) {
+    const dot = fn.handler.lastIndexOf('.');
+    for (const ev of fn.events ?? []) {
+      if (!ev.httpApi) continue;
+      const { method, path } =
+        typeof ev.httpApi === 'string'
+          ? { method: ev.httpApi.split(' ')[0], path: ev.httpApi.split(' ')[1] }
+          : ev.httpApi;
+      routes.push({
+        functionName,
+        method: method.toUpperCase(),
+        path,
+        module: fn.handler.slice(0, dot),
+        exportName: fn.handler.slice(dot + 1),
+      });
+    }
+  }
+  return routes;
+}
+
+/** Matches a concrete path against a route template like /users/{userId}/recommendations. */
+export function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const t = template.split('/');
+  const p = path.split('/');
+  if (t.length !== p.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < t.length; i++) {
+    const seg = t[i];
+    if (seg.startsWith('{') && seg.endsWith('}')) {
+      if (p[i] === '') return undefined;
+      try {
+        params[seg.slice(1, -1)] = decodeURIComponent(p[i]);
+      } catch {
+        return undefined;
+      }
+    } else if (seg !== p[i]) {
+      return undefined;
+    }
+  }
+  return params;
+}

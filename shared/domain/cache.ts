@@ -1,0 +1,46 @@
+/**
+ * A per-process TTL cache for values the request Lambda re-reads often (NG list, version pointers,
+ * popularity lists). It also remembers the last value it loaded successfully, so a failing dependency
+ * can be answered from stale data (`getStale`) instead of an error.
+ */
+export class TtlCache<K, V> {
+  private readonly entries = new Map<K, { value: V; expires: number }>();
+  private readonly inflight = new Map<K, Promise<V>>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Returns the cached value or loads it (concurrent callers share one load). */
+  async get(key: K, load: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > this.now()) return hit.value;
+    const pending = this.inflight.get(key);
+    if (pending) return pending;
+    const p = load().then(
+      (value) => {
+        this.entries.set(key, { value, expires: this.now() + this.ttlMs });
+        this.inflight.delete(key);
+        return value;
+      },
+      (err: unknown) => {
+        this.inflight.delete(key);
+        throw err;
+      },
+    );
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  /** The last successfully loaded value, however old (undefined if never loaded). */
+  getStale(key: K): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
+  /** Drops one key (or everything) so the next get reloads. */
+  invalidate(key?: K): void {
+    if (key === undefined) this.entries.clear();
+    else this.entries.delete(key);
+  }
+}

@@ -1,0 +1,64 @@
+import type { Dataset } from '../domain/data/dataset.js';
+import { computePopularityLists, type PopularityOptions } from '../domain/popularity/popularity.js';
+import type { PipelineStateStore, PopularityStore, UserProfileStore } from '../ports/stores.js';
+import type { UserAttributes } from '../ports/types.js';
+import { POPULARITY, type PopularityMeta, popularityMetaKey } from './popularity-source.js';
+
+export interface PublishPopularityDeps {
+  readonly popularity: PopularityStore;
+  readonly profiles: UserProfileStore;
+  readonly state: PipelineStateStore;
+}
+
+export interface PublishResult {
+  readonly version: string;
+  readonly lists: number;
+  readonly profiles: number;
+  readonly previousVersion?: string;
+}
+
+/** A sortable, unique version id: UTC time plus a random suffix. */
+export function newVersionId(now = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${t}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Users' attributes (first value of each column) as profiles for the request path. */
+export function userProfiles(dataset: Dataset): { userId: string; attributes: UserAttributes }[] {
+  const out: { userId: string; attributes: UserAttributes }[] = [];
+  for (let u = 0; u < dataset.users.size; u++) {
+    const attributes: Record<string, string> = {};
+    for (const col of dataset.userAttributes) {
+      const s = col.offsets[u];
+      if (s < col.offsets[u + 1]) attributes[col.name] = col.dict.ids[col.values[s]];
+    }
+    if (Object.keys(attributes).length > 0) out.push({ userId: dataset.users.ids[u], attributes });
+  }
+  return out;
+}
+
+/**
+ * Computes global, segment and item-attribute popularity, writes it under a new version together
+ * with user profiles, and only then flips the active pointer (conditional write): readers never see
+ * a half-written version.
+ */
+export async function publishPopularity(
+  deps: PublishPopularityDeps,
+  dataset: Dataset,
+  options: PopularityOptions = {},
+): Promise<PublishResult> {
+  const segmentColumns =
+    options.segmentColumns && options.segmentColumns.length > 0
+      ? options.segmentColumns
+      : dataset.userAttributes.map((c) => c.name);
+  const lists = computePopularityLists(dataset, { ...options, segmentColumns });
+  const version = newVersionId();
+  const profiles = userProfiles(dataset);
+  await deps.profiles.putProfiles(profiles);
+  await deps.popularity.putSegmentLists(version, lists);
+  const meta: PopularityMeta = { segmentColumns, lists: lists.length, createdAt: Date.now() };
+  await deps.state.putRecord(popularityMetaKey(version), meta);
+  const previous = await deps.state.getActiveVersion(POPULARITY);
+  await deps.state.setActiveVersion(POPULARITY, version, previous?.version);
+  return { version, lists: lists.length, profiles: profiles.length, previousVersion: previous?.version };
+}
