@@ -8,6 +8,7 @@ import { DomainError } from '../domain/errors.js';
  */
 const COMMANDS: Record<string, () => Promise<{ register: (program: Command) => void }>> = {
   // filled in as commands land (see shared/cli/commands/)
+  generate: () => import('./commands/generate.js'),
 };
 
 async function main(): Promise<void> {
