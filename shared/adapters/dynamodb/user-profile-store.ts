@@ -1,0 +1,31 @@
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { UserProfileStore } from '../../ports/stores.js';
+import type { UserAttributes } from '../../ports/types.js';
+import { requireId } from '../validation.js';
+import { type BatchOptions, batchWrite } from './batch-writer.js';
+import { dynamoCall } from './call.js';
+
+/** Known users' attributes on the users table: `userId` → { attributes: map }. */
+export class DynamoUserProfileStore implements UserProfileStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly options: { readonly tableName: string; readonly batch?: BatchOptions },
+  ) {}
+
+  async putProfiles(profiles: readonly { userId: string; attributes: UserAttributes }[]): Promise<void> {
+    const byUser = new Map<string, Record<string, string>>();
+    for (const { userId, attributes } of profiles) byUser.set(requireId('userId', userId), { ...attributes });
+    const requests = [...byUser].map(([userId, attributes]) => ({
+      PutRequest: { Item: { userId, attributes } },
+    }));
+    await batchWrite(this.doc, this.options.tableName, requests, this.options.batch);
+  }
+
+  async getProfile(userId: string): Promise<UserAttributes | undefined> {
+    const Key = { userId: requireId('userId', userId) };
+    const out = await dynamoCall('GetItem', () =>
+      this.doc.send(new GetCommand({ TableName: this.options.tableName, Key })),
+    );
+    return out.Item ? ((out.Item.attributes as UserAttributes | undefined) ?? {}) : undefined;
+  }
+}
