@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import {
+  averagePrecisionAtK,
+  MetricAccumulator,
+  ndcgAtK,
+  precisionAtK,
+  recallAtK,
+  reciprocalRankAtK,
+  userMetrics,
+} from '../../shared/domain/evaluation/metrics.js';
+
+const ints = (...xs: number[]) => Int32Array.from(xs);
+
+// User A: top-5 = [3, 7, 1, 9, 4], targets {1, 3, 8}. Hits at rank 1 (item 3) and rank 3 (item 1).
+//   precision@5 = 2/5 = 0.4; recall@5 = 2/3
+//   DCG  = 1/log2(2) + 1/log2(4) = 1 + 0.5 = 1.5
+//   IDCG = 1/log2(2) + 1/log2(3) + 1/log2(4) = 1 + 0.6309297536 + 0.5 = 2.1309297536 (min(5, 3) = 3 hits)
+//   NDCG = 1.5 / 2.1309297536 = 0.7039180890
+//   AP   = (1/1 + 2/3) / min(5, 3) = 1.6666667 / 3 = 0.5555556
+//   RR   = 1/1 = 1
+const recA = ints(3, 7, 1, 9, 4);
+const relA = ints(1, 3, 8);
+// User B: top-5 = [2, 5, 6, 8, 0], targets {0}. One hit at rank 5.
+//   precision = 1/5 = 0.2; recall = 1/1 = 1; DCG = 1/log2(6) = 0.3868528072; IDCG = 1 → NDCG = 0.3868528072
+//   AP = (1/5) / 1 = 0.2; RR = 1/5 = 0.2
+const recB = ints(2, 5, 6, 8, 0);
+const relB = ints(0);
+
+describe('per-user metrics', () => {
+  it('computes precision@K as hits over K', () => {
+    expect(precisionAtK(recA, relA, 5)).toBeCloseTo(0.4, 10);
+  });
+
+  it('computes recall@K as hits over the number of relevant items', () => {
+    expect(recallAtK(recA, relA, 5)).toBeCloseTo(2 / 3, 10);
+  });
+
+  it('computes NDCG@K with a log2 discount and the ideal DCG over min(K, |relevant|)', () => {
+    expect(ndcgAtK(recA, relA, 5)).toBeCloseTo(0.703918089, 8);
+    expect(ndcgAtK(recB, relB, 5)).toBeCloseTo(0.3868528072, 8);
+  });
+
+  it('computes average precision normalised by min(K, |relevant|)', () => {
+    expect(averagePrecisionAtK(recA, relA, 5)).toBeCloseTo(5 / 9, 10);
+    // K = 2, top-2 = [1, 2] both relevant among 4 targets: (1/1 + 2/2) / min(2, 4) = 1, while recall = 2/4
+    expect(averagePrecisionAtK(ints(1, 2), ints(1, 2, 3, 4), 2)).toBeCloseTo(1, 10);
+    expect(recallAtK(ints(1, 2), ints(1, 2, 3, 4), 2)).toBeCloseTo(0.5, 10);
+  });
+
+  it('computes the reciprocal rank of the first hit', () => {
+    expect(reciprocalRankAtK(recA, relA, 5)).toBe(1);
+    expect(reciprocalRankAtK(recB, relB, 5)).toBeCloseTo(0.2, 10);
+  });
+
+  it('ignores recommendations beyond K', () => {
+    // item 0 is the only target and sits at rank 5: with K = 4 there is no hit
+    const m = userMetrics(recB, relB, 4);
+    expect(m.hits).toBe(0);
+    expect(m.reciprocalRank).toBe(0);
+    expect(m.ndcg).toBe(0);
+  });
+
+  it('penalises a list shorter than K in precision (divides by K)', () => {
+    // one recommendation, a hit: precision@5 = 1/5
+    expect(precisionAtK(ints(3), relA, 5)).toBeCloseTo(0.2, 10);
+  });
+});
+
+describe('MetricAccumulator', () => {
+  it('averages over users with targets and measures catalogue coverage', () => {
+    const acc = new MetricAccumulator(5, 20);
+    acc.add(recA, relA);
+    acc.add(recB, relB);
+    acc.add(ints(10, 11), ints()); // no targets: not scored and not counted in coverage
+    const r = acc.result();
+    expect(r.users).toBe(2);
+    expect(r.precision).toBeCloseTo((0.4 + 0.2) / 2, 10); // 0.3
+    expect(r.recall).toBeCloseTo((2 / 3 + 1) / 2, 10); // 0.8333
+    expect(r.ndcg).toBeCloseTo((0.703918089 + 0.3868528072) / 2, 8); // 0.5453854
+    expect(r.map).toBeCloseTo((5 / 9 + 0.2) / 2, 10); // 0.3777778
+    expect(r.mrr).toBeCloseTo((1 + 0.2) / 2, 10); // 0.6
+    // distinct recommended items {0..9} = 10 of a 20-item catalogue
+    expect(r.coverage).toBeCloseTo(0.5, 10);
+  });
+});
