@@ -1,0 +1,323 @@
+/**
+ * Streaming loader for the Amazon Personalize 3-CSV contract (interactions.csv, users.csv, items.csv) into an
+ * interned, typed-array Dataset. Reads from a folder or from any Readable (an S3 GetObject body is one), so the
+ * same code runs locally and on Lambda.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { DataError, ValidationError } from '../errors.js';
+import { DatasetBuilder } from './builder.js';
+import type { Dataset, FileStats } from './dataset.js';
+import { BadRows, type CsvSink, type DatasetSource, readCsv } from './loader-csv.js';
+
+export type { DatasetSource } from './loader-csv.js';
+
+/**
+ * Options of {@link loadDataset} / {@link loadDatasetFromStreams}.
+ *
+ * Bad-row rule, per file: bad rows (empty or over-long id, bad timestamp, non-numeric EVENT_VALUE, wrong column
+ * count, broken quoting) are skipped and counted in `dataset.stats`; the load fails with a DataError naming the
+ * first bad `file:line` when `skipped > maxBadRows + floor(maxBadRowShare × rowsRead)`. Set both to 0 to reject
+ * any bad row.
+ */
+export interface LoadOptions {
+  /** Share of a file's data rows that may be bad and skipped (0..1). Default 0.01. */
+  readonly maxBadRowShare?: number;
+  /** Bad rows always tolerated on top of the share, so a tiny file with one typo still loads. Default 10. */
+  readonly maxBadRows?: number;
+}
+
+/** Default of {@link LoadOptions.maxBadRowShare}. */
+export const DEFAULT_MAX_BAD_ROW_SHARE = 0.01;
+/** Default of {@link LoadOptions.maxBadRows}. */
+export const DEFAULT_MAX_BAD_ROWS = 10;
+/** Longest USER_ID / ITEM_ID accepted (Amazon Personalize's limit). */
+export const MAX_ID_LENGTH = 256;
+/** Timestamps must be unix seconds in [0, 2100-01-01T00:00:00Z). */
+export const MAX_TIMESTAMP = Date.UTC(2100, 0, 1) / 1000;
+
+/** File names of the contract (matched case-insensitively in a folder). */
+export const DATASET_FILES = {
+  interactions: 'interactions.csv',
+  users: 'users.csv',
+  items: 'items.csv',
+} as const;
+
+/** A source opened only when its turn comes, so a failed load never leaves other files open. */
+interface LazySource {
+  readonly name: string;
+  open(): Readable;
+  dispose(): void;
+}
+
+/**
+ * Loads a dataset folder holding interactions.csv (required), users.csv and items.csv (optional).
+ * File names match case-insensitively. Errors are DataErrors naming the file (its path under `dir`) and line.
+ */
+export async function loadDataset(dir: string, options?: LoadOptions): Promise<Dataset> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DataError(
+      code === 'ENOENT' ? 'dataset folder not found' : code === 'ENOTDIR' ? 'not a folder' : String(err),
+      dir,
+    );
+  }
+  const find = (wanted: string): LazySource | undefined => {
+    const name = names.find((n) => n.toLowerCase() === wanted);
+    if (name === undefined) return undefined;
+    const path = join(dir, name);
+    return { name: path, open: () => createReadStream(path), dispose: () => {} };
+  };
+  const interactions = find(DATASET_FILES.interactions);
+  if (!interactions) {
+    throw new DataError(
+      'file not found: a dataset folder needs interactions.csv (USER_ID,ITEM_ID,TIMESTAMP)',
+      join(dir, DATASET_FILES.interactions),
+    );
+  }
+  return load(interactions, find(DATASET_FILES.users), find(DATASET_FILES.items), options);
+}
+
+/**
+ * Loads a dataset from already-open byte streams (e.g. S3 GetObject bodies). Each source's `name` is used in
+ * error messages. Streams that are not consumed because the load failed early are destroyed.
+ */
+export async function loadDatasetFromStreams(
+  sources: { interactions: DatasetSource; users?: DatasetSource; items?: DatasetSource },
+  options?: LoadOptions,
+): Promise<Dataset> {
+  const lazy = (s: DatasetSource | undefined): LazySource | undefined =>
+    s && { name: s.name, open: () => s.stream, dispose: () => s.stream.destroy() };
+  return load(lazy(sources.interactions)!, lazy(sources.users), lazy(sources.items), options);
+}
+
+function resolveLimits(options: LoadOptions | undefined): { maxBadRowShare: number; maxBadRows: number } {
+  const maxBadRowShare = options?.maxBadRowShare ?? DEFAULT_MAX_BAD_ROW_SHARE;
+  const maxBadRows = options?.maxBadRows ?? DEFAULT_MAX_BAD_ROWS;
+  if (!(maxBadRowShare >= 0 && maxBadRowShare <= 1)) {
+    throw new ValidationError(`maxBadRowShare must be in [0, 1], got ${maxBadRowShare}`, 'maxBadRowShare');
+  }
+  if (!(Number.isInteger(maxBadRows) && maxBadRows >= 0)) {
+    throw new ValidationError(`maxBadRows must be a non-negative integer, got ${maxBadRows}`, 'maxBadRows');
+  }
+  return { maxBadRowShare, maxBadRows };
+}
+
+async function load(
+  interactions: LazySource,
+  users: LazySource | undefined,
+  items: LazySource | undefined,
+  options: LoadOptions | undefined,
+): Promise<Dataset> {
+  const pending = [interactions, users, items].filter((s): s is LazySource => s !== undefined);
+  try {
+    const limits = resolveLimits(options);
+    const builder = new DatasetBuilder();
+    const take = (s: LazySource): DatasetSource => {
+      pending.splice(pending.indexOf(s), 1);
+      return { name: s.name, stream: s.open() };
+    };
+
+    const iStats = new BadRows(interactions.name);
+    const hadHeader = await readCsv(take(interactions), interactionsSink(builder, interactions.name), iStats);
+    if (!hadHeader) {
+      throw new DataError(
+        'file is empty: expected a header with USER_ID,ITEM_ID,TIMESTAMP',
+        interactions.name,
+      );
+    }
+    iStats.check(limits);
+    if (builder.interactionCount === 0) {
+      throw new DataError(
+        'no interaction rows (header only): at least one interaction is needed',
+        interactions.name,
+      );
+    }
+    // Uint16Array event types: more distinct values than that means EVENT_TYPE holds something else (ids?).
+    if (builder.eventTypes.size > 0xffff) {
+      throw new DataError(
+        `EVENT_TYPE has ${builder.eventTypes.size - 1} distinct values (at most 65535)`,
+        interactions.name,
+      );
+    }
+
+    let uStats: FileStats | undefined;
+    if (users) {
+      const bad = new BadRows(users.name);
+      await readCsv(
+        take(users),
+        entitySink('USER_ID', users.name, (id, attrs) => builder.addUser(id, attrs)),
+        bad,
+      );
+      bad.check(limits);
+      uStats = bad.stats();
+    }
+    let itStats: FileStats | undefined;
+    if (items) {
+      const bad = new BadRows(items.name);
+      await readCsv(
+        take(items),
+        entitySink('ITEM_ID', items.name, (id, attrs, created) => builder.addItem(id, attrs, created)),
+        bad,
+      );
+      bad.check(limits);
+      itStats = bad.stats();
+    }
+    return builder.build({ interactions: iStats.stats(), users: uStats, items: itStats });
+  } finally {
+    for (const s of pending) s.dispose();
+  }
+}
+
+/** Upper-cased, trimmed header names; a duplicated known column is ambiguous and rejected. */
+function normalizeHeader(fields: string[], known: readonly string[], file: string, line: number): string[] {
+  const names = fields.map((f) => f.trim().toUpperCase());
+  for (const k of known) {
+    if (names.indexOf(k) !== names.lastIndexOf(k))
+      throw new DataError(`column ${k} appears twice`, file, line);
+  }
+  return names;
+}
+
+function requireColumn(names: string[], column: string, file: string, line: number): number {
+  const i = names.indexOf(column);
+  if (i !== -1) return i;
+  // A one-column header usually means another delimiter: say so instead of only "missing column".
+  const hint =
+    names.length === 1 && /[;\t|]/.test(names[0])
+      ? ' (the header has a single column: is the file comma-separated?)'
+      : ` (header: ${names.join(',')})`;
+  throw new DataError(`missing required column ${column}${hint}`, file, line);
+}
+
+/** Returns an error message for a bad USER_ID / ITEM_ID, undefined when fine. */
+function checkId(column: string, id: string): string | undefined {
+  if (id.length === 0) return `empty ${column}`;
+  if (id.length > MAX_ID_LENGTH) return `${column} longer than ${MAX_ID_LENGTH} characters (${id.length})`;
+  return undefined;
+}
+
+/** Parses unix seconds; NaN when invalid (the caller reports {@link timestampError}). */
+function parseTimestamp(raw: string): number {
+  if (raw.length === 0) return Number.NaN;
+  const t = Number(raw);
+  return t >= 0 && t < MAX_TIMESTAMP ? t : Number.NaN;
+}
+
+function timestampError(column: string, raw: string): string {
+  if (raw.length === 0) return `empty ${column}`;
+  const t = Number(raw);
+  if (Number.isNaN(t)) return `${column} "${clip(raw)}" is not a number (unix seconds expected)`;
+  if (t < 0) return `${column} ${raw} is negative`;
+  if (t / 1000 < MAX_TIMESTAMP)
+    return `${column} ${raw} is beyond year 2100 (milliseconds? unix seconds expected)`;
+  return `${column} ${clip(raw)} is beyond year 2100`;
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
+/** Sink for interactions.csv: header indices are mapped once, then each row goes straight into the builder. */
+function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
+  let ncols = 0;
+  let iUser = -1;
+  let iItem = -1;
+  let iTs = -1;
+  let iType = -1;
+  let iValue = -1;
+  return {
+    header(fields, line) {
+      const names = normalizeHeader(
+        fields,
+        ['USER_ID', 'ITEM_ID', 'TIMESTAMP', 'EVENT_TYPE', 'EVENT_VALUE'],
+        file,
+        line,
+      );
+      ncols = names.length;
+      iUser = requireColumn(names, 'USER_ID', file, line);
+      iItem = requireColumn(names, 'ITEM_ID', file, line);
+      iTs = requireColumn(names, 'TIMESTAMP', file, line);
+      iType = names.indexOf('EVENT_TYPE');
+      iValue = names.indexOf('EVENT_VALUE');
+    },
+    row(r) {
+      if (r.length !== ncols) return `expected ${ncols} columns, got ${r.length}`;
+      const user = r[iUser];
+      const item = r[iItem];
+      const idError = checkId('USER_ID', user) ?? checkId('ITEM_ID', item);
+      if (idError) return idError;
+      const ts = parseTimestamp(r[iTs]);
+      if (Number.isNaN(ts)) return timestampError('TIMESTAMP', r[iTs]);
+      let value = Number.NaN;
+      if (iValue !== -1) {
+        const raw = r[iValue];
+        if (raw.length !== 0) {
+          value = Number(raw);
+          if (!Number.isFinite(value)) return `EVENT_VALUE "${clip(raw)}" is not a number`;
+        }
+      }
+      let type = '';
+      if (iType !== -1) {
+        type = r[iType];
+        if (type.length > MAX_ID_LENGTH) return `EVENT_TYPE longer than ${MAX_ID_LENGTH} characters`;
+      }
+      builder.addInteraction(user, item, ts, type, value);
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Sink for users.csv / items.csv: every column other than the id (and CREATION_TIMESTAMP) is a categorical
+ * attribute named by its upper-cased header; `a|b` values are multi-valued (split by the builder).
+ */
+function entitySink(
+  idColumn: 'USER_ID' | 'ITEM_ID',
+  file: string,
+  add: (id: string, attributes: Record<string, string>, createdAt?: number) => void,
+): CsvSink {
+  let ncols = 0;
+  let iId = -1;
+  let iCreated = -1;
+  let attrIndex: number[] = [];
+  let attrNames: string[] = [];
+  // One attributes object reused for every row: the builder copies values out and keeps no reference.
+  const attrs: Record<string, string> = {};
+  return {
+    header(fields, line) {
+      const names = normalizeHeader(fields, [idColumn, 'CREATION_TIMESTAMP'], file, line);
+      ncols = names.length;
+      iId = requireColumn(names, idColumn, file, line);
+      iCreated = idColumn === 'ITEM_ID' ? names.indexOf('CREATION_TIMESTAMP') : -1;
+      attrIndex = [];
+      attrNames = [];
+      names.forEach((name, i) => {
+        if (i === iId || i === iCreated) return;
+        if (name === '') throw new DataError(`column ${i + 1} has an empty name`, file, line);
+        if (attrNames.includes(name)) throw new DataError(`column ${name} appears twice`, file, line);
+        attrIndex.push(i);
+        attrNames.push(name);
+      });
+    },
+    row(r) {
+      if (r.length !== ncols) return `expected ${ncols} columns, got ${r.length}`;
+      const id = r[iId];
+      const idError = checkId(idColumn, id);
+      if (idError) return idError;
+      let created: number | undefined;
+      if (iCreated !== -1 && r[iCreated].length !== 0) {
+        created = parseTimestamp(r[iCreated]);
+        if (Number.isNaN(created)) return timestampError('CREATION_TIMESTAMP', r[iCreated]);
+      }
+      for (let k = 0; k < attrIndex.length; k++) attrs[attrNames[k]] = r[attrIndex[k]];
+      add(id, attrs, created);
+      return undefined;
+    },
+  };
+}
