@@ -1,0 +1,738 @@
+/**
+ * Factorization Machine for implicit-feedback ranking over one-hot user id, item id, user attributes and
+ * item attributes, trained with WARP or BPR on sampled negatives, Adagrad or Adam, L2 regularisation and
+ * early stopping on a validation split carved from the training data. Single-threaded and deterministic
+ * for a seed.
+ */
+import { buildUserItemCsr } from '../data/csr.js';
+import type { CategoricalColumn, Dataset } from '../data/dataset.js';
+import { ValidationError } from '../errors.js';
+import { Rng } from '../random.js';
+import {
+  accumulateRows,
+  computeItemSide,
+  type FeatureRows,
+  type FmAttributeBlock,
+  type FmLayout,
+  FmModel,
+  type FmParams,
+  scoreAllItems,
+} from './fm-model.js';
+import { DEFAULT_EVENT_WEIGHTS } from './recommender.js';
+import { topK } from './top-k.js';
+
+export { FmModel } from './fm-model.js';
+export type { FeatureRows, FmAttributeBlock, FmLayout, FmParams, FmTrainingInfo } from './fm-model.js';
+export { deserializeFm, serializeFm } from './fm-serialize.js';
+
+export interface FmOptions {
+  /** Latent factors k (default 64). */
+  readonly factors?: number;
+  /** Pairwise loss (default 'warp'). */
+  readonly loss?: 'warp' | 'bpr';
+  /** Optimizer (default 'adagrad'). */
+  readonly optimizer?: 'adagrad' | 'adam';
+  /** Base learning rate (default 0.05 for Adagrad, 0.005 for Adam). */
+  readonly learningRate?: number;
+  /** Learning rate of epoch e (0-based) is learningRate / (1 + decay·e) (default 0). */
+  readonly learningRateDecay?: number;
+  /** L2 penalty on the factor rows and weights touched by an update (default 1e-5). */
+  readonly l2?: number;
+  /** WARP: negatives drawn per positive before giving up (default 30). */
+  readonly maxSampled?: number;
+  /** WARP margin (default 1). */
+  readonly margin?: number;
+  /** Maximum epochs (default 40). */
+  readonly epochs?: number;
+  /** Stop after this many epochs without validation improvement (default 4). */
+  readonly patience?: number;
+  /** Fraction of each user's training items held out for validation; 0 disables early stopping (default 0.1). */
+  readonly validationFraction?: number;
+  /** Which items are held out: 'random' (matches a random split) or the most 'recent' (default 'random'). */
+  readonly validationHoldout?: 'random' | 'recent';
+  /** Early-stopping metric (default 'precision' = precision@10). */
+  readonly validationMetric?: 'precision' | 'auc';
+  /** At most this many validation users are scored per epoch (default 2000). */
+  readonly validationUsers?: number;
+  /** After early stopping, retrain on all training data for the best epoch count (default false). */
+  readonly refit?: boolean;
+  /** Use dataset.userAttributes / itemAttributes as features (default true). */
+  readonly userAttributes?: boolean;
+  readonly itemAttributes?: boolean;
+  /** Weight of each attribute column's values (split evenly among a multi-valued field's values; default 1). */
+  readonly attributeWeight?: number;
+  /** Fraction of negatives drawn ∝ popularity^popularityExponent instead of uniformly (default 0). */
+  readonly popularityNegatives?: number;
+  readonly popularityExponent?: number;
+  /** Sample weights by event type (case-insensitive; default DEFAULT_EVENT_WEIGHTS, unknown types 1). */
+  readonly eventWeights?: Readonly<Record<string, number>>;
+  /** Standard deviation of the initial factors (default 0.1 / √k). */
+  readonly initStd?: number;
+  readonly seed?: number;
+}
+
+interface Resolved {
+  k: number;
+  loss: 'warp' | 'bpr';
+  optimizer: 'adagrad' | 'adam';
+  lr: number;
+  decay: number;
+  l2: number;
+  maxSampled: number;
+  margin: number;
+  epochs: number;
+  patience: number;
+  validationFraction: number;
+  validationHoldout: 'random' | 'recent';
+  validationMetric: 'precision' | 'auc';
+  validationUsers: number;
+  refit: boolean;
+  userAttributes: boolean;
+  itemAttributes: boolean;
+  attributeWeight: number;
+  popularityNegatives: number;
+  popularityExponent: number;
+  eventWeights: Readonly<Record<string, number>>;
+  initStd: number;
+  seed: number;
+}
+
+function resolve(o: FmOptions = {}): Resolved {
+  const k = o.factors ?? 64;
+  const optimizer = o.optimizer ?? 'adagrad';
+  const r: Resolved = {
+    k,
+    loss: o.loss ?? 'warp',
+    optimizer,
+    lr: o.learningRate ?? (optimizer === 'adam' ? 0.005 : 0.05),
+    decay: o.learningRateDecay ?? 0,
+    l2: o.l2 ?? 1e-5,
+    maxSampled: o.maxSampled ?? 30,
+    margin: o.margin ?? 1,
+    epochs: o.epochs ?? 40,
+    patience: o.patience ?? 4,
+    validationFraction: o.validationFraction ?? 0.1,
+    validationHoldout: o.validationHoldout ?? 'random',
+    validationMetric: o.validationMetric ?? 'precision',
+    validationUsers: o.validationUsers ?? 2000,
+    refit: o.refit ?? false,
+    userAttributes: o.userAttributes ?? true,
+    itemAttributes: o.itemAttributes ?? true,
+    attributeWeight: o.attributeWeight ?? 1,
+    popularityNegatives: o.popularityNegatives ?? 0,
+    popularityExponent: o.popularityExponent ?? 0.75,
+    eventWeights: o.eventWeights ?? DEFAULT_EVENT_WEIGHTS,
+    initStd: o.initStd ?? 0.1 / Math.sqrt(k),
+    seed: o.seed ?? 42,
+  };
+  if (!Number.isInteger(r.k) || r.k < 1)
+    throw new ValidationError('factors must be a positive integer', 'factors');
+  if (!Number.isInteger(r.epochs) || r.epochs < 1) throw new ValidationError('epochs must be ≥ 1', 'epochs');
+  if (!Number.isInteger(r.maxSampled) || r.maxSampled < 1)
+    throw new ValidationError('maxSampled must be ≥ 1', 'maxSampled');
+  if (!(r.lr > 0)) throw new ValidationError('learningRate must be > 0', 'learningRate');
+  if (!(r.l2 >= 0)) throw new ValidationError('l2 must be ≥ 0', 'l2');
+  if (!(r.validationFraction >= 0 && r.validationFraction < 1))
+    throw new ValidationError('validationFraction must be in [0, 1)', 'validationFraction');
+  if (!(r.popularityNegatives >= 0 && r.popularityNegatives <= 1))
+    throw new ValidationError('popularityNegatives must be in [0, 1]', 'popularityNegatives');
+  if (r.loss !== 'warp' && r.loss !== 'bpr')
+    throw new ValidationError(`unknown loss ${String(r.loss)}`, 'loss');
+  if (r.optimizer !== 'adagrad' && r.optimizer !== 'adam')
+    throw new ValidationError(`unknown optimizer ${String(r.optimizer)}`, 'optimizer');
+  return r;
+}
+
+/** Unique (user, item) positives with a sample weight, plus each pair's latest timestamp. */
+interface Positives {
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly weight: Float32Array;
+  readonly latest: Float64Array;
+}
+
+function collectPositives(dataset: Dataset, eventWeights: Readonly<Record<string, number>>): Positives {
+  const lower = new Map<string, number>();
+  for (const [name, w] of Object.entries(eventWeights)) lower.set(name.toLowerCase(), w);
+  const typeWeight = new Float32Array(dataset.eventTypes.size);
+  for (let t = 0; t < typeWeight.length; t++) {
+    const w = lower.get(dataset.eventTypes.ids[t].toLowerCase());
+    typeWeight[t] = w !== undefined && Number.isFinite(w) && w >= 0 ? w : 1;
+  }
+  const inter = dataset.interactions;
+  const csr = buildUserItemCsr(dataset, (r) => typeWeight[inter.eventType[r]]);
+  const latest = new Float64Array(csr.indices.length).fill(Number.NEGATIVE_INFINITY);
+  for (let r = 0; r < inter.length; r++) {
+    const p = findInRow(csr.indptr, csr.indices, inter.user[r], inter.item[r]);
+    if (p >= 0 && inter.timestamp[r] > latest[p]) latest[p] = inter.timestamp[r];
+  }
+  // Repeated events add up, but capped so a heavy repeat does not dominate; normalised to mean 1 so the
+  // learning rate means the same whatever the weights.
+  const weight = new Float32Array(csr.data.length);
+  let sum = 0;
+  for (let p = 0; p < weight.length; p++) {
+    weight[p] = Math.min(csr.data[p], 10);
+    sum += weight[p];
+  }
+  const mean = weight.length > 0 ? sum / weight.length : 1;
+  if (mean > 0) for (let p = 0; p < weight.length; p++) weight[p] /= mean;
+  return { indptr: csr.indptr, indices: csr.indices, weight, latest };
+}
+
+/** Position of `item` in the sorted row of `user`, or -1. */
+function findInRow(indptr: Int32Array, indices: Int32Array, user: number, item: number): number {
+  let lo = indptr[user];
+  let hi = indptr[user + 1] - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = indices[mid];
+    if (v === item) return mid;
+    if (v < item) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+function attributeBlocks(cols: readonly CategoricalColumn[], start: number): FmAttributeBlock[] {
+  const blocks: FmAttributeBlock[] = [];
+  let offset = start;
+  for (const c of cols) {
+    blocks.push({ name: c.name, dict: c.dict, offset });
+    offset += c.dict.size;
+  }
+  return blocks;
+}
+
+/** Feature rows: id feature (when `hasId[e]`) plus every attribute column's values. */
+function featureRows(
+  n: number,
+  idBase: number,
+  hasId: Uint8Array,
+  cols: readonly CategoricalColumn[],
+  blocks: readonly FmAttributeBlock[],
+  attributeWeight: number,
+): FeatureRows {
+  const ptr = new Int32Array(n + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  for (let e = 0; e < n; e++) {
+    if (hasId[e]) {
+      index.push(idBase + e);
+      weight.push(1);
+    }
+    for (let c = 0; c < cols.length; c++) {
+      const col = cols[c];
+      if (e + 1 >= col.offsets.length) continue;
+      const s = col.offsets[e];
+      const t = col.offsets[e + 1];
+      for (let p = s; p < t; p++) {
+        index.push(blocks[c].offset + col.values[p]);
+        weight.push(attributeWeight / (t - s));
+      }
+    }
+    ptr[e + 1] = index.length;
+  }
+  return { ptr, index: Int32Array.from(index), weight: Float32Array.from(weight) };
+}
+
+/** Training and validation pairs carved from the positives. */
+interface Split {
+  readonly trainPtr: Int32Array;
+  readonly trainIdx: Int32Array;
+  readonly trainWeight: Float32Array;
+  readonly valPtr: Int32Array;
+  readonly valIdx: Int32Array;
+}
+
+function splitPositives(pos: Positives, o: Resolved, rng: Rng): Split {
+  const nUsers = pos.indptr.length - 1;
+  const hold = new Uint8Array(pos.indices.length);
+  if (o.validationFraction > 0) {
+    for (let u = 0; u < nUsers; u++) {
+      const s = pos.indptr[u];
+      const len = pos.indptr[u + 1] - s;
+      if (len < 3) continue; // too little history to spare any
+      const h = Math.max(1, Math.round(len * o.validationFraction));
+      const order = Int32Array.from({ length: len }, (_, j) => s + j);
+      if (o.validationHoldout === 'recent') order.sort((a, b) => pos.latest[b] - pos.latest[a] || a - b);
+      else rng.shuffle(order);
+      for (let j = 0; j < h; j++) hold[order[j]] = 1;
+    }
+  }
+  const trainPtr = new Int32Array(nUsers + 1);
+  const valPtr = new Int32Array(nUsers + 1);
+  for (let u = 0; u < nUsers; u++) {
+    let tr = 0;
+    let va = 0;
+    for (let p = pos.indptr[u]; p < pos.indptr[u + 1]; p++) {
+      if (hold[p]) va++;
+      else tr++;
+    }
+    trainPtr[u + 1] = trainPtr[u] + tr;
+    valPtr[u + 1] = valPtr[u] + va;
+  }
+  const trainIdx = new Int32Array(trainPtr[nUsers]);
+  const trainWeight = new Float32Array(trainPtr[nUsers]);
+  const valIdx = new Int32Array(valPtr[nUsers]);
+  let t = 0;
+  let v = 0;
+  for (let p = 0; p < pos.indices.length; p++) {
+    if (hold[p]) valIdx[v++] = pos.indices[p];
+    else {
+      trainIdx[t] = pos.indices[p];
+      trainWeight[t++] = pos.weight[p];
+    }
+  }
+  return { trainPtr, trainIdx, trainWeight, valPtr, valIdx };
+}
+
+/** Draws negative items uniformly or mixed with a popularity^α distribution (CDF + binary search). */
+class NegativeSampler {
+  private readonly cdf?: Float64Array;
+  constructor(
+    private readonly nItems: number,
+    private readonly mix: number,
+    counts: Int32Array,
+    exponent: number,
+  ) {
+    if (mix > 0) {
+      const cdf = new Float64Array(nItems);
+      let acc = 0;
+      for (let i = 0; i < nItems; i++) {
+        acc += (counts[i] + 1) ** exponent;
+        cdf[i] = acc;
+      }
+      this.cdf = cdf;
+    }
+  }
+  draw(rng: Rng): number {
+    const cdf = this.cdf;
+    if (cdf === undefined || rng.next() >= this.mix) return rng.int(this.nItems);
+    const x = rng.next() * cdf[cdf.length - 1];
+    let lo = 0;
+    let hi = cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+}
+
+/** One SGD pass machinery: parameters, optimizer state and scratch vectors. */
+class FmSgd {
+  private readonly k: number;
+  private readonly uvec: Float64Array;
+  private readonly pvec: Float64Array;
+  private readonly nvec: Float64Array;
+  private readonly gw: Float32Array;
+  private readonly gv: Float32Array;
+  private readonly mw?: Float32Array;
+  private readonly mv?: Float32Array;
+  private readonly steps?: Int32Array;
+  lr = 0;
+
+  constructor(
+    readonly params: FmParams,
+    private readonly users: FeatureRows,
+    private readonly items: FeatureRows,
+    private readonly o: Resolved,
+  ) {
+    const k = params.k;
+    this.k = k;
+    this.uvec = new Float64Array(k);
+    this.pvec = new Float64Array(k);
+    this.nvec = new Float64Array(k);
+    const nf = params.w.length;
+    if (o.optimizer === 'adagrad') {
+      // accumulators start at 1 so the first steps are lr-sized (as in LightFM)
+      this.gw = new Float32Array(nf).fill(1);
+      this.gv = new Float32Array(nf * k).fill(1);
+    } else {
+      this.gw = new Float32Array(nf);
+      this.gv = new Float32Array(nf * k);
+      this.mw = new Float32Array(nf);
+      this.mv = new Float32Array(nf * k);
+      this.steps = new Int32Array(nf);
+    }
+  }
+
+  /** Item-side score of item i given the current user vector; leaves I_i in `out`. */
+  private itemScore(i: number, out: Float64Array): number {
+    const { k } = this;
+    const { v, w } = this.params;
+    const { ptr, index, weight } = this.items;
+    out.fill(0);
+    let lin = 0;
+    let sq = 0;
+    for (let p = ptr[i]; p < ptr[i + 1]; p++) {
+      const f = index[p];
+      const x = weight[p];
+      lin += x * w[f];
+      const base = f * k;
+      for (let c = 0; c < k; c++) {
+        const xv = x * v[base + c];
+        out[c] += xv;
+        sq += xv * xv;
+      }
+    }
+    const u = this.uvec;
+    let dot = 0;
+    let norm = 0;
+    for (let c = 0; c < k; c++) {
+      dot += u[c] * out[c];
+      norm += out[c] * out[c];
+    }
+    return lin + 0.5 * (norm - sq) + dot;
+  }
+
+  /** Runs one epoch over the pairs in `order` (indices into the train CSR). */
+  epoch(split: Split, pairUser: Int32Array, order: Int32Array, sampler: NegativeSampler, rng: Rng): void {
+    const { o, uvec, pvec, nvec } = this;
+    const { trainPtr, trainIdx, trainWeight } = split;
+    const nItems = this.items.ptr.length - 1;
+    const warp = o.loss === 'warp';
+    const margin = o.margin;
+    const maxSampled = o.maxSampled;
+    const us = this.users;
+    for (let q = 0; q < order.length; q++) {
+      const pair = order[q];
+      const u = pairUser[pair];
+      const i = trainIdx[pair];
+      uvec.fill(0);
+      accumulateRows(this.params, us.index, us.weight, us.ptr[u], us.ptr[u + 1], uvec);
+      const pos = this.itemScore(i, pvec);
+      const rowS = trainPtr[u];
+      const rowE = trainPtr[u + 1];
+      if (warp) {
+        for (let tries = 1; tries <= maxSampled; tries++) {
+          const j = sampler.draw(rng);
+          if (j === i) continue;
+          const neg = this.itemScore(j, nvec);
+          if (neg > pos - margin) {
+            if (inRow(trainIdx, rowS, rowE, j)) continue;
+            // WARP: rank estimate ⌊(N−1)/tries⌋, loss weight log(rank) (capped like LightFM)
+            const rank = Math.floor((nItems - 1) / tries);
+            const mult = trainWeight[pair] * Math.min(Math.log(Math.max(rank, 1)), 10);
+            if (mult > 0) this.update(u, i, j, mult);
+            break;
+          }
+        }
+      } else {
+        let j = -1;
+        for (let tries = 0; tries < 10; tries++) {
+          const c = sampler.draw(rng);
+          if (c !== i && !inRow(trainIdx, rowS, rowE, c)) {
+            j = c;
+            break;
+          }
+        }
+        if (j < 0) continue;
+        const neg = this.itemScore(j, nvec);
+        const d = pos - neg;
+        // d/d(diff) of log σ(diff) = σ(−diff)
+        const mult = trainWeight[pair] / (1 + Math.exp(d));
+        this.update(u, i, j, mult);
+      }
+    }
+  }
+
+  /** Gradient ascent on mult·(s(u,i) − s(u,j)) using the vectors computed by the last itemScore calls. */
+  private update(u: number, i: number, j: number, mult: number): void {
+    const { k, uvec, pvec, nvec } = this;
+    const { v } = this.params;
+    const us = this.users;
+    for (let p = us.ptr[u]; p < us.ptr[u + 1]; p++) {
+      const f = us.index[p];
+      const x = us.weight[p] * mult;
+      const base = f * k;
+      for (let c = 0; c < k; c++) this.stepV(base + c, f, x * (pvec[c] - nvec[c]));
+    }
+    this.updateItem(i, mult, pvec);
+    this.updateItem(j, -mult, nvec);
+    if (this.steps) for (let p = us.ptr[u]; p < us.ptr[u + 1]; p++) this.steps[us.index[p]]++;
+  }
+
+  private updateItem(i: number, mult: number, ivec: Float64Array): void {
+    const { k, uvec } = this;
+    const { v } = this.params;
+    const its = this.items;
+    for (let p = its.ptr[i]; p < its.ptr[i + 1]; p++) {
+      const f = its.index[p];
+      const x = its.weight[p];
+      const xm = x * mult;
+      const base = f * k;
+      if (this.steps) this.steps[f]++;
+      this.stepW(f, xm);
+      for (let c = 0; c < k; c++) this.stepV(base + c, f, xm * (uvec[c] + ivec[c] - x * v[base + c]));
+    }
+  }
+
+  private stepW(f: number, g0: number): void {
+    const w = this.params.w;
+    const g = g0 - this.o.l2 * w[f];
+    if (this.mw) {
+      w[f] += this.adam(this.mw, this.gw, f, g, this.steps![f]);
+    } else {
+      this.gw[f] += g * g;
+      w[f] += (this.lr * g) / Math.sqrt(this.gw[f]);
+    }
+  }
+
+  private stepV(idx: number, f: number, g0: number): void {
+    const v = this.params.v;
+    const g = g0 - this.o.l2 * v[idx];
+    if (this.mv) {
+      v[idx] += this.adam(this.mv, this.gv, idx, g, this.steps![f]);
+    } else {
+      this.gv[idx] += g * g;
+      v[idx] += (this.lr * g) / Math.sqrt(this.gv[idx]);
+    }
+  }
+
+  /** Lazy Adam step (bias correction from the feature's own update count). */
+  private adam(m: Float32Array, s: Float32Array, idx: number, g: number, t: number): number {
+    const b1 = 0.9;
+    const b2 = 0.999;
+    m[idx] = b1 * m[idx] + (1 - b1) * g;
+    s[idx] = b2 * s[idx] + (1 - b2) * g * g;
+    const tt = Math.max(t, 1);
+    const mh = m[idx] / (1 - b1 ** tt);
+    const sh = s[idx] / (1 - b2 ** tt);
+    return (this.lr * mh) / (Math.sqrt(sh) + 1e-8);
+  }
+}
+
+function inRow(indices: Int32Array, s: number, e: number, item: number): boolean {
+  let lo = s;
+  let hi = e - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = indices[mid];
+    if (v === item) return true;
+    if (v < item) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** Validation users (those with held-out items), subsampled deterministically to at most `max`. */
+function validationUsers(split: Split, max: number, rng: Rng): Int32Array {
+  const users: number[] = [];
+  for (let u = 0; u + 1 < split.valPtr.length; u++) if (split.valPtr[u + 1] > split.valPtr[u]) users.push(u);
+  const arr = Int32Array.from(users);
+  if (arr.length <= max) return arr;
+  return rng.shuffle(arr).slice(0, max).sort();
+}
+
+/** Mean precision@10 or AUC over validation users, excluding training positives from the ranking. */
+function evaluate(
+  params: FmParams,
+  users: FeatureRows,
+  items: FeatureRows,
+  split: Split,
+  valUsers: Int32Array,
+  metric: 'precision' | 'auc',
+): number {
+  const nItems = items.ptr.length - 1;
+  const k = params.k;
+  const itemVec = new Float32Array(nItems * k);
+  const itemBias = new Float32Array(nItems);
+  computeItemSide(params, items, nItems, itemVec, itemBias);
+  const skip = new Uint8Array(nItems);
+  const uvec = new Float64Array(k);
+  let total = 0;
+  for (let q = 0; q < valUsers.length; q++) {
+    const u = valUsers[q];
+    uvec.fill(0);
+    const bias = accumulateRows(params, users.index, users.weight, users.ptr[u], users.ptr[u + 1], uvec);
+    const scores = scoreAllItems(uvec, bias, itemVec, itemBias, k);
+    for (let p = split.trainPtr[u]; p < split.trainPtr[u + 1]; p++) skip[split.trainIdx[p]] = 1;
+    const vs = split.valPtr[u];
+    const ve = split.valPtr[u + 1];
+    if (metric === 'precision') {
+      const top = topK(scores, 10, skip);
+      let hits = 0;
+      for (let r = 0; r < top.items.length; r++) if (inRow(split.valIdx, vs, ve, top.items[r])) hits++;
+      total += hits / 10;
+    } else {
+      for (let p = vs; p < ve; p++) skip[split.valIdx[p]] = 2;
+      let negatives = 0;
+      for (let i = 0; i < nItems; i++) if (skip[i] === 0) negatives++;
+      let correct = 0;
+      for (let p = vs; p < ve; p++) {
+        const s = scores[split.valIdx[p]];
+        for (let i = 0; i < nItems; i++)
+          if (skip[i] === 0) correct += scores[i] < s ? 1 : scores[i] === s ? 0.5 : 0;
+      }
+      total += negatives > 0 ? correct / (negatives * (ve - vs)) : 0;
+      for (let p = vs; p < ve; p++) skip[split.valIdx[p]] = 0;
+    }
+    for (let p = split.trainPtr[u]; p < split.trainPtr[u + 1]; p++) skip[split.trainIdx[p]] = 0;
+  }
+  return valUsers.length > 0 ? total / valUsers.length : 0;
+}
+
+function initParams(features: number, o: Resolved): FmParams {
+  const rng = new Rng(o.seed ^ 0x5eed);
+  const v = new Float32Array(features * o.k);
+  for (let p = 0; p < v.length; p++) v[p] = rng.normal() * o.initStd;
+  return { k: o.k, w0: new Float32Array(1), w: new Float32Array(features), v };
+}
+
+/** Runs up to `epochs` epochs; with validation keeps the best parameters (early stopping). */
+function runTraining(
+  features: number,
+  users: FeatureRows,
+  items: FeatureRows,
+  split: Split,
+  counts: Int32Array,
+  o: Resolved,
+  epochs: number,
+  validate: boolean,
+): { params: FmParams; epochs: number; bestEpoch: number; best: number; history: number[] } {
+  const params = initParams(features, o);
+  const sgd = new FmSgd(params, users, items, o);
+  const nItems = items.ptr.length - 1;
+  const rng = new Rng(o.seed);
+  const sampler = new NegativeSampler(nItems, o.popularityNegatives, counts, o.popularityExponent);
+  const nUsers = split.trainPtr.length - 1;
+  const pairUser = new Int32Array(split.trainIdx.length);
+  for (let u = 0; u < nUsers; u++) pairUser.fill(u, split.trainPtr[u], split.trainPtr[u + 1]);
+  const order = Int32Array.from({ length: pairUser.length }, (_, j) => j);
+  const valUsers = validate
+    ? validationUsers(split, o.validationUsers, new Rng(o.seed ^ 0x7a11d))
+    : new Int32Array();
+  let best = Number.NEGATIVE_INFINITY;
+  let bestEpoch = 0;
+  let bestW: Float32Array | undefined;
+  let bestV: Float32Array | undefined;
+  const history: number[] = [];
+  let e = 0;
+  while (e < epochs) {
+    sgd.lr = o.lr / (1 + o.decay * e);
+    rng.shuffle(order);
+    sgd.epoch(split, pairUser, order, sampler, rng);
+    e++;
+    if (!validate) continue;
+    const m = evaluate(params, users, items, split, valUsers, o.validationMetric);
+    history.push(m);
+    if (m > best + 1e-6) {
+      best = m;
+      bestEpoch = e;
+      bestW = params.w.slice();
+      bestV = params.v.slice();
+    } else if (e - bestEpoch >= o.patience) break;
+  }
+  if (validate && bestW && bestV) {
+    params.w.set(bestW);
+    params.v.set(bestV);
+  }
+  return {
+    params,
+    epochs: e,
+    bestEpoch: validate ? bestEpoch : e,
+    best: validate ? best : Number.NaN,
+    history,
+  };
+}
+
+/**
+ * Trains an FM recommender on `dataset` (whose interactions are the training data). Users and items keep
+ * the dataset's indices; users/items without interactions get no id feature, so they are scored from
+ * attributes alone.
+ */
+export function trainFm(dataset: Dataset, options?: FmOptions): FmModel {
+  const started = performance.now();
+  const o = resolve(options);
+  const nUsers = dataset.users.size;
+  const nItems = dataset.items.size;
+  if (nItems === 0) throw new ValidationError('dataset has no items', 'dataset');
+  const pos = collectPositives(dataset, o.eventWeights);
+
+  const userCols = o.userAttributes ? dataset.userAttributes : [];
+  const itemCols = o.itemAttributes ? dataset.itemAttributes : [];
+  const userBlocks = attributeBlocks(userCols, nUsers);
+  const userEnd =
+    userBlocks.length > 0 ? userBlocks[userBlocks.length - 1].offset + userCols.at(-1)!.dict.size : nUsers;
+  const itemBase = userEnd;
+  const itemBlocks = attributeBlocks(itemCols, itemBase + nItems);
+  const features =
+    itemBlocks.length > 0
+      ? itemBlocks[itemBlocks.length - 1].offset + itemCols.at(-1)!.dict.size
+      : itemBase + nItems;
+
+  const userHasId = new Uint8Array(nUsers);
+  const counts = new Int32Array(nItems);
+  for (let u = 0; u < nUsers; u++) if (pos.indptr[u + 1] > pos.indptr[u]) userHasId[u] = 1;
+  for (let p = 0; p < pos.indices.length; p++) counts[pos.indices[p]]++;
+  const itemHasId = new Uint8Array(nItems);
+  for (let i = 0; i < nItems; i++) itemHasId[i] = counts[i] > 0 ? 1 : 0;
+  const userRows = featureRows(nUsers, 0, userHasId, userCols, userBlocks, o.attributeWeight);
+  const itemRows = featureRows(nItems, itemBase, itemHasId, itemCols, itemBlocks, o.attributeWeight);
+  const layout: FmLayout = {
+    users: dataset.users,
+    items: dataset.items,
+    userBlocks,
+    itemBlocks,
+    itemBase,
+    features,
+    attributeWeight: o.attributeWeight,
+  };
+
+  const validate = o.validationFraction > 0;
+  const split = splitPositives(pos, o, new Rng(o.seed ^ 0x5b1d));
+  const hasVal = validate && split.valIdx.length > 0;
+  let run = runTraining(
+    features,
+    userRows,
+    itemRows,
+    hasVal ? split : fullSplit(pos),
+    counts,
+    o,
+    o.epochs,
+    hasVal,
+  );
+  let refit = false;
+  const history = run.history;
+  const bestValidation = run.best;
+  if (hasVal && o.refit) {
+    run = runTraining(
+      features,
+      userRows,
+      itemRows,
+      fullSplit(pos),
+      counts,
+      o,
+      Math.max(1, run.bestEpoch),
+      false,
+    );
+    refit = true;
+  }
+  const model = new FmModel(layout, run.params, userRows, itemRows, {
+    indptr: pos.indptr,
+    indices: pos.indices,
+  });
+  model.training = {
+    loss: o.loss,
+    optimizer: o.optimizer,
+    epochs: run.epochs,
+    bestEpoch: run.bestEpoch,
+    bestValidation,
+    history,
+    refit,
+    seconds: (performance.now() - started) / 1000,
+  };
+  return model;
+}
+
+function fullSplit(pos: Positives): Split {
+  return {
+    trainPtr: pos.indptr,
+    trainIdx: pos.indices,
+    trainWeight: pos.weight,
+    valPtr: new Int32Array(pos.indptr.length),
+    valIdx: new Int32Array(),
+  };
+}
