@@ -33,10 +33,16 @@ export function buildContainer(cfg: Config = config()): Container {
   const { doc } = makeDynamoClients(cfg.DYNAMODB_ENDPOINT, cfg.AWS_REGION);
   const retentionSeconds = cfg.VERSION_RETENTION_DAYS * 86_400;
   const state = new DynamoPipelineStateStore(doc, { tableName: cfg.TABLE_STATE });
-  const popularityStore = new DynamoPopularityStore(doc, { tableName: cfg.TABLE_RECOMMENDATIONS, retentionSeconds });
+  const popularityStore = new DynamoPopularityStore(doc, {
+    tableName: cfg.TABLE_RECOMMENDATIONS,
+    retentionSeconds,
+  });
   return {
     config: cfg,
-    recommendations: new DynamoRecommendationStore(doc, { tableName: cfg.TABLE_RECOMMENDATIONS, retentionSeconds }),
+    recommendations: new DynamoRecommendationStore(doc, {
+      tableName: cfg.TABLE_RECOMMENDATIONS,
+      retentionSeconds,
+    }),
     popularityStore,
     profiles: new DynamoUserProfileStore(doc, { tableName: cfg.TABLE_USERS }),
     ngItems: new DynamoNgItemStore(doc, { tableName: cfg.TABLE_NG_ITEMS }),

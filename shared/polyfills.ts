@@ -12,5 +12,5 @@ if (typeof P.withResolvers !== 'function') {
   };
 }
 // The SDK warns on every client about Node 20; the deployed runtime is nodejs22.x.
-process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export {};

@@ -14,6 +14,11 @@ export const handler = httpHandler(async (event: HttpEvent) => {
     container.config.DEFAULT_NUM_RESULTS,
   );
   const result = await getRecommendations(container, request);
-  logger.info('served', { userId: result.userId, source: result.source, segment: result.segment, n: result.itemList.length });
+  logger.info('served', {
+    userId: result.userId,
+    source: result.source,
+    segment: result.segment,
+    n: result.itemList.length,
+  });
   return json(200, result);
 });

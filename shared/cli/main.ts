@@ -7,7 +7,7 @@ import { DomainError } from '../domain/errors.js';
  * Loaded lazily so `osusume --help` stays fast.
  */
 const COMMANDS: Record<string, () => Promise<{ register: (program: Command) => void }>> = {
-  // filled in as commands land (see shared/cli/commands/)
+  start: () => import('./commands/start.js'),
   generate: () => import('./commands/generate.js'),
 };
 

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x !== ''),
-  );
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== ''),
+);
 
 /** Environment schema: read once, validated; a missing required variable fails at start with its name. */
 const schema = z.object({
@@ -56,16 +54,11 @@ export function config(): Config {
   return cached;
 }
 
-/** Table names for a stage, as serverless.yml names them (`osusume-{stage}-{logical}`). */
-export function defaultTableNames(stage: string): Record<
-  'TABLE_RECOMMENDATIONS' | 'TABLE_STATE' | 'TABLE_NG_ITEMS' | 'TABLE_USERS' | 'TABLE_EVENTS',
-  string
-> {
-  return {
-    TABLE_RECOMMENDATIONS: `osusume-${stage}-recommendations`,
-    TABLE_STATE: `osusume-${stage}-state`,
-    TABLE_NG_ITEMS: `osusume-${stage}-ng-items`,
-    TABLE_USERS: `osusume-${stage}-users`,
-    TABLE_EVENTS: `osusume-${stage}-events`,
-  };
-}
+/** Environment variables holding physical table names, per logical table of shared/adapters/dynamodb/tables.ts. */
+export const TABLE_ENV = {
+  recommendations: 'TABLE_RECOMMENDATIONS',
+  state: 'TABLE_STATE',
+  ngItems: 'TABLE_NG_ITEMS',
+  users: 'TABLE_USERS',
+  events: 'TABLE_EVENTS',
+} as const;

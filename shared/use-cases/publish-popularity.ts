@@ -19,7 +19,10 @@ export interface PublishResult {
 
 /** A sortable, unique version id: UTC time plus a random suffix. */
 export function newVersionId(now = new Date()): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const t = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${t}-${Math.random().toString(36).slice(2, 8)}`;
 }
 

@@ -13,10 +13,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Validates a user or item id as Personalize does (1..256 chars, no control characters). */
 export function parseId(value: string | undefined, parameter: string): string {
-  if (value === undefined || value.length === 0) throw new ValidationError(`${parameter} is required`, parameter);
+  if (value === undefined || value.length === 0)
+    throw new ValidationError(`${parameter} is required`, parameter);
   if (value.length > MAX_ID_LENGTH)
     throw new ValidationError(`${parameter} must be at most ${MAX_ID_LENGTH} characters`, parameter);
-  if (CONTROL.test(value)) throw new ValidationError(`${parameter} must not contain control characters`, parameter);
+  if (CONTROL.test(value))
+    throw new ValidationError(`${parameter} must not contain control characters`, parameter);
   return value;
 }
 
@@ -31,7 +33,8 @@ export function parseIntParam(
   if (value === undefined || value === '') return fallback;
   if (!/^-?\d+$/.test(value)) throw new ValidationError(`${parameter} must be an integer`, parameter);
   const n = Number(value);
-  if (n < min || n > max) throw new ValidationError(`${parameter} must be between ${min} and ${max}`, parameter);
+  if (n < min || n > max)
+    throw new ValidationError(`${parameter} must be between ${min} and ${max}`, parameter);
   return n;
 }
 

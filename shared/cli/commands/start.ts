@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { startHttpServer } from '../../adapters/local/http-server.js';
+import { startLocalStack } from '../../adapters/local/local-stack.js';
+import { intOption } from '../options.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** `osusume start`: the whole system on this machine, served by the same handlers as Lambda. */
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'start the embedded DynamoDB, load or generate data, publish rankings and serve the HTTP API',
+    )
+    .option(
+      '--data <dir>',
+      'dataset folder (interactions.csv, users.csv, items.csv); default: generated sample shop',
+    )
+    .option('--db-path <dir>', 'persist the embedded DynamoDB in this folder (default: temp dir)')
+    .option('--port <n>', 'HTTP port (default: $PORT or 3000; 0 = any free port)')
+    .option('--seed <n>', 'seed of the generated sample shop', '42')
+    .action(async (opts: { data?: string; dbPath?: string; port?: string; seed: string }) => {
+      const started = Date.now();
+      const port = intOption(opts.port ?? process.env.PORT ?? '3000', '--port', 0, 65535);
+      // quiet JSON logs and EMF metrics on the terminal unless asked for
+      process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+      process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+      process.env.OSUSUME_ADMIN_TOKEN ??= randomBytes(18).toString('base64url');
+      const log = (line: string) => console.log(`[osusume] ${line}`);
+      const stack = await startLocalStack({
+        data: opts.data && resolve(opts.data),
+        dbPath: opts.dbPath && resolve(opts.dbPath),
+        seed: intOption(opts.seed, '--seed', 0, 2 ** 31 - 1),
+        log,
+      });
+      // imported after the stack has set the environment the composition reads
+      const { runLocalPublish } = await import('../../adapters/local/local-publish.js');
+      await runLocalPublish(stack.dataset, log);
+      const http = await startHttpServer({ root: ROOT, port });
+      const users = stack.dataset.users.ids;
+      log(`admin token: ${process.env.OSUSUME_ADMIN_TOKEN}`);
+      log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; listening on ${http.url}`);
+      console.log('\nTry:');
+      console.log(
+        `  curl '${http.url}/users/${encodeURIComponent(users[0] ?? 'u1')}/recommendations?numResults=5'`,
+      );
+      console.log(`  curl '${http.url}/users/new-visitor/recommendations?numResults=5'`);
+      console.log(`  curl '${http.url}/health'\n`);
+      const shutdown = async () => {
+        await http.close();
+        await stack.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+}
