@@ -1,6 +1,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
 import { type PopularityOptions, trainPopularity, trainSegmentPopularity } from '../popularity/popularity.js';
+import { type FmOptions, trainFm } from './fm.js';
 import { type ItemCfOptions, trainItemCf } from './item-cf.js';
 import type { Recommender } from './recommender.js';
 
@@ -24,6 +25,10 @@ export const ALGORITHMS: Readonly<Record<string, AlgorithmEntry>> = {
   cf: {
     train: (dataset, options) => trainItemCf(dataset, options as ItemCfOptions),
     description: 'item-based collaborative filtering (ItemKNN, cosine with shrinkage, top-K neighbours)',
+  },
+  fm: {
+    train: (dataset, options) => trainFm(dataset, options as FmOptions),
+    description: 'factorization machine (WARP/BPR, user/item attributes as features, early stopping)',
   },
   popularity: {
     train: (dataset, options) => trainPopularity(dataset, options as PopularityOptions),
