@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_SCHEMAS, LOGICAL_TABLES, TTL_ATTRIBUTES } from '../../shared/adapters/dynamodb/tables.js';
+import { readRoutes } from '../../shared/adapters/local/routes.js';
+import { ROOT } from '../helpers/start-process.js';
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const TABLE_RESOURCE: Record<string, string> = {
+  recommendations: 'RecommendationsTable',
+  state: 'StateTable',
+  ngItems: 'NgItemsTable',
+  users: 'UsersTable',
+  events: 'EventsTable',
+};
+
+describe('serverless package (offline CloudFormation template)', () => {
+  let dir: string;
+  let resources: Record<string, Resource>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'osusume-sls-'));
+    await promisify(execFile)('npx', ['serverless', 'package', '--stage', 'ci', '--package', dir], {
+      cwd: ROOT,
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      timeout: 170_000,
+    });
+    const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    resources = template.Resources;
+  }, 180_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+  it('has a Lambda function and a zip for every function in serverless.yml', () => {
+    const names = [...new Set(readRoutes(ROOT).map((r) => r.functionName))];
+    const fns = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties.FunctionName);
+    for (const name of names) {
+      expect(fns).toContain(`osusume-ci-${name}`);
+      expect(existsSync(join(dir, `${name}.zip`))).toBe(true);
+    }
+  });
+
+  it('runs functions on nodejs22.x with ESM handlers', () => {
+    for (const [, r] of ofType('AWS::Lambda::Function')) {
+      expect(r.Properties.Runtime).toBe('nodejs22.x');
+    }
+  });
+
+  it('declares an HTTP API route for every httpApi event', () => {
+    const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    for (const r of readRoutes(ROOT)) expect(routeKeys).toContain(`${r.method} ${r.path}`);
+  });
+
+  it('declares every table with the key schema the adapters use, and TTL where versions expire', () => {
+    for (const t of LOGICAL_TABLES) {
+      const res = resources[TABLE_RESOURCE[t]];
+      expect(res?.Type).toBe('AWS::DynamoDB::Table');
+      const keys = res.Properties.KeySchema as { AttributeName: string; KeyType: string }[];
+      expect(keys.find((k) => k.KeyType === 'HASH')?.AttributeName).toBe(KEY_SCHEMAS[t].hash);
+      expect(keys.find((k) => k.KeyType === 'RANGE')?.AttributeName).toBe(KEY_SCHEMAS[t].range);
+      const ttl = res.Properties.TimeToLiveSpecification as { AttributeName: string } | undefined;
+      expect(ttl?.AttributeName).toBe(TTL_ATTRIBUTES[t]);
+    }
+  });
+
+  it('grants no wildcard action or resource on data services', () => {
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      const policies = (role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+      for (const st of policies.flatMap((p) => p.PolicyDocument.Statement)) {
+        const actions = ([] as string[]).concat(st.Action);
+        const data = actions.filter((a) => /^(dynamodb|s3|personalize|states|sns|events):/.test(a));
+        if (data.length === 0) continue;
+        expect(actions.some((a) => a.includes('*'))).toBe(false);
+        expect(JSON.stringify(st.Resource)).not.toBe('"*"');
+        expect(JSON.stringify(st.Resource)).not.toContain('["*"]');
+      }
+    }
+  });
+
+  it('gives the recommendations function read-only DynamoDB access', () => {
+    const role = Object.entries(resources).find(
+      ([k, r]) => r.Type === 'AWS::IAM::Role' && k.startsWith('GetDashrecommendations'),
+    )?.[1];
+    expect(role).toBeDefined();
+    const actions = (role!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])
+      .flatMap((p) => p.PolicyDocument.Statement)
+      .flatMap((s) => ([] as string[]).concat(s.Action))
+      .filter((a) => a.startsWith('dynamodb:'));
+    expect(actions.length).toBeGreaterThan(0);
+    for (const a of actions) expect(a).toMatch(/^dynamodb:(Get|BatchGet|Query|Scan)/);
+  });
+});
