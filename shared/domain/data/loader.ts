@@ -195,6 +195,11 @@ function requireColumn(names: string[], column: string, file: string, line: numb
   throw new DataError(`missing required column ${column}${hint}`, file, line);
 }
 
+/** Trims surrounding blanks; the common case (none) costs two char-code reads and no allocation. */
+function trimField(s: string): string {
+  return s.length !== 0 && (s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32) ? s.trim() : s;
+}
+
 /** Returns an error message for a bad USER_ID / ITEM_ID, undefined when fine. */
 function checkId(column: string, id: string): string | undefined {
   if (id.length === 0) return `empty ${column}`;
@@ -202,9 +207,10 @@ function checkId(column: string, id: string): string | undefined {
   return undefined;
 }
 
-/** Parses unix seconds; NaN when invalid (the caller reports {@link timestampError}). */
+/** Parses trimmed unix seconds; NaN when invalid (the caller reports {@link timestampError}). */
 function parseTimestamp(raw: string): number {
-  if (raw.length === 0) return Number.NaN;
+  if (raw.length === 0) return Number.NaN; // Number('') is 0, not an error
+
   const t = Number(raw);
   return t >= 0 && t < MAX_TIMESTAMP ? t : Number.NaN;
 }
@@ -248,15 +254,16 @@ function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
     },
     row(r) {
       if (r.length !== ncols) return `expected ${ncols} columns, got ${r.length}`;
-      const user = r[iUser];
-      const item = r[iItem];
+      const user = trimField(r[iUser]);
+      const item = trimField(r[iItem]);
       const idError = checkId('USER_ID', user) ?? checkId('ITEM_ID', item);
       if (idError) return idError;
-      const ts = parseTimestamp(r[iTs]);
-      if (Number.isNaN(ts)) return timestampError('TIMESTAMP', r[iTs]);
+      const rawTs = trimField(r[iTs]);
+      const ts = parseTimestamp(rawTs);
+      if (Number.isNaN(ts)) return timestampError('TIMESTAMP', rawTs);
       let value = Number.NaN;
       if (iValue !== -1) {
-        const raw = r[iValue];
+        const raw = trimField(r[iValue]);
         if (raw.length !== 0) {
           value = Number(raw);
           if (!Number.isFinite(value)) return `EVENT_VALUE "${clip(raw)}" is not a number`;
@@ -264,7 +271,7 @@ function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
       }
       let type = '';
       if (iType !== -1) {
-        type = r[iType];
+        type = trimField(r[iType]);
         if (type.length > MAX_ID_LENGTH) return `EVENT_TYPE longer than ${MAX_ID_LENGTH} characters`;
       }
       builder.addInteraction(user, item, ts, type, value);
@@ -307,13 +314,14 @@ function entitySink(
     },
     row(r) {
       if (r.length !== ncols) return `expected ${ncols} columns, got ${r.length}`;
-      const id = r[iId];
+      const id = trimField(r[iId]);
       const idError = checkId(idColumn, id);
       if (idError) return idError;
       let created: number | undefined;
-      if (iCreated !== -1 && r[iCreated].length !== 0) {
-        created = parseTimestamp(r[iCreated]);
-        if (Number.isNaN(created)) return timestampError('CREATION_TIMESTAMP', r[iCreated]);
+      const rawCreated = iCreated === -1 ? '' : trimField(r[iCreated]);
+      if (rawCreated.length !== 0) {
+        created = parseTimestamp(rawCreated);
+        if (Number.isNaN(created)) return timestampError('CREATION_TIMESTAMP', rawCreated);
       }
       for (let k = 0; k < attrIndex.length; k++) attrs[attrNames[k]] = r[attrIndex[k]];
       add(id, attrs, created);
