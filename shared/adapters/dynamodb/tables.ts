@@ -29,10 +29,12 @@ export const KEY_SCHEMAS: Readonly<Record<LogicalTable, { hash: string; range?: 
   events: { hash: 'pk', range: 'sk' },
 };
 
-/** Physical names `{prefix}-{kebab logical}`, e.g. `osusume-dev-ng-items`. */
-export function defaultTableNames(prefix = 'osusume-local'): TableNames {
+/** Physical names as serverless.yml gives them: `osusume-{stage}-{kebab logical}`, e.g. `osusume-dev-ng-items`. */
+export function defaultTableNames(stage = 'local'): TableNames {
   const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return Object.fromEntries(LOGICAL_TABLES.map((t) => [t, `${prefix}-${kebab(t)}`])) as unknown as TableNames;
+  return Object.fromEntries(
+    LOGICAL_TABLES.map((t) => [t, `osusume-${stage}-${kebab(t)}`]),
+  ) as unknown as TableNames;
 }
 
 function definition(tableName: string, hash: string, range?: string): CreateTableCommandInput {

@@ -3,7 +3,7 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import dynalite from 'dynalite';
 import { DependencyError } from '../../domain/errors.js';
 import { errorName } from '../dynamodb/call.js';
-import { LOGICAL_TABLES, type TableNames, tableDefinitions } from '../dynamodb/tables.js';
+import { LOGICAL_TABLES, type LogicalTable, type TableNames, tableDefinitions } from '../dynamodb/tables.js';
 
 /** A running in-process DynamoDB. */
 export interface LocalDynamo {
@@ -52,19 +52,19 @@ export async function startLocalDynamo(
 }
 
 /**
- * Creates every table in `names` that does not exist yet and waits until all are ACTIVE. Idempotent,
+ * Creates every table in `names` (or just `only`) that does not exist yet and waits until all are ACTIVE. Idempotent,
  * so `osusume start` can run it against a persisted dbPath on every launch. TTL is not enabled here
  * (dynalite lacks UpdateTimeToLive); on AWS the tables and their TTL come from serverless.yml.
  */
 export async function createTables(
   client: DynamoDBClient,
   names: TableNames,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; only?: readonly LogicalTable[] } = {},
 ): Promise<void> {
   const definitions = tableDefinitions(names);
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   await Promise.all(
-    LOGICAL_TABLES.map(async (table) => {
+    (options.only ?? LOGICAL_TABLES).map(async (table) => {
       const input = definitions[table];
       const name = input.TableName!;
       let status = await describeStatus(client, name);
