@@ -152,15 +152,18 @@ const pop = evaluate(ds, trainMask, mostPop(trainDs));
 console.log(`MostPop  P@10 ${pop.p.toFixed(4)}  R@10 ${pop.r.toFixed(4)}  NDCG@10 ${pop.ndcg.toFixed(4)}`);
 console.log(`FM options ${JSON.stringify(options)}`);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const model = trainFm(trainDs, options as FmOptions);
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const m = evaluate(ds, trainMask, model);
 const info = model.training!;
 console.log(
   `FM       P@10 ${m.p.toFixed(4)}  R@10 ${m.r.toFixed(4)}  NDCG@10 ${m.ndcg.toFixed(4)}  (${m.users} users)`,
 );
 console.log(
-  `train ${seconds.toFixed(1)} s, ${info.loss}/${info.optimizer}, epochs run ${info.epochs}, best epoch ${info.bestEpoch}, ` +
+  `train ${seconds.toFixed(1)} s wall (${cpuSeconds.toFixed(1)} s CPU), ${info.loss}/${info.optimizer}, epochs run ${info.epochs}, best epoch ${info.bestEpoch}, ` +
     `best validation ${info.bestValidation.toFixed(4)}, refit ${info.refit}`,
 );
 console.log(`validation history ${info.history.map((x) => x.toFixed(4)).join(' ')}`);

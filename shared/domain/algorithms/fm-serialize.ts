@@ -65,7 +65,7 @@ export function serializeFm(model: FmModel): Uint8Array {
     itf.index.length,
     seen.indices.length,
   ];
-  header.forEach((x, j) => view.setUint32(j * 4, x, true));
+  for (let j = 0; j < header.length; j++) view.setUint32(j * 4, header[j], true);
   view.setFloat32(40, layout.attributeWeight, true);
   view.setUint32(44, metaBytes.length, true);
   out.set(metaBytes, HEADER);

@@ -326,6 +326,7 @@ class FmSgd {
   private readonly uvec: Float64Array;
   private readonly pvec: Float64Array;
   private readonly nvec: Float64Array;
+  private readonly grad: Float64Array;
   private readonly gw: Float32Array;
   private readonly gv: Float32Array;
   private readonly mw?: Float32Array;
@@ -344,6 +345,7 @@ class FmSgd {
     this.uvec = new Float64Array(k);
     this.pvec = new Float64Array(k);
     this.nvec = new Float64Array(k);
+    this.grad = new Float64Array(k);
     const nf = params.w.length;
     if (o.optimizer === 'adagrad') {
       // accumulators start at 1 so the first steps are lr-sized (as in LightFM)
@@ -440,22 +442,19 @@ class FmSgd {
 
   /** Gradient ascent on mult·(s(u,i) − s(u,j)) using the vectors computed by the last itemScore calls. */
   private update(u: number, i: number, j: number, mult: number): void {
-    const { k, uvec, pvec, nvec } = this;
-    const { v } = this.params;
+    const { k, pvec, nvec, grad } = this;
     const us = this.users;
     for (let p = us.ptr[u]; p < us.ptr[u + 1]; p++) {
-      const f = us.index[p];
       const x = us.weight[p] * mult;
-      const base = f * k;
-      for (let c = 0; c < k; c++) this.stepV(base + c, f, x * (pvec[c] - nvec[c]));
+      for (let c = 0; c < k; c++) grad[c] = x * (pvec[c] - nvec[c]);
+      this.stepRow(us.index[p], grad);
     }
     this.updateItem(i, mult, pvec);
     this.updateItem(j, -mult, nvec);
-    if (this.steps) for (let p = us.ptr[u]; p < us.ptr[u + 1]; p++) this.steps[us.index[p]]++;
   }
 
   private updateItem(i: number, mult: number, ivec: Float64Array): void {
-    const { k, uvec } = this;
+    const { k, uvec, grad } = this;
     const { v } = this.params;
     const its = this.items;
     for (let p = its.ptr[i]; p < its.ptr[i + 1]; p++) {
@@ -463,46 +462,62 @@ class FmSgd {
       const x = its.weight[p];
       const xm = x * mult;
       const base = f * k;
-      if (this.steps) this.steps[f]++;
+      for (let c = 0; c < k; c++) grad[c] = xm * (uvec[c] + ivec[c] - x * v[base + c]);
       this.stepW(f, xm);
-      for (let c = 0; c < k; c++) this.stepV(base + c, f, xm * (uvec[c] + ivec[c] - x * v[base + c]));
+      this.stepRow(f, grad);
     }
   }
 
   private stepW(f: number, g0: number): void {
     const w = this.params.w;
     const g = g0 - this.o.l2 * w[f];
-    if (this.mw) {
-      w[f] += this.adam(this.mw, this.gw, f, g, this.steps![f]);
+    const gw = this.gw;
+    const mw = this.mw;
+    if (mw) {
+      const t = this.steps![f] + 1;
+      mw[f] = B1 * mw[f] + (1 - B1) * g;
+      gw[f] = B2 * gw[f] + (1 - B2) * g * g;
+      const c1 = this.lr / (1 - B1 ** t);
+      const c2 = 1 / (1 - B2 ** t);
+      w[f] += (c1 * mw[f]) / (Math.sqrt(gw[f] * c2) + 1e-8);
     } else {
-      this.gw[f] += g * g;
-      w[f] += (this.lr * g) / Math.sqrt(this.gw[f]);
+      gw[f] += g * g;
+      w[f] += (this.lr * g) / Math.sqrt(gw[f]);
     }
   }
 
-  private stepV(idx: number, f: number, g0: number): void {
+  /** Applies the ascent gradient `grad` (+ L2) to factor row f with Adagrad or lazy Adam. */
+  private stepRow(f: number, grad: Float64Array): void {
+    const { k, gv, mv, lr } = this;
     const v = this.params.v;
-    const g = g0 - this.o.l2 * v[idx];
-    if (this.mv) {
-      v[idx] += this.adam(this.mv, this.gv, idx, g, this.steps![f]);
+    const l2 = this.o.l2;
+    const base = f * k;
+    if (mv) {
+      // lazy Adam: bias correction from the row's own update count
+      const t = ++this.steps![f];
+      const c1 = lr / (1 - B1 ** t);
+      const c2 = 1 / (1 - B2 ** t);
+      for (let c = 0; c < k; c++) {
+        const idx = base + c;
+        const g = grad[c] - l2 * v[idx];
+        mv[idx] = B1 * mv[idx] + (1 - B1) * g;
+        gv[idx] = B2 * gv[idx] + (1 - B2) * g * g;
+        v[idx] += (c1 * mv[idx]) / (Math.sqrt(gv[idx] * c2) + 1e-8);
+      }
     } else {
-      this.gv[idx] += g * g;
-      v[idx] += (this.lr * g) / Math.sqrt(this.gv[idx]);
+      for (let c = 0; c < k; c++) {
+        const idx = base + c;
+        const g = grad[c] - l2 * v[idx];
+        const a = gv[idx] + g * g;
+        gv[idx] = a;
+        v[idx] += (lr * g) / Math.sqrt(a);
+      }
     }
-  }
-
-  /** Lazy Adam step (bias correction from the feature's own update count). */
-  private adam(m: Float32Array, s: Float32Array, idx: number, g: number, t: number): number {
-    const b1 = 0.9;
-    const b2 = 0.999;
-    m[idx] = b1 * m[idx] + (1 - b1) * g;
-    s[idx] = b2 * s[idx] + (1 - b2) * g * g;
-    const tt = Math.max(t, 1);
-    const mh = m[idx] / (1 - b1 ** tt);
-    const sh = s[idx] / (1 - b2 ** tt);
-    return (this.lr * mh) / (Math.sqrt(sh) + 1e-8);
   }
 }
+
+const B1 = 0.9;
+const B2 = 0.999;
 
 function inRow(indices: Int32Array, s: number, e: number, item: number): boolean {
   let lo = s;
