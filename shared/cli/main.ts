@@ -9,6 +9,8 @@ import { DomainError } from '../domain/errors.js';
 const COMMANDS: Record<string, () => Promise<{ register: (program: Command) => void }>> = {
   start: () => import('./commands/start.js'),
   generate: () => import('./commands/generate.js'),
+  evaluate: () => import('./commands/evaluate.js'),
+  'batch-recommend': () => import('./commands/batch-recommend.js'),
 };
 
 async function main(): Promise<void> {
