@@ -4,7 +4,7 @@
  * precision@10 / recall@10 averaged over users with >= 1 test item. Published MostPop on this protocol:
  * precision@10 ≈ 0.19.
  * Also compares segment popularity (u.user: age group, gender, occupation) and times list computation.
- *   npx tsx bench/popularity.ts [--seed 42]
+ *   npx tsx bench/popularity.ts [--seed 42] [--temporal]   (--temporal: each user's latest 20% are the test)
  */
 import { readFileSync } from 'node:fs';
 import type { Recommender } from '../shared/domain/algorithms/recommender.js';
@@ -46,16 +46,20 @@ function loadMl100k(): Dataset {
   return b.build();
 }
 
-/** Per-user random split: 80% of each user's rows train; test = distinct held-out items not in training. */
-function split(ds: Dataset, seed: number): { train: Dataset; test: Set<number>[] } {
-  const { user, item, length } = ds.interactions;
+/**
+ * Per-user split: 80% of each user's rows train (random: shuffled; temporal: earliest by time);
+ * test = distinct held-out items not in training.
+ */
+function split(ds: Dataset, seed: number, temporal: boolean): { train: Dataset; test: Set<number>[] } {
+  const { user, item, timestamp, length } = ds.interactions;
   const byUser: number[][] = Array.from({ length: ds.users.size }, () => []);
   for (let r = 0; r < length; r++) byUser[user[r]].push(r);
   const rng = new Rng(seed);
   const isTest = new Uint8Array(length);
   const test: Set<number>[] = [];
   for (const rows of byUser) {
-    rng.shuffle(rows);
+    if (temporal) rows.sort((a, b) => timestamp[a] - timestamp[b] || a - b);
+    else rng.shuffle(rows);
     const nTrain = Math.round(rows.length * 0.8);
     const trainItems = new Set(rows.slice(0, nTrain).map((r) => item[r]));
     const targets = new Set<number>();
@@ -91,10 +95,11 @@ function main(): void {
   const seedArg = process.argv.indexOf('--seed');
   const seed = seedArg >= 0 ? Number(process.argv[seedArg + 1]) : 42;
   const ds = loadMl100k();
-  const { train, test } = split(ds, seed);
+  const temporal = process.argv.includes('--temporal');
+  const { train, test } = split(ds, seed, temporal);
   console.log(
     `MovieLens 100K: ${ds.interactions.length} ratings, ${ds.users.size} users, ${ds.items.size} items; ` +
-      `train ${train.interactions.length} rows; seed ${seed}; precision@${K} / recall@${K}`,
+      `train ${train.interactions.length} rows; ${temporal ? 'temporal' : `random (seed ${seed})`} split; precision@${K} / recall@${K}`,
   );
 
   const variants: { label: string; make: () => Recommender }[] = [

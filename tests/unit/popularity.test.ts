@@ -271,6 +271,13 @@ describe('trainPopularity', () => {
     expect(recommendIds(d, trainPopularity(d, { listSize: 1 }), 'u0', 5)).toEqual(['fourth']);
   });
 
+  it('gives each call its own seen items when called for several users in a row', () => {
+    const d = ds();
+    const rec = trainPopularity(d);
+    recommendIds(d, rec, 'u0', 10);
+    expect(recommendIds(d, rec, 'u1', 10)).toEqual(recommendIds(d, trainPopularity(d), 'u1', 10));
+  });
+
   it('recommends the global ranking to a user index outside the data', () => {
     const d = ds();
     const top = trainPopularity(d).recommend(d.users.size + 5, 2);

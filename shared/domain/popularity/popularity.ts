@@ -372,12 +372,67 @@ export function computePopularityLists(dataset: Dataset, options?: PopularityOpt
   return [model.global, ...model.segments, ...model.itemLists].map((l) => toSegmentList(dataset, l));
 }
 
-/** Mask of the items a user interacted with in training; undefined for users outside the data. */
-function seenMask(seen: UserItemWeights, user: number, nItems: number): Uint8Array | undefined {
-  if (user < 0 || user + 1 >= seen.indptr.length) return undefined;
-  const mask = new Uint8Array(nItems);
-  for (let p = seen.indptr[user]; p < seen.indptr[user + 1]; p++) mask[seen.items[p]] = 1;
-  return mask;
+/**
+ * Per-recommender scratch for "items to skip": a stamp per item instead of a fresh Uint8Array per call
+ * (evaluation calls recommend for every user; catalogues can have millions of items). recommend() is
+ * synchronous, so one scratch per recommender is safe.
+ */
+class SkipMarks {
+  private readonly marks: Int32Array;
+  private stamp = 0;
+  constructor(
+    nItems: number,
+    private readonly seen: UserItemWeights,
+  ) {
+    this.marks = new Int32Array(nItems);
+  }
+  /** Starts a new call; marks the user's training items unless includeSeen. */
+  begin(user: number, includeSeen: boolean): void {
+    if (this.stamp === 0x7fffffff) {
+      this.marks.fill(0);
+      this.stamp = 0;
+    }
+    this.stamp++;
+    if (includeSeen || user < 0 || user + 1 >= this.seen.indptr.length) return;
+    for (let p = this.seen.indptr[user]; p < this.seen.indptr[user + 1]; p++)
+      this.marks[this.seen.items[p]] = this.stamp;
+  }
+  has(item: number): boolean {
+    return this.marks[item] === this.stamp;
+  }
+  add(item: number): void {
+    this.marks[item] = this.stamp;
+  }
+}
+
+/** Appends up to n - filled unmarked items of `list` to the output arrays; returns the new fill. */
+function takeFrom(
+  list: IndexList,
+  marks: SkipMarks,
+  n: number,
+  items: Int32Array,
+  scores: Float32Array,
+  filled: number,
+) {
+  let k = filled;
+  for (let j = 0; j < list.items.length && k < n; j++) {
+    const i = list.items[j];
+    if (marks.has(i)) continue;
+    marks.add(i);
+    items[k] = i;
+    scores[k] = list.scores[j];
+    k++;
+  }
+  return k;
+}
+
+/** The global ranking over every scored item (not cut at listSize), normalised to best = 1. */
+function fullGlobalList(model: PopularityModel): IndexList {
+  const { globalOrder, globalScores } = model;
+  const max = globalOrder.length > 0 ? globalScores[globalOrder[0]] : 1;
+  const scores = new Float32Array(globalOrder.length);
+  for (let j = 0; j < scores.length; j++) scores[j] = globalScores[globalOrder[j]] / max;
+  return { key: GLOBAL_SEGMENT, items: globalOrder, scores };
 }
 
 /**
@@ -386,24 +441,16 @@ function seenMask(seen: UserItemWeights, user: number, nItems: number): Uint8Arr
  */
 export function trainPopularity(dataset: Dataset, options?: PopularityOptions): Recommender {
   const model = buildModel(dataset, options);
-  const { globalOrder, globalScores, seen } = model;
-  const max = globalOrder.length > 0 ? globalScores[globalOrder[0]] : 1;
-  const nItems = dataset.items.size;
+  const global = fullGlobalList(model);
+  const marks = new SkipMarks(dataset.items.size, model.seen);
   return {
     name: 'popularity',
     recommend(user: number, n: number, opts = {}): TopN {
-      const mask = opts.includeSeen ? undefined : seenMask(seen, user, nItems);
-      const cap = Math.max(0, Math.min(n, globalOrder.length));
+      marks.begin(user, opts.includeSeen === true);
+      const cap = Math.max(0, Math.min(n, global.items.length));
       const items = new Int32Array(cap);
       const scores = new Float32Array(cap);
-      let k = 0;
-      for (let j = 0; j < globalOrder.length && k < cap; j++) {
-        const i = globalOrder[j];
-        if (mask !== undefined && mask[i] === 1) continue;
-        items[k] = i;
-        scores[k] = globalScores[i] / max;
-        k++;
-      }
+      const k = takeFrom(global, marks, cap, items, scores, 0);
       return { items: items.slice(0, k), scores: scores.slice(0, k) };
     },
   };
@@ -411,15 +458,15 @@ export function trainPopularity(dataset: Dataset, options?: PopularityOptions): 
 
 /**
  * Segment-aware recommender: for a user index, uses their attributes' segment chain (first list that
- * exists, backing off to coarser lists when it runs short) — what the request path does for cold users.
- * Excludes seen items unless includeSeen. name 'popularity:segment'.
+ * exists, backing off to coarser lists and finally the full global ranking when it runs short) — what the
+ * request path does for cold users. Excludes seen items unless includeSeen. name 'popularity:segment'.
  */
 export function trainSegmentPopularity(dataset: Dataset, options?: PopularityOptions): Recommender {
   const model = buildModel(dataset, options);
   const lists = new Map<string, IndexList>();
-  lists.set(GLOBAL_SEGMENT, model.global);
+  lists.set(GLOBAL_SEGMENT, fullGlobalList(model));
   for (const l of model.segments) lists.set(l.key, l);
-  const nItems = dataset.items.size;
+  const marks = new SkipMarks(dataset.items.size, model.seen);
   return {
     name: 'popularity:segment',
     recommend(user: number, n: number, opts = {}): TopN {
@@ -427,23 +474,17 @@ export function trainSegmentPopularity(dataset: Dataset, options?: PopularityOpt
         model.columns.length > 0
           ? segmentChain(userAttributesOf(dataset, model.columns, user), model.columns)
           : [GLOBAL_SEGMENT];
-      const mask = opts.includeSeen ? undefined : seenMask(model.seen, user, nItems);
-      const taken = new Uint8Array(nItems);
-      const items: number[] = [];
-      const scores: number[] = [];
+      marks.begin(user, opts.includeSeen === true);
+      const cap = Math.max(0, Math.min(n, dataset.items.size));
+      const items = new Int32Array(cap);
+      const scores = new Float32Array(cap);
+      let k = 0;
       for (const key of chain) {
         const list = lists.get(key);
-        if (list === undefined) continue;
-        for (let j = 0; j < list.items.length && items.length < n; j++) {
-          const i = list.items[j];
-          if (taken[i] === 1 || (mask !== undefined && mask[i] === 1)) continue;
-          taken[i] = 1;
-          items.push(i);
-          scores.push(list.scores[j]);
-        }
-        if (items.length >= n) break;
+        if (list !== undefined) k = takeFrom(list, marks, cap, items, scores, k);
+        if (k >= cap) break;
       }
-      return { items: Int32Array.from(items), scores: Float32Array.from(scores) };
+      return { items: items.slice(0, k), scores: scores.slice(0, k) };
     },
   };
 }
