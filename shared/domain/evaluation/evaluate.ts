@@ -1,3 +1,4 @@
+import type { Recommender } from '../algorithms/recommender.js';
 import { getTrainer, type TrainOptions } from '../algorithms/registry.js';
 import { buildUserItemCsr } from '../data/csr.js';
 import type { Dataset } from '../data/dataset.js';
@@ -15,9 +16,18 @@ export interface EvaluationProgress {
   readonly total: number;
 }
 
+/** An ad-hoc algorithm to evaluate under `name`. */
+export interface NamedTrainer {
+  readonly name: string;
+  readonly train: (dataset: Dataset, options?: TrainOptions) => Recommender;
+}
+
 export interface EvaluateOptions {
-  /** Registry names (see shared/domain/algorithms/registry.ts). */
-  readonly algorithms: readonly string[];
+  /**
+   * Registry names (see shared/domain/algorithms/registry.ts), or named trainers for variants that are not
+   * registered (e.g. a benchmark's tuned options).
+   */
+  readonly algorithms: readonly (string | NamedTrainer)[];
   readonly protocol?: SplitProtocol;
   /** List length K (default 10). */
   readonly k?: number;
@@ -78,7 +88,9 @@ export async function evaluateAlgorithms(
   const seed = options.seed ?? 42;
   if (!Number.isInteger(seed)) throw new ValidationError(`seed must be an integer, got ${seed}`, 'seed');
   if (options.algorithms.length === 0) throw new ValidationError('no algorithm to evaluate', 'algorithms');
-  const trainers = options.algorithms.map((name) => ({ name, train: getTrainer(name) }));
+  const trainers = options.algorithms.map((a) =>
+    typeof a === 'string' ? { name: a, train: getTrainer(a) } : a,
+  );
   const protocol = options.split?.protocol ?? options.protocol ?? 'personalize';
   const split = options.split ?? splitDataset(dataset, protocol, { seed });
   const { train, test } = split;
