@@ -106,7 +106,7 @@ const MAX_VIEWS = 30;
 /** Share of users with a single 1-2 view session (cold start). */
 const COLD_SHARE = 0.04;
 /** Share of interests drawn from the segment's category preferences (the rest from overall taste). */
-const SEGMENT_LOYALTY = 0.8;
+const SEGMENT_LOYALTY = 0.85;
 /** Where a view comes from: the interest's cluster, else its category, else global best-sellers. */
 const VIEW_FROM_CLUSTER = 0.7;
 const VIEW_FROM_CATEGORY = 0.88;
@@ -372,8 +372,8 @@ export class ShopModel {
     const A = AGE_GROUPS.length;
     const R = REGIONS.length;
     const effect = (n: number, scale: number) => Array.from({ length: n * C }, () => scale * rng.normal());
-    const gEff = effect(G, 1.1);
-    const aEff = effect(A, 1.1);
+    const gEff = effect(G, 1.4);
+    const aEff = effect(A, 1.4);
     const rEff = effect(R, 0.5);
     this.segmentCdf = new Float64Array(G * A * R * C);
     for (let g = 0; g < G; g++)
@@ -618,27 +618,53 @@ export function generateShop(options: GenerateOptions = {}): GeneratedShop {
   return { options: o, dataset, itemCluster: model.itemCluster };
 }
 
-/** Buffers text and writes ~1 MiB chunks, awaiting 'drain' so memory stays flat at any size. */
-class ChunkedWriter {
-  private buf = '';
+const CHUNK = 1 << 20;
+/** Longer than any row the generator writes, so a row never needs a bounds check mid-way. */
+const ROW_SLACK = 4096;
+
+/**
+ * Encodes rows straight into 1 MiB byte chunks (ids are ASCII, so bytes are chars) and writes them,
+ * awaiting 'drain': memory stays flat at any size, and no per-row string is built for interactions.
+ * Appends are synchronous; full chunks queue up until the next {@link ByteCsvWriter.flush}.
+ */
+class ByteCsvWriter {
+  buf = Buffer.allocUnsafe(CHUNK + ROW_SLACK);
+  pos = 0;
+  private readonly full: Buffer[] = [];
   private readonly stream: WriteStream;
   constructor(path: string) {
     this.stream = createWriteStream(path);
   }
-  append(s: string): void {
-    this.buf += s;
+  /** Appends an ASCII string (one row at most). */
+  text(s: string): void {
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+    this.endRow();
   }
-  async flushIfFull(): Promise<void> {
-    if (this.buf.length < 1 << 20) return;
-    const chunk = this.buf;
-    this.buf = '';
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  /** Call after each row written through `buf`/`pos` directly. */
+  endRow(): void {
+    if (this.pos >= CHUNK) {
+      this.full.push(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(CHUNK + ROW_SLACK);
+      this.pos = 0;
+    }
+  }
+  /** Writes the queued full chunks, waiting for the disk when the stream is saturated. */
+  async flush(): Promise<void> {
+    for (const chunk of this.full) if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    this.full.length = 0;
   }
   async close(): Promise<void> {
-    this.stream.end(this.buf);
-    this.buf = '';
+    await this.flush();
+    this.stream.end(this.buf.subarray(0, this.pos));
     await finished(this.stream);
   }
+}
+
+/** Concatenated ASCII bytes of `texts` with offsets (text i is bytes[ptr[i] .. ptr[i+1])). */
+function packAscii(texts: readonly string[]): { bytes: Buffer; ptr: Int32Array } {
+  const ptr = new Int32Array(texts.length + 1);
+  for (let i = 0; i < texts.length; i++) ptr[i + 1] = ptr[i] + texts[i].length;
+  return { bytes: Buffer.from(texts.join(''), 'latin1'), ptr };
 }
 
 /**
@@ -652,47 +678,62 @@ export async function writeShop(options: GenerateOptions, outDir: string): Promi
   const o = model.options;
   await mkdir(outDir, { recursive: true });
 
-  const itemsOut = new ChunkedWriter(join(outDir, 'items.csv'));
-  itemsOut.append(ITEM_HEADER + '\n');
+  const itemsOut = new ByteCsvWriter(join(outDir, 'items.csv'));
+  itemsOut.text(ITEM_HEADER + '\n');
   for (let i = 0; i < o.items; i++) {
-    itemsOut.append(
+    itemsOut.text(
       `${model.itemIds[i]},${model.categoryNames[model.itemCategory[i]]},${PRICE_BANDS[model.itemBand[i]]},${model.itemCreated[i]}\n`,
     );
-    await itemsOut.flushIfFull();
+    if (itemsOut.pos === 0) await itemsOut.flush();
   }
   const itemsDone = itemsOut.close();
 
-  const usersOut = new ChunkedWriter(join(outDir, 'users.csv'));
-  const eventsOut = new ChunkedWriter(join(outDir, 'interactions.csv'));
-  usersOut.append(USER_HEADER + '\n');
-  eventsOut.append(INTERACTION_HEADER + '\n');
-  const priceText = Array.from(model.itemPrice, (p) => String(p));
-  const typeText = EVENT_TYPES.map((e) => `,${e},`);
-  let uid = '';
+  const usersOut = new ByteCsvWriter(join(outDir, 'users.csv'));
+  const eventsOut = new ByteCsvWriter(join(outDir, 'interactions.csv'));
+  usersOut.text(USER_HEADER + '\n');
+  eventsOut.text(INTERACTION_HEADER + '\n');
+  const ids = packAscii(model.itemIds);
+  const prices = packAscii(Array.from(model.itemPrice, (p) => String(p)));
+  const types = packAscii(EVENT_TYPES.map((e) => `,${e},`));
+  const uid = Buffer.alloc(32);
+  let uidLength = 0;
+  const digits = new Uint8Array(24);
   let n = 0;
+  const copy = (buf: Buffer, pos: number, src: Buffer, from: number, to: number): number => {
+    for (let k = from; k < to; k++) buf[pos++] = src[k];
+    return pos;
+  };
   const sink: ShopSink = {
     user(u, g, a, r) {
-      uid = model.userIds(u);
-      usersOut.append(`${uid},${GENDERS[g]},${AGE_GROUPS[a]},${REGIONS[r]}\n`);
+      const id = model.userIds(u);
+      uidLength = uid.write(id, 0, 'latin1');
+      usersOut.text(`${id},${GENDERS[g]},${AGE_GROUPS[a]},${REGIONS[r]}\n`);
     },
     event(_u, it, t, type) {
-      eventsOut.append(
-        uid +
-          ',' +
-          model.itemIds[it] +
-          ',' +
-          t +
-          typeText[type] +
-          (type === PURCHASE ? priceText[it] : '') +
-          '\n',
-      );
+      const buf = eventsOut.buf;
+      let pos = copy(buf, eventsOut.pos, uid, 0, uidLength);
+      buf[pos++] = 0x2c; // ','
+      pos = copy(buf, pos, ids.bytes, ids.ptr[it], ids.ptr[it + 1]);
+      buf[pos++] = 0x2c;
+      let d = 0;
+      let x = t;
+      do {
+        digits[d++] = 0x30 + (x % 10);
+        x = Math.floor(x / 10);
+      } while (x > 0);
+      while (d > 0) buf[pos++] = digits[--d];
+      pos = copy(buf, pos, types.bytes, types.ptr[type], types.ptr[type + 1]);
+      if (type === PURCHASE) pos = copy(buf, pos, prices.bytes, prices.ptr[it], prices.ptr[it + 1]);
+      buf[pos++] = 0x0a; // '\n'
+      eventsOut.pos = pos;
+      eventsOut.endRow();
       n++;
     },
   };
   for (let u = 0; u < o.users; u++) {
     model.simulateUser(u, sink);
-    await eventsOut.flushIfFull();
-    await usersOut.flushIfFull();
+    await eventsOut.flush();
+    await usersOut.flush();
   }
   await Promise.all([itemsDone, usersOut.close(), eventsOut.close()]);
   return { users: o.users, items: o.items, interactions: n };
