@@ -13,3 +13,21 @@ export function rankedList(rng: Rng, length: number, catalogue = 5000): ScoredIt
 export function userLists(rng: Rng, users: number, length: number): UserRecommendations[] {
   return Array.from({ length: users }, (_, u) => ({ userId: `user-${u}`, items: rankedList(rng, length) }));
 }
+
+/** Maps with at most `concurrency` calls in flight (1000 parallel reads only queue on the HTTP agent). */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { Rng } from '../../shared/domain/random.js';
 import type { RecommendationStore } from '../../shared/ports/stores.js';
-import { rankedList, userLists } from './generated.js';
+import { mapBounded, rankedList, userLists } from './generated.js';
 
 /** The RecommendationStore contract; `factory` returns an empty store for each test. */
 export function describeRecommendationStore(name: string, factory: () => Promise<RecommendationStore>): void {
@@ -37,7 +37,7 @@ export function describeRecommendationStore(name: string, factory: () => Promise
       const store = await factory();
       const lists = userLists(new Rng(4), 1000, 10);
       await store.putUserLists('als', 'v1', lists);
-      const read = await Promise.all(lists.map((l) => store.getUserList('als', 'v1', l.userId)));
+      const read = await mapBounded(lists, 16, (l) => store.getUserList('als', 'v1', l.userId));
       expect(read).toEqual(lists.map((l) => l.items));
     });
 

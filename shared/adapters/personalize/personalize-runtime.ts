@@ -1,0 +1,55 @@
+import {
+  GetRecommendationsCommand,
+  type PersonalizeRuntimeClient,
+} from '@aws-sdk/client-personalize-runtime';
+import { DependencyError } from '../../domain/errors.js';
+import type { PersonalizeRecommender } from '../../ports/candidates.js';
+import type { ScoredItem } from '../../ports/types.js';
+
+export interface PersonalizeRuntimeOptions {
+  readonly campaignArn: string;
+  readonly filterArn?: string;
+  /** Hard timeout of one call; the request path never waits longer and never retries. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Amazon Personalize GetRecommendations behind the PersonalizeRecommender port. The client must be
+ * built with `maxAttempts: 1` (no SDK retries on the request path); the timeout aborts the HTTP call.
+ */
+export class PersonalizeRuntimeRecommender implements PersonalizeRecommender {
+  constructor(
+    private readonly client: PersonalizeRuntimeClient,
+    private readonly options: PersonalizeRuntimeOptions,
+  ) {}
+
+  async getRecommendations(input: { userId: string; numResults: number }): Promise<ScoredItem[]> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.options.timeoutMs);
+    try {
+      const out = await this.client.send(
+        new GetRecommendationsCommand({
+          campaignArn: this.options.campaignArn,
+          userId: input.userId,
+          // Personalize caps numResults at 500
+          numResults: Math.min(500, Math.max(1, input.numResults)),
+          ...(this.options.filterArn ? { filterArn: this.options.filterArn } : {}),
+        }),
+        { abortSignal: abort.signal },
+      );
+      return (out.itemList ?? [])
+        .filter((i): i is typeof i & { itemId: string } => typeof i.itemId === 'string')
+        .map((i) => ({ itemId: i.itemId, score: i.score ?? 0 }));
+    } catch (err) {
+      if (abort.signal.aborted) {
+        throw new DependencyError(
+          'personalize',
+          `GetRecommendations timed out after ${this.options.timeoutMs} ms`,
+        );
+      }
+      throw new DependencyError('personalize', (err as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
