@@ -233,9 +233,17 @@ function buildModel(dataset: Dataset, options?: PopularityOptions): PopularityMo
   // Global scores and ranking.
   const globalScores = new Float64Array(nItems);
   for (let p = 0; p < items.length; p++) globalScores[items[p]] += weights[p];
-  const globalSparse = globalScores.map((s) => (s > 0 ? s : Number.NEGATIVE_INFINITY));
-  const globalOrder = topK(globalSparse, nItems).items;
-  const global = normalised(GLOBAL_SEGMENT, topK(globalSparse, opts.listSize));
+  // Full ranking of scored items (same order as topK: score desc, lower index first); one sort, since
+  // the evaluation recommender walks all of it.
+  let nScored = 0;
+  for (let i = 0; i < nItems; i++) if (globalScores[i] > 0) nScored++;
+  const globalOrder = new Int32Array(nScored);
+  for (let i = 0, j = 0; i < nItems; i++) if (globalScores[i] > 0) globalOrder[j++] = i;
+  globalOrder.sort((a, b) => globalScores[b] - globalScores[a] || a - b);
+  const globalTop = globalOrder.slice(0, opts.listSize);
+  const globalTopScores = new Float32Array(globalTop.length);
+  for (let j = 0; j < globalTop.length; j++) globalTopScores[j] = globalScores[globalTop[j]];
+  const global = normalised(GLOBAL_SEGMENT, { items: globalTop, scores: globalTopScores });
 
   // Segment index: intern every user's chain, count active users per segment. Support only shrinks along
   // a chain (every user of A&B is a user of A), so the supported keys of a chain are a coarse-end suffix.
@@ -243,12 +251,25 @@ function buildModel(dataset: Dataset, options?: PopularityOptions): PopularityMo
   segIndex.intern(GLOBAL_SEGMENT); // 0
   const chainStart = new Int32Array(nUsers + 1);
   const chainSegs: number[] = [];
+  // Users with the same attribute values share a chain: memoise by their value indices, so key strings
+  // are built once per distinct combination, not once per user.
+  const segCols = opts.segmentColumns.map((name) => dataset.userAttributes.find((c) => c.name === name)!);
+  const chainOf = new Map<string, number[]>();
+  const valueIdx = new Int32Array(segCols.length);
   for (let u = 0; u < nUsers; u++) {
-    const chain =
-      opts.segmentColumns.length > 0
-        ? segmentChain(userAttributesOf(dataset, opts.segmentColumns, u), opts.segmentColumns)
-        : [GLOBAL_SEGMENT];
-    for (let k = 0; k < chain.length - 1; k++) chainSegs.push(segIndex.intern(chain[k]));
+    for (let c = 0; c < segCols.length; c++) {
+      const col = segCols[c];
+      valueIdx[c] =
+        u + 1 < col.offsets.length && col.offsets[u] < col.offsets[u + 1] ? col.values[col.offsets[u]] : -1;
+    }
+    const memo = valueIdx.join(',');
+    let segs = chainOf.get(memo);
+    if (segs === undefined) {
+      const chain = segmentChain(userAttributesOf(dataset, opts.segmentColumns, u), opts.segmentColumns);
+      segs = chain.slice(0, -1).map((key) => segIndex.intern(key));
+      chainOf.set(memo, segs);
+    }
+    for (const s of segs) chainSegs.push(s);
     chainStart[u + 1] = chainSegs.length;
   }
   const support = new Int32Array(segIndex.size);
