@@ -1,10 +1,18 @@
+import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
+import { makeDynamoClients } from './adapters/dynamodb/clients.js';
 import { DynamoNgItemStore } from './adapters/dynamodb/ng-item-store.js';
 import { DynamoPipelineStateStore } from './adapters/dynamodb/pipeline-state-store.js';
 import { DynamoPopularityStore } from './adapters/dynamodb/popularity-store.js';
 import { DynamoRecommendationStore } from './adapters/dynamodb/recommendation-store.js';
 import { DynamoUserProfileStore } from './adapters/dynamodb/user-profile-store.js';
-import { makeDynamoClients } from './adapters/dynamodb/clients.js';
+import {
+  LocalPersonalizeStandIn,
+  PERSONALIZE_STAND_IN_SOURCE,
+} from './adapters/local/personalize-stand-in.js';
+import { PersonalizeRuntimeRecommender } from './adapters/personalize/personalize-runtime.js';
 import { type Config, config } from './config/config.js';
+import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
+import type { CandidateSource } from './ports/candidates.js';
 import type {
   NgItemStore,
   PipelineStateStore,
@@ -12,22 +20,34 @@ import type {
   RecommendationStore,
   UserProfileStore,
 } from './ports/stores.js';
+import {
+  NgList,
+  PersonalizeSource,
+  PrecomputedSource,
+  VersionPointers,
+} from './use-cases/candidate-sources.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
 
 /** Everything a handler needs, built once per process from the validated configuration. */
 export interface Container {
   readonly config: Config;
+  readonly experiments: ExperimentConfig;
   readonly recommendations: RecommendationStore;
   readonly popularityStore: PopularityStore;
   readonly profiles: UserProfileStore;
   readonly ngItems: NgItemStore;
   readonly state: PipelineStateStore;
   readonly popularity: PopularitySource;
+  readonly pointers: VersionPointers;
+  readonly ngList: NgList;
+  /** Candidate source per arm algorithm. */
+  readonly sources: Readonly<Record<string, CandidateSource>>;
 }
 
 /**
  * The one composition module: picks adapters from configuration. Locally DYNAMODB_ENDPOINT points the
- * same DynamoDB adapters at the embedded server; on AWS it is unset and the SDK's defaults apply.
+ * same DynamoDB adapters at the embedded server, and without a campaign ARN the Personalize arm is
+ * served by the clearly labelled local stand-in.
  */
 export function buildContainer(cfg: Config = config()): Container {
   const { doc } = makeDynamoClients(cfg.DYNAMODB_ENDPOINT, cfg.AWS_REGION);
@@ -37,17 +57,46 @@ export function buildContainer(cfg: Config = config()): Container {
     tableName: cfg.TABLE_RECOMMENDATIONS,
     retentionSeconds,
   });
+  const recommendations = new DynamoRecommendationStore(doc, {
+    tableName: cfg.TABLE_RECOMMENDATIONS,
+    retentionSeconds,
+  });
+  const ngItems = new DynamoNgItemStore(doc, { tableName: cfg.TABLE_NG_ITEMS });
+  const pointerTtl = cfg.POINTER_CACHE_TTL_SECONDS * 1000;
+  const pointers = new VersionPointers(state, pointerTtl);
+  const personalize = cfg.PERSONALIZE_CAMPAIGN_ARN
+    ? new PersonalizeSource(
+        'personalize',
+        new PersonalizeRuntimeRecommender(
+          new PersonalizeRuntimeClient({ region: cfg.AWS_REGION, maxAttempts: 1 }),
+          {
+            campaignArn: cfg.PERSONALIZE_CAMPAIGN_ARN,
+            filterArn: cfg.PERSONALIZE_FILTER_ARN,
+            timeoutMs: cfg.PERSONALIZE_TIMEOUT_MS,
+          },
+        ),
+      )
+    : new PersonalizeSource(
+        PERSONALIZE_STAND_IN_SOURCE,
+        new LocalPersonalizeStandIn(pointers, recommendations),
+      );
   return {
     config: cfg,
-    recommendations: new DynamoRecommendationStore(doc, {
-      tableName: cfg.TABLE_RECOMMENDATIONS,
-      retentionSeconds,
-    }),
+    experiments: parseExperimentConfig(cfg.EXPERIMENTS),
+    recommendations,
     popularityStore,
     profiles: new DynamoUserProfileStore(doc, { tableName: cfg.TABLE_USERS }),
-    ngItems: new DynamoNgItemStore(doc, { tableName: cfg.TABLE_NG_ITEMS }),
+    ngItems,
     state,
-    popularity: new PopularitySource(state, popularityStore, cfg.POINTER_CACHE_TTL_SECONDS * 1000),
+    popularity: new PopularitySource(state, popularityStore, pointerTtl),
+    pointers,
+    ngList: new NgList(ngItems, cfg.NG_CACHE_TTL_SECONDS * 1000),
+    sources: {
+      cf: new PrecomputedSource('cf', 'cf', pointers, recommendations),
+      fm: new PrecomputedSource('fm', 'fm', pointers, recommendations),
+      session: new PrecomputedSource('session', 'session', pointers, recommendations),
+      personalize,
+    },
   };
 }
 

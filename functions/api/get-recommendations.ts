@@ -1,24 +1,36 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getContainer } from '../../shared/composition.js';
 import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
+import { hasAdminToken } from '../../shared/http/admin-auth.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
-import { logger } from '../../shared/observability/powertools.js';
-import { getRecommendations } from '../../shared/use-cases/get-recommendations.js';
+import { logger, metrics } from '../../shared/observability/powertools.js';
+import { recommend } from '../../shared/use-cases/recommend.js';
 
 const container = getContainer();
 
-/** GET /users/{userId}/recommendations?numResults=N */
+/** GET /users/{userId}/recommendations?numResults=&slot=&exclude=&arm=&<USER_ATTRIBUTE>= */
 export const handler = httpHandler(async (event: HttpEvent) => {
+  const started = performance.now();
   const request = parseRecommendationRequest(
     event.pathParameters?.userId,
     event.queryStringParameters ?? {},
     container.config.DEFAULT_NUM_RESULTS,
   );
-  const result = await getRecommendations(container, request);
+  const adminAuthorized =
+    request.arm !== undefined && hasAdminToken(event, container.config.OSUSUME_ADMIN_TOKEN);
+  const { response, diagnostics } = await recommend(container, request, { adminAuthorized });
+  const ms = performance.now() - started;
+  metrics.addDimensions({ arm: response.arm });
+  metrics.addMetric('served', MetricUnit.Count, 1);
+  metrics.addMetric('fallbackItems', MetricUnit.Count, diagnostics.fallbackItems);
+  if (response.degraded) metrics.addMetric('degraded', MetricUnit.Count, 1);
+  metrics.addMetric('latency', MetricUnit.Milliseconds, ms);
   logger.info('served', {
-    userId: result.userId,
-    source: result.source,
-    segment: result.segment,
-    n: result.itemList.length,
+    userId: response.userId,
+    arm: response.arm,
+    slot: response.slot,
+    ms,
+    ...diagnostics,
   });
-  return json(200, result);
+  return json(200, response);
 });

@@ -4,12 +4,24 @@ import { ValidationError } from '../errors.js';
 export interface RecommendationRequest {
   readonly userId: string;
   readonly numResults: number;
+  /** Configured slot; undefined = the experiment config's default slot. */
+  readonly slot?: string;
+  /** Items the caller does not want (e.g. already in the cart). */
+  readonly exclude: readonly string[];
+  /** Attributes for users the system does not know yet (users.csv column names). */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** QA override of the assigned arm (only honoured with the admin token). */
+  readonly arm?: string;
 }
 
-const MAX_ID_LENGTH = 256;
+export const MAX_ID_LENGTH = 256;
+export const MAX_EXCLUDES = 100;
+export const MAX_NUM_RESULTS = 500;
 // Control characters (C0, DEL, C1) never belong in an id and break logs and keys.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const ATTRIBUTE_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+const SLOT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** Validates a user or item id as Personalize does (1..256 chars, no control characters). */
 export function parseId(value: string | undefined, parameter: string): string {
@@ -38,17 +50,44 @@ export function parseIntParam(
   return n;
 }
 
+/** Parses `exclude` (comma-separated item ids, at most MAX_EXCLUDES). */
+export function parseExclude(value: string | undefined): string[] {
+  if (value === undefined || value === '') return [];
+  const ids = value.split(',').filter((s) => s !== '');
+  if (ids.length > MAX_EXCLUDES)
+    throw new ValidationError(
+      `exclude accepts at most ${MAX_EXCLUDES} item ids, got ${ids.length}`,
+      'exclude',
+    );
+  return ids.map((id) => parseId(id, 'exclude'));
+}
+
 /**
  * Builds a RecommendationRequest from path and query parameters (as API Gateway delivers them,
- * already URL-decoded); throws ValidationError naming the parameter.
+ * already URL-decoded); throws ValidationError naming the parameter. Upper-case query names
+ * (`GENDER=f`) are user attributes; other unknown parameters are ignored (cache busters).
  */
 export function parseRecommendationRequest(
   pathUserId: string | undefined,
   query: Readonly<Record<string, string | undefined>>,
   defaultNumResults: number,
 ): RecommendationRequest {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || !ATTRIBUTE_NAME.test(name)) continue;
+    attributes[name] = parseId(value, name);
+  }
+  const slot = query.slot;
+  if (slot !== undefined && !SLOT.test(slot))
+    throw new ValidationError(`slot '${slot}' is not a valid slot name`, 'slot');
+  const arm = query.arm;
+  if (arm !== undefined) parseId(arm, 'arm');
   return {
     userId: parseId(pathUserId, 'userId'),
-    numResults: parseIntParam(query.numResults, 'numResults', 1, 500, defaultNumResults),
+    numResults: parseIntParam(query.numResults, 'numResults', 1, MAX_NUM_RESULTS, defaultNumResults),
+    slot,
+    exclude: parseExclude(query.exclude),
+    attributes,
+    arm,
   };
 }

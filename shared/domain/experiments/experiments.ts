@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+
+/** Algorithms an arm can serve from. `personalize` is Amazon Personalize (or its local stand-in). */
+export const ARM_ALGORITHMS = ['cf', 'fm', 'personalize', 'session', 'popularity'] as const;
+export type ArmAlgorithm = (typeof ARM_ALGORITHMS)[number];
+
+const armSchema = z.object({
+  name: z.string().min(1).max(64),
+  algorithm: z.enum(ARM_ALGORITHMS),
+  weight: z.number().positive(),
+});
+
+const slotSchema = z.object({
+  /** Experiment name; changing it (or the salt) reshuffles users. */
+  experiment: z.string().min(1),
+  salt: z.string().min(1),
+  arms: z.array(armSchema).min(1),
+});
+
+/** Experiments per slot (`home`, `cart`, ...); `defaultSlot` answers requests without `slot`. */
+export const experimentConfigSchema = z
+  .object({
+    defaultSlot: z.string().min(1),
+    slots: z.record(z.string().min(1), slotSchema),
+  })
+  .refine((c) => c.defaultSlot in c.slots, { message: 'defaultSlot must be one of slots' })
+  .refine(
+    (c) => Object.values(c.slots).every((s) => new Set(s.arms.map((a) => a.name)).size === s.arms.length),
+    {
+      message: 'arm names must be unique within a slot',
+    },
+  );
+
+export type ExperimentConfig = z.infer<typeof experimentConfigSchema>;
+export type Arm = z.infer<typeof armSchema>;
+
+/** What `npm start` runs: every arm at equal weight on the `home` slot. */
+export const DEFAULT_EXPERIMENTS: ExperimentConfig = {
+  defaultSlot: 'home',
+  slots: {
+    home: {
+      experiment: 'home-2026-11',
+      salt: 'osusume-home-1',
+      arms: [
+        { name: 'cf', algorithm: 'cf', weight: 1 },
+        { name: 'fm', algorithm: 'fm', weight: 1 },
+        { name: 'personalize', algorithm: 'personalize', weight: 1 },
+        { name: 'session', algorithm: 'session', weight: 1 },
+      ],
+    },
+  },
+};
+
+/** Parses the EXPERIMENTS JSON (config); errors name the problem. */
+export function parseExperimentConfig(json: string | undefined): ExperimentConfig {
+  if (json === undefined || json.trim() === '') return DEFAULT_EXPERIMENTS;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new ValidationError(`EXPERIMENTS is not valid JSON: ${(err as Error).message}`, 'EXPERIMENTS');
+  }
+  const r = experimentConfigSchema.safeParse(raw);
+  if (!r.success) {
+    throw new ValidationError(
+      `EXPERIMENTS is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      'EXPERIMENTS',
+    );
+  }
+  return r.data;
+}
+
+/** 32-bit FNV-1a over UTF-16 code units: fast, stable across runtimes, good enough spread for bucketing. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  // final avalanche (murmur3 fmix32) so that similar ids land far apart
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Deterministically assigns a user to an arm of a slot's experiment: hash(userId, salt) into the
+ * cumulative arm weights. The same user always lands in the same arm until the experiment's salt or
+ * arms change.
+ */
+export function assignArm(slot: ExperimentConfig['slots'][string], userId: string): Arm {
+  const total = slot.arms.reduce((s, a) => s + a.weight, 0);
+  const u = (fnv1a(`${slot.salt}:${userId}`) / 4294967296) * total;
+  let acc = 0;
+  for (const arm of slot.arms) {
+    acc += arm.weight;
+    if (u < acc) return arm;
+  }
+  return slot.arms[slot.arms.length - 1];
+}

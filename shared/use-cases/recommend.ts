@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { DependencyError, UnauthorizedError, ValidationError } from '../domain/errors.js';
+import { type Arm, assignArm, type ExperimentConfig } from '../domain/experiments/experiments.js';
+import { fillFromChain } from '../domain/popularity/popularity.js';
+import { GLOBAL_SEGMENT, segmentChain } from '../domain/popularity/segments.js';
+import type { RecommendationRequest } from '../domain/recommend/request.js';
+import type { CandidateSource } from '../ports/candidates.js';
+import type { UserProfileStore } from '../ports/stores.js';
+import type { ScoredItem, UserAttributes } from '../ports/types.js';
+import type { NgList } from './candidate-sources.js';
+import type { PopularitySource } from './popularity-source.js';
+
+export interface ServedItem {
+  readonly itemId: string;
+  readonly score: number;
+  /** Which step filled the item: the arm's source, `popularity:segment` or `popularity:global`. */
+  readonly source: string;
+}
+
+/** The API's answer (Personalize's field names where they exist). */
+export interface RecommendResponse {
+  readonly recommendationId: string;
+  readonly userId: string;
+  readonly slot: string;
+  readonly experiment: string;
+  readonly arm: string;
+  readonly itemList: ServedItem[];
+  /** True when a dependency failed and (part of) the answer came from the fallback or stale data. */
+  readonly degraded: boolean;
+}
+
+/** Why an answer is as it is: for logs and metrics, not the response body. */
+export interface RecommendDiagnostics {
+  readonly armItems: number;
+  readonly fallbackItems: number;
+  readonly failures: string[];
+  readonly knownUser: boolean;
+}
+
+export interface RecommendDeps {
+  readonly experiments: ExperimentConfig;
+  readonly sources: Readonly<Record<string, CandidateSource>>;
+  readonly profiles: UserProfileStore;
+  readonly popularity: PopularitySource;
+  readonly ngList: NgList;
+  /** Extra candidates fetched from the arm so that NG and excluded items can be removed. */
+  readonly headroom?: number;
+}
+
+/**
+ * Serves one user's recommendations: assign an arm, fetch its candidates, remove NG and excluded
+ * items, fill up from the popularity of the user's segment (backing off to global), never return
+ * duplicates. A failing dependency degrades the answer instead of failing a valid request.
+ */
+export async function recommend(
+  deps: RecommendDeps,
+  req: RecommendationRequest,
+  options: { adminAuthorized?: boolean } = {},
+): Promise<{ response: RecommendResponse; diagnostics: RecommendDiagnostics }> {
+  const slotName = req.slot ?? deps.experiments.defaultSlot;
+  const slot = deps.experiments.slots[slotName];
+  if (!slot) {
+    throw new ValidationError(
+      `unknown slot '${slotName}'; configured: ${Object.keys(deps.experiments.slots).join(', ')}`,
+      'slot',
+    );
+  }
+  let arm: Arm;
+  if (req.arm !== undefined) {
+    if (!options.adminAuthorized) throw new UnauthorizedError('the arm override needs the admin token');
+    const forced = slot.arms.find((a) => a.name === req.arm);
+    if (!forced)
+      throw new ValidationError(
+        `unknown arm '${req.arm}'; arms: ${slot.arms.map((a) => a.name).join(', ')}`,
+        'arm',
+      );
+    arm = forced;
+  } else {
+    arm = assignArm(slot, req.userId);
+  }
+  const failures: string[] = [];
+  const source = deps.sources[arm.algorithm];
+  const want = req.numResults + req.exclude.length + (deps.headroom ?? 20);
+
+  // independent lookups in parallel: the request path's latency is the slowest, not the sum
+  const [armResult, profileResult, ngResult, activeResult] = await Promise.allSettled([
+    source ? source.candidates(req.userId, want) : Promise.resolve([] as ScoredItem[]),
+    deps.profiles.getProfile(req.userId),
+    deps.ngList.ids(),
+    deps.popularity.active(),
+  ]);
+  if (ngResult.status === 'rejected') {
+    // without any NG list we cannot promise that no NG item is shown
+    throw new DependencyError('ng-items', String((ngResult.reason as Error)?.message ?? ngResult.reason));
+  }
+  if (ngResult.value.stale) failures.push('ng-items');
+  let candidates: ScoredItem[] = [];
+  if (armResult.status === 'fulfilled') candidates = armResult.value;
+  else failures.push(source?.source ?? arm.algorithm);
+  let attributes: UserAttributes = req.attributes;
+  let knownUser = false;
+  if (profileResult.status === 'fulfilled') {
+    if (profileResult.value) {
+      attributes = profileResult.value;
+      knownUser = true;
+    }
+  } else {
+    failures.push('profiles');
+  }
+
+  const ng = ngResult.value.ids;
+  const excluded = new Set(req.exclude);
+  const blocked = (itemId: string) => ng.has(itemId) || excluded.has(itemId);
+  const items: ServedItem[] = [];
+  const taken = new Set<string>();
+  const label = source?.source ?? arm.algorithm;
+  for (const c of candidates) {
+    if (items.length >= req.numResults) break;
+    if (taken.has(c.itemId) || blocked(c.itemId)) continue;
+    taken.add(c.itemId);
+    items.push({ itemId: c.itemId, score: c.score, source: label });
+  }
+  const armItems = items.length;
+
+  if (items.length < req.numResults) {
+    if (activeResult.status === 'rejected') {
+      failures.push('popularity');
+    } else if (activeResult.value) {
+      const active = activeResult.value;
+      if (active.stale) failures.push('popularity-pointer');
+      const chain = segmentChain(attributes, active.meta.segmentColumns);
+      try {
+        const { lists, stale } = await deps.popularity.segmentLists(active.version, chain);
+        if (stale) failures.push('popularity');
+        const fill = fillFromChain(
+          chain,
+          lists,
+          req.numResults - items.length,
+          (id) => taken.has(id) || blocked(id),
+        );
+        for (const f of fill) {
+          items.push({
+            itemId: f.itemId,
+            score: f.score,
+            source: f.segment === GLOBAL_SEGMENT ? 'popularity:global' : 'popularity:segment',
+          });
+        }
+      } catch {
+        failures.push('popularity');
+      }
+    }
+  }
+  if (items.length === 0 && failures.length > 0) {
+    throw new DependencyError(failures.join(','), 'no source could answer');
+  }
+  return {
+    response: {
+      recommendationId: randomUUID(),
+      userId: req.userId,
+      slot: slotName,
+      experiment: slot.experiment,
+      arm: arm.name,
+      itemList: items,
+      degraded: failures.length > 0,
+    },
+    diagnostics: { armItems, fallbackItems: items.length - armItems, failures, knownUser },
+  };
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { DependencyError, UnauthorizedError, ValidationError } from '../../shared/domain/errors.js';
+import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
+import type { CandidateSource } from '../../shared/ports/candidates.js';
+import { recommend } from '../../shared/use-cases/recommend.js';
+import { items, memoryDeps, singleArm } from '../helpers/request-path.js';
+
+const req = (userId: string, query: Record<string, string> = {}) =>
+  parseRecommendationRequest(userId, query, 10);
+
+const failing: CandidateSource = {
+  source: 'personalize',
+  candidates: async () => {
+    throw new DependencyError('personalize', 'timed out');
+  },
+};
+
+describe('recommend (request path use case)', () => {
+  it('serves the arm candidates first, labelled with the arm source', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      userLists: { cf: { u1: items('c', 30) } },
+    });
+    const { response } = await recommend(deps, req('u1'));
+    expect(response.arm).toBe('cf');
+    expect(response.itemList.map((i) => i.itemId)).toEqual(items('c', 10).map((i) => i.itemId));
+    expect(response.itemList.every((i) => i.source === 'cf')).toBe(true);
+    expect(response.degraded).toBe(false);
+  });
+
+  it('fills up from segment popularity when the arm has too few candidates', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentColumns: ['GENDER'],
+      segmentLists: [
+        { segment: 'u:GENDER=f', items: items('f', 5) },
+        { segment: 'global', items: items('g', 50) },
+      ],
+      profiles: { u1: { GENDER: 'f' } },
+      userLists: { cf: { u1: items('c', 3) } },
+    });
+    const { response } = await recommend(deps, req('u1'));
+    expect(response.itemList).toHaveLength(10);
+    expect(response.itemList.map((i) => i.source)).toEqual([
+      ...Array(3).fill('cf'),
+      ...Array(5).fill('popularity:segment'),
+      ...Array(2).fill('popularity:global'),
+    ]);
+  });
+
+  it('falls back to segment popularity for an unknown user from query attributes', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('fm'),
+      segmentColumns: ['GENDER'],
+      segmentLists: [
+        { segment: 'u:GENDER=m', items: items('m', 20) },
+        { segment: 'global', items: items('g', 50) },
+      ],
+    });
+    const { response } = await recommend(deps, req('new-user', { GENDER: 'm' }));
+    expect(response.itemList.every((i) => i.source === 'popularity:segment')).toBe(true);
+    expect(response.itemList[0].itemId).toBe('m0');
+  });
+
+  it('falls back to global popularity for an unknown user without attributes', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('fm'),
+      segmentColumns: ['GENDER'],
+      segmentLists: [
+        { segment: 'u:GENDER=m', items: items('m', 20) },
+        { segment: 'global', items: items('g', 50) },
+      ],
+    });
+    const { response } = await recommend(deps, req('new-user'));
+    expect(response.itemList.every((i) => i.source === 'popularity:global')).toBe(true);
+  });
+
+  it('never returns NG items, from the arm or from the fallback', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      userLists: { cf: { u1: items('c', 5) } },
+      ng: ['c0', 'c2', 'g0', 'g1'],
+    });
+    const { response } = await recommend(deps, req('u1'));
+    const ids = response.itemList.map((i) => i.itemId);
+    for (const ng of ['c0', 'c2', 'g0', 'g1']) expect(ids).not.toContain(ng);
+    expect(ids).toHaveLength(10);
+  });
+
+  it("removes the request's excluded items", async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      userLists: { cf: { u1: items('c', 20) } },
+    });
+    const { response } = await recommend(deps, req('u1', { exclude: 'c1,c3' }));
+    const ids = response.itemList.map((i) => i.itemId);
+    expect(ids).not.toContain('c1');
+    expect(ids).not.toContain('c3');
+    expect(ids).toHaveLength(10);
+  });
+
+  it('never returns an item twice when arm and popularity overlap', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('x', 50) }],
+      userLists: { cf: { u1: items('x', 4) } },
+    });
+    const { response } = await recommend(deps, req('u1'));
+    const ids = response.itemList.map((i) => i.itemId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(10);
+  });
+
+  it('answers from popularity with degraded: true when the arm fails', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('personalize'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      sources: { personalize: failing },
+    });
+    const { response, diagnostics } = await recommend(deps, req('u1'));
+    expect(response.degraded).toBe(true);
+    expect(response.itemList).toHaveLength(10);
+    expect(diagnostics.failures).toContain('personalize');
+  });
+
+  it('serves the last good popularity list when the store starts failing', async () => {
+    const { deps, popularityStore } = await memoryDeps({
+      experiments: singleArm('fm'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+    });
+    await recommend(deps, req('u1'));
+    popularityStore.getSegmentLists = async () => {
+      throw new Error('DynamoDB down');
+    };
+    const { response } = await recommend(deps, req('u2', { numResults: '5' }));
+    expect(response.itemList).toHaveLength(5);
+  });
+
+  it('assigns the same user to the same arm every time', async () => {
+    const { deps } = await memoryDeps({ segmentLists: [{ segment: 'global', items: items('g', 50) }] });
+    const arms = new Set<string>();
+    for (let i = 0; i < 5; i++) arms.add((await recommend(deps, req('stable-user'))).response.arm);
+    expect(arms.size).toBe(1);
+  });
+
+  it('spreads users over every arm of the default experiment', async () => {
+    const { deps } = await memoryDeps({ segmentLists: [{ segment: 'global', items: items('g', 50) }] });
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) {
+      const arm = (await recommend(deps, req(`user-${i}`))).response.arm;
+      counts.set(arm, (counts.get(arm) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual(['cf', 'fm', 'personalize', 'session']);
+    for (const c of counts.values()) expect(c).toBeGreaterThan(400);
+  });
+
+  it('rejects an unknown slot naming the parameter', async () => {
+    const { deps } = await memoryDeps({ segmentLists: [{ segment: 'global', items: items('g', 5) }] });
+    await expect(recommend(deps, req('u1', { slot: 'checkout' }))).rejects.toThrow(ValidationError);
+  });
+
+  it('honours the arm override only with the admin token', async () => {
+    const { deps } = await memoryDeps({ segmentLists: [{ segment: 'global', items: items('g', 5) }] });
+    await expect(recommend(deps, req('u1', { arm: 'fm' }))).rejects.toThrow(UnauthorizedError);
+    const { response } = await recommend(deps, req('u1', { arm: 'fm' }), { adminAuthorized: true });
+    expect(response.arm).toBe('fm');
+  });
+});
