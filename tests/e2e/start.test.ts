@@ -4,10 +4,13 @@ import { type Started, startOsusume } from '../helpers/start-process.js';
 interface Recs {
   recommendationId: string;
   userId: string;
-  itemList: { itemId: string; score: number }[];
-  source: string;
-  segment: string;
+  arm: string;
+  itemList: { itemId: string; score: number; source: string }[];
+  degraded: boolean;
 }
+
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const adminToken = () => ADMIN_TOKEN;
 
 describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
   let app: Started;
@@ -15,7 +18,7 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
 
   beforeAll(async () => {
     const t = Date.now();
-    app = await startOsusume();
+    app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN });
     startMs = Date.now() - t;
   }, 90_000);
 
@@ -33,13 +36,13 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     expect(await res.json()).toMatchObject({ status: 'ok' });
   });
 
-  it('serves segment popularity to a known user', async () => {
+  it('serves a known user a full list from an experiment arm', async () => {
     const res = await fetch(`${app.url}/users/u000001/recommendations?numResults=7`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Recs;
     expect(body.userId).toBe('u000001');
-    expect(body.source).toBe('popularity');
-    expect(body.segment).toMatch(/^u:/);
+    expect(['cf', 'fm', 'personalize', 'session']).toContain(body.arm);
+    expect(body.degraded).toBe(false);
     expect(body.itemList).toHaveLength(7);
     expect(new Set(body.itemList.map((i) => i.itemId)).size).toBe(7);
     expect(body.recommendationId).toMatch(/^[0-9a-f-]{36}$/);
@@ -49,7 +52,7 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     const res = await fetch(`${app.url}/users/someone-new/recommendations`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Recs;
-    expect(body.segment).toBe('global');
+    expect(body.itemList.every((i) => i.source === 'popularity:global')).toBe(true);
     expect(body.itemList).toHaveLength(25);
     const scores = body.itemList.map((i) => i.score);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
@@ -78,6 +81,66 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     const res = await fetch(`${app.url}/nope`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'NotFound' });
+  });
+
+  it('serves an unknown user with attributes the popularity of their segment', async () => {
+    const res = await fetch(`${app.url}/users/visitor-with-attrs/recommendations?GENDER=f&AGE_GROUP=25-34`);
+    const body = (await res.json()) as Recs;
+    expect(body.itemList[0].source).toBe('popularity:segment');
+  });
+
+  it('removes an item added to the NG list through the admin API', async () => {
+    const first = (await (await fetch(`${app.url}/users/someone-new/recommendations?numResults=3`)).json()) as Recs;
+    const top = first.itemList[0].itemId;
+    const put = await fetch(`${app.url}/ng-items/${top}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'out of stock' }),
+    });
+    expect(put.status).toBe(200);
+    const after = (await (await fetch(`${app.url}/users/someone-new/recommendations?numResults=3`)).json()) as Recs;
+    expect(after.itemList.map((i) => i.itemId)).not.toContain(top);
+    const list = await fetch(`${app.url}/ng-items`, { headers: { authorization: `Bearer ${adminToken()}` } });
+    expect(((await list.json()) as { items: { itemId: string }[] }).items.map((i) => i.itemId)).toContain(top);
+    const del = await fetch(`${app.url}/ng-items/${top}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${adminToken()}` },
+    });
+    expect(del.status).toBe(204);
+  });
+
+  it('answers 401 to admin calls without the token and changes nothing', async () => {
+    const put = await fetch(`${app.url}/ng-items/i00001`, { method: 'PUT' });
+    expect(put.status).toBe(401);
+    expect(await put.json()).toMatchObject({ code: 'Unauthorized' });
+    const list = await fetch(`${app.url}/ng-items`, { headers: { authorization: `Bearer ${adminToken()}` } });
+    expect(((await list.json()) as { items: { itemId: string }[] }).items.map((i) => i.itemId)).not.toContain(
+      'i00001',
+    );
+  });
+
+  it('answers 401 to an arm override without the admin token', async () => {
+    const res = await fetch(`${app.url}/users/u000001/recommendations?arm=fm`);
+    expect(res.status).toBe(401);
+  });
+
+  it('honours an arm override with the admin token', async () => {
+    const res = await fetch(`${app.url}/users/u000001/recommendations?arm=fm`, {
+      headers: { authorization: `Bearer ${adminToken()}` },
+    });
+    expect(((await res.json()) as Recs).arm).toBe('fm');
+  });
+
+  it('rejects more than 100 excluded items with 400 naming exclude', async () => {
+    const ex = Array.from({ length: 101 }, (_, i) => `i${i}`).join(',');
+    const res = await fetch(`${app.url}/users/u000001/recommendations?exclude=${ex}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toContain('exclude');
+  });
+
+  it('rejects an unknown slot with 400', async () => {
+    const res = await fetch(`${app.url}/users/u000001/recommendations?slot=nowhere`);
+    expect(res.status).toBe(400);
   });
 
   it('prints example curl commands', () => {
