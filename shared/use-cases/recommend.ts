@@ -121,6 +121,7 @@ export async function recommend(
     items.push({ itemId: c.itemId, score: c.score, source: label });
   }
   const armItems = items.length;
+  let fallbackAnswered = items.length >= req.numResults;
 
   if (items.length < req.numResults) {
     if (activeResult.status === 'rejected') {
@@ -138,6 +139,7 @@ export async function recommend(
           req.numResults - items.length,
           (id) => taken.has(id) || blocked(id),
         );
+        fallbackAnswered = true;
         for (const f of fill) {
           items.push({
             itemId: f.itemId,
@@ -150,7 +152,8 @@ export async function recommend(
       }
     }
   }
-  if (items.length === 0 && failures.length > 0) {
+  // a 5xx only when nothing at all could answer; otherwise a (possibly short) degraded 200
+  if (items.length === 0 && !fallbackAnswered && failures.length > 0) {
     throw new DependencyError(failures.join(','), 'no source could answer');
   }
   return {
