@@ -113,6 +113,7 @@ function countBreaks(fields: string[]): { breaks: number; crlf: number } {
  */
 class LineParser extends Parser {
   private headerSeen = false;
+  private failed = false;
   /** csv-parse line of the end of the last record pushed, and its empty-line count then. */
   private prevEnd = 0;
   private prevEmpty = 0;
@@ -156,7 +157,19 @@ class LineParser extends Parser {
 
   override push(record: unknown): boolean {
     if (record === null) return super.push(null);
-    const fields = record as string[];
+    if (this.failed) return false;
+    try {
+      this.handleRecord(record as string[]);
+    } catch (err) {
+      // Throwing here would escape csv-parse's write path as an uncaught exception: fail the stream instead.
+      this.failed = true;
+      this.destroy(err as Error);
+      return false;
+    }
+    return true;
+  }
+
+  private handleRecord(fields: string[]): void {
     const end = this.info.lines;
     let start = end - this.extraLines;
     // Only a record that spans several lines (or follows skipped empty lines) needs its fields scanned.
@@ -170,12 +183,11 @@ class LineParser extends Parser {
     if (!this.headerSeen) {
       this.headerSeen = true;
       this.sink.header(fields, start);
-      return true;
+      return;
     }
     const error = this.sink.row(fields, start);
     if (error === undefined) this.bad.rows++;
     else this.bad.add(start, error);
-    return true;
   }
 
   /** Whether a header record was seen (false for an empty file). */
