@@ -16,6 +16,7 @@ import {
   USER_HEADER,
   writeShop,
 } from '../../shared/domain/data/generator.js';
+import { loadDataset } from '../../shared/domain/data/loader.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 
 const SMALL = { users: 300, items: 200, days: 14, seed: 7 };
@@ -134,6 +135,17 @@ describe('writeShop', () => {
       );
     }
     expect(rows).toEqual(expected);
+  });
+  it('writes files that the CSV loader reads with no skipped row', async () => {
+    const dir = join(tmp, 'load');
+    const counts = await writeShop(SMALL, dir);
+    const d = await loadDataset(dir, { maxBadRowShare: 0, maxBadRows: 0 });
+    expect(d.stats.interactions).toMatchObject({ rows: counts.interactions, skipped: 0 });
+    expect(d.stats.users).toMatchObject({ rows: SMALL.users, skipped: 0 });
+    expect(d.stats.items).toMatchObject({ rows: SMALL.items, skipped: 0 });
+    expect(d.userAttributes.map((c) => c.name).sort()).toEqual(['AGE_GROUP', 'GENDER', 'REGION']);
+    expect(d.itemAttributes.map((c) => c.name).sort()).toEqual(['CATEGORY', 'PRICE_BAND']);
+    expect(d.itemCreated?.every((t) => Number.isFinite(t))).toBe(true);
   });
 });
 
