@@ -15,7 +15,9 @@ import { Rng } from '../../shared/domain/random.js';
 /** Builds a dataset from [user, item, eventType?, timestamp?] rows. */
 function dataset(rows: [string, string, string?, number?][]): Dataset {
   const b = new DatasetBuilder();
-  rows.forEach(([u, i, et, ts], r) => b.addInteraction(u, i, ts ?? r, et ?? ''));
+  rows.forEach(([u, i, et, ts], r) => {
+    b.addInteraction(u, i, ts ?? r, et ?? '');
+  });
   return b.build();
 }
 
