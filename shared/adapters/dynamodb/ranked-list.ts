@@ -18,7 +18,7 @@ export interface ListTableOptions {
 /**
  * The stored shape of a ranked list: two parallel lists. A 500-entry list is ~11.5 KB this way versus
  * ~13.5 KB as [itemId, score] pairs and ~19 KB as {itemId, score} maps (bench/store-sizes.ts), far
- * below the 400 KB item limit, and one read costs 3 RCU (eventually consistent).
+ * below the 400 KB item limit; one eventually consistent read of it costs 1.5 RCU.
  */
 export interface ListItem {
   readonly pk: string;
