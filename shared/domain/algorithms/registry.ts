@@ -4,6 +4,7 @@ import { type PopularityOptions, trainPopularity, trainSegmentPopularity } from 
 import { type FmOptions, trainFm } from './fm.js';
 import { type ItemCfOptions, trainItemCf } from './item-cf.js';
 import type { Recommender } from './recommender.js';
+import { type SessionOptions, trainSession } from './session.js';
 
 /**
  * Options every trainer accepts from the registry: algorithm-specific keys are passed through untouched
@@ -37,6 +38,10 @@ export const ALGORITHMS: Readonly<Record<string, AlgorithmEntry>> = {
   'popularity:segment': {
     train: (dataset, options) => trainSegmentPopularity(dataset, options as PopularityOptions),
     description: 'popularity per user segment (user attributes), backing off to global',
+  },
+  session: {
+    train: (dataset, options) => trainSession(dataset, options as SessionOptions),
+    description: 'session-aware next items: recent events × transition + co-occurrence neighbours',
   },
 };
 
