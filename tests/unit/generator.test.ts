@@ -374,6 +374,19 @@ describe('options validation', () => {
     }
   });
 
+  it('accepts --end as an ISO date and ends the period there', () => {
+    const end = Date.UTC(2025, 0, 1) / 1000;
+    const { dataset: d } = generateShop({
+      users: 50,
+      items: 40,
+      days: 7,
+      end: '2025-01-01T00:00:00Z',
+    } as never);
+    const ts = d.interactions.timestamp;
+    expect(ts.length).toBeGreaterThan(0);
+    expect(ts.every((t) => t >= end - 7 * 86_400 && t < end)).toBe(true);
+  });
+
   it('accepts numeric strings as given on the command line', () => {
     const shop = generateShop({ users: '20', items: '30', days: '3', seed: '5' } as never);
     expect(shop.dataset.users.size).toBe(20);

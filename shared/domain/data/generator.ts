@@ -149,7 +149,7 @@ export function resolveGenerateOptions(
     const raw = o.end;
     const asNumber =
       typeof raw === 'number' ? raw : /^\d+$/.test(String(raw).trim()) ? Number(raw) : Number.NaN;
-    end = Number.isFinite(asNumber) ? asNumber : Date.parse(String(raw)) / 1000;
+    end = Number.isFinite(asNumber) ? asNumber : Math.floor(Date.parse(String(raw)) / 1000);
     if (!Number.isInteger(end) || end < days * DAY) {
       throw new ValidationError(
         `--end must be unix seconds or an ISO date after ${days} days past the epoch, got ${JSON.stringify(raw)}`,
