@@ -25,9 +25,21 @@ export class PersonalizeRuntimeRecommender implements PersonalizeRecommender {
 
   async getRecommendations(input: { userId: string; numResults: number }): Promise<ScoredItem[]> {
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.options.timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    // race as well as abort: the deadline holds even if a stage of the SDK ignores the signal
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(
+          new DependencyError(
+            'personalize',
+            `GetRecommendations timed out after ${this.options.timeoutMs} ms`,
+          ),
+        );
+      }, this.options.timeoutMs);
+    });
     try {
-      const out = await this.client.send(
+      const call = this.client.send(
         new GetRecommendationsCommand({
           campaignArn: this.options.campaignArn,
           userId: input.userId,
@@ -37,10 +49,13 @@ export class PersonalizeRuntimeRecommender implements PersonalizeRecommender {
         }),
         { abortSignal: abort.signal },
       );
+      call.catch(() => undefined); // a late failure after the deadline must not be unhandled
+      const out = await Promise.race([call, deadline]);
       return (out.itemList ?? [])
         .filter((i): i is typeof i & { itemId: string } => typeof i.itemId === 'string')
         .map((i) => ({ itemId: i.itemId, score: i.score ?? 0 }));
     } catch (err) {
+      if (err instanceof DependencyError) throw err;
       if (abort.signal.aborted) {
         throw new DependencyError(
           'personalize',
