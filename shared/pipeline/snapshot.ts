@@ -1,0 +1,71 @@
+import type { Dataset } from '../domain/data/dataset.js';
+import { DATASET_FILES, type LoadOptions, loadDatasetFromStreams } from '../domain/data/loader.js';
+import { DataError } from '../domain/errors.js';
+import type { ArtifactStore } from '../ports/artifacts.js';
+
+/** Artifact keys of one run (version): the dataset snapshot and the trained models. */
+export const runKeys = {
+  snapshot: (version: string) => `runs/${version}/dataset`,
+  file: (snapshot: string, file: keyof typeof DATASET_FILES) => `${snapshot}/${DATASET_FILES[file]}`,
+  model: (version: string, algorithm: string) => `runs/${version}/models/${algorithm}.bin`,
+};
+
+/**
+ * Copies the 3 CSVs of a dataset (s3://bucket/prefix or a folder) into the run's snapshot prefix, so every
+ * task of the run reads the same bytes even if the source changes meanwhile. interactions.csv is required.
+ */
+export async function snapshotDataset(
+  artifacts: ArtifactStore,
+  source: string,
+  snapshot: string,
+): Promise<string[]> {
+  const base = source.replace(/\/+$/, '');
+  const copied: string[] = [];
+  for (const file of ['interactions', 'users', 'items'] as const) {
+    const ok = await artifacts.copyFrom(`${base}/${DATASET_FILES[file]}`, runKeys.file(snapshot, file));
+    if (ok) copied.push(DATASET_FILES[file]);
+    else if (file === 'interactions')
+      throw new DataError(
+        'file not found: a dataset needs interactions.csv',
+        `${base}/${DATASET_FILES.interactions}`,
+      );
+  }
+  return copied;
+}
+
+let cached: { snapshot: string; dataset: Promise<Dataset> } | undefined;
+
+/**
+ * Loads a run's snapshot with the streaming loader (errors name the file URI and line). The last snapshot
+ * stays cached per process: warm Lambda containers and the local runner load each snapshot once.
+ */
+export function loadSnapshot(
+  artifacts: ArtifactStore,
+  snapshot: string,
+  options?: LoadOptions,
+): Promise<Dataset> {
+  if (cached?.snapshot === snapshot) return cached.dataset;
+  const dataset = (async () => {
+    const open = async (file: keyof typeof DATASET_FILES) => {
+      const key = runKeys.file(snapshot, file);
+      const stream = await artifacts.open(key);
+      return stream && { name: artifacts.uri(key), stream };
+    };
+    const interactions = await open('interactions');
+    if (!interactions)
+      throw new DataError(
+        'snapshot has no interactions.csv',
+        artifacts.uri(runKeys.file(snapshot, 'interactions')),
+      );
+    return loadDatasetFromStreams(
+      { interactions, users: await open('users'), items: await open('items') },
+      options,
+    );
+  })();
+  cached = { snapshot, dataset };
+  // a failed load must not stay cached
+  dataset.catch(() => {
+    if (cached?.dataset === dataset) cached = undefined;
+  });
+  return dataset;
+}
