@@ -37,6 +37,11 @@ export const DEFAULT_MAX_BAD_ROWS = 10;
 export const MAX_ID_LENGTH = 256;
 /** Timestamps must be unix seconds in [0, 2100-01-01T00:00:00Z). */
 export const MAX_TIMESTAMP = Date.UTC(2100, 0, 1) / 1000;
+/**
+ * CREATION_TIMESTAMP may predate 1970 (a catalogue of old films or books), down to 1800-01-01; interaction
+ * TIMESTAMPs may not.
+ */
+export const MIN_CREATION_TIMESTAMP = Date.UTC(1800, 0, 1) / 1000;
 
 /** File names of the contract (matched case-insensitively in a folder). */
 export const DATASET_FILES = {
@@ -208,18 +213,17 @@ function checkId(column: string, id: string): string | undefined {
 }
 
 /** Parses trimmed unix seconds; NaN when invalid (the caller reports {@link timestampError}). */
-function parseTimestamp(raw: string): number {
+function parseTimestamp(raw: string, min = 0): number {
   if (raw.length === 0) return Number.NaN; // Number('') is 0, not an error
-
   const t = Number(raw);
-  return t >= 0 && t < MAX_TIMESTAMP ? t : Number.NaN;
+  return t >= min && t < MAX_TIMESTAMP ? t : Number.NaN;
 }
 
-function timestampError(column: string, raw: string): string {
+function timestampError(column: string, raw: string, min = 0): string {
   if (raw.length === 0) return `empty ${column}`;
   const t = Number(raw);
   if (Number.isNaN(t)) return `${column} "${clip(raw)}" is not a number (unix seconds expected)`;
-  if (t < 0) return `${column} ${raw} is negative`;
+  if (t < min) return min === 0 ? `${column} ${raw} is negative` : `${column} ${raw} is before year 1800`;
   if (t / 1000 < MAX_TIMESTAMP)
     return `${column} ${raw} is beyond year 2100 (milliseconds? unix seconds expected)`;
   return `${column} ${clip(raw)} is beyond year 2100`;
@@ -320,8 +324,9 @@ function entitySink(
       let created: number | undefined;
       const rawCreated = iCreated === -1 ? '' : trimField(r[iCreated]);
       if (rawCreated.length !== 0) {
-        created = parseTimestamp(rawCreated);
-        if (Number.isNaN(created)) return timestampError('CREATION_TIMESTAMP', rawCreated);
+        created = parseTimestamp(rawCreated, MIN_CREATION_TIMESTAMP);
+        if (Number.isNaN(created))
+          return timestampError('CREATION_TIMESTAMP', rawCreated, MIN_CREATION_TIMESTAMP);
       }
       for (let k = 0; k < attrIndex.length; k++) attrs[attrNames[k]] = r[attrIndex[k]];
       add(id, attrs, created);
