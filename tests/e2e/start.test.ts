@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { responseErrors } from '../helpers/openapi.js';
 import { type Started, startOsusume } from '../helpers/start-process.js';
 
 interface Recs {
@@ -40,6 +41,7 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     const res = await fetch(`${app.url}/users/u000001/recommendations?numResults=7`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Recs;
+    expect(responseErrors('GET', '/users/{userId}/recommendations', 200, body)).toBe('');
     expect(body.userId).toBe('u000001');
     expect(['cf', 'fm', 'personalize', 'session']).toContain(body.arm);
     expect(body.degraded).toBe(false);
@@ -62,6 +64,7 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     const res = await fetch(`${app.url}/users/u000001/recommendations?numResults=501`);
     expect(res.status).toBe(400);
     const body = (await res.json()) as { code: string; message: string };
+    expect(responseErrors('GET', '/users/{userId}/recommendations', 400, body)).toBe('');
     expect(body.code).toBe('ValidationError');
     expect(body.message).toContain('numResults');
   });
@@ -90,7 +93,9 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
   });
 
   it('removes an item added to the NG list through the admin API', async () => {
-    const first = (await (await fetch(`${app.url}/users/someone-new/recommendations?numResults=3`)).json()) as Recs;
+    const first = (await (
+      await fetch(`${app.url}/users/someone-new/recommendations?numResults=3`)
+    ).json()) as Recs;
     const top = first.itemList[0].itemId;
     const put = await fetch(`${app.url}/ng-items/${top}`, {
       method: 'PUT',
@@ -98,10 +103,15 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
       body: JSON.stringify({ reason: 'out of stock' }),
     });
     expect(put.status).toBe(200);
-    const after = (await (await fetch(`${app.url}/users/someone-new/recommendations?numResults=3`)).json()) as Recs;
+    expect(responseErrors('PUT', '/ng-items/{itemId}', 200, await put.json())).toBe('');
+    const after = (await (
+      await fetch(`${app.url}/users/someone-new/recommendations?numResults=3`)
+    ).json()) as Recs;
     expect(after.itemList.map((i) => i.itemId)).not.toContain(top);
     const list = await fetch(`${app.url}/ng-items`, { headers: { authorization: `Bearer ${adminToken()}` } });
-    expect(((await list.json()) as { items: { itemId: string }[] }).items.map((i) => i.itemId)).toContain(top);
+    const page = (await list.json()) as { items: { itemId: string }[] };
+    expect(responseErrors('GET', '/ng-items', 200, page)).toBe('');
+    expect(page.items.map((i) => i.itemId)).toContain(top);
     const del = await fetch(`${app.url}/ng-items/${top}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${adminToken()}` },
