@@ -12,6 +12,7 @@ interface EvaluateCliOptions {
   k: string;
   seed: string;
   out: string;
+  fill: boolean;
 }
 
 /** The algorithms evaluated when --algorithms is omitted (those of them that are registered). */
@@ -90,6 +91,7 @@ export function register(program: Command): void {
     .option('-k, --k <n>', 'list length K', '10')
     .option('--seed <n>', 'seed of the split and of stochastic trainers', '42')
     .option('-o, --out <dir>', 'output folder', './.osusume/evaluation')
+    .option('--no-fill', 'do not top up lists shorter than K from training popularity (served lists are)')
     .action(async (opts: EvaluateCliOptions) => {
       // algorithms are imported here, not at registration, so `osusume --help` stays fast
       const { algorithmNames, getTrainer } = await import('../../domain/algorithms/registry.js');
@@ -120,10 +122,11 @@ export function register(program: Command): void {
         protocol: opts.protocol as SplitProtocol,
         k,
         seed,
+        fill: opts.fill,
         onProgress: progressReporter(),
       });
       console.log(
-        `protocol ${result.protocol}, K=${k}, seed ${seed}: ${result.dataset.users} users, ${result.dataset.items} items, ` +
+        `protocol ${result.protocol}, K=${k}, seed ${seed}${result.fill ? '' : ', no fill'}: ${result.dataset.users} users, ${result.dataset.items} items, ` +
           `${result.dataset.interactions} interactions; ${result.split.trainInteractions} train rows, ` +
           `${result.split.testUsers} test users, ${result.split.testTargets} held-out items`,
       );

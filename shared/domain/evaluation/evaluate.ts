@@ -60,6 +60,8 @@ export interface EvaluationResult {
   readonly protocol: SplitProtocol;
   readonly k: number;
   readonly seed: number;
+  /** Whether short lists were topped up from training popularity. */
+  readonly fill: boolean;
   readonly dataset: { readonly users: number; readonly items: number; readonly interactions: number };
   readonly split: {
     readonly trainInteractions: number;
@@ -138,6 +140,7 @@ export async function evaluateAlgorithms(
     protocol,
     k,
     seed,
+    fill,
     dataset: { users: nUsers, items: dataset.items.size, interactions: dataset.interactions.length },
     split: {
       trainInteractions: train.interactions.length,
