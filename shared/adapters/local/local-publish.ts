@@ -1,20 +1,45 @@
-import { getContainer } from '../../composition.js';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../../domain/data/dataset.js';
-import { publishPopularity } from '../../use-cases/publish-popularity.js';
+import { DomainError } from '../../domain/errors.js';
+import { formatTimings, runLocalPipeline } from './local-pipeline.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
- * What `npm start` publishes before serving, through the same adapters the Lambdas use. The nightly
- * state machine (statemachines/) replaces this with the full pipeline once it runs locally.
+ * Training options `npm start` passes to the nightly run: FM with fewer epochs and factors and no early
+ * stopping split, so the whole pipeline fits the 30 s start budget on the default shop. A real nightly
+ * run (schedule, `osusume pipeline run`) uses the trainers' defaults.
  */
-export async function runLocalPublish(dataset: Dataset, log: (line: string) => void): Promise<void> {
-  const c = getContainer();
-  const t = Date.now();
-  const result = await publishPopularity(
-    { popularity: c.popularityStore, profiles: c.profiles, state: c.state },
-    dataset,
-    { segmentColumns: c.config.SEGMENT_COLUMNS },
-  );
+export const QUICK_START_OPTIONS = {
+  numResults: 50,
+  trainOptions: { fm: { epochs: 5, factors: 32, validationFraction: 0 } },
+} as const;
+
+/**
+ * What `npm start` publishes before serving: the nightly scoring state machine (statemachines/, the
+ * same ASL as on AWS) run locally with the real pipeline handlers against the embedded DynamoDB, so
+ * the API serves CF, FM, session and popularity results. A failed run fails the start.
+ */
+export async function runLocalPublish(
+  _dataset: Dataset,
+  log: (line: string) => void,
+  dataDir?: string,
+): Promise<void> {
+  if (!dataDir) throw new DomainError('LocalPublish', 'the local pipeline needs the dataset folder');
+  log('running the nightly scoring state machine locally (statemachines/nightly-scoring.asl.json)');
+  const result = await runLocalPipeline({
+    root: ROOT,
+    machine: 'scoring',
+    input: { data: dataDir, trigger: 'npm-start', options: QUICK_START_OPTIONS },
+    log: (line) => log(`  ${line}`),
+  });
+  if (result.status !== 'SUCCEEDED') {
+    throw new DomainError('PipelineFailed', `nightly scoring failed: ${result.error}: ${result.cause}`);
+  }
+  const out = result.output as { version: string; published: { algorithm: string }[] };
   log(
-    `published popularity version ${result.version}: ${result.lists} lists, ${result.profiles} user profiles (${Date.now() - t} ms)`,
+    `published version ${out.version} for ${out.published.map((p) => p.algorithm).join(', ')} in ${(result.ms / 1000).toFixed(1)} s`,
   );
+  for (const line of formatTimings(result).slice(0, 6)) log(line);
 }

@@ -38,7 +38,7 @@ export function register(program: Command): void {
       });
       // imported after the stack has set the environment the composition reads
       const { runLocalPublish } = await import('../../adapters/local/local-publish.js');
-      await runLocalPublish(stack.dataset, log);
+      await runLocalPublish(stack.dataset, log, stack.dataDir);
       const http = await startHttpServer({ root: ROOT, port });
       const users = stack.dataset.users.ids;
       log(`admin token: ${process.env.OSUSUME_ADMIN_TOKEN}`);
