@@ -224,6 +224,18 @@ describe('loadDataset: precise bad-input errors', () => {
     expect(d.itemCreated![d.items.get('i2')]).toBe(7);
   });
 
+  it('accepts a CREATION_TIMESTAMP before 1970 (old catalogue) but not before 1800', async () => {
+    const dir = await dataset({
+      'interactions.csv': `${HEADER}u1,i1,1\n`,
+      'items.csv': 'ITEM_ID,CREATION_TIMESTAMP\ni1,-94694400\ni2,-6000000000\n',
+    });
+    const d = await loadDataset(dir);
+    expect(d.itemCreated![d.items.get('i1')]).toBe(-94_694_400);
+    expect(d.stats.items?.errors).toEqual([
+      `${join(dir, 'items.csv')}:3: CREATION_TIMESTAMP -6000000000 is before year 1800`,
+    ]);
+  });
+
   it('points an unclosed quote at the line where its record starts', async () => {
     const dir = await dataset({ 'interactions.csv': `${HEADER}u1,i1,1\n\nu2,"i2,2\nu3,i3,3\n` });
     const d = await loadDataset(dir);
