@@ -1,64 +1,74 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 
-const csv = z.string().transform((s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x !== ''),
+// zod/mini with only the English messages keeps the request Lambda's bundle small
+z.config(en());
+
+const csv = z.pipe(
+  z.string(),
+  z.transform((s: string) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== ''),
+  ),
 );
+const name = z.string().check(z.minLength(3));
+const num = (min: number, max: number, fallback: number, int = false) =>
+  z._default(z.coerce.number().check(...(int ? [z.int()] : []), z.minimum(min), z.maximum(max)), fallback);
 
 /** Environment schema: read once, validated; a missing required variable fails at start with its name. */
 const schema = z.object({
-  OSUSUME_STAGE: z.string().min(1).default('local'),
-  AWS_REGION: z.string().min(1).default('ap-northeast-1'),
+  OSUSUME_STAGE: z._default(z.string().check(z.minLength(1)), 'local'),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'ap-northeast-1'),
   /** Set locally to the embedded DynamoDB (dynalite); unset on AWS. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  TABLE_RECOMMENDATIONS: z.string().min(3),
-  TABLE_STATE: z.string().min(3),
-  TABLE_NG_ITEMS: z.string().min(3),
-  TABLE_USERS: z.string().min(3),
-  TABLE_EVENTS: z.string().min(3),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  TABLE_RECOMMENDATIONS: name,
+  TABLE_STATE: name,
+  TABLE_NG_ITEMS: name,
+  TABLE_USERS: name,
+  TABLE_EVENTS: name,
   /** Results per request when numResults is absent. */
-  DEFAULT_NUM_RESULTS: z.coerce.number().int().min(1).max(500).default(25),
+  DEFAULT_NUM_RESULTS: num(1, 500, 25, true),
   /** How long the request Lambda caches the NG list, the version pointers and popularity lists. */
-  NG_CACHE_TTL_SECONDS: z.coerce.number().min(0).default(30),
-  POINTER_CACHE_TTL_SECONDS: z.coerce.number().min(0).default(60),
+  NG_CACHE_TTL_SECONDS: num(0, 86_400, 30),
+  POINTER_CACHE_TTL_SECONDS: num(0, 86_400, 60),
   /** Bearer token for admin routes when no Lambda authorizer is in front (local). */
-  OSUSUME_ADMIN_TOKEN: z.string().min(16).optional(),
+  OSUSUME_ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16))),
   /** Retention of published versions (DynamoDB TTL), days. */
-  VERSION_RETENTION_DAYS: z.coerce.number().min(1).default(7),
+  VERSION_RETENTION_DAYS: num(1, 3650, 7),
   /** Experiments per slot as JSON (see shared/domain/experiments); empty = every arm at equal weight. */
-  EXPERIMENTS: z.string().optional(),
+  EXPERIMENTS: z.optional(z.string()),
   /** Amazon Personalize campaign for the `personalize` arm; unset = the local stand-in model. */
-  PERSONALIZE_CAMPAIGN_ARN: z.string().startsWith('arn:').optional(),
-  PERSONALIZE_FILTER_ARN: z.string().startsWith('arn:').optional(),
+  PERSONALIZE_CAMPAIGN_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  PERSONALIZE_FILTER_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   /** Hard timeout of GetRecommendations on the request path (no retries). */
-  PERSONALIZE_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(150),
+  PERSONALIZE_TIMEOUT_MS: num(10, 5000, 150, true),
   /** How admin routes are protected: `iam` (API Gateway IAM auth on AWS) or `token` (Bearer OSUSUME_ADMIN_TOKEN). */
-  ADMIN_AUTH: z.enum(['iam', 'token']).default('token'),
+  ADMIN_AUTH: z._default(z.enum(['iam', 'token']), 'token'),
   /** Columns of users.csv used as segments for popularity, in back-off priority order (empty = all). */
-  SEGMENT_COLUMNS: csv.default([]),
+  SEGMENT_COLUMNS: z._default(csv, []),
   // ---- nightly pipeline (statemachines/, functions/pipeline/) ----
   /** S3 bucket of pipeline artifacts (dataset snapshots, models) on AWS. */
-  ARTIFACT_BUCKET: z.string().min(3).optional(),
+  ARTIFACT_BUCKET: z.optional(z.string().check(z.minLength(3))),
   /** Local folder used instead of ARTIFACT_BUCKET (osusume pipeline run / npm start). */
-  ARTIFACT_DIR: z.string().min(1).optional(),
+  ARTIFACT_DIR: z.optional(z.string().check(z.minLength(1))),
   /** Dataset a scheduled run snapshots when its input names none (s3://bucket/prefix or a folder). */
-  DATASET_URI: z.string().min(1).optional(),
+  DATASET_URI: z.optional(z.string().check(z.minLength(1))),
   /** Users per scoring shard (one Lambda invocation each). */
-  PIPELINE_SHARD_USERS: z.coerce.number().int().min(1).default(5000),
+  PIPELINE_SHARD_USERS: num(1, 10_000_000, 5000, true),
   /** Shard plans with at least this many shards are scored by the DISTRIBUTED Map. */
-  PIPELINE_DISTRIBUTED_MIN_SHARDS: z.coerce.number().int().min(1).default(40),
+  PIPELINE_DISTRIBUTED_MIN_SHARDS: num(1, 1_000_000, 40, true),
   /** Items stored per user and algorithm. */
-  PIPELINE_NUM_RESULTS: z.coerce.number().int().min(1).max(500).default(100),
+  PIPELINE_NUM_RESULTS: num(1, 500, 100, true),
   /** Share of bad CSV rows tolerated when the pipeline validates its snapshot (beyond it the run fails). */
-  PIPELINE_MAX_BAD_ROW_SHARE: z.coerce.number().min(0).max(1).default(0.01),
+  PIPELINE_MAX_BAD_ROW_SHARE: num(0, 1, 0.01),
   /** Quality gate: a new version may be worse than the active one by at most this share of its metric. */
-  QUALITY_GATE_MARGIN: z.coerce.number().min(0).max(1).default(0.05),
+  QUALITY_GATE_MARGIN: num(0, 1, 0.05),
   /** Metric the quality gate compares (offline evaluation, Personalize protocol, @10). */
-  QUALITY_GATE_METRIC: z.enum(['precision', 'recall', 'ndcg', 'map', 'mrr']).default('ndcg'),
+  QUALITY_GATE_METRIC: z._default(z.enum(['precision', 'recall', 'ndcg', 'map', 'mrr']), 'ndcg'),
   /** EventBridge bus the pipelines notify on. */
-  EVENT_BUS_NAME: z.string().min(1).default('default'),
+  EVENT_BUS_NAME: z._default(z.string().check(z.minLength(1)), 'default'),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 
 /** Algorithms an arm can serve from. `personalize` is Amazon Personalize (or its local stand-in). */
@@ -6,30 +6,30 @@ export const ARM_ALGORITHMS = ['cf', 'fm', 'personalize', 'session', 'popularity
 export type ArmAlgorithm = (typeof ARM_ALGORITHMS)[number];
 
 const armSchema = z.object({
-  name: z.string().min(1).max(64),
+  name: z.string().check(z.minLength(1), z.maxLength(64)),
   algorithm: z.enum(ARM_ALGORITHMS),
-  weight: z.number().positive(),
+  weight: z.number().check(z.positive()),
 });
 
 const slotSchema = z.object({
   /** Experiment name; changing it (or the salt) reshuffles users. */
-  experiment: z.string().min(1),
-  salt: z.string().min(1),
-  arms: z.array(armSchema).min(1),
+  experiment: z.string().check(z.minLength(1)),
+  salt: z.string().check(z.minLength(1)),
+  arms: z.array(armSchema).check(z.minLength(1)),
 });
 
 /** Experiments per slot (`home`, `cart`, ...); `defaultSlot` answers requests without `slot`. */
 export const experimentConfigSchema = z
   .object({
-    defaultSlot: z.string().min(1),
-    slots: z.record(z.string().min(1), slotSchema),
+    defaultSlot: z.string().check(z.minLength(1)),
+    slots: z.record(z.string().check(z.minLength(1)), slotSchema),
   })
-  .refine((c) => c.defaultSlot in c.slots, { message: 'defaultSlot must be one of slots' })
-  .refine(
-    (c) => Object.values(c.slots).every((s) => new Set(s.arms.map((a) => a.name)).size === s.arms.length),
-    {
-      message: 'arm names must be unique within a slot',
-    },
+  .check(
+    z.refine((c) => c.defaultSlot in c.slots, { message: 'defaultSlot must be one of slots' }),
+    z.refine(
+      (c) => Object.values(c.slots).every((s) => new Set(s.arms.map((a) => a.name)).size === s.arms.length),
+      { message: 'arm names must be unique within a slot' },
+    ),
   );
 
 export type ExperimentConfig = z.infer<typeof experimentConfigSchema>;
