@@ -173,6 +173,14 @@ describe('loadDataset: precise bad-input errors', () => {
     expect(err.message).toContain('users.csv:1: missing required column USER_ID');
   });
 
+  it('fails on a header with broken quoting instead of taking the next line as header', async () => {
+    const dir = await dataset({ 'interactions.csv': 'USER_ID,ITEM"_ID,TIMESTAMP\nu1,i1,1\n' });
+    const err = await dataError(() => loadDataset(dir));
+    expect(err.message).toContain(
+      `${join(dir, 'interactions.csv')}:1: bad header: a quote inside an unquoted field`,
+    );
+  });
+
   it('hints at the delimiter when the header is one semicolon-separated column', async () => {
     const dir = await dataset({ 'interactions.csv': 'USER_ID;ITEM_ID;TIMESTAMP\nu1;i1;1\n' });
     const err = await dataError(() => loadDataset(dir));

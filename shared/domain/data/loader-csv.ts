@@ -152,6 +152,9 @@ class LineParser extends Parser {
         : typeof err.lines === 'number'
           ? err.lines
           : this.info.lines;
+    // csv-parse reports an error thrown by on_skip as the stream's error.
+    if (!this.headerSeen)
+      throw new DataError(`bad header: ${describeCsvError(err)}`, this.bad.file, line - this.extraLines);
     this.bad.add(line - this.extraLines, describeCsvError(err));
   }
 
