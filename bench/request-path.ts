@@ -1,0 +1,159 @@
+/**
+ * Request-path benchmark (issue 5). Prints:
+ *  1. in-process latency of the recommend use case (100 items, 10k NG items, arm candidates mostly NG,
+ *     so the full fallback chain segment -> global runs) plus JSON serialisation, p50/p99;
+ *  2. HTTP latency/throughput against `osusume start` (embedded DynamoDB) with autocannon at 200 req/s,
+ *     and at the maximum rate;
+ *  3. the get-recommendations bundle size (as serverless-esbuild builds it) and its cold init time in a
+ *     fresh Node process.
+ * Usage: npx tsx bench/request-path.ts [--skip-http]
+ */
+import '../shared/polyfills.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
+import { parseRecommendationRequest } from '../shared/domain/recommend/request.js';
+import type { CandidateSource } from '../shared/ports/candidates.js';
+import { recommend } from '../shared/use-cases/recommend.js';
+import { memoryDeps } from '../tests/helpers/request-path.js';
+import { ROOT, startOsusume } from '../tests/helpers/start-process.js';
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function inProcess(): Promise<void> {
+  const catalogue = Array.from({ length: 50_000 }, (_, i) => `item-${i}`);
+  const ng = catalogue.filter((_, i) => i % 5 === 0).slice(0, 10_000);
+  const scored = (ids: string[]) => ids.map((itemId, i) => ({ itemId, score: 1 - i / (ids.length + 1) }));
+  // arm: 120 candidates, 60 % of them NG -> the arm fills ~48, segment lists ~30, global the rest
+  const armIds = catalogue
+    .slice(0, 200)
+    .filter((_, i) => i % 5 === 0 || i % 3 === 0)
+    .slice(0, 120);
+  const arm: CandidateSource = { source: 'cf', candidates: async (_u, n) => scored(armIds).slice(0, n) };
+  const { deps } = await memoryDeps({
+    segmentColumns: ['GENDER', 'AGE_GROUP'],
+    segmentLists: [
+      { segment: 'u:GENDER=f&AGE_GROUP=30s', items: scored(catalogue.slice(100, 130)) },
+      { segment: 'u:GENDER=f', items: scored(catalogue.slice(100, 400)) },
+      { segment: 'global', items: scored(catalogue.slice(0, 500)) },
+    ],
+    profiles: { u1: { GENDER: 'f', AGE_GROUP: '30s' } },
+    ng,
+    sources: { cf: arm, fm: arm, personalize: arm, session: arm },
+  });
+  const req = parseRecommendationRequest('u1', { numResults: '100' }, 25);
+  for (let i = 0; i < 2000; i++) JSON.stringify((await recommend(deps, req)).response); // warm up
+  const times: number[] = [];
+  let sources = new Set<string>();
+  for (let i = 0; i < 20_000; i++) {
+    const t = performance.now();
+    const { response } = await recommend(deps, req);
+    JSON.stringify(response);
+    times.push(performance.now() - t);
+    if (i === 0) sources = new Set(response.itemList.map((x) => x.source));
+  }
+  console.log('\n## In-process recommend (100 items, 10k NG, fallback chain)');
+  console.log(`sources used: ${[...sources].join(', ')}`);
+  console.log(`p50 ${pct(times, 50).toFixed(3)} ms  p99 ${pct(times, 99).toFixed(3)} ms  (goal p99 <= 1 ms)`);
+}
+
+async function http(): Promise<void> {
+  const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: 'bench-admin-token-0123456789' });
+  try {
+    const run = (opts: Partial<autocannon.Options>) =>
+      autocannon({
+        url: app.url,
+        connections: 20,
+        duration: 10,
+        requests: [{ method: 'GET', path: '/users/u000001/recommendations?numResults=25' }],
+        ...opts,
+      });
+    // warm caches
+    await run({ duration: 2 });
+    const user = (i: number) => `u${String(i % 2000).padStart(6, '0')}`;
+    let i = 0;
+    const requests = [
+      {
+        method: 'GET' as const,
+        setupRequest: (r: { path?: string }) => {
+          r.path = `/users/${user(i++)}/recommendations?numResults=25`;
+          return r;
+        },
+      },
+    ];
+    const paced = await run({ overallRate: 200, requests });
+    console.log('\n## HTTP against osusume start (embedded DynamoDB), 2000 distinct users');
+    console.log(
+      `200 req/s: p50 ${paced.latency.p50} ms  p99 ${paced.latency.p99} ms  sent ${paced.requests.total}  non-2xx ${paced.non2xx}  errors ${paced.errors}  (goal p99 <= 20 ms)`,
+    );
+    const max = await run({ requests });
+    console.log(
+      `max rate: ${max.requests.average.toFixed(0)} req/s  p50 ${max.latency.p50} ms  p99 ${max.latency.p99} ms  non-2xx ${max.non2xx}`,
+    );
+  } finally {
+    await app.stop();
+  }
+}
+
+async function bundle(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'osusume-bundle-'));
+  try {
+    const outfile = join(dir, 'get-recommendations.mjs');
+    await build({
+      entryPoints: [join(ROOT, 'functions/api/get-recommendations.ts')],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      external: ['@aws-sdk/*'],
+      outfile,
+      banner: {
+        js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+      },
+    });
+    const size = statSync(outfile).size;
+    // cold init: a fresh node process imports the bundle (AWS SDK resolved from node_modules, as the runtime provides it)
+    const probe = join(ROOT, `.bench-init-${process.pid}.mjs`);
+    writeFileSync(
+      probe,
+      `const t0 = performance.now(); await import(${JSON.stringify(outfile)}); console.log((performance.now() - t0).toFixed(1));`,
+    );
+    const env = {
+      ...process.env,
+      TABLE_RECOMMENDATIONS: 'osusume-b-recommendations',
+      TABLE_STATE: 'osusume-b-state',
+      TABLE_NG_ITEMS: 'osusume-b-ng-items',
+      TABLE_USERS: 'osusume-b-users',
+      TABLE_EVENTS: 'osusume-b-events',
+      AWS_REGION: 'ap-northeast-1',
+      NODE_PATH: join(ROOT, 'node_modules'),
+    };
+    const inits: number[] = [];
+    try {
+      // the bundle lives in a temp dir; link node_modules so `@aws-sdk/*` resolves like on Lambda
+      execFileSync('ln', ['-s', join(ROOT, 'node_modules'), join(dir, 'node_modules')]);
+      for (let k = 0; k < 5; k++)
+        inits.push(Number(execFileSync(process.execPath, [probe], { env }).toString().trim()));
+    } finally {
+      rmSync(probe, { force: true });
+    }
+    console.log('\n## get-recommendations bundle');
+    console.log(`size ${(size / 1024).toFixed(1)} KB minified, @aws-sdk external  (goal <= 100 KB)`);
+    console.log(
+      `cold init (import in a fresh node process, median of 5): ${pct(inits, 50).toFixed(1)} ms  (goal <= 100 ms)`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await inProcess();
+await bundle();
+if (!process.argv.includes('--skip-http')) await http();
