@@ -293,6 +293,13 @@ describe('loadDataset: precise bad-input errors', () => {
     expect(err.message).toContain('interactions.csv: no interaction rows');
   });
 
+  it('rejects an interactions.csv whose few rows are all bad, quoting the first error', async () => {
+    const dir = await dataset({ 'interactions.csv': `${HEADER}u1,i1,x\n` });
+    const err = await dataError(() => loadDataset(dir));
+    expect(err.message).toContain('no interaction rows (all 1 rows are bad (first:');
+    expect(err.message).toContain('interactions.csv:2: TIMESTAMP "x" is not a number');
+  });
+
   it('rejects an empty interactions.csv', async () => {
     const dir = await dataset({ 'interactions.csv': '' });
     const err = await dataError(() => loadDataset(dir));

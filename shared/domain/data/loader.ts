@@ -138,8 +138,12 @@ async function load(
     }
     iStats.check(limits);
     if (builder.interactionCount === 0) {
+      const why =
+        iStats.skipped > 0
+          ? `all ${iStats.skipped} rows are bad (first: ${iStats.errors[0]})`
+          : 'header only';
       throw new DataError(
-        'no interaction rows (header only): at least one interaction is needed',
+        `no interaction rows (${why}): at least one interaction is needed`,
         interactions.name,
       );
     }
