@@ -134,6 +134,14 @@ describe('importTaobao on a small hand-made file', () => {
     expect(firstValue(d.itemAttributes[0], d.items.get('102'))).toBe('9');
   });
 
+  it('leaves out rows with an out-of-range timestamp and counts them', async () => {
+    const src = join(await tempDir(), 'ub.csv');
+    await writeFile(src, '1,100,7,pv,1511544070\n1,101,8,pv,-3600\n1,102,8,pv,9999999999999\n');
+    const out = await tempDir();
+    expect(await importTaobao(src, out)).toMatchObject({ interactions: 1, items: 1, skipped: 2 });
+    expect((await loadDataset(out)).stats.interactions.skipped).toBe(0);
+  });
+
   it('rejects an unknown behavior type with file and line', async () => {
     const src = join(await tempDir(), 'ub.csv');
     await writeFile(src, '1,100,7,pv,1511544070\n1,101,8,like,1511544071\n');

@@ -47,7 +47,11 @@ export function register(program: Command): void {
       const skipped = s.interactions.skipped + (s.users?.skipped ?? 0) + (s.items?.skipped ?? 0);
       console.log(
         `imported ${dataset} from ${src} into ${opts.out} in ${seconds.toFixed(2)} s: ` +
-          `${summary.interactions} interactions, ${summary.users} users rows, ${summary.items} items rows; ` +
+          `${summary.interactions} interactions, ${summary.users} users rows, ${summary.items} items rows` +
+          (summary.skipped > 0
+            ? ` (${summary.skipped} source rows with out-of-range timestamps left out)`
+            : '') +
+          '; ' +
           `loads as ${check.users.size} users × ${check.items.size} items` +
           (skipped > 0
             ? ` (${skipped} rows skipped by the loader, e.g. ${s.interactions.errors[0] ?? ''})`

@@ -19,6 +19,8 @@ export interface ImportSummary {
   readonly interactions: number;
   readonly users: number;
   readonly items: number;
+  /** Source rows left out (Taobao: timestamps outside [1970, 2100), which the loader would reject). */
+  readonly skipped: number;
   readonly files: string[];
 }
 
@@ -187,13 +189,15 @@ export async function importMovieLens(srcDir: string, outDir: string): Promise<I
     })(),
   );
 
-  return { interactions, users, items, files: [out.interactions, out.users, out.items] };
+  return { interactions, users, items, skipped: 0, files: [out.interactions, out.users, out.items] };
 }
 
 /**
  * Converts a Taobao UserBehavior CSV (`user_id,item_id,category_id,behavior_type,timestamp`, no header) into
  * `outDir`: interactions.csv with EVENT_TYPE pv→view, fav→favorite, cart→cart, buy→purchase, and items.csv
  * with CATEGORY (an item's first category seen). No users.csv: the dataset has no user attributes.
+ * Rows with a timestamp outside [1970, 2100) are left out and counted in `skipped`; malformed lines (field
+ * count, non-integer timestamp, unknown behavior) raise a DataError naming file and line.
  */
 export async function importTaobao(srcFile: string, outDir: string): Promise<ImportSummary> {
   await requireFile(srcFile);
@@ -201,6 +205,7 @@ export async function importTaobao(srcFile: string, outDir: string): Promise<Imp
   const out = { interactions: join(outDir, 'interactions.csv'), items: join(outDir, 'items.csv') };
   const category = new Map<string, string>();
   let interactions = 0;
+  let skipped = 0;
   await writeCsv(
     out.interactions,
     ['USER_ID', 'ITEM_ID', 'TIMESTAMP', 'EVENT_TYPE'],
@@ -215,12 +220,18 @@ export async function importTaobao(srcFile: string, outDir: string): Promise<Imp
             line,
           );
         }
+        const t = integerField(ts, 'timestamp', srcFile, line);
+        // The full dataset has a few absurd clock values: drop them here rather than fail the whole import.
+        if (t < 0 || t >= MAX_TIMESTAMP) {
+          skipped++;
+          continue;
+        }
         if (!category.has(item)) category.set(item, cat);
-        yield [user, item, timestampField(ts, srcFile, line), type];
+        yield [user, item, t, type];
         interactions++;
       }
     })(),
   );
   await writeCsv(out.items, ['ITEM_ID', 'CATEGORY'], category.entries());
-  return { interactions, users: 0, items: category.size, files: [out.interactions, out.items] };
+  return { interactions, users: 0, items: category.size, skipped, files: [out.interactions, out.items] };
 }
