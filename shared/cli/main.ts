@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ register: (program: Command) => v
   generate: () => import('./commands/generate.js'),
   evaluate: () => import('./commands/evaluate.js'),
   'batch-recommend': () => import('./commands/batch-recommend.js'),
+  pipeline: () => import('./commands/pipeline.js'),
   import: () => import('./commands/import.js'),
 };
 

@@ -62,6 +62,8 @@ export interface RunContext {
 }
 
 const runRecordKey = (version: string) => `run#${version}`;
+/** Record of the latest published nightly run (its snapshot feeds the Personalize imports). */
+export const LATEST_RUN_KEY = 'run-latest';
 export const metricsKey = (algorithm: string, version: string) => `metrics#${algorithm}#${version}`;
 export const metricsHistoryKey = (algorithm: string) => `metrics-history#${algorithm}`;
 const HISTORY_LENGTH = 60;
@@ -353,5 +355,7 @@ export async function publishRun(deps: PipelineDeps, input: { version: string })
     status: 'published',
     publishedAt: new Date().toISOString(),
   });
+  // the Personalize retraining imports the latest published snapshot
+  await deps.state.putRecord(LATEST_RUN_KEY, { ...run, status: 'published' });
   return { version: input.version, published };
 }

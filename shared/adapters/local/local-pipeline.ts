@@ -74,6 +74,8 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
       else if (e.type === 'failed') log(`  ✗ ${e.state} [shard ${e.index}] ${e.error}`);
       return;
     }
+    // polling loops print their Describe calls only; Waits and Choices would double the lines
+    if (e.stateType === 'Wait') return;
     if (e.type === 'entered' && e.stateType !== 'Choice' && e.stateType !== 'Pass') log(`→ ${e.state}`);
     else if (e.type === 'exited' && e.stateType !== 'Choice') {
       const n = e.stateType === 'Map' ? iterations.get(mapInner(e.state)) : undefined;

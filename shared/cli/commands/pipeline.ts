@@ -1,0 +1,171 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { ValidationError } from '../../domain/errors.js';
+import { intOption } from '../options.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const MACHINES = ['scoring', 'personalize'] as const;
+type Machine = (typeof MACHINES)[number];
+
+function machineOption(value: string): Machine {
+  if (!(MACHINES as readonly string[]).includes(value))
+    throw new ValidationError(`--machine must be one of ${MACHINES.join(', ')}, got '${value}'`, '--machine');
+  return value as Machine;
+}
+
+/** Execution input of a machine, as the schedule and the CLI pass it. */
+function machineInput(
+  machine: Machine,
+  opts: { data?: string; hpo?: boolean },
+  trigger: string,
+): Record<string, unknown> {
+  return machine === 'scoring'
+    ? { trigger, ...(opts.data ? { data: opts.data } : {}) }
+    : { trigger, hpo: opts.hpo === true, ...(opts.data ? { data: opts.data } : {}) };
+}
+
+/** `osusume pipeline run|start|status`: the nightly pipelines locally and on AWS. */
+export function register(program: Command): void {
+  const pipeline = program
+    .command('pipeline')
+    .description('run the nightly pipelines locally, or start and inspect them on AWS');
+
+  pipeline
+    .command('run')
+    .description(
+      'run the state machines locally (same ASL, real handlers, embedded DynamoDB, simulated Personalize)',
+    )
+    .option('--data <dir>', 'dataset folder (3-CSV contract); default: generated sample shop')
+    .option('--machine <name>', `scoring, personalize or all (default all)`, 'all')
+    .option('--hpo', 'force hyperparameter optimisation in the Personalize retraining')
+    .option('--shard-users <n>', 'users per scoring shard')
+    .option('--quick', 'FM with fewer epochs (as npm start)')
+    .action(
+      async (opts: {
+        data?: string;
+        machine: string;
+        hpo?: boolean;
+        shardUsers?: string;
+        quick?: boolean;
+      }) => {
+        const machines: Machine[] = opts.machine === 'all' ? [...MACHINES] : [machineOption(opts.machine)];
+        process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+        process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+        const log = (line: string) => console.log(`[pipeline] ${line}`);
+        const { startLocalStack } = await import('../../adapters/local/local-stack.js');
+        const stack = await startLocalStack({ data: opts.data && resolve(opts.data), log });
+        try {
+          const { runLocalPipeline, formatTimings } = await import('../../adapters/local/local-pipeline.js');
+          const { QUICK_START_OPTIONS } = await import('../../adapters/local/local-publish.js');
+          let failed = false;
+          for (const machine of machines) {
+            const options = {
+              ...(opts.quick ? QUICK_START_OPTIONS : {}),
+              ...(opts.shardUsers
+                ? { shardUsers: intOption(opts.shardUsers, '--shard-users', 1, 10_000_000) }
+                : {}),
+            };
+            const input = {
+              ...machineInput(machine, { data: stack.dataDir, hpo: opts.hpo }, 'cli'),
+              options,
+            };
+            let services: Awaited<ReturnType<typeof localPersonalize>> | undefined;
+            if (machine === 'personalize') services = await localPersonalize();
+            log(
+              `--- ${machine} (statemachines/${machine === 'scoring' ? 'nightly-scoring' : 'personalize-retraining'}.asl.json)`,
+            );
+            const result = await runLocalPipeline({
+              root: ROOT,
+              machine,
+              input,
+              log,
+              services: services?.services,
+            });
+            log(`${machine}: ${result.status} in ${(result.ms / 1000).toFixed(1)} s`);
+            if (result.status !== 'SUCCEEDED') {
+              failed = true;
+              log(`  error: ${result.error}`);
+              log(`  cause: ${result.cause}`);
+            } else {
+              log(`  output: ${JSON.stringify(summarise(result.output))}`);
+            }
+            log('  time per state:');
+            for (const line of formatTimings(result)) log(line);
+          }
+          if (failed) process.exitCode = 1;
+        } finally {
+          await stack.stop();
+        }
+      },
+    );
+
+  pipeline
+    .command('start')
+    .description(
+      'start a pipeline execution on AWS (deterministic execution name: a retried request does not start a second run)',
+    )
+    .requiredOption('--stage <stage>', 'deployed stage')
+    .option('--machine <name>', 'scoring or personalize', 'scoring')
+    .option('--hpo', 'Personalize retraining with hyperparameter optimisation')
+    .option('--data <uri>', 'dataset prefix s3://bucket/prefix (default: the stage DATASET_URI)')
+    .option('--region <region>', 'AWS region (default $AWS_REGION or ap-northeast-1)')
+    .action(
+      async (opts: { stage: string; machine: string; hpo?: boolean; data?: string; region?: string }) => {
+        const machine = machineOption(opts.machine);
+        if (opts.data && !opts.data.startsWith('s3://'))
+          throw new ValidationError(`--data must be an s3:// prefix on AWS, got '${opts.data}'`, '--data');
+        const { SFNClient } = await import('@aws-sdk/client-sfn');
+        const { startPipeline } = await import('../../adapters/sfn/pipeline-control.js');
+        const client = new SFNClient({ region: opts.region ?? process.env.AWS_REGION ?? 'ap-northeast-1' });
+        const r = await startPipeline(client, {
+          stage: opts.stage,
+          machine,
+          input: machineInput(machine, opts, 'manual'),
+        });
+        console.log(
+          r.started
+            ? `started ${r.name}\n  ${r.executionArn}`
+            : `already started: ${r.name} (${r.status})\n  ${r.executionArn}`,
+        );
+      },
+    );
+
+  pipeline
+    .command('status')
+    .description('list recent executions on AWS and the failed state of failed ones')
+    .requiredOption('--stage <stage>', 'deployed stage')
+    .option('--machine <name>', 'scoring or personalize', 'scoring')
+    .option('--limit <n>', 'executions to list', '10')
+    .option('--region <region>', 'AWS region (default $AWS_REGION or ap-northeast-1)')
+    .action(async (opts: { stage: string; machine: string; limit: string; region?: string }) => {
+      const machine = machineOption(opts.machine);
+      const { SFNClient } = await import('@aws-sdk/client-sfn');
+      const { listPipelineRuns } = await import('../../adapters/sfn/pipeline-control.js');
+      const client = new SFNClient({ region: opts.region ?? process.env.AWS_REGION ?? 'ap-northeast-1' });
+      const runs = await listPipelineRuns(client, {
+        stage: opts.stage,
+        machine,
+        limit: intOption(opts.limit, '--limit', 1, 1000),
+      });
+      if (runs.length === 0) console.log('no executions');
+      for (const r of runs) {
+        console.log(`${r.startDate?.toISOString() ?? '-'}  ${r.status.padEnd(9)}  ${r.name}`);
+        if (r.error) console.log(`    ${r.error}: ${r.cause ?? ''}`);
+      }
+    });
+}
+
+/** The Personalize control-plane simulator's service integrations (loaded only for that machine). */
+async function localPersonalize() {
+  const { PersonalizeSimulator } = await import('../../adapters/local/personalize-simulator.js');
+  const sim = new PersonalizeSimulator();
+  return { sim, services: sim.services() };
+}
+
+/** The execution output without bulky fields, for one terminal line. */
+function summarise(output: unknown): unknown {
+  if (!output || typeof output !== 'object') return output;
+  const { models: _models, gate: _gate, ...rest } = output as Record<string, unknown>;
+  return rest;
+}
