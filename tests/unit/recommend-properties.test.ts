@@ -30,7 +30,8 @@ const scenario = fc
     const pick = (k: number) => ids.filter(() => rnd() < k / Math.max(1, ids.length));
     const ng = ids.filter(() => rnd() < s.ngShare);
     const exclude = pick(s.excludeCount).slice(0, 100);
-    const scored = (list: string[]) => list.map((itemId, i) => ({ itemId, score: 1 - i / (list.length + 1) }));
+    const scored = (list: string[]) =>
+      list.map((itemId, i) => ({ itemId, score: 1 - i / (list.length + 1) }));
     const shuffled = (list: string[]) => [...list].sort(() => rnd() - 0.5);
     return {
       ...s,
@@ -39,7 +40,9 @@ const scenario = fc
       exclude,
       global: scored(shuffled(ids)),
       segment: scored(shuffled(ids).slice(0, Math.ceil(ids.length / 3))),
-      arms: Object.fromEntries(ALGOS.map((a) => [a, scored(shuffled(ids).slice(0, Math.floor(rnd() * ids.length)))])),
+      arms: Object.fromEntries(
+        ALGOS.map((a) => [a, scored(shuffled(ids).slice(0, Math.floor(rnd() * ids.length)))]),
+      ),
     };
   });
 

@@ -38,7 +38,9 @@ describe('serverless package (offline CloudFormation template)', () => {
       env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
       timeout: 170_000,
     });
-    const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    const template = JSON.parse(
+      await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    );
     resources = template.Resources;
   }, 180_000);
 
