@@ -357,6 +357,28 @@ describe('loadDatasetFromStreams', () => {
     expect(users.destroyed).toBe(true);
   });
 
+  it('keeps physical line numbers right whatever the chunk boundaries (CRLF, multi-line fields)', async () => {
+    const lines = ['USER_ID,ITEM_ID,TIMESTAMP,NOTE'];
+    for (let i = 0; i < 300; i++) {
+      if (i % 37 === 0) lines.push(`u${i},i${i},1,"multi\r\nline"`, '');
+      lines.push(i % 41 === 0 ? `,i${i},1,x` : `u${i},i${i},${i},"q, ""x"""`);
+    }
+    const bytes = Buffer.from(`${lines.join('\r\n')}\r\n`);
+    // Expected lines as an editor numbers them: every CRLF, inside quotes or not, ends a line.
+    const expected = bytes
+      .toString()
+      .split('\r\n')
+      .flatMap((l, k) => (l.startsWith(',i') ? [`s.csv:${k + 1}: empty USER_ID`] : []));
+    for (const size of [1, 2, 5, 64]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+      const d = await loadDatasetFromStreams({
+        interactions: { name: 's.csv', stream: Readable.from(chunks) },
+      });
+      expect(d.stats.interactions.errors).toEqual(expected);
+    }
+  });
+
   it('propagates a read error of the source stream', async () => {
     const failing = new Readable({
       read() {
