@@ -60,6 +60,12 @@ interface LazySource {
 /**
  * Loads a dataset folder holding interactions.csv (required), users.csv and items.csv (optional).
  * File names match case-insensitively. Errors are DataErrors naming the file (its path under `dir`) and line.
+ *
+ * Columns: interactions need USER_ID, ITEM_ID, TIMESTAMP (unix seconds in [1970, 2100)); EVENT_TYPE and
+ * EVENT_VALUE are optional and other columns are ignored. In users.csv / items.csv every column except the
+ * id (and items' CREATION_TIMESTAMP, which may go back to 1800) becomes a categorical attribute named by its
+ * upper-cased header. `dataset.stats.<file>.rows` counts the data rows read (loaded + skipped), `skipped`
+ * the bad rows left out (see {@link LoadOptions} for the rule), `errors` the first 20 as "file:line: message".
  */
 export async function loadDataset(dir: string, options?: LoadOptions): Promise<Dataset> {
   let names: string[];
