@@ -1,0 +1,148 @@
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalPipelineResult } from '../../shared/adapters/local/local-pipeline.js';
+import type { LocalStack } from '../../shared/adapters/local/local-stack.js';
+import type { LocalTask } from '../../shared/adapters/local/state-machine-runner.js';
+import { ROOT } from '../helpers/start-process.js';
+
+// Real handlers behind the real ASL, embedded DynamoDB: small shop, 3 shards per algorithm, quick FM.
+const OPTIONS = {
+  shardUsers: 80,
+  numResults: 10,
+  trainOptions: { fm: { epochs: 2, factors: 8, validationFraction: 0 } },
+};
+const ALGORITHMS = ['cf', 'fm', 'session', 'popularity'];
+
+let stack: LocalStack;
+let tmp: string;
+let run: typeof import('../../shared/adapters/local/local-pipeline.js').runLocalPipeline;
+let deps: import('../../shared/pipeline/pipeline-container.js').PipelineDeps;
+let first: LocalPipelineResult;
+
+const fail = (name: string, message: string) => {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+};
+const pointers = async () =>
+  Object.fromEntries(
+    await Promise.all(ALGORITHMS.map(async (a) => [a, (await deps.state.getActiveVersion(a))?.version])),
+  );
+const runWith = (wrap?: (state: string, task: LocalTask) => LocalTask, data = stack.dataDir) =>
+  run({ root: ROOT, machine: 'scoring', input: { data, options: OPTIONS }, wrap, retryMs: 1 });
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'osusume-nightly-'));
+  process.env.ARTIFACT_DIR = join(tmp, 'artifacts');
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  const { startLocalStack } = await import('../../shared/adapters/local/local-stack.js');
+  stack = await startLocalStack({ users: 240, items: 150, seed: 7 });
+  ({ runLocalPipeline: run } = await import('../../shared/adapters/local/local-pipeline.js'));
+  deps = (await import('../../shared/pipeline/pipeline-container.js')).getPipelineDeps();
+  first = await runWith();
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('nightly scoring state machine, run locally', () => {
+  it('publishes one new version for cf, fm, session and popularity on the happy path', async () => {
+    expect(first.status, `${first.error}: ${first.cause}`).toBe('SUCCEEDED');
+    const out = first.output as { version: string; shards: number; published: { algorithm: string }[] };
+    expect(out.shards).toBe(3);
+    expect(out.published.map((p) => p.algorithm).sort()).toEqual([...ALGORITHMS].sort());
+    expect(await pointers()).toEqual(Object.fromEntries(ALGORITHMS.map((a) => [a, out.version])));
+  });
+
+  it('serves per-user lists of every scored algorithm through the new version', async () => {
+    const version = (first.output as { version: string }).version;
+    const userId = stack.dataset.users.ids[stack.dataset.users.size - 1];
+    for (const algorithm of ['cf', 'fm', 'session']) {
+      const list = await deps.recommendations.getUserList(algorithm, version, userId);
+      expect(list?.length, algorithm).toBe(OPTIONS.numResults);
+    }
+  });
+
+  it('stores offline metrics per algorithm and version and appends them to the history', async () => {
+    const version = (first.output as { version: string }).version;
+    for (const a of ALGORITHMS) {
+      const rec = await deps.state.getRecord<{ metrics: { ndcg: number } }>(`metrics#${a}#${version}`);
+      expect(rec?.metrics.ndcg, a).toBeGreaterThan(0);
+      const history = await deps.state.getRecord<{ version: string }[]>(`metrics-history#${a}`);
+      expect(history?.map((h) => h.version)).toContain(version);
+    }
+    expect(first.events.map((e) => e.DetailType)).toEqual(['NightlyScoringSucceeded']);
+  });
+
+  it.each([
+    ['TrainCf', 'ScoreAlgorithms.TrainCf.DataError'],
+    ['ScoreFmShard', 'ScoreAlgorithms.ScoreFmShards.DataError'],
+    ['TrainSession', 'ScoreAlgorithms.TrainSession.DataError'],
+    ['ComputePopularity', 'ScoreAlgorithms.ComputePopularity.DataError'],
+  ])('keeps the previous versions serving and names the failed state when %s fails', async (state, error) => {
+    const before = await pointers();
+    const result = await runWith((name, task) =>
+      name === state
+        ? async () => {
+            throw fail('DataError', `broken ${state}`);
+          }
+        : task,
+    );
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(error);
+    expect(result.cause).toContain(`broken ${state}`);
+    expect(result.cause).toContain(`${state.replace(/Shard$/, 'Shards')} failed`);
+    expect(result.events.map((e) => e.DetailType)).toEqual(['NightlyScoringFailed']);
+    expect(await pointers()).toEqual(before);
+  });
+
+  it('retries a throttled shard with backoff and then succeeds', async () => {
+    let throttled = 0;
+    const result = await runWith((name, task) =>
+      name === 'ScoreCfShard'
+        ? async (input) => {
+            if ((input as { shard: { index: number } }).shard.index === 1 && throttled < 2) {
+              throttled++;
+              throw fail('Lambda.TooManyRequestsException', 'Rate exceeded');
+            }
+            return task(input);
+          }
+        : task,
+    );
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    expect(throttled).toBe(2);
+    expect(result.states.find((s) => s.name === 'ScoreCfShard')?.retries).toBe(2);
+  });
+
+  it('rejects a version that is worse than the active one and keeps the active one', async () => {
+    const before = await pointers();
+    // make the active cf version look much better than anything the same data can reach
+    const active = before.cf as string;
+    const rec = await deps.state.getRecord<{ metrics: Record<string, number> }>(`metrics#cf#${active}`);
+    await deps.state.putRecord(`metrics#cf#${active}`, { ...rec, metrics: { ...rec?.metrics, ndcg: 0.99 } });
+    const result = await runWith();
+    await deps.state.putRecord(`metrics#cf#${active}`, rec);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('QualityGate.Rejected');
+    expect(result.cause).toMatch(/cf: ndcg .* < /);
+    expect(await pointers()).toEqual(before);
+  });
+
+  it('fails in Prepare naming the file and line when too many rows are bad', async () => {
+    const bad = join(tmp, 'bad-shop');
+    const { cp } = await import('node:fs/promises');
+    await cp(stack.dataDir, bad, { recursive: true });
+    const rows = Array.from({ length: 200 }, (_, i) => `u${i},i1,not-a-time,view,`).join('\n');
+    await appendFile(join(bad, 'interactions.csv'), `${rows}\n`);
+    const before = await pointers();
+    const result = await runWith(undefined, bad);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Prepare.DataError');
+    expect(result.cause).toMatch(/Prepare failed: .*interactions\.csv:\d+/);
+    expect(await pointers()).toEqual(before);
+  });
+});
