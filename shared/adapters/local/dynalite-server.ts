@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DependencyError } from '../../domain/errors.js';
@@ -20,8 +21,9 @@ export interface LocalDynamo {
  * instant (createTableMs 0) so local startup does not wait on fake CREATING states.
  */
 export async function startLocalDynamo(
-  options: { dbPath?: string; port?: number } = {},
+  options: { dbPath?: string; port?: number; worker?: boolean } = {},
 ): Promise<LocalDynamo> {
+  if (options.worker) return startInWorker(options);
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -95,4 +97,37 @@ async function describeStatus(client: DynamoDBClient, tableName: string): Promis
     if (errorName(err) === 'ResourceNotFoundException') return undefined;
     throw err;
   }
+}
+
+/**
+ * The same server on a worker thread: `osusume start` uses it so that DynamoDB work runs on the
+ * second core instead of delaying the API handlers on the main event loop.
+ */
+async function startInWorker(options: { dbPath?: string; port?: number }): Promise<LocalDynamo> {
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
+    workerData: { dbPath: options.dbPath, port: options.port },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', (m: { port?: number; error?: string }) =>
+      m.port ? resolve(m.port) : reject(new DependencyError('dynalite', m.error ?? 'failed to start')),
+    );
+    worker.once('error', reject);
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        const done = () => {
+          void worker.terminate().then(() => resolve());
+        };
+        worker.once('message', done);
+        // a server with open keep-alive sockets may not report back: don't hang shutdown on it
+        setTimeout(done, 2000).unref();
+        worker.postMessage('stop');
+      });
+      return stopped;
+    },
+  };
 }

@@ -38,7 +38,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.log ?? (() => undefined);
   const stage = options.stage ?? 'local';
   const tmp = await mkdtemp(join(tmpdir(), 'osusume-'));
-  const dynamo = await startLocalDynamo({ dbPath: options.dbPath ?? join(tmp, 'db') });
+  const dynamo = await startLocalDynamo({ dbPath: options.dbPath ?? join(tmp, 'db'), worker: true });
   log(
     `embedded DynamoDB (dynalite) on ${dynamo.endpoint}${options.dbPath ? ` (data in ${options.dbPath})` : ''}`,
   );
