@@ -108,4 +108,64 @@ describe('serverless package (offline CloudFormation template)', () => {
     expect(actions.length).toBeGreaterThan(0);
     for (const a of actions) expect(a).toMatch(/^dynamodb:(Get|BatchGet|Query|Scan)/);
   });
+
+  // ---- pipelines (issue 4): state machines, schedules, roles ----
+  const policyStatements = (role: Resource) =>
+    ((role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    );
+  const machine = (name: string) =>
+    ofType('AWS::StepFunctions::StateMachine').find(
+      ([, r]) => r.Properties.StateMachineName === `osusume-ci-${name}`,
+    )?.[1];
+
+  it('deploys both state machines from the ASL files, with Lambda ARNs resolved', () => {
+    const scoring = JSON.stringify(machine('nightly-scoring')?.Properties.DefinitionString);
+    expect(scoring).toContain('ScoreCfShardsDistributed');
+    expect(scoring).toContain('PrepareDashdatasetLambdaFunction');
+    const personalize = JSON.stringify(machine('personalize-retraining')?.Properties.DefinitionString);
+    expect(personalize).toContain('arn:aws:states:::aws-sdk:personalize:createSolutionVersion');
+  });
+
+  it('schedules both pipelines with EventBridge rules passing their execution input', () => {
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    const byName = Object.fromEntries(rules.map((r) => [r.Name, r]));
+    // 18:00 UTC = 03:00 JST
+    expect(byName['osusume-ci-nightly-scoring']?.ScheduleExpression).toBe('cron(0 18 * * ? *)');
+    const targets = byName['osusume-ci-personalize-retraining']?.Targets as { Input: string }[];
+    expect(JSON.parse(targets[0].Input)).toEqual({ trigger: 'schedule', hpo: false });
+  });
+
+  it('gives the Personalize state machine only the Personalize actions it calls, on its own resources', () => {
+    const [, role] =
+      ofType('AWS::IAM::Role').find(([k]) => k.includes('personalizeDashretrainingRole')) ?? [];
+    expect(role).toBeDefined();
+    const statements = policyStatements(role as Resource);
+    const actions = statements
+      .flatMap((s) => ([] as string[]).concat(s.Action))
+      .filter((a) => a.startsWith('personalize:'));
+    expect(new Set(actions)).toEqual(
+      new Set([
+        'personalize:CreateDatasetImportJob',
+        'personalize:DescribeDatasetImportJob',
+        'personalize:CreateSolution',
+        'personalize:DescribeSolution',
+        'personalize:CreateSolutionVersion',
+        'personalize:DescribeSolutionVersion',
+        'personalize:GetSolutionMetrics',
+        'personalize:DescribeCampaign',
+        'personalize:UpdateCampaign',
+      ]),
+    );
+    const passRole = statements.find((s) => ([] as string[]).concat(s.Action).includes('iam:PassRole'));
+    expect(JSON.stringify(passRole?.Resource)).toContain('role/osusume-ci-personalize');
+  });
+
+  it('lets a scoring shard only read run artifacts and batch-write recommendations', () => {
+    const [, role] = ofType('AWS::IAM::Role').find(([k]) => k.startsWith('ScoreDashshard')) ?? [];
+    const actions = policyStatements(role as Resource)
+      .flatMap((s) => ([] as string[]).concat(s.Action))
+      .filter((a) => /^(s3|dynamodb):/.test(a));
+    expect(actions.sort()).toEqual(['dynamodb:BatchWriteItem', 's3:GetObject']);
+  });
 });
