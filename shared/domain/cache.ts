@@ -44,3 +44,31 @@ export class TtlCache<K, V> {
     else this.entries.delete(key);
   }
 }
+
+/**
+ * A bounded least-recently-used map (Map keeps insertion order, so re-inserting on read makes the
+ * first key the eldest). Used for immutable data such as a published version's per-user lists.
+ */
+export class LruCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly capacity: number) {}
+
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: K, value: V): void {
+    if (this.map.has(key)) this.map.delete(key);
+    else if (this.map.size >= this.capacity) this.map.delete(this.map.keys().next().value as K);
+    this.map.set(key, value);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}

@@ -1,4 +1,4 @@
-import { TtlCache } from '../domain/cache.js';
+import { LruCache, TtlCache } from '../domain/cache.js';
 import type { CandidateSource, PersonalizeRecommender } from '../ports/candidates.js';
 import type { NgItemStore, PipelineStateStore, RecommendationStore } from '../ports/stores.js';
 import type { ScoredItem } from '../ports/types.js';
@@ -31,19 +31,32 @@ export class VersionPointers {
   }
 }
 
-/** Candidates precomputed by the nightly pipeline (cf, fm, session) for the active version. */
+/**
+ * Candidates precomputed by the nightly pipeline (cf, fm, session) for the active version. A published
+ * version never changes, so its lists are cached without expiry in a bounded LRU: returning users
+ * cost no DynamoDB read until the pointer moves.
+ */
 export class PrecomputedSource implements CandidateSource {
+  private readonly cache: LruCache<string, ScoredItem[]>;
   constructor(
     readonly source: string,
     private readonly algorithm: string,
     private readonly pointers: VersionPointers,
     private readonly store: RecommendationStore,
-  ) {}
+    cacheEntries = 20_000,
+  ) {
+    this.cache = new LruCache(cacheEntries);
+  }
   async candidates(userId: string, n: number): Promise<ScoredItem[]> {
     const version = await this.pointers.active(this.algorithm);
     if (version === undefined) return [];
-    const list = await this.store.getUserList(this.algorithm, version, userId);
-    return list ? list.slice(0, n) : [];
+    const key = `${version}#${userId}`;
+    let list = this.cache.get(key);
+    if (list === undefined) {
+      list = (await this.store.getUserList(this.algorithm, version, userId)) ?? [];
+      this.cache.set(key, list);
+    }
+    return list.slice(0, n);
   }
 }
 

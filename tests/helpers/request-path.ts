@@ -19,6 +19,7 @@ export async function memoryDeps(options: {
   ng?: string[];
   experiments?: ExperimentConfig;
   sources?: Record<string, CandidateSource>;
+  pointerTtlMs?: number;
 }) {
   const state = new MemoryPipelineStateStore();
   const popularityStore = new MemoryPopularityStore();
@@ -44,7 +45,7 @@ export async function memoryDeps(options: {
     Object.entries(options.profiles ?? {}).map(([userId, attributes]) => ({ userId, attributes })),
   );
   for (const id of options.ng ?? []) await ngItems.put({ itemId: id, createdAt: 0 });
-  const pointers = new VersionPointers(state, 60_000);
+  const pointers = new VersionPointers(state, options.pointerTtlMs ?? 60_000);
   const deps: RecommendDeps = {
     experiments: options.experiments ?? DEFAULT_EXPERIMENTS,
     sources: options.sources ?? {

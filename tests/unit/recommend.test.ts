@@ -169,3 +169,37 @@ describe('recommend (request path use case)', () => {
     expect(response.arm).toBe('fm');
   });
 });
+
+describe('precomputed candidates', () => {
+  it('reads a published list from the store once, then from memory', async () => {
+    const { deps, recommendations } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      userLists: { cf: { u1: items('c', 30) } },
+    });
+    let reads = 0;
+    const get = recommendations.getUserList.bind(recommendations);
+    recommendations.getUserList = async (...args) => {
+      reads++;
+      return get(...args);
+    };
+    await recommend(deps, req('u1'));
+    const { response } = await recommend(deps, req('u1'));
+    expect(reads).toBe(1);
+    expect(response.itemList[0].source).toBe('cf');
+  });
+
+  it('reads the new version after the pointer moves', async () => {
+    const { deps, recommendations, state } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      userLists: { cf: { u1: items('c', 30) } },
+      pointerTtlMs: 0, // re-read the pointer on every request
+    });
+    await recommend(deps, req('u1'));
+    await recommendations.putUserLists('cf', 'v2', [{ userId: 'u1', items: items('n', 30) }]);
+    await state.setActiveVersion('cf', 'v2', 'v1');
+    const { response } = await recommend(deps, req('u1'));
+    expect(response.itemList[0].itemId).toBe('n0');
+  });
+});
