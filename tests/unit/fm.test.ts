@@ -95,6 +95,13 @@ describe('trainFm', () => {
     expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('A'));
   });
 
+  it('learns the planted preference with parameter averaging across epochs', () => {
+    const ds = plantedDataset();
+    const model = trainFm(ds, { ...FAST, parameterEma: 0.5 });
+    const top = model.recommendForAttributes({ GENDER: 'm' }, 5);
+    expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('B'));
+  });
+
   it('stops early and keeps the best epoch when validation stops improving', () => {
     // no structure to learn: validation precision plateaus while the model overfits
     const rng = new Rng(11);
