@@ -1,5 +1,6 @@
 import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { makeDynamoClients } from './adapters/dynamodb/clients.js';
+import { DynamoEventStore } from './adapters/dynamodb/event-store.js';
 import { DynamoNgItemStore } from './adapters/dynamodb/ng-item-store.js';
 import { DynamoPipelineStateStore } from './adapters/dynamodb/pipeline-state-store.js';
 import { DynamoPopularityStore } from './adapters/dynamodb/popularity-store.js';
@@ -11,8 +12,10 @@ import {
 } from './adapters/local/personalize-stand-in.js';
 import { PersonalizeRuntimeRecommender } from './adapters/personalize/personalize-runtime.js';
 import { type Config, config } from './config/config.js';
+import { type EventType, parseEventTypeMapping } from './domain/events/events.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
 import type { CandidateSource } from './ports/candidates.js';
+import type { EventStore, EventTracker } from './ports/events.js';
 import type {
   NgItemStore,
   PipelineStateStore,
@@ -27,6 +30,7 @@ import {
   VersionPointers,
 } from './use-cases/candidate-sources.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
+import { RecentEventsSessionSource } from './use-cases/session-source.js';
 
 /** Everything a handler needs, built once per process from the validated configuration. */
 export interface Container {
@@ -42,6 +46,31 @@ export interface Container {
   readonly ngList: NgList;
   /** Candidate source per arm algorithm. */
   readonly sources: Readonly<Record<string, CandidateSource>>;
+  /** Interaction events and impressions (POST /events, the session arm, A/B reports). */
+  readonly events: EventStore;
+  /** Amazon Personalize's event tracker, when PERSONALIZE_TRACKING_ID is set. */
+  readonly eventTracker?: EventTracker;
+  readonly eventTypeMapping: Readonly<Record<string, EventType>>;
+}
+
+/**
+ * PutEvents through a lazily imported adapter: the Personalize events SDK is loaded on the first
+ * tracked event only, so handlers that never track pay no init time for it.
+ */
+function lazyEventTracker(trackingId: string, region: string): EventTracker {
+  let tracker: Promise<EventTracker> | undefined;
+  return {
+    async track(batch) {
+      tracker ??= (async () => {
+        const [{ PersonalizeEventsClient }, { PersonalizeEventTracker }] = await Promise.all([
+          import('@aws-sdk/client-personalize-events'),
+          import('./adapters/personalize/personalize-events.js'),
+        ]);
+        return new PersonalizeEventTracker(new PersonalizeEventsClient({ region }), { trackingId });
+      })();
+      return (await tracker).track(batch);
+    },
+  };
 }
 
 /**
@@ -80,6 +109,7 @@ export function buildContainer(cfg: Config = config()): Container {
         PERSONALIZE_STAND_IN_SOURCE,
         new LocalPersonalizeStandIn(pointers, recommendations),
       );
+  const events = new DynamoEventStore(doc, { tableName: cfg.TABLE_EVENTS, ttlDays: cfg.EVENT_TTL_DAYS });
   return {
     config: cfg,
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),
@@ -94,9 +124,19 @@ export function buildContainer(cfg: Config = config()): Container {
     sources: {
       cf: new PrecomputedSource('cf', 'cf', pointers, recommendations),
       fm: new PrecomputedSource('fm', 'fm', pointers, recommendations),
-      session: new PrecomputedSource('session', 'session', pointers, recommendations),
+      session: new RecentEventsSessionSource(
+        'session',
+        new PrecomputedSource('session', 'session', pointers, recommendations),
+        events,
+        cfg.SESSION_RECENT_EVENTS,
+      ),
       personalize,
     },
+    events,
+    ...(cfg.PERSONALIZE_TRACKING_ID
+      ? { eventTracker: lazyEventTracker(cfg.PERSONALIZE_TRACKING_ID, cfg.AWS_REGION) }
+      : {}),
+    eventTypeMapping: parseEventTypeMapping(cfg.EVENT_TYPE_MAPPING),
   };
 }
 

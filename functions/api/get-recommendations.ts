@@ -4,6 +4,7 @@ import { parseRecommendationRequest } from '../../shared/domain/recommend/reques
 import { hasAdminToken } from '../../shared/http/admin-auth.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
+import { recordImpression } from '../../shared/use-cases/impressions.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 
 const container = getContainer();
@@ -19,6 +20,16 @@ export const handler = httpHandler(async (event: HttpEvent) => {
   const adminAuthorized =
     request.arm !== undefined && hasAdminToken(event, container.config.OSUSUME_ADMIN_TOKEN);
   const { response, diagnostics } = await recommend(container, request, { adminAuthorized });
+  // bounded wait: a slow events table delays the answer by at most IMPRESSION_MAX_WAIT_MS;
+  // a QA arm override is not part of the experiment, so it is not measured
+  const impression =
+    request.arm === undefined
+      ? await recordImpression(container, response, {
+          sampleRate: container.config.IMPRESSION_SAMPLE_RATE,
+          maxWaitMs: container.config.IMPRESSION_MAX_WAIT_MS,
+          onError: (err) => logger.warn('impression not recorded', { error: err as Error }),
+        })
+      : 'skipped';
   const ms = performance.now() - started;
   metrics.addDimensions({ arm: response.arm });
   metrics.addMetric('served', MetricUnit.Count, 1);
@@ -30,6 +41,7 @@ export const handler = httpHandler(async (event: HttpEvent) => {
     arm: response.arm,
     slot: response.slot,
     ms,
+    impression,
     ...diagnostics,
   });
   return json(200, response);

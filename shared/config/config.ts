@@ -48,6 +48,23 @@ const schema = z.object({
   ADMIN_AUTH: z._default(z.enum(['iam', 'token']), 'token'),
   /** Columns of users.csv used as segments for popularity, in back-off priority order (empty = all). */
   SEGMENT_COLUMNS: z._default(csv, []),
+  // ---- events and A/B measurement (POST /events, impressions, ab-report) ----
+  /** Retention of events and impressions (DynamoDB TTL), days. */
+  EVENT_TTL_DAYS: num(1, 3650, 90, true),
+  /** How far in the future an event's sentAt may be (client clock skew), seconds. */
+  EVENT_MAX_SKEW_SECONDS: num(0, 86_400, 300, true),
+  /** Extra event type names as JSON, name → view|favorite|cart|purchase (e.g. {"pv":"view","buy":"purchase"}). */
+  EVENT_TYPE_MAPPING: z.optional(z.string()),
+  /** Share of served lists recorded as impressions (0..1; 1 = all). */
+  IMPRESSION_SAMPLE_RATE: num(0, 1, 1),
+  /** The request waits at most this long for the impression write; a slower write finishes in the background. */
+  IMPRESSION_MAX_WAIT_MS: num(0, 5000, 50, true),
+  /** An event without a known recommendationId is attributed to a list served to the user this recently. */
+  ATTRIBUTION_WINDOW_HOURS: num(0, 24 * 90, 24),
+  /** Amazon Personalize event tracker; when set, stored events are also sent with PutEvents. */
+  PERSONALIZE_TRACKING_ID: z.optional(z.string().check(z.minLength(1))),
+  /** Recent events the session arm reads per request (0 = precomputed lists only). */
+  SESSION_RECENT_EVENTS: num(0, 100, 10, true),
   // ---- nightly pipeline (statemachines/, functions/pipeline/) ----
   /** S3 bucket of pipeline artifacts (dataset snapshots, models) on AWS. */
   ARTIFACT_BUCKET: z.optional(z.string().check(z.minLength(3))),

@@ -1,0 +1,201 @@
+import { ValidationError } from '../errors.js';
+
+/** The canonical event types osusume measures (the talk's view, favorite and add-to-cart rates, plus purchase). */
+export const EVENT_TYPES = ['view', 'favorite', 'cart', 'purchase'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Default mapping of incoming event type names to canonical types (identity); EVENT_TYPE_MAPPING adds aliases. */
+export const DEFAULT_EVENT_TYPE_MAPPING: Readonly<Record<string, EventType>> = {
+  view: 'view',
+  favorite: 'favorite',
+  cart: 'cart',
+  purchase: 'purchase',
+};
+
+/** Limits of POST /events (Personalize PutEvents allows 10 events per call). */
+export const EVENT_LIMITS = {
+  maxEvents: 10,
+  maxIdLength: 256,
+  /** Properties are stored as a JSON string; a bound keeps DynamoDB items far below 400 KB. */
+  maxPropertiesBytes: 1024,
+} as const;
+
+/** One stored interaction event (what the events table and the reports see). */
+export interface StoredEvent {
+  readonly eventId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  /** Canonical type. */
+  readonly eventType: EventType;
+  /** The type name as sent (forwarded to Personalize, which learns on the shop's own names). */
+  readonly rawEventType: string;
+  readonly itemId: string;
+  /** When the event happened, epoch milliseconds. */
+  readonly sentAt: number;
+  readonly recommendationId?: string;
+  /** Free-form properties as a JSON object string (Personalize's format). */
+  readonly properties?: string;
+}
+
+/** A validated POST /events body. */
+export interface EventBatch {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly events: StoredEvent[];
+}
+
+export interface ParseEventsOptions {
+  /** Current time, epoch ms. */
+  readonly now: number;
+  /** How far in the future sentAt may be (client clock skew), ms. */
+  readonly maxSkewMs: number;
+  /** How far in the past sentAt may be, ms (older events would expire at once). */
+  readonly maxAgeMs: number;
+  /** Incoming type name (lower-cased) → canonical type. */
+  readonly mapping: Readonly<Record<string, EventType>>;
+}
+
+// control characters make ids unloggable and break key concatenation
+// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting them is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function id(value: unknown, parameter: string): string {
+  if (typeof value !== 'string') throw new ValidationError(`${parameter} must be a string`, parameter);
+  if (value.length === 0) throw new ValidationError(`${parameter} must not be empty`, parameter);
+  if (value.length > EVENT_LIMITS.maxIdLength)
+    throw new ValidationError(
+      `${parameter} is longer than ${EVENT_LIMITS.maxIdLength} characters`,
+      parameter,
+    );
+  if (CONTROL.test(value)) throw new ValidationError(`${parameter} contains control characters`, parameter);
+  return value;
+}
+
+/** sentAt as ISO-8601 (with a time zone) or unix seconds → epoch ms; undefined when unparseable. */
+export function parseSentAt(value: unknown): number | undefined {
+  if (typeof value === 'number')
+    return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  if (typeof value !== 'string') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  // a date without a zone would depend on the server's zone: require one
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * Validates a POST /events body (modelled on Personalize PutEvents). Any invalid field rejects the whole
+ * batch with a ValidationError naming the event index and field (e.g. `eventList[2].sentAt`), so the
+ * client can fix and resend it as one unit.
+ */
+export function parseEventBatch(body: unknown, options: ParseEventsOptions): EventBatch {
+  if (!isObject(body)) throw new ValidationError('the body must be a JSON object', 'body');
+  const userId = id(body.userId, 'userId');
+  const sessionId = id(body.sessionId, 'sessionId');
+  const list = body.eventList;
+  if (!Array.isArray(list)) throw new ValidationError('eventList must be an array', 'eventList');
+  if (list.length < 1 || list.length > EVENT_LIMITS.maxEvents)
+    throw new ValidationError(
+      `eventList must hold 1 to ${EVENT_LIMITS.maxEvents} events, got ${list.length}`,
+      'eventList',
+    );
+  const seen = new Set<string>();
+  const events = list.map((raw, i): StoredEvent => {
+    const at = (field: string) => `eventList[${i}].${field}`;
+    if (!isObject(raw)) throw new ValidationError(`eventList[${i}] must be an object`, `eventList[${i}]`);
+    const eventId = id(raw.eventId, at('eventId'));
+    if (seen.has(eventId))
+      throw new ValidationError(`${at('eventId')} repeats an eventId of this batch`, at('eventId'));
+    seen.add(eventId);
+    const rawEventType = id(raw.eventType, at('eventType'));
+    const eventType = options.mapping[rawEventType.toLowerCase()];
+    if (!eventType)
+      throw new ValidationError(
+        `${at('eventType')} '${rawEventType}' is not one of ${Object.keys(options.mapping).join(', ')}`,
+        at('eventType'),
+      );
+    const itemId = id(raw.itemId, at('itemId'));
+    const sentAt = parseSentAt(raw.sentAt);
+    if (sentAt === undefined)
+      throw new ValidationError(
+        `${at('sentAt')} must be an ISO-8601 date-time with a zone or unix seconds`,
+        at('sentAt'),
+      );
+    if (sentAt > options.now + options.maxSkewMs)
+      throw new ValidationError(`${at('sentAt')} is in the future`, at('sentAt'));
+    if (sentAt < options.now - options.maxAgeMs)
+      throw new ValidationError(`${at('sentAt')} is older than the event retention`, at('sentAt'));
+    const event: {
+      -readonly [K in keyof StoredEvent]: StoredEvent[K];
+    } = { eventId, userId, sessionId, eventType, rawEventType, itemId, sentAt };
+    if (raw.recommendationId !== undefined && raw.recommendationId !== null)
+      event.recommendationId = id(raw.recommendationId, at('recommendationId'));
+    if (raw.properties !== undefined && raw.properties !== null) {
+      // Personalize takes properties as a JSON string; accept an object or such a string
+      let props: unknown = raw.properties;
+      if (typeof props === 'string') {
+        try {
+          props = JSON.parse(props);
+        } catch {
+          throw new ValidationError(`${at('properties')} is not valid JSON`, at('properties'));
+        }
+      }
+      if (!isObject(props))
+        throw new ValidationError(`${at('properties')} must be a JSON object`, at('properties'));
+      const text = JSON.stringify(props);
+      if (Buffer.byteLength(text) > EVENT_LIMITS.maxPropertiesBytes)
+        throw new ValidationError(
+          `${at('properties')} exceeds ${EVENT_LIMITS.maxPropertiesBytes} bytes`,
+          at('properties'),
+        );
+      event.properties = text;
+    }
+    return event;
+  });
+  return { userId, sessionId, events };
+}
+
+/**
+ * Parses EVENT_TYPE_MAPPING (JSON object: incoming name → canonical type), merged over the identity
+ * mapping; e.g. `{"pv":"view","fav":"favorite","buy":"purchase"}` for Taobao-style names.
+ */
+export function parseEventTypeMapping(json: string | undefined): Record<string, EventType> {
+  const out: Record<string, EventType> = { ...DEFAULT_EVENT_TYPE_MAPPING };
+  if (json === undefined || json.trim() === '') return out;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new ValidationError(
+      `EVENT_TYPE_MAPPING is not valid JSON: ${(err as Error).message}`,
+      'EVENT_TYPE_MAPPING',
+    );
+  }
+  if (!isObject(raw))
+    throw new ValidationError('EVENT_TYPE_MAPPING must be a JSON object', 'EVENT_TYPE_MAPPING');
+  for (const [name, target] of Object.entries(raw)) {
+    if (!(EVENT_TYPES as readonly unknown[]).includes(target))
+      throw new ValidationError(
+        `EVENT_TYPE_MAPPING: '${name}' maps to '${String(target)}', not one of ${EVENT_TYPES.join(', ')}`,
+        'EVENT_TYPE_MAPPING',
+      );
+    out[name.toLowerCase()] = target as EventType;
+  }
+  return out;
+}
+
+/** One served recommendation list, as recorded for attribution. */
+export interface Impression {
+  readonly recommendationId: string;
+  readonly userId: string;
+  readonly slot: string;
+  readonly experiment: string;
+  readonly arm: string;
+  readonly items: readonly string[];
+  /** Served at, epoch ms. */
+  readonly ts: number;
+}

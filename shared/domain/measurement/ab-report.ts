@@ -1,0 +1,256 @@
+import { EVENT_TYPES, type EventType, type Impression, type StoredEvent } from '../events/events.js';
+import type { ExperimentConfig } from '../experiments/experiments.js';
+import { type AttributionRule, attributeEvents } from './attribution.js';
+import { type ProportionTest, type RateInterval, twoProportionTest, wilsonInterval } from './statistics.js';
+
+/** The rates the talk compared arms on, plus purchases. */
+export const RATE_LABELS: Readonly<Record<EventType, string>> = {
+  view: 'view rate',
+  favorite: 'favorite rate',
+  cart: 'add-to-cart rate',
+  purchase: 'purchase rate',
+};
+
+type PerType<T> = Record<EventType, T>;
+
+/** One arm of one slot. */
+export interface ArmReport {
+  readonly arm: string;
+  readonly impressions: number;
+  /** Distinct users served by this arm. */
+  readonly users: number;
+  /** Attributed events per type. */
+  readonly events: PerType<number>;
+  /** Share of impressions followed by at least one attributed event of the type, with a 95% Wilson interval. */
+  readonly perImpression: PerType<RateInterval>;
+  /** Share of served users with at least one attributed event of the type. */
+  readonly perUser: PerType<RateInterval>;
+  /** Against the control arm (absent on the control itself or when untestable). */
+  readonly vsControl?: PerType<{ perImpression?: ProportionTest; perUser?: ProportionTest }>;
+}
+
+export interface SlotReport {
+  readonly slot: string;
+  readonly experiments: string[];
+  readonly control: string;
+  readonly arms: ArmReport[];
+}
+
+export interface AbReport {
+  /** Time range of the report, ISO. */
+  readonly since: string;
+  readonly until: string;
+  readonly windowHours: number;
+  /** How the events in range were attributed. */
+  readonly attribution: Record<AttributionRule, number>;
+  readonly slots: SlotReport[];
+}
+
+export interface AbReportOptions {
+  readonly since: number;
+  readonly until: number;
+  readonly windowMs: number;
+  /** Only this slot (all slots when absent). */
+  readonly slot?: string;
+  /** Arm names in configured order (first = control) per slot. */
+  readonly experiments?: ExperimentConfig;
+  /** Control arm name (default: the slot's first configured arm). */
+  readonly control?: string;
+}
+
+const perType = <T>(f: (t: EventType) => T): PerType<T> =>
+  Object.fromEntries(EVENT_TYPES.map((t) => [t, f(t)])) as PerType<T>;
+
+/**
+ * Per slot and arm: impressions, users, attributed events and the four rates per impression and per
+ * user with 95% intervals, and each arm's difference to the control with a two-proportion z-test.
+ * `impressions` should include those up to one window before `since` so early events can be attributed;
+ * only impressions served in [since, until) are counted.
+ */
+export function buildAbReport(
+  events: readonly StoredEvent[],
+  impressions: readonly Impression[],
+  options: AbReportOptions,
+): AbReport {
+  const attributions = attributeEvents(
+    events.filter((e) => e.sentAt >= options.since && e.sentAt < options.until),
+    impressions,
+    options.windowMs,
+  );
+  const counts: Record<AttributionRule, number> = { direct: 0, window: 0, none: 0 };
+  for (const a of attributions) counts[a.rule]++;
+
+  interface Acc {
+    impressions: number;
+    users: Set<string>;
+    events: PerType<number>;
+    impressionsWith: PerType<Set<string>>;
+    usersWith: PerType<Set<string>>;
+    experiments: Set<string>;
+  }
+  const slots = new Map<string, Map<string, Acc>>();
+  const acc = (slot: string, arm: string): Acc => {
+    let arms = slots.get(slot);
+    if (!arms) {
+      arms = new Map();
+      slots.set(slot, arms);
+    }
+    let a = arms.get(arm);
+    if (!a) {
+      a = {
+        impressions: 0,
+        users: new Set(),
+        events: perType(() => 0),
+        impressionsWith: perType(() => new Set()),
+        usersWith: perType(() => new Set()),
+        experiments: new Set(),
+      };
+      arms.set(arm, a);
+    }
+    return a;
+  };
+  const counted = (imp: Impression) =>
+    imp.ts >= options.since && imp.ts < options.until && (!options.slot || imp.slot === options.slot);
+  for (const imp of impressions) {
+    if (!counted(imp)) continue;
+    const a = acc(imp.slot, imp.arm);
+    a.impressions++;
+    a.users.add(imp.userId);
+    a.experiments.add(imp.experiment);
+  }
+  for (const { event, impression } of attributions) {
+    // events credited to lists served before `since` are outside the measured population
+    if (!impression || !counted(impression)) continue;
+    const a = acc(impression.slot, impression.arm);
+    a.events[event.eventType]++;
+    a.impressionsWith[event.eventType].add(impression.recommendationId);
+    a.usersWith[event.eventType].add(event.userId);
+  }
+
+  const slotReports: SlotReport[] = [];
+  for (const slot of [...slots.keys()].sort()) {
+    const arms = slots.get(slot)!;
+    const configured = options.experiments?.slots[slot]?.arms.map((a) => a.name) ?? [];
+    const order = [
+      ...configured.filter((n) => arms.has(n)),
+      ...[...arms.keys()].filter((n) => !configured.includes(n)).sort(),
+    ];
+    const control = options.control && arms.has(options.control) ? options.control : order[0];
+    const base = (name: string) => {
+      const a = arms.get(name)!;
+      return {
+        arm: name,
+        impressions: a.impressions,
+        users: a.users.size,
+        events: { ...a.events },
+        perImpression: perType((t) => wilsonInterval(a.impressionsWith[t].size, a.impressions)),
+        perUser: perType((t) => wilsonInterval(a.usersWith[t].size, a.users.size)),
+      };
+    };
+    const c = base(control);
+    const reports: ArmReport[] = order.map((name) => {
+      if (name === control) return c;
+      const r = base(name);
+      return {
+        ...r,
+        vsControl: perType((t) => ({
+          perImpression: twoProportionTest(
+            r.perImpression[t].successes,
+            r.perImpression[t].trials,
+            c.perImpression[t].successes,
+            c.perImpression[t].trials,
+          ),
+          perUser: twoProportionTest(
+            r.perUser[t].successes,
+            r.perUser[t].trials,
+            c.perUser[t].successes,
+            c.perUser[t].trials,
+          ),
+        })),
+      };
+    });
+    const experiments = new Set<string>();
+    for (const a of arms.values()) for (const e of a.experiments) experiments.add(e);
+    slotReports.push({ slot, experiments: [...experiments].sort(), control, arms: reports });
+  }
+  return {
+    since: new Date(options.since).toISOString(),
+    until: new Date(options.until).toISOString(),
+    windowHours: options.windowMs / 3_600_000,
+    attribution: counts,
+    slots: slotReports,
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const interval = (r: RateInterval) => `${pct(r.rate)} [${pct(r.low)}, ${pct(r.high)}]`;
+const vs = (t: ProportionTest | undefined) =>
+  t
+    ? `${t.diff >= 0 ? '+' : ''}${(t.diff * 100).toFixed(2)} pt (p=${t.pValue < 0.001 ? '<0.001' : t.pValue.toFixed(3)})`
+    : '—';
+
+/** Rows of one slot for the text formats: one line per arm and basis. */
+function rows(slot: SlotReport): string[][] {
+  const header = [
+    'arm',
+    'basis',
+    'n',
+    ...EVENT_TYPES.map((t) => RATE_LABELS[t]),
+    ...EVENT_TYPES.map((t) => `Δ ${t} vs ${slot.control}`),
+  ];
+  const out = [header];
+  for (const a of slot.arms) {
+    for (const basis of ['perImpression', 'perUser'] as const) {
+      out.push([
+        a.arm,
+        basis === 'perImpression' ? 'impressions' : 'users',
+        String(basis === 'perImpression' ? a.impressions : a.users),
+        ...EVENT_TYPES.map((t) => interval(a[basis][t])),
+        ...EVENT_TYPES.map((t) => (a.vsControl ? vs(a.vsControl[t][basis]) : 'control')),
+      ]);
+    }
+  }
+  return out;
+}
+
+/** The report as aligned plain-text tables, one per slot. */
+export function formatAbReportTable(report: AbReport): string {
+  const lines = [
+    `A/B report ${report.since} .. ${report.until} (attribution window ${report.windowHours} h; events: ${report.attribution.direct} direct, ${report.attribution.window} window, ${report.attribution.none} unattributed)`,
+  ];
+  if (report.slots.length === 0) lines.push('no impressions in this range');
+  for (const slot of report.slots) {
+    lines.push(
+      '',
+      `slot ${slot.slot} (experiment ${slot.experiments.join(', ')}; control ${slot.control}); rates with 95% Wilson intervals`,
+    );
+    const r = rows(slot);
+    const widths = r[0].map((_, c) => Math.max(...r.map((row) => row[c].length)));
+    for (const row of r)
+      lines.push(
+        row
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd(),
+      );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The report as Markdown tables, one per slot. */
+export function formatAbReportMarkdown(report: AbReport): string {
+  const lines = [
+    `**A/B report** ${report.since} .. ${report.until}; attribution window ${report.windowHours} h; events: ${report.attribution.direct} direct, ${report.attribution.window} window, ${report.attribution.none} unattributed.`,
+  ];
+  for (const slot of report.slots) {
+    lines.push(
+      '',
+      `### Slot \`${slot.slot}\` (experiment ${slot.experiments.join(', ')}, control \`${slot.control}\`)`,
+      '',
+    );
+    const r = rows(slot);
+    lines.push(`| ${r[0].join(' | ')} |`, `|${r[0].map(() => '---').join('|')}|`);
+    for (const row of r.slice(1)) lines.push(`| ${row.join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,26 @@
+import type { Impression, StoredEvent } from '../domain/events/events.js';
+
+/**
+ * Interaction events and served impressions (the events table): idempotent on eventId, a user's recent
+ * events for the session arm, and time-range reads for attribution reports.
+ */
+export interface EventStore {
+  /**
+   * Stores each event whose eventId was never stored before (a conditional write per eventId); an
+   * eventId already stored is reported as a duplicate and left unchanged, whatever its new content.
+   */
+  putEvents(events: readonly StoredEvent[]): Promise<{ stored: StoredEvent[]; duplicates: string[] }>;
+  /** The user's most recent events, newest first (by sentAt). */
+  recentEvents(userId: string, limit: number): Promise<StoredEvent[]>;
+  /** Records one served list (overwrites the same recommendationId). */
+  putImpression(impression: Impression): Promise<void>;
+  /** Events with sentAt in [from, to), in no particular order (reports: a Scan on DynamoDB). */
+  eventsBetween(from: number, to: number): Promise<StoredEvent[]>;
+  /** Impressions with ts in [from, to), in no particular order. */
+  impressionsBetween(from: number, to: number): Promise<Impression[]>;
+}
+
+/** Forwards stored events to a real-time learner (Amazon Personalize's event tracker). */
+export interface EventTracker {
+  track(batch: { userId: string; sessionId: string; events: readonly StoredEvent[] }): Promise<void>;
+}

@@ -1,0 +1,109 @@
+import { type EventType, parseEventBatch, type StoredEvent } from '../domain/events/events.js';
+import type { ExperimentConfig } from '../domain/experiments/experiments.js';
+import { type AbReport, buildAbReport } from '../domain/measurement/ab-report.js';
+import { ValidationError } from '../domain/errors.js';
+import type { EventStore, EventTracker } from '../ports/events.js';
+
+export interface IngestDeps {
+  readonly events: EventStore;
+  /** Personalize's event tracker when configured. */
+  readonly eventTracker?: EventTracker;
+  readonly eventTypeMapping: Readonly<Record<string, EventType>>;
+  readonly maxSkewMs: number;
+  readonly retentionMs: number;
+  /** Where a forwarding failure is reported (it never fails the call). */
+  readonly onTrackerError?: (err: unknown) => void;
+}
+
+export interface IngestResult {
+  /** Events accepted in the call. */
+  readonly received: number;
+  /** Newly stored. */
+  readonly stored: number;
+  /** eventIds stored before (idempotent repeat). */
+  readonly duplicates: string[];
+  /** Whether newly stored events were forwarded to Personalize (undefined when no tracker). */
+  readonly forwarded?: boolean;
+}
+
+/**
+ * POST /events: validates the whole batch (any bad field rejects it all), stores each new eventId once,
+ * then forwards the newly stored events to Personalize. Storing comes first, so a Personalize failure
+ * never loses an event; it is reported and the call still succeeds.
+ */
+export async function ingestEvents(deps: IngestDeps, body: unknown, now = Date.now()): Promise<IngestResult> {
+  const batch = parseEventBatch(body, {
+    now,
+    maxSkewMs: deps.maxSkewMs,
+    maxAgeMs: deps.retentionMs,
+    mapping: deps.eventTypeMapping,
+  });
+  const { stored, duplicates } = await deps.events.putEvents(batch.events);
+  let forwarded: boolean | undefined;
+  if (deps.eventTracker && stored.length > 0) {
+    try {
+      await deps.eventTracker.track({ userId: batch.userId, sessionId: batch.sessionId, events: stored });
+      forwarded = true;
+    } catch (err) {
+      forwarded = false;
+      deps.onTrackerError?.(err);
+    }
+  }
+  return {
+    received: batch.events.length,
+    stored: stored.length,
+    duplicates,
+    ...(forwarded === undefined ? {} : { forwarded }),
+  };
+}
+
+/** Parses `since`/`until` (ISO date-time, date, or a relative `24h` / `7d`) into epoch ms. */
+export function parseTime(value: string, parameter: string, now: number): number {
+  const rel = /^(\d+(?:\.\d+)?)([hd])$/.exec(value.trim());
+  if (rel) return now - Number(rel[1]) * (rel[2] === 'h' ? 3_600_000 : 86_400_000);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new ValidationError(
+      `${parameter} must be an ISO date(-time) or a duration like 24h or 7d`,
+      parameter,
+    );
+  return ms;
+}
+
+export interface ReportQuery {
+  readonly since?: string;
+  readonly until?: string;
+  readonly slot?: string;
+  readonly control?: string;
+}
+
+/**
+ * The A/B report over the events table: events in [since, until) (default: the last 7 days), attributed
+ * to impressions served from one window before `since` on.
+ */
+export async function abReport(
+  deps: { readonly events: EventStore; readonly experiments: ExperimentConfig; readonly windowMs: number },
+  query: ReportQuery,
+  now = Date.now(),
+): Promise<AbReport> {
+  const until = query.until ? parseTime(query.until, 'until', now) : now + 1;
+  const since = query.since ? parseTime(query.since, 'since', now) : now - 7 * 86_400_000;
+  if (!(since < until)) throw new ValidationError('since must be before until', 'since');
+  if (query.slot !== undefined && !(query.slot in deps.experiments.slots))
+    throw new ValidationError(
+      `unknown slot '${query.slot}'; configured: ${Object.keys(deps.experiments.slots).join(', ')}`,
+      'slot',
+    );
+  const [events, impressions] = await Promise.all([
+    deps.events.eventsBetween(since, until),
+    deps.events.impressionsBetween(since - deps.windowMs, until),
+  ]);
+  return buildAbReport(events as StoredEvent[], impressions, {
+    since,
+    until,
+    windowMs: deps.windowMs,
+    slot: query.slot,
+    experiments: deps.experiments,
+    control: query.control,
+  });
+}
