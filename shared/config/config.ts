@@ -46,6 +46,8 @@ const schema = z.object({
   PERSONALIZE_TIMEOUT_MS: num(10, 5000, 150, true),
   /** How admin routes are protected: `iam` (API Gateway IAM auth on AWS) or `token` (Bearer OSUSUME_ADMIN_TOKEN). */
   ADMIN_AUTH: z._default(z.enum(['iam', 'token']), 'token'),
+  /** Half-life of popularity's time decay in days (0 = no decay). */
+  POPULARITY_HALF_LIFE_DAYS: num(0, 3650, 0),
   /** Columns of users.csv used as segments for popularity, in back-off priority order (empty = all). */
   SEGMENT_COLUMNS: z._default(csv, []),
   // ---- events and A/B measurement (POST /events, impressions, ab-report) ----

@@ -14,7 +14,7 @@ import { GLOBAL_SEGMENT, itemSegmentKey, segmentChain } from './segments.js';
 export interface PopularityOptions {
   /** Weight per event type (case-insensitive); default DEFAULT_EVENT_WEIGHTS; unknown types and '' weigh 1. */
   eventWeights?: Readonly<Record<string, number>>;
-  /** Time decay half-life relative to `now` (default 14 days; 0 or Infinity = no decay). */
+  /** Time decay half-life relative to `now` (default 0 = no decay, since the right half-life depends on the shop: set POPULARITY_HALF_LIFE_DAYS, e.g. 14, for a fast-moving catalogue; 0 or Infinity = no decay). */
   halfLifeDays?: number;
   /** Unix seconds; default = max timestamp in the data (deterministic). */
   now?: number;
@@ -44,7 +44,7 @@ interface ResolvedOptions {
 }
 
 function resolveOptions(dataset: Dataset, options: PopularityOptions = {}): ResolvedOptions {
-  const halfLifeDays = options.halfLifeDays ?? 14;
+  const halfLifeDays = options.halfLifeDays ?? 0;
   if (Number.isNaN(halfLifeDays) || halfLifeDays < 0) {
     throw new ValidationError(`halfLifeDays must be >= 0, got ${halfLifeDays}`, 'halfLifeDays');
   }
