@@ -22,7 +22,10 @@ export function wilsonInterval(successes: number, trials: number, z = Z95): Rate
   const denom = 1 + z2 / trials;
   const centre = (p + z2 / (2 * trials)) / denom;
   const half = (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / denom;
-  return { successes, trials, rate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // the bounds are exactly 0 and 1 at the extremes (floating point would leave ~1e-18)
+  const low = successes <= 0 ? 0 : Math.max(0, centre - half);
+  const high = successes >= trials ? 1 : Math.min(1, centre + half);
+  return { successes, trials, rate: p, low, high };
 }
 
 /**

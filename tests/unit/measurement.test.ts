@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import type { Impression, StoredEvent } from '../../shared/domain/events/events.js';
+import { DEFAULT_EXPERIMENTS } from '../../shared/domain/experiments/experiments.js';
+import { renderAbReportSvg } from '../../shared/domain/measurement/ab-chart.js';
+import {
+  buildAbReport,
+  formatAbReportMarkdown,
+  formatAbReportTable,
+} from '../../shared/domain/measurement/ab-report.js';
+import { attributeEvents } from '../../shared/domain/measurement/attribution.js';
+import { normalCdf, twoProportionTest, wilsonInterval } from '../../shared/domain/measurement/statistics.js';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2026, 10, 1);
+
+const imp = (
+  id: string,
+  userId: string,
+  arm: string,
+  items: string[],
+  ts: number,
+  slot = 'home',
+): Impression => ({
+  recommendationId: id,
+  userId,
+  slot,
+  experiment: 'home-2026-11',
+  arm,
+  items,
+  ts,
+});
+
+let n = 0;
+const ev = (
+  userId: string,
+  itemId: string,
+  eventType: StoredEvent['eventType'],
+  sentAt: number,
+  recommendationId?: string,
+): StoredEvent => ({
+  eventId: `e${++n}`,
+  userId,
+  sessionId: 's',
+  eventType,
+  rawEventType: eventType,
+  itemId,
+  sentAt,
+  ...(recommendationId ? { recommendationId } : {}),
+});
+
+describe('wilsonInterval', () => {
+  it('matches the hand-computed interval for 10 of 100', () => {
+    // p=0.1, z²=3.8415; centre=(0.1+z²/200)/(1+z²/100)=0.114797; half=z·sqrt(0.0009+z²/40000)/(1+z²/100)=0.059569
+    const r = wilsonInterval(10, 100);
+    expect(r.rate).toBe(0.1);
+    expect(r.low).toBeCloseTo(0.055229, 5);
+    expect(r.high).toBeCloseTo(0.174366, 5);
+  });
+
+  it('gives a non-degenerate upper bound for zero successes', () => {
+    // x=0: high = z²/n / (1 + z²/n) = 3.8415/50 / 1.07683 = 0.071348
+    const r = wilsonInterval(0, 50);
+    expect(r.low).toBe(0);
+    expect(r.high).toBeCloseTo(0.071348, 5);
+  });
+
+  it('spans [0, 1] without trials', () => {
+    expect(wilsonInterval(0, 0)).toMatchObject({ rate: 0, low: 0, high: 1 });
+  });
+});
+
+describe('twoProportionTest', () => {
+  it('matches the textbook test of 90/200 against 70/200', () => {
+    // pooled 0.4, se=sqrt(0.4·0.6·(1/200+1/200))=0.0489898, z=0.1/0.0489898=2.04124, p=2(1-Φ(2.04124))=0.041227
+    const t = twoProportionTest(90, 200, 70, 200)!;
+    expect(t.diff).toBeCloseTo(0.1, 10);
+    expect(t.z).toBeCloseTo(2.04124, 4);
+    expect(t.pValue).toBeCloseTo(0.041227, 4);
+    // unpooled se = sqrt(.45·.55/200 + .35·.65/200) = 0.0487340 → ±0.0955168
+    expect(t.diffLow).toBeCloseTo(0.1 - 0.0955168, 5);
+    expect(t.diffHigh).toBeCloseTo(0.1 + 0.0955168, 5);
+  });
+
+  it('is undefined when there is no variance to test', () => {
+    expect(twoProportionTest(0, 100, 0, 100)).toBeUndefined();
+  });
+
+  it('has the standard normal CDF at 1.96 near 0.975', () => {
+    expect(normalCdf(1.959963984540054)).toBeCloseTo(0.975, 6);
+    expect(normalCdf(-1)).toBeCloseTo(0.158655, 6);
+  });
+});
+
+describe('attributeEvents', () => {
+  const impressions = [imp('r1', 'u1', 'cf', ['a', 'b'], T0), imp('r2', 'u1', 'fm', ['c'], T0 + 2 * H)];
+
+  it('credits an event to the impression its recommendationId names', () => {
+    const [a] = attributeEvents([ev('u1', 'zzz', 'view', T0 + 5 * H, 'r1')], impressions, H);
+    expect([a.rule, a.impression?.arm]).toEqual(['direct', 'cf']);
+  });
+
+  it('credits an event without an id to the latest list in the window that served the item', () => {
+    const [a] = attributeEvents([ev('u1', 'c', 'cart', T0 + 2.5 * H)], impressions, H);
+    expect([a.rule, a.impression?.recommendationId]).toEqual(['window', 'r2']);
+  });
+
+  it('falls back to the window when the recommendationId is unknown (not sampled)', () => {
+    const [a] = attributeEvents([ev('u1', 'a', 'view', T0 + 0.5 * H, 'unknown')], impressions, H);
+    expect([a.rule, a.impression?.recommendationId]).toEqual(['window', 'r1']);
+  });
+
+  it('leaves an event unattributed outside the window', () => {
+    const [a] = attributeEvents([ev('u1', 'a', 'view', T0 + 1.5 * H)], impressions, H);
+    expect(a.rule).toBe('none');
+  });
+
+  it('leaves an event unattributed when the item was not served to that user', () => {
+    const [a] = attributeEvents(
+      [ev('u2', 'a', 'view', T0 + 0.5 * H), ev('u1', 'x', 'view', T0 + 0.5 * H)],
+      impressions,
+      H,
+    );
+    expect(a.rule).toBe('none');
+  });
+
+  it('does not credit an impression served after the event', () => {
+    const [a] = attributeEvents([ev('u1', 'c', 'view', T0 + 1.9 * H)], impressions, 3 * H);
+    expect(a.rule).toBe('none');
+  });
+});
+
+describe('buildAbReport on a fixed event log', () => {
+  // cf: 4 impressions to 2 users; fm: 2 impressions to 2 users
+  const impressions = [
+    imp('c1', 'u1', 'cf', ['a', 'b'], T0),
+    imp('c2', 'u1', 'cf', ['a'], T0 + H),
+    imp('c3', 'u2', 'cf', ['b'], T0 + H),
+    imp('c4', 'u2', 'cf', ['d'], T0 + 2 * H),
+    imp('f1', 'u3', 'fm', ['a'], T0),
+    imp('f2', 'u4', 'fm', ['e'], T0),
+  ];
+  const events = [
+    ev('u1', 'a', 'view', T0 + 10, 'c1'),
+    ev('u1', 'b', 'view', T0 + 20, 'c1'), // second view on the same impression: still one impression with a view
+    ev('u1', 'a', 'cart', T0 + H + 10), // window → c2
+    ev('u2', 'b', 'view', T0 + H + 10, 'c3'),
+    ev('u3', 'a', 'view', T0 + 10, 'f1'),
+    ev('u3', 'a', 'purchase', T0 + 20, 'f1'),
+    ev('u4', 'zz', 'view', T0 + 30), // none
+  ];
+  const report = buildAbReport(events, impressions, {
+    since: T0,
+    until: T0 + 24 * H,
+    windowMs: H,
+    experiments: DEFAULT_EXPERIMENTS,
+  });
+  const [home] = report.slots;
+  const cf = home.arms.find((a) => a.arm === 'cf')!;
+  const fm = home.arms.find((a) => a.arm === 'fm')!;
+
+  it('counts attribution rules', () => {
+    expect(report.attribution).toEqual({ direct: 5, window: 1, none: 1 });
+  });
+
+  it('orders arms as configured with the first as control', () => {
+    expect([home.control, home.arms.map((a) => a.arm)]).toEqual(['cf', ['cf', 'fm']]);
+  });
+
+  it('counts impressions, users and attributed events per arm', () => {
+    expect([cf.impressions, cf.users, cf.events]).toEqual([
+      4,
+      2,
+      { view: 3, favorite: 0, cart: 1, purchase: 0 },
+    ]);
+  });
+
+  it('computes rates per impression and per user', () => {
+    expect([cf.perImpression.view.successes, cf.perImpression.view.trials]).toEqual([2, 4]);
+    expect([cf.perUser.view.successes, cf.perUser.view.trials]).toEqual([2, 2]);
+    expect([fm.perImpression.purchase.rate, fm.perUser.view.rate]).toEqual([0.5, 0.5]);
+  });
+
+  it('compares every other arm with the control', () => {
+    expect(cf.vsControl).toBeUndefined();
+    expect(fm.vsControl?.view.perImpression?.diff).toBeCloseTo(0.5 - 0.5, 10);
+    expect(fm.vsControl?.purchase.perImpression?.diff).toBeCloseTo(0.5, 10);
+  });
+
+  it('uses a requested control arm', () => {
+    const r = buildAbReport(events, impressions, {
+      since: T0,
+      until: T0 + 24 * H,
+      windowMs: H,
+      control: 'fm',
+    });
+    expect(r.slots[0].control).toBe('fm');
+  });
+
+  it('keeps only the requested slot', () => {
+    const more = [...impressions, imp('x1', 'u9', 'cf', ['a'], T0, 'cart')];
+    const r = buildAbReport(events, more, { since: T0, until: T0 + 24 * H, windowMs: H, slot: 'cart' });
+    expect(r.slots.map((s) => s.slot)).toEqual(['cart']);
+  });
+
+  it('renders table, markdown and an SVG with a bar and whisker per arm and rate', () => {
+    expect(formatAbReportTable(report)).toContain('add-to-cart rate');
+    expect(formatAbReportMarkdown(report)).toContain('| cf | impressions | 4 |');
+    const svg = renderAbReportSvg(report);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<rect x=/g)?.length).toBe(2 * 4 + 2); // 2 arms × 4 rates + 2 legend swatches
+  });
+});
