@@ -164,6 +164,6 @@ console.log(
 );
 console.log(
   `train ${seconds.toFixed(1)} s wall (${cpuSeconds.toFixed(1)} s CPU), ${info.loss}/${info.optimizer}, epochs run ${info.epochs}, best epoch ${info.bestEpoch}, ` +
-    `best validation ${info.bestValidation.toFixed(4)}, refit ${info.refit}`,
+    `best validation ${info.bestValidation.toFixed(4)}, refit ${info.refit}, finetune epochs ${info.finetuneEpochs}`,
 );
 console.log(`validation history ${info.history.map((x) => x.toFixed(4)).join(' ')}`);

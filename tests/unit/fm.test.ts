@@ -122,6 +122,17 @@ describe('trainFm', () => {
     expect(info.epochs - info.bestEpoch).toBe(3);
   });
 
+  it('fine-tunes on all training data after early stopping when finetuneEpochs is set', () => {
+    const ds = plantedDataset();
+    const opts: FmOptions = { ...FAST, validationFraction: 0.2, patience: 2 };
+    const plain = trainFm(ds, opts);
+    const tuned = trainFm(ds, { ...opts, finetuneEpochs: 2 });
+    expect(tuned.training!.finetuneEpochs).toBe(2);
+    expect(Buffer.from(tuned.params.v.buffer).equals(Buffer.from(plain.params.v.buffer))).toBe(false);
+    const top = tuned.recommendForAttributes({ GENDER: 'f' }, 5);
+    expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('A'));
+  });
+
   it('rejects invalid options with a ValidationError', () => {
     const ds = plantedDataset();
     expect(() => trainFm(ds, { factors: 0 })).toThrow(ValidationError);

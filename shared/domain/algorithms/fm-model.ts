@@ -59,6 +59,8 @@ export interface FmTrainingInfo {
   readonly history: readonly number[];
   /** Whether the final parameters were refit on all training data for `bestEpoch` epochs. */
   readonly refit: boolean;
+  /** Epochs trained after early stopping on all training data (finetuneEpochs; 0 when none). */
+  readonly finetuneEpochs: number;
   readonly seconds: number;
 }
 

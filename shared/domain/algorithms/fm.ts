@@ -71,6 +71,11 @@ export interface FmOptions {
   readonly eventWeights?: Readonly<Record<string, number>>;
   /** Standard deviation of the initial factors (default 0.1 / √k). */
   readonly initStd?: number;
+  /**
+   * After early stopping, train the kept parameters this many more epochs on all training data, validation
+   * pairs included (default 0; ignored with refit).
+   */
+  readonly finetuneEpochs?: number;
   /** Evaluate and keep an exponential moving average of the parameters across epochs (0 = off, default). */
   readonly parameterEma?: number;
   readonly seed?: number;
@@ -100,6 +105,7 @@ interface Resolved {
   eventWeights: Readonly<Record<string, number>>;
   initStd: number;
   parameterEma: number;
+  finetuneEpochs: number;
   seed: number;
 }
 
@@ -130,6 +136,7 @@ function resolve(o: FmOptions = {}): Resolved {
     eventWeights: o.eventWeights ?? DEFAULT_EVENT_WEIGHTS,
     initStd: o.initStd ?? 0.1 / Math.sqrt(k),
     parameterEma: o.parameterEma ?? 0,
+    finetuneEpochs: o.finetuneEpochs ?? 0,
     seed: o.seed ?? 42,
   };
   if (!Number.isInteger(r.k) || r.k < 1)
@@ -620,6 +627,7 @@ function runTraining(
   o: Resolved,
   epochs: number,
   validate: boolean,
+  finetune?: { readonly split: Split; readonly epochs: number },
 ): { params: FmParams; epochs: number; bestEpoch: number; best: number; history: number[] } {
   const params = initParams(features, o);
   const sgd = new FmSgd(params, users, items, o);
@@ -670,6 +678,19 @@ function runTraining(
   } else if (avg) {
     params.w.set(avg.w);
     params.v.set(avg.v);
+  }
+  if (finetune && finetune.epochs > 0) {
+    // continue from the kept parameters on all training data (validation pairs included), much cheaper
+    // than a refit from scratch; the learning-rate schedule carries on from the best epoch
+    const all = finetune.split;
+    const allUser = new Int32Array(all.trainIdx.length);
+    for (let u = 0; u < nUsers; u++) allUser.fill(u, all.trainPtr[u], all.trainPtr[u + 1]);
+    const allOrder = Int32Array.from({ length: allUser.length }, (_, j) => j);
+    for (let t = 0; t < finetune.epochs; t++) {
+      sgd.lr = o.lr / (1 + o.decay * (bestEpoch + t));
+      rng.shuffle(allOrder);
+      sgd.epoch(all, allUser, allOrder, sampler, rng);
+    }
   }
   return {
     params,
@@ -735,6 +756,7 @@ export function trainFm(dataset: Dataset, options?: FmOptions): FmModel {
     o,
     o.epochs,
     hasVal,
+    hasVal && !o.refit ? { split: fullSplit(pos), epochs: o.finetuneEpochs } : undefined,
   );
   let refit = false;
   const history = run.history;
@@ -764,6 +786,7 @@ export function trainFm(dataset: Dataset, options?: FmOptions): FmModel {
     bestValidation,
     history,
     refit,
+    finetuneEpochs: hasVal && !o.refit ? o.finetuneEpochs : 0,
     seconds: (performance.now() - started) / 1000,
   };
   return model;
