@@ -73,7 +73,7 @@ export interface FmOptions {
   readonly initStd?: number;
   /**
    * After early stopping, train the kept parameters this many more epochs on all training data, validation
-   * pairs included (default 0; ignored with refit).
+   * pairs included (default 4; ignored with refit).
    */
   readonly finetuneEpochs?: number;
   /** Evaluate and keep an exponential moving average of the parameters across epochs (0 = off, default). */
@@ -136,7 +136,7 @@ function resolve(o: FmOptions = {}): Resolved {
     eventWeights: o.eventWeights ?? DEFAULT_EVENT_WEIGHTS,
     initStd: o.initStd ?? 0.1 / Math.sqrt(k),
     parameterEma: o.parameterEma ?? 0,
-    finetuneEpochs: o.finetuneEpochs ?? 0,
+    finetuneEpochs: o.finetuneEpochs ?? 4,
     seed: o.seed ?? 42,
   };
   if (!Number.isInteger(r.k) || r.k < 1)
