@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<{ register: (program: Command) => v
   'batch-recommend': () => import('./commands/batch-recommend.js'),
   pipeline: () => import('./commands/pipeline.js'),
   import: () => import('./commands/import.js'),
+  'ab-report': () => import('./commands/ab-report.js'),
+  simulate: () => import('./commands/simulate.js'),
 };
 
 async function main(): Promise<void> {

@@ -1,0 +1,109 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ValidationError } from '../../domain/errors.js';
+import { parseExperimentConfig } from '../../domain/experiments/experiments.js';
+import { renderAbReportSvg } from '../../domain/measurement/ab-chart.js';
+import {
+  type AbReport,
+  formatAbReportMarkdown,
+  formatAbReportTable,
+} from '../../domain/measurement/ab-report.js';
+
+interface AbReportOptions {
+  api?: string;
+  token?: string;
+  dbEndpoint?: string;
+  table: string;
+  since?: string;
+  until?: string;
+  slot?: string;
+  control?: string;
+  windowHours: string;
+  format: string;
+  chart?: string;
+  basis: string;
+}
+
+/** The report from a running API's admin route GET /reports/ab. */
+async function fromApi(api: string, token: string | undefined, opts: AbReportOptions): Promise<AbReport> {
+  const q = new URLSearchParams();
+  for (const k of ['since', 'until', 'slot', 'control'] as const) if (opts[k]) q.set(k, opts[k] as string);
+  const url = `${api.replace(/\/+$/, '')}/reports/ab${q.size > 0 ? `?${q}` : ''}`;
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const text = await res.text();
+  if (res.status === 401)
+    throw new ValidationError(
+      `${url} answered 401: pass --token (osusume start prints the admin token)`,
+      'token',
+    );
+  if (!res.ok) throw new ValidationError(`${url} answered ${res.status}: ${text}`, 'api');
+  return JSON.parse(text) as AbReport;
+}
+
+/** The report computed here from a DynamoDB events table (e.g. the embedded one of `osusume start`). */
+async function fromTable(endpoint: string | undefined, opts: AbReportOptions): Promise<AbReport> {
+  const { makeDynamoClients } = await import('../../adapters/dynamodb/clients.js');
+  const { DynamoEventStore } = await import('../../adapters/dynamodb/event-store.js');
+  const { abReport } = await import('../../use-cases/events.js');
+  const { client, doc } = makeDynamoClients(endpoint, process.env.AWS_REGION ?? 'ap-northeast-1');
+  try {
+    const hours = Number(opts.windowHours);
+    if (!(hours >= 0)) throw new ValidationError('--window-hours must be a number >= 0', 'window-hours');
+    return await abReport(
+      {
+        events: new DynamoEventStore(doc, { tableName: opts.table, ttlDays: 90 }),
+        experiments: parseExperimentConfig(process.env.EXPERIMENTS),
+        windowMs: hours * 3_600_000,
+      },
+      { since: opts.since, until: opts.until, slot: opts.slot, control: opts.control },
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** `osusume ab-report`: per-arm view/favorite/cart/purchase rates with intervals and tests against the control. */
+export function register(program: Command): void {
+  program
+    .command('ab-report')
+    .description(
+      'per-arm view, favorite, add-to-cart and purchase rates with 95% intervals and tests vs the control',
+    )
+    .option('--api <url>', 'fetch from a running API (GET /reports/ab, admin token)')
+    .option('--token <token>', 'admin token for --api (default $OSUSUME_ADMIN_TOKEN)')
+    .option(
+      '--db-endpoint <url>',
+      'read the events table directly (e.g. the embedded DynamoDB osusume start prints)',
+    )
+    .option('--table <name>', 'events table for --db-endpoint or AWS', 'osusume-local-events')
+    .option('--since <when>', 'ISO date(-time) or a duration back from now: 24h, 7d', '7d')
+    .option('--until <when>', 'ISO date(-time) (default now)')
+    .option('--slot <name>', 'only this slot')
+    .option('--control <arm>', "control arm (default the slot's first configured arm)")
+    .option(
+      '--window-hours <h>',
+      'attribution window without --api (the API uses ATTRIBUTION_WINDOW_HOURS)',
+      '24',
+    )
+    .option('--format <format>', 'table | json | markdown', 'table')
+    .option('--chart <file.svg>', 'write an SVG chart of the rates per arm with their intervals')
+    .option('--basis <basis>', 'chart rates per impression or per user: impression | user', 'impression')
+    .action(async (opts: AbReportOptions) => {
+      if (!['table', 'json', 'markdown'].includes(opts.format))
+        throw new ValidationError(`--format must be table, json or markdown, got '${opts.format}'`, 'format');
+      if (!['impression', 'user'].includes(opts.basis))
+        throw new ValidationError(`--basis must be impression or user, got '${opts.basis}'`, 'basis');
+      const report = opts.api
+        ? await fromApi(opts.api, opts.token ?? process.env.OSUSUME_ADMIN_TOKEN, opts)
+        : await fromTable(opts.dbEndpoint ?? process.env.DYNAMODB_ENDPOINT, opts);
+      if (opts.format === 'json') console.log(JSON.stringify(report, null, 2));
+      else if (opts.format === 'markdown') process.stdout.write(formatAbReportMarkdown(report));
+      else process.stdout.write(formatAbReportTable(report));
+      if (opts.chart) {
+        const file = resolve(opts.chart);
+        await writeFile(file, renderAbReportSvg(report, opts.basis === 'user' ? 'perUser' : 'perImpression'));
+        console.error(`chart written to ${file}`);
+      }
+    });
+}
