@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeShop } from '../../shared/domain/data/generator.js';
+import type { AbReport } from '../../shared/domain/measurement/ab-report.js';
+import { responseErrors } from '../helpers/openapi.js';
+import { ROOT, type Started, startOsusume } from '../helpers/start-process.js';
+
+const run = promisify(execFile);
+const ADMIN_TOKEN = 'e2e-measurement-token-0123';
+
+/** Runs the osusume CLI and returns its stdout. */
+async function osusume(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['shared/cli/osusume.mjs', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+describe('events, simulator and A/B report against npm start (small generated shop)', () => {
+  let dir: string;
+  let app: Started;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'osusume-measure-'));
+    await writeShop({ seed: 11, users: 300, items: 200 }, join(dir, 'shop'));
+    await osusume('simulate', '--data', join(dir, 'shop'), '--write-train', join(dir, 'train'));
+    app = await startOsusume(['--data', join(dir, 'train')], { OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN });
+  }, 90_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const post = (body: unknown) =>
+    fetch(`${app.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('stores a batch of events once, reporting a resend as duplicates', async () => {
+    const body = {
+      userId: 'e2e-user',
+      sessionId: 's1',
+      eventList: [
+        { eventId: 'e2e-1', eventType: 'view', itemId: 'i1', sentAt: nowSeconds() },
+        { eventId: 'e2e-2', eventType: 'cart', itemId: 'i1', sentAt: new Date().toISOString() },
+      ],
+    };
+    const first = await post(body);
+    const firstBody = await first.json();
+    expect(first.status).toBe(200);
+    expect(responseErrors('POST', '/events', 200, firstBody)).toBe('');
+    expect(firstBody).toEqual({ received: 2, stored: 2, duplicates: [] });
+    expect(await (await post(body)).json()).toEqual({
+      received: 2,
+      stored: 0,
+      duplicates: ['e2e-1', 'e2e-2'],
+    });
+  });
+
+  it('answers 400 naming the event index and field of a bad event', async () => {
+    const res = await post({
+      userId: 'u',
+      sessionId: 's',
+      eventList: [{ eventId: 'x', eventType: 'hover', itemId: 'i', sentAt: nowSeconds() }],
+    });
+    const body = (await res.json()) as { message: string };
+    expect(res.status).toBe(400);
+    expect(responseErrors('POST', '/events', 400, body)).toBe('');
+    expect(body.message).toContain('eventList[0].eventType');
+  });
+
+  it('answers 400 to a body that is not JSON', async () => {
+    const res = await fetch(`${app.url}/events`, { method: 'POST', body: '{not json' });
+    expect(res.status).toBe(400);
+  });
+
+  it('protects the report with the admin token', async () => {
+    expect((await fetch(`${app.url}/reports/ab`)).status).toBe(401);
+  });
+
+  it('leads the session arm with an item the user just carted', async () => {
+    let userId = '';
+    for (let u = 1; u <= 300 && !userId; u++) {
+      const id = `u${String(u).padStart(6, '0')}`;
+      const r = (await (await fetch(`${app.url}/users/${id}/recommendations?numResults=5`)).json()) as {
+        arm: string;
+      };
+      if (r.arm === 'session') userId = id;
+    }
+    expect(userId).not.toBe('');
+    await post({
+      userId,
+      sessionId: 'sx',
+      eventList: [{ eventId: `cart-${userId}`, eventType: 'cart', itemId: 'i000042', sentAt: nowSeconds() }],
+    });
+    const after = (await (await fetch(`${app.url}/users/${userId}/recommendations?numResults=5`)).json()) as {
+      itemList: { itemId: string; source: string }[];
+    };
+    expect(after.itemList[0]).toMatchObject({ itemId: 'i000042', source: 'session' });
+  });
+
+  it('replays 100 users with the simulator and reports every arm with intervals and a chart', async () => {
+    const out = await osusume(
+      'simulate',
+      '--api',
+      app.url,
+      '--data',
+      join(dir, 'shop'),
+      '--users',
+      '100',
+      '--seed',
+      '3',
+    );
+    expect(out).toMatch(/simulated 100 users/);
+    const json = await osusume(
+      'ab-report',
+      '--api',
+      app.url,
+      '--format',
+      'json',
+      '--chart',
+      join(dir, 'ab.svg'),
+    );
+    const report = JSON.parse(json) as AbReport;
+    expect(responseErrors('GET', '/reports/ab', 200, report)).toBe('');
+    const home = report.slots.find((s) => s.slot === 'home')!;
+    expect(home.arms.map((a) => a.arm).sort()).toEqual(['cf', 'fm', 'personalize', 'session']);
+    expect(home.arms.reduce((s, a) => s + a.impressions, 0)).toBeGreaterThanOrEqual(100);
+    expect(report.attribution.direct).toBeGreaterThan(0);
+    for (const a of home.arms) {
+      expect(a.perImpression.view.low).toBeLessThanOrEqual(a.perImpression.view.rate);
+      expect(a.perImpression.view.high).toBeGreaterThanOrEqual(a.perImpression.view.rate);
+    }
+    const svg = await readFile(join(dir, 'ab.svg'), 'utf8');
+    expect(svg).toContain('add-to-cart rate');
+  });
+});
