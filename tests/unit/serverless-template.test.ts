@@ -106,7 +106,9 @@ describe('serverless package (offline CloudFormation template)', () => {
       .filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('dynamodb:')));
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) {
-      const writes = ([] as string[]).concat(s.Action).filter((a) => !/^dynamodb:(Get|BatchGet|Query|Scan)/.test(a));
+      const writes = ([] as string[])
+        .concat(s.Action)
+        .filter((a) => !/^dynamodb:(Get|BatchGet|Query|Scan)/.test(a));
       // the only write: PutItem of an impression, on the events table alone
       if (writes.length > 0) {
         expect(writes).toEqual(['dynamodb:PutItem']);

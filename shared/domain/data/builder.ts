@@ -1,4 +1,10 @@
-import { type CategoricalColumn, type Dataset, type FileStats, IdIndex, type Interactions } from './dataset.js';
+import {
+  type CategoricalColumn,
+  type Dataset,
+  type FileStats,
+  IdIndex,
+  type Interactions,
+} from './dataset.js';
 
 /** Growable typed-array columns, so loading 1M+ rows never creates one object per row. */
 class Column<T extends Int32Array | Float64Array | Uint16Array | Float32Array> {
@@ -64,7 +70,13 @@ export class DatasetBuilder {
   }
 
   /** Adds one interaction; eventType '' means none, eventValue NaN means none. */
-  addInteraction(userId: string, itemId: string, timestamp: number, eventType = '', eventValue = Number.NaN): void {
+  addInteraction(
+    userId: string,
+    itemId: string,
+    timestamp: number,
+    eventType = '',
+    eventValue = Number.NaN,
+  ): void {
     const i = this.n++;
     this.user.set(i, this.users.intern(userId));
     this.item.set(i, this.items.intern(itemId));
@@ -141,7 +153,10 @@ export function filterInteractions(dataset: Dataset, keep: (row: number) => bool
   const src = dataset.interactions;
   const rows: number[] = [];
   for (let r = 0; r < src.length; r++) if (keep(r)) rows.push(r);
-  const pick = <T extends Int32Array | Float64Array | Uint16Array | Float32Array>(a: T, make: (n: number) => T): T => {
+  const pick = <T extends Int32Array | Float64Array | Uint16Array | Float32Array>(
+    a: T,
+    make: (n: number) => T,
+  ): T => {
     const out = make(rows.length);
     for (let j = 0; j < rows.length; j++) out[j] = a[rows[j]];
     return out;
