@@ -102,7 +102,11 @@ function mapInner(mapState: string): string {
   return mapState.replace(/ShardsInline$/, 'Shard').replace(/ShardsDistributed$/, 'ShardDistributed');
 }
 
-/** A table of per-state times (slowest first) for the end-of-run summary. */
+/**
+ * A table of per-state times (slowest first) for the end-of-run summary: wall time in the state and, for
+ * Tasks, time inside the handler. Locally Parallel branches share one event loop, so a branch's wall time
+ * includes the other branches' CPU; the handler time is what one Lambda would spend.
+ */
 export function formatTimings(result: LocalRunResult): string[] {
   return [...result.states]
     .filter((s) => s.ms > 0 || s.failures > 0)
@@ -110,6 +114,29 @@ export function formatTimings(result: LocalRunResult): string[] {
     .map(
       (s) =>
         `  ${s.name.padEnd(30)} ${formatMs(s.ms).padStart(9)}` +
+        `${s.type === 'Task' ? `  handler ${formatMs(s.taskMs).padStart(8)}` : ''}` +
         `${s.count > 1 ? `  ×${s.count}` : ''}${s.retries ? `  ${s.retries} retries` : ''}${s.failures ? `  ${s.failures} failed` : ''}`,
     );
+}
+
+/**
+ * Estimated wall time of the same run on AWS, where every Task is its own Lambda and branches and shards run
+ * in parallel: Prepare + the slowest branch (train + slowest shard × ⌈shards / concurrency⌉, here 1 round)
+ * + Evaluate + QualityGate + Publish, from the handler times (no cold starts, no queueing).
+ */
+export function criticalPathMs(result: LocalRunResult): number {
+  const task = (name: string) => result.states.find((s) => s.name === name);
+  const per = (name: string) => {
+    const t = task(name);
+    return t && t.count > 0 ? t.taskMs / t.count : 0;
+  };
+  const branch = (alg: string) =>
+    per(`Train${alg}`) + Math.max(per(`Score${alg}Shard`), per(`Score${alg}ShardDistributed`));
+  return (
+    per('Prepare') +
+    Math.max(branch('Cf'), branch('Fm'), branch('Session'), per('ComputePopularity')) +
+    per('Evaluate') +
+    per('QualityGate') +
+    per('Publish')
+  );
 }

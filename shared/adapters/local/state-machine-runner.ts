@@ -89,6 +89,8 @@ export interface StateTiming {
   readonly name: string;
   readonly type: string;
   ms: number;
+  /** Time spent inside the Task's handler (Tasks only): the CPU-bound part that Lambda would run in parallel. */
+  taskMs: number;
   count: number;
   retries: number;
   failures: number;
@@ -138,6 +140,15 @@ export async function runStateMachineLocally(options: LocalRunOptions): Promise<
   const { definition, taskFunctions } = loadDefinition(options.root, STATE_MACHINE_FILES[options.machine]);
   const handlers = readFunctionHandlers(options.root);
   const taskResourceLocalHandlers: Record<string, LocalTask> = {};
+  const timings = new Map<string, StateTiming>();
+  const timing = (name: string, type: string): StateTiming => {
+    let t = timings.get(name);
+    if (!t) {
+      t = { name, type, ms: 0, taskMs: 0, count: 0, retries: 0, failures: 0 };
+      timings.set(name, t);
+    }
+    return t;
+  };
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const [name, s] of allStates(definition)) {
@@ -166,7 +177,15 @@ export async function runStateMachineLocally(options: LocalRunOptions): Promise<
       if (!service) throw new ValidationError(`state ${name}: no local implementation of ${arn}`, 'machine');
       task = service;
     }
-    taskResourceLocalHandlers[name] = options.wrap ? options.wrap(name, task) : task;
+    const wrapped = options.wrap ? options.wrap(name, task) : task;
+    taskResourceLocalHandlers[name] = async (input) => {
+      const t = performance.now();
+      try {
+        return await wrapped(input);
+      } finally {
+        timing(name, 'Task').taskMs += performance.now() - t;
+      }
+    };
   }
 
   const machine = new StateMachine(definition as never, {
@@ -180,18 +199,13 @@ export async function runStateMachineLocally(options: LocalRunOptions): Promise<
       retryIntervalOverrides,
     },
   });
-  const timings = new Map<string, StateTiming>();
   const entered = new Map<string, number>();
   const consume = (async () => {
     for await (const ev of execution.eventLogs as AsyncIterable<Record<string, unknown>>) {
       const st = ev.state as { name: string; type: string } | undefined;
       if (!st) continue;
       const idKey = `${st.name}#${ev.index ?? ''}`;
-      let t = timings.get(st.name);
-      if (!t) {
-        t = { name: st.name, type: st.type, ms: 0, count: 0, retries: 0, failures: 0 };
-        timings.set(st.name, t);
-      }
+      const t = timing(st.name, st.type);
       const index = typeof ev.index === 'number' ? ev.index : undefined;
       const now = Number(ev.timestamp ?? Date.now());
       if (ev.type === 'StateEntered') {
