@@ -76,6 +76,12 @@ export interface FmOptions {
    * pairs included (default 4; ignored with refit).
    */
   readonly finetuneEpochs?: number;
+  /**
+   * Add the user's training items as user-side features (weight historyWeight/√|N(u)|, SVD++/FISM style),
+   * trained in per-user mini-batches (default false).
+   */
+  readonly historyFeatures?: boolean;
+  readonly historyWeight?: number;
   /** Evaluate and keep an exponential moving average of the parameters across epochs (0 = off, default). */
   readonly parameterEma?: number;
   readonly seed?: number;
@@ -106,6 +112,8 @@ interface Resolved {
   initStd: number;
   parameterEma: number;
   finetuneEpochs: number;
+  historyFeatures: boolean;
+  historyWeight: number;
   seed: number;
 }
 
@@ -137,6 +145,8 @@ function resolve(o: FmOptions = {}): Resolved {
     initStd: o.initStd ?? 0.1 / Math.sqrt(k),
     parameterEma: o.parameterEma ?? 0,
     finetuneEpochs: o.finetuneEpochs ?? 4,
+    historyFeatures: o.historyFeatures ?? false,
+    historyWeight: o.historyWeight ?? 1,
     seed: o.seed ?? 42,
   };
   if (!Number.isInteger(r.k) || r.k < 1)
@@ -343,6 +353,7 @@ class FmSgd {
   private readonly pvec: Float64Array;
   private readonly nvec: Float64Array;
   private readonly grad: Float64Array;
+  private readonly gUser: Float64Array;
   private readonly gw: Float32Array;
   private readonly gv: Float32Array;
   private readonly mw?: Float32Array;
@@ -352,7 +363,7 @@ class FmSgd {
 
   constructor(
     readonly params: FmParams,
-    private readonly users: FeatureRows,
+    public users: FeatureRows,
     private readonly items: FeatureRows,
     private readonly o: Resolved,
   ) {
@@ -362,6 +373,7 @@ class FmSgd {
     this.pvec = new Float64Array(k);
     this.nvec = new Float64Array(k);
     this.grad = new Float64Array(k);
+    this.gUser = new Float64Array(k);
     const nf = params.w.length;
     if (o.optimizer === 'adagrad') {
       // accumulators start at 1 so the first steps are lr-sized (as in LightFM)
@@ -407,12 +419,8 @@ class FmSgd {
 
   /** Runs one epoch over the pairs in `order` (indices into the train CSR). */
   epoch(split: Split, pairUser: Int32Array, order: Int32Array, sampler: NegativeSampler, rng: Rng): void {
-    const { o, uvec, pvec, nvec } = this;
-    const { trainPtr, trainIdx, trainWeight } = split;
-    const nItems = this.items.ptr.length - 1;
-    const warp = o.loss === 'warp';
-    const margin = o.margin;
-    const maxSampled = o.maxSampled;
+    const { uvec, pvec } = this;
+    const { trainIdx } = split;
     const us = this.users;
     for (let q = 0; q < order.length; q++) {
       const pair = order[q];
@@ -421,39 +429,100 @@ class FmSgd {
       uvec.fill(0);
       accumulateRows(this.params, us.index, us.weight, us.ptr[u], us.ptr[u + 1], uvec);
       const pos = this.itemScore(i, pvec);
-      const rowS = trainPtr[u];
-      const rowE = trainPtr[u + 1];
-      if (warp) {
-        for (let tries = 1; tries <= maxSampled; tries++) {
-          const j = sampler.draw(rng);
-          if (j === i) continue;
-          const neg = this.itemScore(j, nvec);
-          if (neg > pos - margin) {
-            if (inRow(trainIdx, rowS, rowE, j)) continue;
-            // WARP: rank estimate ⌊(N−1)/tries⌋, loss weight log(rank) (capped like LightFM)
-            const rank = Math.floor((nItems - 1) / tries);
-            const mult = trainWeight[pair] * Math.min(Math.log(Math.max(rank, 1)), 10);
-            if (mult > 0) this.update(u, i, j, mult);
-            break;
-          }
-        }
-      } else {
-        let j = -1;
-        for (let tries = 0; tries < 10; tries++) {
-          const c = sampler.draw(rng);
-          if (c !== i && !inRow(trainIdx, rowS, rowE, c)) {
-            j = c;
-            break;
-          }
-        }
+      const j = this.pickNegative(split, pair, u, i, pos, sampler, rng);
+      if (j >= 0) this.update(u, i, j, this.mult);
+    }
+  }
+
+  /**
+   * One epoch in per-user mini-batches: the user-side vector is computed once per user, item rows are
+   * updated per pair and the summed user-side gradient is applied once at the end of the user (what keeps
+   * long user-side rows such as history features affordable).
+   */
+  epochByUser(split: Split, userOrder: Int32Array, sampler: NegativeSampler, rng: Rng): void {
+    const { k, uvec, pvec, nvec, grad } = this;
+    const gUser = this.gUser;
+    const { trainPtr, trainIdx } = split;
+    const us = this.users;
+    let pairs = new Int32Array(16);
+    for (let q = 0; q < userOrder.length; q++) {
+      const u = userOrder[q];
+      const s = trainPtr[u];
+      const n = trainPtr[u + 1] - s;
+      if (n === 0) continue;
+      if (pairs.length < n) pairs = new Int32Array(n * 2);
+      for (let t = 0; t < n; t++) pairs[t] = s + t;
+      const mine = rng.shuffle(pairs.subarray(0, n));
+      uvec.fill(0);
+      accumulateRows(this.params, us.index, us.weight, us.ptr[u], us.ptr[u + 1], uvec);
+      gUser.fill(0);
+      let any = false;
+      for (let t = 0; t < n; t++) {
+        const pair = mine[t];
+        const i = trainIdx[pair];
+        const pos = this.itemScore(i, pvec);
+        const j = this.pickNegative(split, pair, u, i, pos, sampler, rng);
         if (j < 0) continue;
-        const neg = this.itemScore(j, nvec);
-        const d = pos - neg;
-        // d/d(diff) of log σ(diff) = σ(−diff)
-        const mult = trainWeight[pair] / (1 + Math.exp(d));
-        this.update(u, i, j, mult);
+        const mult = this.mult;
+        for (let c = 0; c < k; c++) gUser[c] += mult * (pvec[c] - nvec[c]);
+        this.updateItem(i, mult, pvec);
+        this.updateItem(j, -mult, nvec);
+        any = true;
+      }
+      if (!any) continue;
+      for (let p = us.ptr[u]; p < us.ptr[u + 1]; p++) {
+        const x = us.weight[p];
+        for (let c = 0; c < k; c++) grad[c] = x * gUser[c];
+        this.stepRow(us.index[p], grad);
       }
     }
+  }
+
+  /** Loss multiplier of the last pickNegative. */
+  private mult = 0;
+
+  /**
+   * Draws a negative for the pair (WARP: until one violates the margin; BPR: any non-positive), scores it
+   * into `nvec` and sets `mult`; returns -1 when no update should happen.
+   */
+  private pickNegative(
+    split: Split,
+    pair: number,
+    u: number,
+    i: number,
+    pos: number,
+    sampler: NegativeSampler,
+    rng: Rng,
+  ): number {
+    const { o, nvec } = this;
+    const { trainPtr, trainIdx, trainWeight } = split;
+    const rowS = trainPtr[u];
+    const rowE = trainPtr[u + 1];
+    if (o.loss === 'warp') {
+      const nItems = this.items.ptr.length - 1;
+      for (let tries = 1; tries <= o.maxSampled; tries++) {
+        const j = sampler.draw(rng);
+        if (j === i) continue;
+        const neg = this.itemScore(j, nvec);
+        if (neg > pos - o.margin) {
+          if (inRow(trainIdx, rowS, rowE, j)) continue;
+          // WARP: rank estimate ⌊(N−1)/tries⌋, loss weight log(rank) (capped like LightFM)
+          const rank = Math.floor((nItems - 1) / tries);
+          this.mult = trainWeight[pair] * Math.min(Math.log(Math.max(rank, 1)), 10);
+          return this.mult > 0 ? j : -1;
+        }
+      }
+      return -1;
+    }
+    for (let tries = 0; tries < 10; tries++) {
+      const j = sampler.draw(rng);
+      if (j === i || inRow(trainIdx, rowS, rowE, j)) continue;
+      const neg = this.itemScore(j, nvec);
+      // d/d(diff) of log σ(diff) = σ(−diff)
+      this.mult = trainWeight[pair] / (1 + Math.exp(pos - neg));
+      return j;
+    }
+    return -1;
   }
 
   /** Gradient ascent on mult·(s(u,i) − s(u,j)) using the vectors computed by the last itemScore calls. */
@@ -627,7 +696,7 @@ function runTraining(
   o: Resolved,
   epochs: number,
   validate: boolean,
-  finetune?: { readonly split: Split; readonly epochs: number },
+  finetune?: { readonly split: Split; readonly epochs: number; readonly users: FeatureRows },
 ): { params: FmParams; epochs: number; bestEpoch: number; best: number; history: number[] } {
   const params = initParams(features, o);
   const sgd = new FmSgd(params, users, items, o);
@@ -638,6 +707,11 @@ function runTraining(
   const pairUser = new Int32Array(split.trainIdx.length);
   for (let u = 0; u < nUsers; u++) pairUser.fill(u, split.trainPtr[u], split.trainPtr[u + 1]);
   const order = Int32Array.from({ length: pairUser.length }, (_, j) => j);
+  const userOrder = Int32Array.from({ length: nUsers }, (_, u) => u);
+  const runEpoch = (sp: Split, pu: Int32Array, ord: Int32Array) => {
+    if (o.historyFeatures) sgd.epochByUser(sp, rng.shuffle(userOrder), sampler, rng);
+    else sgd.epoch(sp, pu, rng.shuffle(ord), sampler, rng);
+  };
   const valUsers = validate
     ? validationUsers(split, o.validationUsers, new Rng(o.seed ^ 0x7a11d))
     : new Int32Array();
@@ -655,8 +729,7 @@ function runTraining(
   let e = 0;
   while (e < epochs) {
     sgd.lr = o.lr / (1 + o.decay * e);
-    rng.shuffle(order);
-    sgd.epoch(split, pairUser, order, sampler, rng);
+    runEpoch(split, pairUser, order);
     e++;
     if (avg) {
       blend(avg.w, params.w, ema);
@@ -686,10 +759,10 @@ function runTraining(
     const allUser = new Int32Array(all.trainIdx.length);
     for (let u = 0; u < nUsers; u++) allUser.fill(u, all.trainPtr[u], all.trainPtr[u + 1]);
     const allOrder = Int32Array.from({ length: allUser.length }, (_, j) => j);
+    sgd.users = finetune.users;
     for (let t = 0; t < finetune.epochs; t++) {
       sgd.lr = o.lr / (1 + o.decay * (bestEpoch + t));
-      rng.shuffle(allOrder);
-      sgd.epoch(all, allUser, allOrder, sampler, rng);
+      runEpoch(all, allUser, allOrder);
     }
   }
   return {
@@ -719,7 +792,9 @@ export function trainFm(dataset: Dataset, options?: FmOptions): FmModel {
   const userBlocks = attributeBlocks(userCols, nUsers);
   const userEnd =
     userBlocks.length > 0 ? userBlocks[userBlocks.length - 1].offset + userCols.at(-1)!.dict.size : nUsers;
-  const itemBase = userEnd;
+  // optional block of "history item" features between the user attributes and the item ids
+  const historyBase = userEnd;
+  const itemBase = o.historyFeatures ? historyBase + nItems : userEnd;
   const itemBlocks = attributeBlocks(itemCols, itemBase + nItems);
   const features =
     itemBlocks.length > 0
@@ -747,16 +822,24 @@ export function trainFm(dataset: Dataset, options?: FmOptions): FmModel {
   const validate = o.validationFraction > 0;
   const split = splitPositives(pos, o, new Rng(o.seed ^ 0x5b1d));
   const hasVal = validate && split.valIdx.length > 0;
+  // history features come from the pairs being trained on, never from the held-out validation pairs
+  const fullUserRows = o.historyFeatures
+    ? withHistory(userRows, pos.indptr, pos.indices, historyBase, o.historyWeight)
+    : userRows;
+  const phaseUserRows =
+    o.historyFeatures && hasVal
+      ? withHistory(userRows, split.trainPtr, split.trainIdx, historyBase, o.historyWeight)
+      : fullUserRows;
   let run = runTraining(
     features,
-    userRows,
+    phaseUserRows,
     itemRows,
     hasVal ? split : fullSplit(pos),
     counts,
     o,
     o.epochs,
     hasVal,
-    hasVal && !o.refit ? { split: fullSplit(pos), epochs: o.finetuneEpochs } : undefined,
+    hasVal && !o.refit ? { split: fullSplit(pos), epochs: o.finetuneEpochs, users: fullUserRows } : undefined,
   );
   let refit = false;
   const history = run.history;
@@ -764,7 +847,7 @@ export function trainFm(dataset: Dataset, options?: FmOptions): FmModel {
   if (hasVal && o.refit) {
     run = runTraining(
       features,
-      userRows,
+      fullUserRows,
       itemRows,
       fullSplit(pos),
       counts,
@@ -774,7 +857,7 @@ export function trainFm(dataset: Dataset, options?: FmOptions): FmModel {
     );
     refit = true;
   }
-  const model = new FmModel(layout, run.params, userRows, itemRows, {
+  const model = new FmModel(layout, run.params, fullUserRows, itemRows, {
     indptr: pos.indptr,
     indices: pos.indices,
   });
@@ -790,6 +873,36 @@ export function trainFm(dataset: Dataset, options?: FmOptions): FmModel {
     seconds: (performance.now() - started) / 1000,
   };
   return model;
+}
+
+/** Appends each user's items (weight w/√n) as history features to the user rows. */
+function withHistory(
+  base: FeatureRows,
+  ptr: Int32Array,
+  idx: Int32Array,
+  historyBase: number,
+  w: number,
+): FeatureRows {
+  const nUsers = base.ptr.length - 1;
+  const outPtr = new Int32Array(nUsers + 1);
+  for (let u = 0; u < nUsers; u++) {
+    outPtr[u + 1] = outPtr[u] + (base.ptr[u + 1] - base.ptr[u]) + (ptr[u + 1] - ptr[u]);
+  }
+  const index = new Int32Array(outPtr[nUsers]);
+  const weight = new Float32Array(outPtr[nUsers]);
+  for (let u = 0; u < nUsers; u++) {
+    let q = outPtr[u];
+    for (let p = base.ptr[u]; p < base.ptr[u + 1]; p++, q++) {
+      index[q] = base.index[p];
+      weight[q] = base.weight[p];
+    }
+    const n = ptr[u + 1] - ptr[u];
+    for (let p = ptr[u]; p < ptr[u + 1]; p++, q++) {
+      index[q] = historyBase + idx[p];
+      weight[q] = w / Math.sqrt(n);
+    }
+  }
+  return { ptr: outPtr, index, weight };
 }
 
 function fullSplit(pos: Positives): Split {
