@@ -21,7 +21,8 @@ const KIND = { marker: 'mark', event: 'ev', impression: 'imp' } as const;
 /**
  * Events and impressions on the events table (pk S, sk S, TTL expiresAt):
  * - `event#{eventId}` / `id`: the idempotency marker, written with attribute_not_exists(pk); it holds the
- *   event and a `done` flag (dynalite has no transactions, so the flag makes a half-stored event repairable);
+ *   event as first sent, from which a repeat rewrites the (idempotent) timeline item, so a call that failed
+ *   half-way is completed by the client's retry (dynalite has no transactions);
  * - `user#{userId}` / `ev#{sentAt}#{eventId}`: the user's timeline (Query newest first for the session arm);
  * - `user#{userId}` / `imp#{ts}#{recommendationId}`: served lists, next to the events they lead to.
  * Reports Scan the table with a filter on kind and time (a nightly job, not the request path).
@@ -46,48 +47,42 @@ export class DynamoEventStore implements EventStore {
 
   async putEvents(events: readonly StoredEvent[]): Promise<{ stored: StoredEvent[]; duplicates: string[] }> {
     const table = this.options.tableName;
-    // 1. claim each eventId; a lost claim is a duplicate unless the earlier write never finished
-    const claims = await runBounded(events, 10, async (e): Promise<StoredEvent | undefined> => {
-      const Item = {
-        pk: `event#${e.eventId}`,
-        sk: 'id',
-        kind: KIND.marker,
-        ...eventAttributes(e),
-        done: false,
-      };
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: { ...Item, expiresAt: this.expiresAt(e.sentAt) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
+    // 1. claim each eventId with a conditional put; the marker keeps the first content ever sent
+    const claims = await runBounded(
+      events,
+      10,
+      async (e): Promise<{ event: StoredEvent; fresh: boolean }> => {
+        try {
+          await this.doc.send(
+            new PutCommand({
+              TableName: table,
+              Item: this.markerItem(e),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+          return { event: e, fresh: true };
+        } catch (err) {
+          if (errorName(err) !== 'ConditionalCheckFailedException') throw toDependencyError('PutItem', err);
+        }
+        // a duplicate: its timeline item is rewritten from the claimed content below, which repairs an
+        // earlier call that failed between the claim and the timeline write (dynalite has no transactions)
+        const out = await dynamoCall('GetItem', () =>
+          this.doc.send(
+            new GetCommand({
+              TableName: table,
+              Key: { pk: `event#${e.eventId}`, sk: 'id' },
+              ConsistentRead: true,
+            }),
+          ),
         );
-        return e;
-      } catch (err) {
-        if (errorName(err) !== 'ConditionalCheckFailedException') throw toDependencyError('PutItem', err);
-      }
-      const out = await dynamoCall('GetItem', () =>
-        this.doc.send(
-          new GetCommand({
-            TableName: table,
-            Key: { pk: `event#${e.eventId}`, sk: 'id' },
-            ConsistentRead: true,
-          }),
-        ),
-      );
-      // finish a half-stored event from the content first stored, never from the retry's
-      if (out.Item && out.Item.done !== true) return fromItem(out.Item);
-      return undefined;
-    });
-    const stored = claims.filter((c): c is StoredEvent => c !== undefined);
-    const duplicates = events.filter((_, i) => claims[i] === undefined).map((e) => e.eventId);
-    if (stored.length === 0) return { stored, duplicates };
-    // 2. the timeline items (idempotent puts: same keys on a repeat), 3. then mark the claims done
+        return { event: out.Item ? fromItem(out.Item) : e, fresh: false };
+      },
+    );
+    // 2. the timeline items: idempotent puts keyed by the claimed content, so a repeat never adds one
     await batchWrite(
       this.doc,
       table,
-      stored.map((e) => ({
+      claims.map(({ event: e }) => ({
         PutRequest: {
           Item: {
             pk: `user#${e.userId}`,
@@ -100,24 +95,20 @@ export class DynamoEventStore implements EventStore {
       })),
       this.options.batch,
     );
-    await batchWrite(
-      this.doc,
-      table,
-      stored.map((e) => ({
-        PutRequest: {
-          Item: {
-            pk: `event#${e.eventId}`,
-            sk: 'id',
-            kind: KIND.marker,
-            ...eventAttributes(e),
-            done: true,
-            expiresAt: this.expiresAt(e.sentAt),
-          },
-        },
-      })),
-      this.options.batch,
-    );
-    return { stored, duplicates };
+    return {
+      stored: claims.filter((c) => c.fresh).map((c) => c.event),
+      duplicates: claims.filter((c) => !c.fresh).map((c) => c.event.eventId),
+    };
+  }
+
+  private markerItem(e: StoredEvent): Item {
+    return {
+      pk: `event#${e.eventId}`,
+      sk: 'id',
+      kind: KIND.marker,
+      ...eventAttributes(e),
+      expiresAt: this.expiresAt(e.sentAt),
+    };
   }
 
   async recentEvents(userId: string, limit: number): Promise<StoredEvent[]> {
