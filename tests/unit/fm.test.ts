@@ -95,6 +95,14 @@ describe('trainFm', () => {
     expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('A'));
   });
 
+  it('learns the planted preference with history-item user features', () => {
+    const ds = plantedDataset();
+    const model = trainFm(ds, { ...FAST, historyFeatures: true, historyWeight: 0.5 });
+    expect(model.layout.features).toBe(model.layout.itemBase + ds.items.size + 2);
+    const top = model.recommend(ds.users.get('u1'), 5); // GENDER=m
+    expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('B'));
+  });
+
   it('learns the planted preference with parameter averaging across epochs', () => {
     const ds = plantedDataset();
     const model = trainFm(ds, { ...FAST, parameterEma: 0.5 });
@@ -156,6 +164,13 @@ describe('serializeFm / deserializeFm', () => {
       model.recommendForAttributes({ GENDER: 'f', AGE: 'young|student' }, 7),
     );
     expect(Buffer.from(serializeFm(loaded)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('round-trips a model with history-item user features', () => {
+    const ds = plantedDataset();
+    const model = trainFm(ds, { ...FAST, historyFeatures: true, historyWeight: 0.5 });
+    const loaded = deserializeFm(serializeFm(model));
+    for (let u = 0; u < ds.users.size; u++) expect(loaded.recommend(u, 5)).toEqual(model.recommend(u, 5));
   });
 
   it('rejects bytes that are not an FM model', () => {
