@@ -107,3 +107,39 @@ export async function abReport(
     control: query.control,
   });
 }
+
+/** Where the nightly A/B step stores its outputs. */
+export const AB_REPORT_KEYS = {
+  record: 'ab-report#latest',
+  json: (day: string) => `reports/ab/${day}.json`,
+  svg: (day: string) => `reports/ab/${day}.svg`,
+} as const;
+
+/**
+ * The nightly pipeline's A/B step: the report over the last `days` (default 7), stored as JSON and SVG
+ * artifacts under reports/ab/{yyyy-mm-dd} and as the `ab-report#latest` state record for dashboards.
+ */
+export async function publishAbReport(
+  deps: {
+    readonly events: EventStore;
+    readonly experiments: ExperimentConfig;
+    readonly windowMs: number;
+    readonly state: { putRecord(key: string, value: unknown): Promise<void> };
+    readonly artifacts: { put(key: string, bytes: Uint8Array | string): Promise<void> };
+  },
+  input: { days?: number } = {},
+  now = Date.now(),
+): Promise<{ json: string; svg: string; slots: number; impressions: number }> {
+  const { renderAbReportSvg } = await import('../domain/measurement/ab-chart.js');
+  const days = input.days ?? 7;
+  if (!(days > 0 && days <= 366)) throw new ValidationError('days must be in (0, 366]', 'days');
+  const report = await abReport(deps, { since: `${days}d` }, now);
+  const day = new Date(now).toISOString().slice(0, 10);
+  const json = AB_REPORT_KEYS.json(day);
+  const svg = AB_REPORT_KEYS.svg(day);
+  await deps.artifacts.put(json, JSON.stringify(report));
+  await deps.artifacts.put(svg, renderAbReportSvg(report));
+  await deps.state.putRecord(AB_REPORT_KEYS.record, report);
+  const impressions = report.slots.reduce((s, sl) => s + sl.arms.reduce((t, a) => t + a.impressions, 0), 0);
+  return { json, svg, slots: report.slots.length, impressions };
+}

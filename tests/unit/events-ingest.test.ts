@@ -263,3 +263,53 @@ describe('session arm from recent events', () => {
     expect(await source.candidates('u1', 2)).toEqual(base.slice(0, 2));
   });
 });
+
+describe('publishAbReport (nightly step)', () => {
+  it('stores the report as JSON and SVG artifacts and the latest state record', async () => {
+    const { publishAbReport, AB_REPORT_KEYS } = await import('../../shared/use-cases/events.js');
+    const { DEFAULT_EXPERIMENTS } = await import('../../shared/domain/experiments/experiments.js');
+    const store = new MemoryEventStore();
+    await recordImpression({ events: store }, response('r-9'), {
+      sampleRate: 1,
+      maxWaitMs: 100,
+      now: NOW - 1000,
+    });
+    await store.putEvents([
+      {
+        eventId: 'x',
+        userId: 'u1',
+        sessionId: 's',
+        eventType: 'view',
+        rawEventType: 'view',
+        itemId: 'a',
+        sentAt: NOW - 500,
+        recommendationId: 'r-9',
+      },
+    ]);
+    const artifacts = new Map<string, string>();
+    const records = new Map<string, unknown>();
+    const out = await publishAbReport(
+      {
+        events: store,
+        experiments: DEFAULT_EXPERIMENTS,
+        windowMs: 3_600_000,
+        state: { putRecord: async (k, v) => void records.set(k, v) },
+        artifacts: { put: async (k, b) => void artifacts.set(k, String(b)) },
+      },
+      {},
+      NOW,
+    );
+    expect(out).toEqual({
+      json: 'reports/ab/2026-11-28.json',
+      svg: 'reports/ab/2026-11-28.svg',
+      slots: 1,
+      impressions: 1,
+    });
+    expect(artifacts.get(out.svg)?.startsWith('<svg')).toBe(true);
+    expect((records.get(AB_REPORT_KEYS.record) as { attribution: unknown }).attribution).toEqual({
+      direct: 1,
+      window: 0,
+      none: 0,
+    });
+  });
+});
