@@ -12,10 +12,9 @@ import {
 } from './adapters/local/personalize-stand-in.js';
 import { PersonalizeRuntimeRecommender } from './adapters/personalize/personalize-runtime.js';
 import { type Config, config } from './config/config.js';
-import { type EventType, parseEventTypeMapping } from './domain/events/events.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
 import type { CandidateSource } from './ports/candidates.js';
-import type { EventStore, EventTracker } from './ports/events.js';
+import type { EventStore } from './ports/events.js';
 import type {
   NgItemStore,
   PipelineStateStore,
@@ -48,29 +47,6 @@ export interface Container {
   readonly sources: Readonly<Record<string, CandidateSource>>;
   /** Interaction events and impressions (POST /events, the session arm, A/B reports). */
   readonly events: EventStore;
-  /** Amazon Personalize's event tracker, when PERSONALIZE_TRACKING_ID is set. */
-  readonly eventTracker?: EventTracker;
-  readonly eventTypeMapping: Readonly<Record<string, EventType>>;
-}
-
-/**
- * PutEvents through a lazily imported adapter: the Personalize events SDK is loaded on the first
- * tracked event only, so handlers that never track pay no init time for it.
- */
-function lazyEventTracker(trackingId: string, region: string): EventTracker {
-  let tracker: Promise<EventTracker> | undefined;
-  return {
-    async track(batch) {
-      tracker ??= (async () => {
-        const [{ PersonalizeEventsClient }, { PersonalizeEventTracker }] = await Promise.all([
-          import('@aws-sdk/client-personalize-events'),
-          import('./adapters/personalize/personalize-events.js'),
-        ]);
-        return new PersonalizeEventTracker(new PersonalizeEventsClient({ region }), { trackingId });
-      })();
-      return (await tracker).track(batch);
-    },
-  };
 }
 
 /**
@@ -133,10 +109,6 @@ export function buildContainer(cfg: Config = config()): Container {
       personalize,
     },
     events,
-    ...(cfg.PERSONALIZE_TRACKING_ID
-      ? { eventTracker: lazyEventTracker(cfg.PERSONALIZE_TRACKING_ID, cfg.AWS_REGION) }
-      : {}),
-    eventTypeMapping: parseEventTypeMapping(cfg.EVENT_TYPE_MAPPING),
   };
 }
 

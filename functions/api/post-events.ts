@@ -1,5 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { lazyEventTracker } from '../../shared/adapters/personalize/lazy-event-tracker.js';
 import { getContainer } from '../../shared/composition.js';
+import { parseEventTypeMapping } from '../../shared/domain/events/events.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
@@ -7,6 +9,11 @@ import { ingestEvents } from '../../shared/use-cases/events.js';
 
 const container = getContainer();
 const cfg = container.config;
+// only this function forwards events or parses their types: kept out of the shared container
+const eventTracker = cfg.PERSONALIZE_TRACKING_ID
+  ? lazyEventTracker(cfg.PERSONALIZE_TRACKING_ID, cfg.AWS_REGION)
+  : undefined;
+const eventTypeMapping = parseEventTypeMapping(cfg.EVENT_TYPE_MAPPING);
 
 /** POST /events: {userId, sessionId, eventList[1..10]} (Personalize PutEvents shape); idempotent per eventId. */
 export const handler = httpHandler(async (event: HttpEvent) => {
@@ -22,8 +29,8 @@ export const handler = httpHandler(async (event: HttpEvent) => {
   const result = await ingestEvents(
     {
       events: container.events,
-      eventTracker: container.eventTracker,
-      eventTypeMapping: container.eventTypeMapping,
+      eventTracker,
+      eventTypeMapping,
       maxSkewMs: cfg.EVENT_MAX_SKEW_SECONDS * 1000,
       retentionMs: cfg.EVENT_TTL_DAYS * 86_400_000,
       onTrackerError: (err) => {

@@ -125,6 +125,15 @@ describe('PersonalizeEventTracker', () => {
     mock.restore();
   });
 
+  it('loads the SDK on the first tracked batch when built lazily', async () => {
+    const { lazyEventTracker } = await import('../../shared/adapters/personalize/lazy-event-tracker.js');
+    const mock = mockClient(PersonalizeEventsClient);
+    mock.on(PutEventsCommand).resolves({});
+    await lazyEventTracker('tracker-2', 'ap-northeast-1').track({ userId: 'u1', sessionId: 's1', events: [event] });
+    expect(mock.commandCalls(PutEventsCommand)[0].args[0].input.trackingId).toBe('tracker-2');
+    mock.restore();
+  });
+
   it('turns a PutEvents failure into a DependencyError', async () => {
     const mock = mockClient(PersonalizeEventsClient);
     mock.on(PutEventsCommand).rejects(new Error('throttled'));
