@@ -64,7 +64,11 @@ async function inProcess(): Promise<void> {
 }
 
 async function http(): Promise<void> {
-  const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: 'bench-admin-token-0123456789' });
+  const t0 = Date.now();
+  const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: 'bench-admin-token-0123456789' }, 180_000);
+  console.log(
+    `\n## osusume start: ready (listening) ${((Date.now() - t0) / 1000).toFixed(1)} s after launch (goal <= 30 s)`,
+  );
   try {
     const run = (opts: Partial<autocannon.Options>) =>
       autocannon({
