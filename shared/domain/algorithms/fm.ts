@@ -78,9 +78,10 @@ export interface FmOptions {
   readonly finetuneEpochs?: number;
   /**
    * Add the user's training items as user-side features (weight historyWeight/√|N(u)|, SVD++/FISM style),
-   * trained in per-user mini-batches (default false).
+   * trained in per-user mini-batches (default true; false trains per pair with id + attribute features only).
    */
   readonly historyFeatures?: boolean;
+  /** Total weight of the history features (default 0.5). */
   readonly historyWeight?: number;
   /** Evaluate and keep an exponential moving average of the parameters across epochs (0 = off, default). */
   readonly parameterEma?: number;
@@ -145,8 +146,8 @@ function resolve(o: FmOptions = {}): Resolved {
     initStd: o.initStd ?? 0.1 / Math.sqrt(k),
     parameterEma: o.parameterEma ?? 0,
     finetuneEpochs: o.finetuneEpochs ?? 4,
-    historyFeatures: o.historyFeatures ?? false,
-    historyWeight: o.historyWeight ?? 1,
+    historyFeatures: o.historyFeatures ?? true,
+    historyWeight: o.historyWeight ?? 0.5,
     seed: o.seed ?? 42,
   };
   if (!Number.isInteger(r.k) || r.k < 1)
