@@ -12,7 +12,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
  * run (schedule, `osusume pipeline run`) uses the trainers' defaults.
  */
 export const QUICK_START_OPTIONS = {
-  numResults: 50,
+  // the API default page; longer requests are topped up from popularity by the request path
+  numResults: 25,
   trainOptions: { fm: { epochs: 5, factors: 32, validationFraction: 0 } },
 } as const;
 
