@@ -103,6 +103,15 @@ describe('trainFm', () => {
     expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('B'));
   });
 
+  it('recommends from a few recent items without retraining (recommendForProfile)', () => {
+    const ds = plantedDataset();
+    const model = trainFm(ds, FAST);
+    const recent = [ds.items.get('i25'), ds.items.get('i31')]; // category B
+    const top = model.recommendForProfile({ items: recent }, 5);
+    expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('B'));
+    for (const i of recent) expect([...top.items]).not.toContain(i);
+  });
+
   it('learns the planted preference per pair (no history features) with parameter averaging', () => {
     const ds = plantedDataset();
     const model = trainFm(ds, { ...FAST, historyFeatures: false, parameterEma: 0.5 });
@@ -163,6 +172,8 @@ describe('serializeFm / deserializeFm', () => {
     expect(loaded.recommendForAttributes({ GENDER: 'f', AGE: 'young|student' }, 7)).toEqual(
       model.recommendForAttributes({ GENDER: 'f', AGE: 'young|student' }, 7),
     );
+    const profile = { attributes: { GENDER: 'm' }, items: [ds.items.get('i3')] };
+    expect(loaded.recommendForProfile(profile, 6)).toEqual(model.recommendForProfile(profile, 6));
     expect(Buffer.from(serializeFm(loaded)).equals(Buffer.from(bytes))).toBe(true);
   });
 

@@ -35,6 +35,10 @@ export interface FmLayout {
   readonly features: number;
   /** Weight of each attribute column (split evenly among a multi-valued field's values). */
   readonly attributeWeight: number;
+  /** Feature index of the history feature of item 0, or -1 when the model has no history features. */
+  readonly historyBase: number;
+  /** Total weight of a user's history features (each item weighs historyWeight/√n). */
+  readonly historyWeight: number;
 }
 
 /** FM parameters: global bias, one weight per feature and a features × k factor matrix (row-major). */
@@ -67,7 +71,7 @@ export interface FmTrainingInfo {
 /**
  * A trained factorization machine. Scores are ranking scores for one user:
  * `w0 + Σ_user w·x + Σ_item w·x + ⟨U, I⟩ + ½(‖I‖² − Σ_item x²‖v‖²)` where U and I are the weighted sums of
- * the user-side and item-side factor rows. The user-only pairwise term is omitted because it is constant
+ * the user-side (id, attributes, history items) and item-side (id, attributes) factor rows. The user-only pairwise term is omitted because it is constant
  * for a user and cannot change a ranking (and pairwise losses never train it, nor w0 / user-side w).
  */
 export class FmModel implements Recommender {
@@ -150,6 +154,43 @@ export class FmModel implements Recommender {
       for (let j = 0; j < ex.length; j++) if (ex[j] >= 0 && ex[j] < skip.length) skip[ex[j]] = 1;
     }
     return topK(scores, n, skip);
+  }
+
+  /**
+   * Top-n items for a user known only by attributes and/or recent items (item indices, e.g. a session or
+   * interactions since the last training), without retraining; the given items are excluded. Items only
+   * count when the model has history features (the default).
+   */
+  recommendForProfile(
+    profile: { readonly attributes?: Readonly<Record<string, string>>; readonly items?: ArrayLike<number> },
+    n: number,
+  ): TopN {
+    const attr = this.attributeFeatures(profile.attributes ?? {});
+    const items = profile.items ?? [];
+    const skip = new Uint8Array(this.layout.items.size);
+    const hist: number[] = [];
+    for (let j = 0; j < items.length; j++) {
+      const i = items[j];
+      if (i >= 0 && i < skip.length && skip[i] === 0) {
+        skip[i] = 1;
+        hist.push(i);
+      }
+    }
+    const { historyBase, historyWeight } = this.layout;
+    const useHist = historyBase >= 0 && hist.length > 0;
+    const len = attr.index.length + (useHist ? hist.length : 0);
+    const index = new Int32Array(len);
+    const weight = new Float32Array(len);
+    index.set(attr.index);
+    weight.set(attr.weight);
+    if (useHist) {
+      const w = historyWeight / Math.sqrt(hist.length);
+      for (let j = 0; j < hist.length; j++) {
+        index[attr.index.length + j] = historyBase + hist[j];
+        weight[attr.index.length + j] = w;
+      }
+    }
+    return topK(this.scoreFeatures(index, weight), n, skip);
   }
 
   /** Maps user attributes to weighted FM features (the same weighting as in training). */

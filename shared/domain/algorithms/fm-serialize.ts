@@ -3,7 +3,7 @@
  *
  * Layout (little-endian): a 48-byte header — magic "OSFM", version, k, users, items, features, itemBase,
  * user feature nnz, item feature nnz, seen nnz, attributeWeight (f32), metadata byte length — then UTF-8
- * JSON metadata (id lists and attribute dictionaries), zero padding to 4 bytes, and the typed arrays:
+ * JSON metadata (id lists, attribute dictionaries, history feature base/weight), zero padding to 4 bytes, and the typed arrays:
  * w0, w, V (features × k), user feature rows (ptr, index, weight), item feature rows, seen (indptr, indices).
  */
 import { DataError } from '../errors.js';
@@ -18,6 +18,8 @@ interface Meta {
   items: string[];
   userBlocks: { name: string; offset: number; values: string[] }[];
   itemBlocks: { name: string; offset: number; values: string[] }[];
+  historyBase: number;
+  historyWeight: number;
 }
 
 type Typed = Float32Array | Int32Array;
@@ -32,6 +34,8 @@ export function serializeFm(model: FmModel): Uint8Array {
     items: layout.items.ids,
     userBlocks: blocks(layout.userBlocks),
     itemBlocks: blocks(layout.itemBlocks),
+    historyBase: layout.historyBase,
+    historyWeight: layout.historyWeight,
   };
   const metaBytes = new TextEncoder().encode(JSON.stringify(meta));
   const arrays: Typed[] = [
@@ -143,6 +147,8 @@ export function deserializeFm(bytes: Uint8Array): FmModel {
       itemBase,
       features,
       attributeWeight,
+      historyBase: meta.historyBase ?? -1,
+      historyWeight: meta.historyWeight ?? 0,
     },
     { k, w0, w, v },
     userFeatures,
