@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     };
     let reportedDuplicates = 0;
     let reportedStored = 0;
+    let resends = 0;
     let next = 0;
     let done = 0;
     const t0 = performance.now();
@@ -115,12 +116,23 @@ async function main(): Promise<void> {
         const i = next++;
         const job = jobs[i];
         const s = performance.now();
-        const res = await fetch(`${app.url}/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: job.body,
-        });
-        const body = (await res.json()) as { stored?: number; duplicates?: string[] };
+        let res: Response | undefined;
+        let body: { stored?: number; duplicates?: string[] } = {};
+        // a connection reset leaves the outcome unknown: resend, as a client should (POST /events is idempotent)
+        for (let attempt = 1; !res; attempt++) {
+          try {
+            res = await fetch(`${app.url}/events`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: job.body,
+            });
+            body = (await res.json()) as typeof body;
+          } catch (err) {
+            res = undefined;
+            if (attempt >= 5) throw err;
+            resends++;
+          }
+        }
         latencies[i] = performance.now() - s;
         status[job.kind].set(res.status, (status[job.kind].get(res.status) ?? 0) + 1);
         if (res.status === 200) {
@@ -174,7 +186,9 @@ async function main(): Promise<void> {
     console.log(
       `  statuses     new: ${fmt(status.new)}; resent: ${fmt(status.duplicate)}; malformed: ${fmt(status.malformed)}`,
     );
-    console.log(`  API said     ${reportedStored} stored, ${reportedDuplicates} duplicates`);
+    console.log(
+      `  API said     ${reportedStored} stored, ${reportedDuplicates} duplicates; ${resends} requests resent after a connection error`,
+    );
     console.log(
       `  table        ${storedDistinct}/${unique} unique events stored, ${twice} stored twice, ${fromBad} from malformed batches (read back in ${((performance.now() - r0) / 1000).toFixed(1)} s)`,
     );

@@ -29,7 +29,7 @@ import {
   VersionPointers,
 } from './use-cases/candidate-sources.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
-import { RecentEventsSessionSource } from './use-cases/session-source.js';
+import { RecentEventsSessionSource, StoredSessionNeighbours } from './use-cases/session-source.js';
 
 /** Everything a handler needs, built once per process from the validated configuration. */
 export interface Container {
@@ -105,6 +105,7 @@ export function buildContainer(cfg: Config = config()): Container {
         new PrecomputedSource('session', 'session', pointers, recommendations),
         events,
         cfg.SESSION_RECENT_EVENTS,
+        new StoredSessionNeighbours(pointers, recommendations),
       ),
       personalize,
     },

@@ -14,12 +14,17 @@ import { evaluateAlgorithms } from '../domain/evaluation/evaluate.js';
 import type { RankingMetrics } from '../domain/evaluation/metrics.js';
 import { decideGate, type GateDecision, type GateInput } from '../domain/pipeline/quality-gate.js';
 import { planShards, type ShardDescriptor } from '../domain/pipeline/shard-plan.js';
+import { neighbourListsOf } from '../domain/recommend/session-scoring.js';
 import { computePopularityLists } from '../domain/popularity/popularity.js';
 import type { UserRecommendations } from '../ports/types.js';
 import { POPULARITY, type PopularityMeta, popularityMetaKey } from '../use-cases/popularity-source.js';
 import { newVersionId, userProfiles } from '../use-cases/publish-popularity.js';
+import { publishSessionNeighbours } from '../use-cases/session-source.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
+
+/** Neighbours stored per item for request-time session scoring (≤ 100 keeps an item ≈ 2.5 KB). */
+const SESSION_NEIGHBOURS_PER_ITEM = 50;
 
 /** Algorithms with per-user lists scored in shards (names the request path reads). */
 export const SCORED_ALGORITHMS = ['cf', 'fm', 'session'] as const;
@@ -145,7 +150,16 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
   let bytes: Uint8Array;
   if (input.algorithm === 'cf') bytes = serializeItemCf(trainItemCf(dataset, opts));
   else if (input.algorithm === 'fm') bytes = serializeFm(trainFm(dataset, opts));
-  else bytes = serializeSession(trainSession(dataset, opts));
+  else {
+    const model = trainSession(dataset, opts);
+    bytes = serializeSession(model);
+    // the request path scores a user's recent events with these lists (shared/use-cases/session-source.ts)
+    await publishSessionNeighbours(
+      deps.recommendations,
+      input.run.version,
+      neighbourListsOf(model.lists, dataset.items.ids, SESSION_NEIGHBOURS_PER_ITEM),
+    );
+  }
   const trainMs = Math.round(performance.now() - t0);
   const key = runKeys.model(input.run.version, input.algorithm);
   await deps.artifacts.put(key, bytes);

@@ -1,18 +1,51 @@
 import type { StoredEvent } from '../domain/events/events.js';
+import { DEFAULT_SESSION_POSITION_DECAY, scoreRecentEvents } from '../domain/recommend/session-scoring.js';
 import type { CandidateSource } from '../ports/candidates.js';
 import type { EventStore } from '../ports/events.js';
+import type { RecommendationStore } from '../ports/stores.js';
 import type { ScoredItem } from '../ports/types.js';
+import type { VersionPointers } from './candidate-sources.js';
 
 /**
- * The `session` arm at request time: the nightly session model's precomputed list, adjusted by what the
- * user did since (their recent events from the events table). Items carted or favourited but not bought
- * lead (strong intent, newest first); items already viewed or bought in the recent events are dropped
- * from the precomputed list, so the list moves on as the session goes on. Without recent events (or if
- * the events table fails) it is the precomputed list unchanged.
- *
- * Scoring the recent events with the trained session model itself (SessionModel.recommendFromRecent)
- * needs the model and its item-id order on the request path; the nightly pipeline does not publish the
- * id order as a separate artifact yet, so this source re-ranks instead.
+ * Algorithm name under which the nightly run stores the session model's per-item neighbour lists
+ * (`rec#session-items#{version}#{itemId}` in the recommendations table), next to the `session` lists.
+ */
+export const SESSION_NEIGHBOURS = 'session-items';
+
+/** The session model's neighbour lists of a few items, for the active `session` version. */
+export interface SessionNeighbours {
+  /** Lists of the given items (items without a list are absent); empty when nothing is published. */
+  lists(itemIds: readonly string[]): Promise<Map<string, ScoredItem[]>>;
+}
+
+/** Neighbour lists read by key through the `session` version pointer (one GetItem per recent item, in parallel). */
+export class StoredSessionNeighbours implements SessionNeighbours {
+  constructor(
+    private readonly pointers: VersionPointers,
+    private readonly store: RecommendationStore,
+  ) {}
+  async lists(itemIds: readonly string[]): Promise<Map<string, ScoredItem[]>> {
+    const out = new Map<string, ScoredItem[]>();
+    const version = await this.pointers.active('session');
+    if (version === undefined || itemIds.length === 0) return out;
+    const lists = await Promise.all(
+      itemIds.map((id) => this.store.getUserList(SESSION_NEIGHBOURS, version, id)),
+    );
+    itemIds.forEach((id, k) => {
+      const list = lists[k];
+      if (list) out.set(id, list);
+    });
+    return out;
+  }
+}
+
+/**
+ * The `session` arm at request time. With recent events (the events table, newest first), the session
+ * model scores them (neighbour lists of the recent items, weighted by event type and recency: the same
+ * scoring as SessionModel.recommendFromRecent), and the nightly precomputed list fills up the rest,
+ * without items seen since. When no neighbour list is published, it re-ranks the precomputed list
+ * instead ({@link rerankWithRecent}). Without recent events, or if the events table fails, it is the
+ * precomputed list unchanged.
  */
 export class RecentEventsSessionSource implements CandidateSource {
   constructor(
@@ -20,7 +53,9 @@ export class RecentEventsSessionSource implements CandidateSource {
     private readonly precomputed: CandidateSource,
     private readonly events: EventStore,
     private readonly recentLimit: number,
+    private readonly neighbours?: SessionNeighbours,
     private readonly onError?: (err: unknown) => void,
+    private readonly positionDecay = DEFAULT_SESSION_POSITION_DECAY,
   ) {}
 
   async candidates(userId: string, n: number): Promise<ScoredItem[]> {
@@ -35,8 +70,42 @@ export class RecentEventsSessionSource implements CandidateSource {
       this.onError?.(recentResult.reason);
       return base.slice(0, n);
     }
-    return rerankWithRecent(base, recentResult.value, n);
+    const recent = recentResult.value;
+    if (recent.length === 0) return base.slice(0, n);
+    let lists = new Map<string, ScoredItem[]>();
+    if (this.neighbours) {
+      try {
+        lists = await this.neighbours.lists([...new Set(recent.map((e) => e.itemId))]);
+      } catch (err) {
+        this.onError?.(err);
+      }
+    }
+    if (lists.size === 0) return rerankWithRecent(base, recent, n);
+    const scored = scoreRecentEvents(recent, lists, n, { positionDecay: this.positionDecay });
+    return fillUp(scored, base, recent, n);
   }
+}
+
+/** `scored` first, then `base` without recent items or duplicates; scores kept descending. */
+function fillUp(
+  scored: readonly ScoredItem[],
+  base: readonly ScoredItem[],
+  recent: readonly StoredEvent[],
+  n: number,
+): ScoredItem[] {
+  const out = [...scored];
+  const taken = new Set(scored.map((s) => s.itemId));
+  for (const e of recent) taken.add(e.itemId);
+  // base scores live on another scale: map them below the last model score, keeping their order
+  const top = base.length > 0 ? base[0].score : 0;
+  const scale = scored.length > 0 && top > 0 ? scored[scored.length - 1].score / (2 * top) : 1;
+  for (const c of base) {
+    if (out.length >= n) break;
+    if (taken.has(c.itemId)) continue;
+    taken.add(c.itemId);
+    out.push({ itemId: c.itemId, score: c.score * scale });
+  }
+  return out;
 }
 
 /**
@@ -74,4 +143,17 @@ export function rerankWithRecent(
     out.push(c);
   }
   return out;
+}
+
+/**
+ * Nightly: stores the session model's neighbour lists under the run's version, so the request path can
+ * score a user's recent events with the model (read through the `session` pointer once it flips).
+ */
+export async function publishSessionNeighbours(
+  store: RecommendationStore,
+  version: string,
+  lists: Parameters<RecommendationStore['putUserLists']>[2],
+): Promise<number> {
+  await store.putUserLists(SESSION_NEIGHBOURS, version, lists);
+  return lists.length;
 }
