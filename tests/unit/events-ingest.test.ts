@@ -129,7 +129,11 @@ describe('PersonalizeEventTracker', () => {
     const { lazyEventTracker } = await import('../../shared/adapters/personalize/lazy-event-tracker.js');
     const mock = mockClient(PersonalizeEventsClient);
     mock.on(PutEventsCommand).resolves({});
-    await lazyEventTracker('tracker-2', 'ap-northeast-1').track({ userId: 'u1', sessionId: 's1', events: [event] });
+    await lazyEventTracker('tracker-2', 'ap-northeast-1').track({
+      userId: 'u1',
+      sessionId: 's1',
+      events: [event],
+    });
     expect(mock.commandCalls(PutEventsCommand)[0].args[0].input.trackingId).toBe('tracker-2');
     mock.restore();
   });
