@@ -141,6 +141,7 @@ export async function runStateMachineLocally(options: LocalRunOptions): Promise<
   const handlers = readFunctionHandlers(options.root);
   const taskResourceLocalHandlers: Record<string, LocalTask> = {};
   const timings = new Map<string, StateTiming>();
+  let lock: Promise<void> = Promise.resolve();
   const timing = (name: string, type: string): StateTiming => {
     let t = timings.get(name);
     if (!t) {
@@ -179,11 +180,20 @@ export async function runStateMachineLocally(options: LocalRunOptions): Promise<
     }
     const wrapped = options.wrap ? options.wrap(name, task) : task;
     taskResourceLocalHandlers[name] = async (input) => {
+      // one handler at a time: branches and shards are separate Lambdas on AWS; sharing one event loop here
+      // would make each handler's time include the others' CPU (the total wall time is the same)
+      const previous = lock;
+      let release = () => {};
+      lock = new Promise<void>((r) => {
+        release = r;
+      });
+      await previous;
       const t = performance.now();
       try {
         return await wrapped(input);
       } finally {
         timing(name, 'Task').taskMs += performance.now() - t;
+        release();
       }
     };
   }
