@@ -6,6 +6,10 @@
  *
  * Usage: npx tsx bench/fm.ts [--factors=64] [--loss=warp] [--no-attributes] [--split-seed=1] [--key=value ...]
  * (any FmOptions key; numbers parsed). Data: $ML100K or /work/shared/data/ml-100k.
+ *
+ * Measured with the defaults (WARP, Adagrad, k=64, history features, 4 fine-tune epochs), 2-core machine:
+ * split seed 1: P@10 0.3686, R@10 0.2408, NDCG@10 0.4424, 25.6 s (19 epochs + 4); seed 2: P@10 0.3706;
+ * seed 3: P@10 0.3591 (≈31 s CPU, 26 + 4 epochs). Without history features ≈0.359 (seed 1); BPR 0.328.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
