@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { readServerlessYml, splitHandler } from './serverless-yml.js';
 
 /** One HTTP API route as declared in serverless.yml. */
 export interface RouteDecl {
@@ -12,28 +10,15 @@ export interface RouteDecl {
   readonly exportName: string;
 }
 
-interface ServerlessFunction {
-  handler: string;
-  events?: { httpApi?: { method: string; path: string } | string }[];
-}
-
 /**
  * Reads the httpApi routes from serverless.yml, so the local server serves exactly what API Gateway
  * would (one source of truth for routes).
  */
 export function readRoutes(root: string): RouteDecl[] {
-  // serverless.yml uses CloudFormation tags (!Ref, !GetAtt...); keep them as plain values
-  const doc = parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), {
-    customTags: ['!Ref', '!GetAtt', '!Sub', '!Join', '!If', '!Equals', '!Not', '!Select', '!Split'].map(
-      (tag) => ({
-        tag,
-        resolve: (v: unknown) => v,
-      }),
-    ) as never,
-  }) as { functions: Record<string, ServerlessFunction> };
+  const doc = readServerlessYml(root);
   const routes: RouteDecl[] = [];
   for (const [functionName, fn] of Object.entries(doc.functions ?? {})) {
-    const dot = fn.handler.lastIndexOf('.');
+    const { module, exportName } = splitHandler(fn.handler);
     for (const ev of fn.events ?? []) {
       if (!ev.httpApi) continue;
       const { method, path } =
@@ -44,8 +29,8 @@ export function readRoutes(root: string): RouteDecl[] {
         functionName,
         method: method.toUpperCase(),
         path,
-        module: fn.handler.slice(0, dot),
-        exportName: fn.handler.slice(dot + 1),
+        module,
+        exportName,
       });
     }
   }

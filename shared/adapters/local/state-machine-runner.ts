@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import { parse } from 'yaml';
 import { ValidationError } from '../../domain/errors.js';
+import { readServerlessYml, splitHandler } from './serverless-yml.js';
 
 /** A Task state's local implementation: receives the state's effective input, returns its result. */
 export type LocalTask = (input: unknown) => Promise<unknown>;
@@ -68,18 +68,10 @@ export function loadDefinition(
 
 /** Function key → handler module and export, from serverless.yml (one source of truth with the deploy). */
 export function readFunctionHandlers(root: string): Map<string, { module: string; exportName: string }> {
-  const doc = parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), {
-    customTags: ['!Ref', '!GetAtt', '!Sub', '!Join', '!If', '!Equals', '!Not', '!Select', '!Split'].map(
-      (tag) => ({
-        tag,
-        resolve: (v: unknown) => v,
-      }),
-    ) as never,
-  }) as { functions: Record<string, { handler: string }> };
+  const doc = readServerlessYml(root);
   const out = new Map<string, { module: string; exportName: string }>();
   for (const [key, fn] of Object.entries(doc.functions ?? {})) {
-    const dot = fn.handler.lastIndexOf('.');
-    out.set(key, { module: fn.handler.slice(0, dot), exportName: fn.handler.slice(dot + 1) });
+    out.set(key, splitHandler(fn.handler));
   }
   return out;
 }
