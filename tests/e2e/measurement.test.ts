@@ -154,4 +154,15 @@ describe('events, simulator and A/B report against npm start (small generated sh
     const svg = await readFile(join(dir, 'ab.svg'), 'utf8');
     expect(svg).toContain('add-to-cart rate');
   });
+
+  it('computes the same report from the events table with --db-endpoint', async () => {
+    const endpoint = /embedded DynamoDB \(dynalite\) on (http:\/\/\S+)/.exec(app.output())?.[1];
+    expect(endpoint).toBeDefined();
+    const viaApi = JSON.parse(await osusume('ab-report', '--api', app.url, '--format', 'json')) as AbReport;
+    const direct = JSON.parse(
+      await osusume('ab-report', '--db-endpoint', endpoint!, '--format', 'json'),
+    ) as AbReport;
+    expect(direct.slots).toEqual(viaApi.slots);
+    expect(direct.attribution).toEqual(viaApi.attribution);
+  });
 });
