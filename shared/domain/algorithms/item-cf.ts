@@ -195,6 +195,48 @@ export class TopSelector {
   }
 }
 
+/**
+ * Collects one top-K selection per row into CSR neighbour lists, growing its buffers (doubling) when a
+ * row does not fit; rows are appended in order 0, 1, 2, ...
+ */
+export class NeighbourListsBuilder {
+  private readonly indptr: Int32Array;
+  private indices: Int32Array;
+  private sims: Float32Array;
+  private nnz = 0;
+
+  constructor(rows: number, capacity: number) {
+    this.indptr = new Int32Array(rows + 1);
+    this.indices = new Int32Array(capacity);
+    this.sims = new Float32Array(capacity);
+  }
+
+  /** Drains `sel` (best first) as the list of `row`, the row after the previous one. */
+  appendRow(row: number, sel: TopSelector): void {
+    const nnz = this.nnz;
+    if (nnz + sel.count > this.indices.length) {
+      const grow = Math.max(this.indices.length * 2, nnz + sel.count);
+      const ni = new Int32Array(grow);
+      ni.set(this.indices.subarray(0, nnz));
+      const ns = new Float32Array(grow);
+      ns.set(this.sims.subarray(0, nnz));
+      this.indices = ni;
+      this.sims = ns;
+    }
+    this.nnz = nnz + sel.drain(this.indices, this.sims, nnz);
+    this.indptr[row + 1] = this.nnz;
+  }
+
+  /** The lists, trimmed to the entries appended. */
+  build(): NeighbourLists {
+    return {
+      indptr: this.indptr,
+      indices: this.indices.slice(0, this.nnz),
+      sims: this.sims.slice(0, this.nnz),
+    };
+  }
+}
+
 /** Applies the user-side weighting to an item × user matrix (returns new data, same structure). */
 function weightItemUser(
   itemUsers: CsrMatrix,
@@ -263,9 +305,7 @@ export function computeItemNeighbours(itemUsersRaw: CsrMatrix, options: ItemCfOp
   }
 
   const k = Math.min(o.neighbours, Math.max(0, nItems - 1));
-  const outPtr = new Int32Array(nItems + 1);
-  let outIdx = new Int32Array(Math.min(nItems * k, Math.max(16, userItems.indices.length)));
-  let outSim = new Float32Array(outIdx.length);
+  const out = new NeighbourListsBuilder(nItems, Math.min(nItems * k, Math.max(16, userItems.indices.length)));
   const acc = new Float32Array(nItems);
   const mark = new Int32Array(nItems).fill(-1);
   const touched = new Int32Array(nItems);
@@ -273,7 +313,6 @@ export function computeItemNeighbours(itemUsersRaw: CsrMatrix, options: ItemCfOp
   const { indptr: iuPtr, indices: iuIdx, data: iuVal } = itemUsers;
   const { indptr: uiPtr, indices: uiIdx, data: uiVal } = userItems;
   const sharpen = o.simExponent !== 1;
-  let nnz = 0;
   for (let i = 0; i < nItems; i++) {
     let nt = 0;
     for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) {
@@ -298,19 +337,9 @@ export function computeItemNeighbours(itemUsersRaw: CsrMatrix, options: ItemCfOp
       if (sharpen) s = s ** o.simExponent;
       if (s > 0) sel.push(j, s);
     }
-    if (nnz + sel.count > outIdx.length) {
-      const grow = Math.max(outIdx.length * 2, nnz + sel.count);
-      const ni = new Int32Array(grow);
-      ni.set(outIdx.subarray(0, nnz));
-      const ns = new Float32Array(grow);
-      ns.set(outSim.subarray(0, nnz));
-      outIdx = ni;
-      outSim = ns;
-    }
-    nnz += sel.drain(outIdx, outSim, nnz);
-    outPtr[i + 1] = nnz;
+    out.appendRow(i, sel);
   }
-  let lists: NeighbourLists = { indptr: outPtr, indices: outIdx.slice(0, nnz), sims: outSim.slice(0, nnz) };
+  let lists = out.build();
   // rows of the transposed lists stay in index order: scoring does not need them sorted and
   // neighbours() sorts its one row on demand (sorting 100k rows here costs more than the transpose)
   if (o.pruneBy === 'target') lists = transposeLists(lists, nItems, false);

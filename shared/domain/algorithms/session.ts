@@ -5,6 +5,7 @@ import {
   type ItemCfOptions,
   interactionWeight,
   MODEL_KIND,
+  NeighbourListsBuilder,
   NeighbourModel,
   type NeighbourLists,
   resolveEventWeights,
@@ -199,14 +200,11 @@ function transitionLists(
   const stepW = new Float64Array(o.window);
   for (let d = 0; d < o.window; d++) stepW[d] = o.windowDecay ** d;
   const k = Math.min(o.neighbours, Math.max(0, nItems - 1));
-  const outPtr = new Int32Array(nItems + 1);
-  let outIdx = new Int32Array(Math.max(16, Math.min(nItems * k, n)));
-  let outSim = new Float32Array(outIdx.length);
+  const out = new NeighbourListsBuilder(nItems, Math.max(16, Math.min(nItems * k, n)));
   const acc = new Float64Array(nItems);
   const mark = new Int32Array(nItems).fill(-1);
   const touched = new Int32Array(nItems);
   const sel = new TopSelector(k);
-  let nnz = 0;
   for (let a = 0; a < nItems; a++) {
     let nt = 0;
     for (let o2 = occPtr[a]; o2 < occPtr[a + 1]; o2++) {
@@ -227,19 +225,9 @@ function transitionLists(
     const denom = occPtr[a + 1] - occPtr[a] + o.transitionShrink;
     sel.reset(k);
     for (let t = 0; t < nt; t++) sel.push(touched[t], acc[touched[t]] / denom);
-    if (nnz + sel.count > outIdx.length) {
-      const grow = Math.max(outIdx.length * 2, nnz + sel.count);
-      const ni = new Int32Array(grow);
-      ni.set(outIdx.subarray(0, nnz));
-      const ns = new Float32Array(grow);
-      ns.set(outSim.subarray(0, nnz));
-      outIdx = ni;
-      outSim = ns;
-    }
-    nnz += sel.drain(outIdx, outSim, nnz);
-    outPtr[a + 1] = nnz;
+    out.appendRow(a, sel);
   }
-  return { indptr: outPtr, indices: outIdx.slice(0, nnz), sims: outSim.slice(0, nnz) };
+  return out.build();
 }
 
 /**
@@ -257,10 +245,7 @@ export function blendLists(
   const mark = new Int32Array(nItems).fill(-1);
   const touched = new Int32Array(nItems);
   const sel = new TopSelector(k);
-  const outPtr = new Int32Array(nItems + 1);
-  let outIdx = new Int32Array(Math.max(16, a.indices.length + b.indices.length));
-  let outSim = new Float32Array(outIdx.length);
-  let nnz = 0;
+  const out = new NeighbourListsBuilder(nItems, Math.max(16, a.indices.length + b.indices.length));
   for (let i = 0; i < nItems; i++) {
     let nt = 0;
     for (const [l, w] of [
@@ -283,19 +268,9 @@ export function blendLists(
     }
     sel.reset(k);
     for (let t = 0; t < nt; t++) sel.push(touched[t], acc[touched[t]]);
-    if (nnz + sel.count > outIdx.length) {
-      const grow = Math.max(outIdx.length * 2, nnz + sel.count);
-      const ni = new Int32Array(grow);
-      ni.set(outIdx.subarray(0, nnz));
-      const ns = new Float32Array(grow);
-      ns.set(outSim.subarray(0, nnz));
-      outIdx = ni;
-      outSim = ns;
-    }
-    nnz += sel.drain(outIdx, outSim, nnz);
-    outPtr[i + 1] = nnz;
+    out.appendRow(i, sel);
   }
-  return { indptr: outPtr, indices: outIdx.slice(0, nnz), sims: outSim.slice(0, nnz) };
+  return out.build();
 }
 
 /**
