@@ -28,6 +28,7 @@ import {
   PrecomputedSource,
   VersionPointers,
 } from './use-cases/candidate-sources.js';
+import { CachedProfiles } from './use-cases/cached-profiles.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
 import { RecentEventsSessionSource, StoredSessionNeighbours } from './use-cases/session-source.js';
 
@@ -91,7 +92,7 @@ export function buildContainer(cfg: Config = config()): Container {
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),
     recommendations,
     popularityStore,
-    profiles: new DynamoUserProfileStore(doc, { tableName: cfg.TABLE_USERS }),
+    profiles: new CachedProfiles(new DynamoUserProfileStore(doc, { tableName: cfg.TABLE_USERS }), pointerTtl),
     ngItems,
     state,
     popularity: new PopularitySource(state, popularityStore, pointerTtl),
