@@ -4,10 +4,18 @@ import { parseRecommendationRequest } from '../../shared/domain/recommend/reques
 import { hasAdminToken } from '../../shared/http/admin-auth.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
-import { recordImpression } from '../../shared/use-cases/impressions.js';
+import { ImpressionRecorder } from '../../shared/use-cases/impressions.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 
 const container = getContainer();
+const impressions = new ImpressionRecorder(container.events, {
+  sampleRate: container.config.IMPRESSION_SAMPLE_RATE,
+  batchMs: container.config.IMPRESSION_BATCH_MS,
+  onError: (err, lost) => {
+    logger.warn('impressions not recorded', { error: err as Error, lost });
+    metrics.addMetric('impressionsLost', MetricUnit.Count, lost);
+  },
+});
 
 /** GET /users/{userId}/recommendations?numResults=&slot=&exclude=&arm=&<USER_ATTRIBUTE>= */
 export const handler = httpHandler(async (event: HttpEvent) => {
@@ -20,16 +28,8 @@ export const handler = httpHandler(async (event: HttpEvent) => {
   const adminAuthorized =
     request.arm !== undefined && hasAdminToken(event, container.config.OSUSUME_ADMIN_TOKEN);
   const { response, diagnostics } = await recommend(container, request, { adminAuthorized });
-  // bounded wait: a slow events table delays the answer by at most IMPRESSION_MAX_WAIT_MS;
-  // a QA arm override is not part of the experiment, so it is not measured
-  const impression =
-    request.arm === undefined
-      ? await recordImpression(container, response, {
-          sampleRate: container.config.IMPRESSION_SAMPLE_RATE,
-          maxWaitMs: container.config.IMPRESSION_MAX_WAIT_MS,
-          onError: (err) => logger.warn('impression not recorded', { error: err as Error }),
-        })
-      : 'skipped';
+  // queued for a batched write, never awaited; a QA arm override is not part of the experiment
+  const impression = request.arm === undefined && impressions.record(response);
   const ms = performance.now() - started;
   metrics.addDimensions({ arm: response.arm });
   metrics.addMetric('served', MetricUnit.Count, 1);

@@ -59,8 +59,8 @@ const schema = z.object({
   EVENT_TYPE_MAPPING: z.optional(z.string()),
   /** Share of served lists recorded as impressions (0..1; 1 = all). */
   IMPRESSION_SAMPLE_RATE: num(0, 1, 1),
-  /** The request waits at most this long for the impression write; a slower write finishes in the background. */
-  IMPRESSION_MAX_WAIT_MS: num(0, 5000, 50, true),
+  /** Served lists are queued and written in batches after at most this long (0 = one write per list); never awaited by the request. */
+  IMPRESSION_BATCH_MS: num(0, 60_000, 200, true),
   /** An event without a known recommendationId is attributed to a list served to the user this recently. */
   ATTRIBUTION_WINDOW_HOURS: num(0, 24 * 90, 24),
   /** Amazon Personalize event tracker; when set, stored events are also sent with PutEvents. */

@@ -12,8 +12,8 @@ export interface EventStore {
   putEvents(events: readonly StoredEvent[]): Promise<{ stored: StoredEvent[]; duplicates: string[] }>;
   /** The user's most recent events, newest first (by sentAt). */
   recentEvents(userId: string, limit: number): Promise<StoredEvent[]>;
-  /** Records one served list (overwrites the same recommendationId). */
-  putImpression(impression: Impression): Promise<void>;
+  /** Records served lists (batched; rewriting the same impression is harmless). */
+  putImpressions(impressions: readonly Impression[]): Promise<void>;
   /** Events with sentAt in [from, to), in no particular order (reports: a Scan on DynamoDB). */
   eventsBetween(from: number, to: number): Promise<StoredEvent[]>;
   /** Impressions with ts in [from, to), in no particular order. */

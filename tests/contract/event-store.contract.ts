@@ -90,9 +90,8 @@ export function describeEventStore(name: string, factory: () => Promise<EventSto
 
     it('stores impressions and selects them by time', async () => {
       const store = await factory();
-      await store.putImpression(impression(1));
-      await store.putImpression(impression(2, { userId: 'u2', arm: 'fm', items: ['x'] }));
-      await store.putImpression(impression(5));
+      await store.putImpressions([impression(1), impression(2, { userId: 'u2', arm: 'fm', items: ['x'] })]);
+      await store.putImpressions([impression(5)]);
       const got = await store.impressionsBetween(T0, T0 + 3000);
       expect(got.sort((a, b) => a.ts - b.ts)).toEqual([
         impression(1),
@@ -100,9 +99,16 @@ export function describeEventStore(name: string, factory: () => Promise<EventSto
       ]);
     });
 
+    it('stores a batch of more than 25 impressions, a repeated one once', async () => {
+      const store = await factory();
+      const many = Array.from({ length: 30 }, (_, i) => impression(i, { userId: `u${i % 4}` }));
+      await store.putImpressions([...many, many[3]]);
+      expect((await store.impressionsBetween(0, T0 * 2)).length).toBe(30);
+    });
+
     it('does not mix impressions into recent events or event reads', async () => {
       const store = await factory();
-      await store.putImpression(impression(1));
+      await store.putImpressions([impression(1)]);
       await store.putEvents([event(2)]);
       expect((await store.recentEvents('u1', 10)).map((e) => e.eventId)).toEqual(['e-2']);
       expect((await store.eventsBetween(0, T0 * 2)).map((e) => e.eventId)).toEqual(['e-2']);

@@ -7,7 +7,7 @@ import { DEFAULT_EVENT_TYPE_MAPPING, type StoredEvent } from '../../shared/domai
 import { DependencyError } from '../../shared/domain/errors.js';
 import type { EventStore, EventTracker } from '../../shared/ports/events.js';
 import { ingestEvents } from '../../shared/use-cases/events.js';
-import { recordImpression, sampledImpression } from '../../shared/use-cases/impressions.js';
+import { ImpressionRecorder, impressionOf, sampledImpression } from '../../shared/use-cases/impressions.js';
 import type { RecommendResponse } from '../../shared/use-cases/recommend.js';
 import { RecentEventsSessionSource, rerankWithRecent } from '../../shared/use-cases/session-source.js';
 
@@ -164,12 +164,12 @@ const response = (id = 'rec-1'): RecommendResponse => ({
   degraded: false,
 });
 
-describe('recordImpression', () => {
+describe('ImpressionRecorder', () => {
   it('records the served items, arm and slot', async () => {
     const store = new MemoryEventStore();
-    expect(
-      await recordImpression({ events: store }, response(), { sampleRate: 1, maxWaitMs: 100, now: NOW }),
-    ).toBe('recorded');
+    const recorder = new ImpressionRecorder(store, { sampleRate: 1, batchMs: 50, now: () => NOW });
+    expect(recorder.record(response())).toBe(true);
+    await recorder.flush();
     expect(await store.impressionsBetween(0, NOW + 1)).toEqual([
       {
         recommendationId: 'rec-1',
@@ -193,28 +193,55 @@ describe('recordImpression', () => {
     );
   });
 
-  it('does not wait longer than the bound for a slow store', async () => {
-    const slow = new MemoryEventStore();
-    slow.putImpression = () => new Promise((resolve) => setTimeout(resolve, 500));
-    const t0 = performance.now();
-    expect(await recordImpression({ events: slow }, response(), { sampleRate: 1, maxWaitMs: 20 })).toBe(
-      'pending',
+  it('writes 25 lists per call: a full batch at once, the rest when flushed', async () => {
+    const calls: number[] = [];
+    const recorder = new ImpressionRecorder(
+      { putImpressions: async (list) => void calls.push(list.length) },
+      { sampleRate: 1, batchMs: 60_000 },
     );
-    expect(performance.now() - t0).toBeLessThan(200);
+    for (let i = 0; i < 30; i++) recorder.record(response(`r${i}`));
+    expect(calls).toEqual([25]);
+    await recorder.flush();
+    expect(calls).toEqual([25, 5]);
   });
 
-  it('reports a failed write instead of throwing', async () => {
-    const broken = new MemoryEventStore();
-    broken.putImpression = async () => {
-      throw new DependencyError('dynamodb', 'down');
-    };
-    const errors: unknown[] = [];
-    const r = await recordImpression({ events: broken }, response(), {
-      sampleRate: 1,
-      maxWaitMs: 100,
-      onError: (e) => errors.push(e),
-    });
-    expect([r, errors.length]).toEqual(['failed', 1]);
+  it('writes a partial batch after batchMs without a flush', async () => {
+    const store = new MemoryEventStore();
+    const recorder = new ImpressionRecorder(store, { sampleRate: 1, batchMs: 20, now: () => NOW });
+    recorder.record(response());
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect((await store.impressionsBetween(0, NOW + 1)).length).toBe(1);
+  });
+
+  it('never makes the request wait for a slow store', () => {
+    const recorder = new ImpressionRecorder(
+      { putImpressions: () => new Promise((resolve) => setTimeout(resolve, 500)) },
+      { sampleRate: 1, batchMs: 0 },
+    );
+    const t0 = performance.now();
+    recorder.record(response());
+    expect(performance.now() - t0).toBeLessThan(20);
+  });
+
+  it('reports a failed write with the number of lists lost instead of throwing', async () => {
+    const lost: number[] = [];
+    const recorder = new ImpressionRecorder(
+      {
+        putImpressions: async () => {
+          throw new DependencyError('dynamodb', 'down');
+        },
+      },
+      { sampleRate: 1, batchMs: 60_000, onError: (_, n) => lost.push(n) },
+    );
+    recorder.record(response('r1'));
+    recorder.record(response('r2'));
+    await recorder.flush();
+    expect(lost).toEqual([2]);
+  });
+
+  it('skips an empty list', () => {
+    const recorder = new ImpressionRecorder(new MemoryEventStore(), { sampleRate: 1, batchMs: 0 });
+    expect(recorder.record({ ...response(), itemList: [] })).toBe(false);
   });
 });
 
@@ -282,11 +309,7 @@ describe('publishAbReport (nightly step)', () => {
     const { publishAbReport, AB_REPORT_KEYS } = await import('../../shared/use-cases/events.js');
     const { DEFAULT_EXPERIMENTS } = await import('../../shared/domain/experiments/experiments.js');
     const store = new MemoryEventStore();
-    await recordImpression({ events: store }, response('r-9'), {
-      sampleRate: 1,
-      maxWaitMs: 100,
-      now: NOW - 1000,
-    });
+    await store.putImpressions([impressionOf(response('r-9'), NOW - 1000)]);
     await store.putEvents([
       {
         eventId: 'x',

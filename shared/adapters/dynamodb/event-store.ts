@@ -126,22 +126,30 @@ export class DynamoEventStore implements EventStore {
     return (out.Items ?? []).map(fromItem);
   }
 
-  async putImpression(impression: Impression): Promise<void> {
-    const Item = {
-      pk: `user#${impression.userId}`,
-      sk: `imp#${pad(impression.ts)}#${impression.recommendationId}`,
-      kind: KIND.impression,
-      recommendationId: impression.recommendationId,
-      userId: impression.userId,
-      slot: impression.slot,
-      experiment: impression.experiment,
-      arm: impression.arm,
-      items: [...impression.items],
-      ts: impression.ts,
-      expiresAt: this.expiresAt(impression.ts),
-    };
-    await dynamoCall('PutItem', () =>
-      this.doc.send(new PutCommand({ TableName: this.options.tableName, Item })),
+  async putImpressions(impressions: readonly Impression[]): Promise<void> {
+    // one BatchWriteItem per 25 lists; a key repeated within a call would be rejected, so keep the last
+    const byKey = new Map<string, Item>();
+    for (const impression of impressions) {
+      const Item = {
+        pk: `user#${impression.userId}`,
+        sk: `imp#${pad(impression.ts)}#${impression.recommendationId}`,
+        kind: KIND.impression,
+        recommendationId: impression.recommendationId,
+        userId: impression.userId,
+        slot: impression.slot,
+        experiment: impression.experiment,
+        arm: impression.arm,
+        items: [...impression.items],
+        ts: impression.ts,
+        expiresAt: this.expiresAt(impression.ts),
+      };
+      byKey.set(`${Item.pk}\u0000${Item.sk}`, Item);
+    }
+    await batchWrite(
+      this.doc,
+      this.options.tableName,
+      [...byKey.values()].map((Item) => ({ PutRequest: { Item } })),
+      this.options.batch,
     );
   }
 

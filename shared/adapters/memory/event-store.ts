@@ -28,8 +28,8 @@ export class MemoryEventStore implements EventStore {
       .map((e) => ({ ...e }));
   }
 
-  async putImpression(impression: Impression): Promise<void> {
-    this.impressions.set(impression.recommendationId, { ...impression, items: [...impression.items] });
+  async putImpressions(impressions: readonly Impression[]): Promise<void> {
+    for (const i of impressions) this.impressions.set(i.recommendationId, { ...i, items: [...i.items] });
   }
 
   async eventsBetween(from: number, to: number): Promise<StoredEvent[]> {
