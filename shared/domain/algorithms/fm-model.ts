@@ -261,7 +261,33 @@ export function accumulateRows(
   return lin;
 }
 
-/** Precomputes per item the factor sum I and the item-side bias Σ w·x + ½(‖I‖² − Σ x²‖v‖²). */
+/**
+ * Sums item `i`'s feature factors x·v into `out` (its factor sum I; `out` of length k is overwritten) and
+ * returns its item-side bias Σ x·w + ½(‖I‖² − Σ x²‖v‖²), the part of the score that needs no user.
+ */
+export function itemSide(params: FmParams, itemFeatures: FeatureRows, i: number, out: Float64Array): number {
+  const { k, v, w } = params;
+  const { ptr, index, weight } = itemFeatures;
+  out.fill(0);
+  let lin = 0;
+  let sq = 0;
+  for (let p = ptr[i]; p < ptr[i + 1]; p++) {
+    const f = index[p];
+    const x = weight[p];
+    lin += x * w[f];
+    const base = f * k;
+    for (let c = 0; c < k; c++) {
+      const xv = x * v[base + c];
+      out[c] += xv;
+      sq += xv * xv;
+    }
+  }
+  let norm = 0;
+  for (let c = 0; c < k; c++) norm += out[c] * out[c];
+  return lin + 0.5 * (norm - sq);
+}
+
+/** Precomputes per item the factor sum I and the item-side bias (see itemSide). */
 export function computeItemSide(
   params: FmParams,
   itemFeatures: FeatureRows,
@@ -269,31 +295,10 @@ export function computeItemSide(
   itemVec: Float32Array,
   itemBias: Float32Array,
 ): void {
-  const { k, v, w } = params;
-  const { ptr, index, weight } = itemFeatures;
-  const acc = new Float64Array(k);
+  const acc = new Float64Array(params.k);
   for (let i = 0; i < nItems; i++) {
-    acc.fill(0);
-    let lin = 0;
-    let sq = 0;
-    for (let p = ptr[i]; p < ptr[i + 1]; p++) {
-      const f = index[p];
-      const x = weight[p];
-      lin += x * w[f];
-      const base = f * k;
-      for (let c = 0; c < k; c++) {
-        const xv = x * v[base + c];
-        acc[c] += xv;
-        sq += xv * xv;
-      }
-    }
-    let norm = 0;
-    const o = i * k;
-    for (let c = 0; c < k; c++) {
-      norm += acc[c] * acc[c];
-      itemVec[o + c] = acc[c];
-    }
-    itemBias[i] = lin + 0.5 * (norm - sq);
+    itemBias[i] = itemSide(params, itemFeatures, i, acc);
+    itemVec.set(acc, i * params.k);
   }
 }
 

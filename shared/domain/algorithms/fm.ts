@@ -18,6 +18,7 @@ import {
   type FmLayout,
   FmModel,
   type FmParams,
+  itemSide,
   scoreAllItems,
 } from './fm-model.js';
 import { DEFAULT_EVENT_WEIGHTS } from './recommender.js';
@@ -393,31 +394,11 @@ class FmSgd {
 
   /** Item-side score of item i given the current user vector; leaves I_i in `out`. */
   private itemScore(i: number, out: Float64Array): number {
-    const { k } = this;
-    const { v, w } = this.params;
-    const { ptr, index, weight } = this.items;
-    out.fill(0);
-    let lin = 0;
-    let sq = 0;
-    for (let p = ptr[i]; p < ptr[i + 1]; p++) {
-      const f = index[p];
-      const x = weight[p];
-      lin += x * w[f];
-      const base = f * k;
-      for (let c = 0; c < k; c++) {
-        const xv = x * v[base + c];
-        out[c] += xv;
-        sq += xv * xv;
-      }
-    }
+    const side = itemSide(this.params, this.items, i, out);
     const u = this.uvec;
     let dot = 0;
-    let norm = 0;
-    for (let c = 0; c < k; c++) {
-      dot += u[c] * out[c];
-      norm += out[c] * out[c];
-    }
-    return lin + 0.5 * (norm - sq) + dot;
+    for (let c = 0; c < this.k; c++) dot += u[c] * out[c];
+    return side + dot;
   }
 
   /** Runs one epoch over the pairs in `order` (indices into the train CSR). */
