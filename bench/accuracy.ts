@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatColumns, resultCells } from '../shared/cli/commands/evaluate.js';
 import { algorithmNames } from '../shared/domain/algorithms/registry.js';
 import { DatasetBuilder } from '../shared/domain/data/builder.js';
 import type { Dataset } from '../shared/domain/data/dataset.js';
@@ -105,25 +106,11 @@ async function loadTaobao(): Promise<{ dataset: Dataset; via: string }> {
 }
 
 function table(r: EvaluationResult): string[][] {
-  return r.results.map((x) => [
-    x.algorithm,
-    x.metrics.precision.toFixed(4),
-    x.metrics.recall.toFixed(4),
-    x.metrics.ndcg.toFixed(4),
-    x.metrics.map.toFixed(4),
-    x.metrics.mrr.toFixed(4),
-    x.metrics.coverage.toFixed(4),
-    (x.trainMs / 1000).toFixed(2),
-  ]);
+  return r.results.map(resultCells);
 }
 
 function print(head: string[], rows: string[][]): void {
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => (row[c] ?? '').length)));
-  const fmt = (row: string[]) =>
-    row.map((v, c) => (c === 0 ? (v ?? '').padEnd(widths[c]) : (v ?? '').padStart(widths[c]))).join('  ');
-  console.log(fmt(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(fmt(row));
+  for (const line of formatColumns(head, rows, true)) console.log(line);
 }
 
 const HEAD = ['algorithm', 'P@10', 'R@10', 'NDCG@10', 'MAP@10', 'MRR', 'coverage', 'train s'];

@@ -2,7 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError } from '../../domain/errors.js';
-import type { EvaluationProgress, EvaluationResult } from '../../domain/evaluation/evaluate.js';
+import type {
+  AlgorithmResult,
+  EvaluationProgress,
+  EvaluationResult,
+} from '../../domain/evaluation/evaluate.js';
 import { SPLIT_PROTOCOLS, type SplitProtocol } from '../../domain/evaluation/splits.js';
 
 interface EvaluateCliOptions {
@@ -27,6 +31,31 @@ export function parseIntOption(value: string, name: string, min: number): number
   return n;
 }
 
+/** One result's table cells: algorithm, the metrics at 4 decimals, training seconds. */
+export function resultCells(x: AlgorithmResult): string[] {
+  return [
+    x.algorithm,
+    x.metrics.precision.toFixed(4),
+    x.metrics.recall.toFixed(4),
+    x.metrics.ndcg.toFixed(4),
+    x.metrics.map.toFixed(4),
+    x.metrics.mrr.toFixed(4),
+    x.metrics.coverage.toFixed(4),
+    (x.trainMs / 1000).toFixed(2),
+  ];
+}
+
+/**
+ * Lines of a fixed-width table: first column left-aligned, the others right-aligned, missing cells empty;
+ * with `rule`, a dashed line under the head.
+ */
+export function formatColumns(head: string[], rows: string[][], rule = false): string[] {
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => (row[c] ?? '').length)));
+  const fmt = (row: string[]) =>
+    row.map((v, c) => (c === 0 ? (v ?? '').padEnd(widths[c]) : (v ?? '').padStart(widths[c]))).join('  ');
+  return [fmt(head), ...(rule ? [widths.map((w) => '-'.repeat(w)).join('  ')] : []), ...rows.map(fmt)];
+}
+
 /** Formats results as a fixed-width table. */
 export function formatTable(r: EvaluationResult): string {
   const k = r.k;
@@ -41,21 +70,8 @@ export function formatTable(r: EvaluationResult): string {
     'train s',
     'users',
   ];
-  const rows = r.results.map((x) => [
-    x.algorithm,
-    x.metrics.precision.toFixed(4),
-    x.metrics.recall.toFixed(4),
-    x.metrics.ndcg.toFixed(4),
-    x.metrics.map.toFixed(4),
-    x.metrics.mrr.toFixed(4),
-    x.metrics.coverage.toFixed(4),
-    (x.trainMs / 1000).toFixed(2),
-    String(x.users),
-  ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-  const fmt = (row: string[]) =>
-    row.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
-  return [fmt(head), ...rows.map(fmt)].join('\n');
+  const rows = r.results.map((x) => [...resultCells(x), String(x.users)]);
+  return formatColumns(head, rows).join('\n');
 }
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal. */
