@@ -15,22 +15,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetBuilder, filterInteractions } from '../shared/domain/data/builder.js';
 import type { Dataset } from '../shared/domain/data/dataset.js';
+import { ageGroup } from '../shared/domain/data/importers.js';
 import { type FmOptions, trainFm } from '../shared/domain/algorithms/fm.js';
 import type { Recommender } from '../shared/domain/algorithms/recommender.js';
 import { topK } from '../shared/domain/algorithms/top-k.js';
 import { Rng } from '../shared/domain/random.js';
 
 const dir = process.env.ML100K ?? '/work/shared/data/ml-100k';
-
-function ageGroup(age: number): string {
-  if (age < 18) return 'under18';
-  if (age < 25) return '18-24';
-  if (age < 35) return '25-34';
-  if (age < 45) return '35-44';
-  if (age < 50) return '45-49';
-  if (age < 56) return '50-55';
-  return '56+';
-}
 
 function loadMl100k(withAttributes: boolean): Dataset {
   const b = new DatasetBuilder();
