@@ -1,7 +1,5 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DependencyError } from '../../domain/errors.js';
-import { type BatchOptions, backoffDelay, chunk, runBounded } from './batch-writer.js';
-import { DYNAMODB, toDependencyError } from './call.js';
+import { type BatchOptions, chunk, retryUnprocessed, runBounded } from './batch-writer.js';
 
 /** DynamoDB's per-request key limit for BatchGetItem. */
 export const GET_BATCH_SIZE = 100;
@@ -21,8 +19,6 @@ export async function batchGet(
 ): Promise<Item[]> {
   if (keys.length === 0) return [];
   const size = Math.min(options.batchSize ?? GET_BATCH_SIZE, GET_BATCH_SIZE);
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const projection = options.projection?.length
     ? {
         ProjectionExpression: options.projection.map((_, i) => `#p${i}`).join(', '),
@@ -31,28 +27,14 @@ export async function batchGet(
     : {};
   const perChunk = await runBounded(chunk(keys, size), options.concurrency ?? 8, async (batch) => {
     const found: Item[] = [];
-    let pending: Item[] = batch;
-    for (let attempt = 1; ; attempt++) {
-      let unprocessed: Item[];
-      try {
-        const out = await doc.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ...projection } } }),
-        );
-        for (const item of out.Responses?.[tableName] ?? []) found.push(item);
-        unprocessed = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
-      } catch (err) {
-        throw toDependencyError(`BatchGetItem on ${tableName}`, err);
-      }
-      if (unprocessed.length === 0) return found;
-      if (attempt >= maxAttempts) {
-        throw new DependencyError(
-          DYNAMODB,
-          `BatchGetItem on ${tableName} left ${unprocessed.length} unprocessed keys after ${attempt} attempts`,
-        );
-      }
-      pending = unprocessed;
-      await sleep(backoffDelay(attempt - 1, options));
-    }
+    await retryUnprocessed(batch, `BatchGetItem on ${tableName}`, 'keys', options, async (pending) => {
+      const out = await doc.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ...projection } } }),
+      );
+      for (const item of out.Responses?.[tableName] ?? []) found.push(item);
+      return out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    });
+    return found;
   });
   return perChunk.flat();
 }

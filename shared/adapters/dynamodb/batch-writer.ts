@@ -79,6 +79,40 @@ export async function runBounded<T, R>(
 }
 
 /**
+ * Sends one batch with `call` (which returns the entries DynamoDB left unprocessed) and resends those
+ * with jittered exponential backoff until none are left. A failing call becomes a DependencyError
+ * naming `what`; so do entries still unprocessed after `maxAttempts` calls (`noun` names them).
+ */
+export async function retryUnprocessed<T>(
+  batch: T[],
+  what: string,
+  noun: string,
+  options: BatchOptions,
+  call: (pending: T[]) => Promise<T[]>,
+): Promise<void> {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULTS.maxAttempts);
+  const sleep = options.sleep ?? realSleep;
+  let pending = batch;
+  for (let attempt = 1; ; attempt++) {
+    let unprocessed: T[];
+    try {
+      unprocessed = await call(pending);
+    } catch (err) {
+      throw toDependencyError(what, err);
+    }
+    if (unprocessed.length === 0) return;
+    if (attempt >= maxAttempts) {
+      throw new DependencyError(
+        DYNAMODB,
+        `${what} left ${unprocessed.length} unprocessed ${noun} after ${attempt} attempts`,
+      );
+    }
+    pending = unprocessed;
+    await sleep(backoffDelay(attempt - 1, options));
+  }
+}
+
+/**
  * Writes `requests` to `tableName` with BatchWriteItem: chunks of 25, up to `concurrency` chunks in
  * flight, UnprocessedItems retried with jittered exponential backoff; after `maxAttempts` calls on a
  * chunk still leave items unprocessed, throws DependencyError. Callers must not repeat a key within
@@ -92,27 +126,10 @@ export async function batchWrite(
 ): Promise<void> {
   if (requests.length === 0) return;
   const size = Math.min(options.batchSize ?? WRITE_BATCH_SIZE, WRITE_BATCH_SIZE);
-  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULTS.maxAttempts);
-  const sleep = options.sleep ?? realSleep;
-  await runBounded(chunk(requests, size), options.concurrency ?? DEFAULTS.concurrency, async (batch) => {
-    let pending: WriteRequest[] = batch;
-    for (let attempt = 1; ; attempt++) {
-      let unprocessed: WriteRequest[];
-      try {
-        const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-        unprocessed = out.UnprocessedItems?.[tableName] ?? [];
-      } catch (err) {
-        throw toDependencyError(`BatchWriteItem on ${tableName}`, err);
-      }
-      if (unprocessed.length === 0) return;
-      if (attempt >= maxAttempts) {
-        throw new DependencyError(
-          DYNAMODB,
-          `BatchWriteItem on ${tableName} left ${unprocessed.length} unprocessed items after ${attempt} attempts`,
-        );
-      }
-      pending = unprocessed;
-      await sleep(backoffDelay(attempt - 1, options));
-    }
-  });
+  await runBounded(chunk(requests, size), options.concurrency ?? DEFAULTS.concurrency, (batch) =>
+    retryUnprocessed(batch, `BatchWriteItem on ${tableName}`, 'items', options, async (pending) => {
+      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      return out.UnprocessedItems?.[tableName] ?? [];
+    }),
+  );
 }
