@@ -154,6 +154,7 @@ describe('trainFm', () => {
     const ds = plantedDataset();
     expect(() => trainFm(ds, { factors: 0 })).toThrow(ValidationError);
     expect(() => trainFm(ds, { validationFraction: 1 })).toThrow(ValidationError);
+    expect(() => trainFm(ds, { biasL2: -1 })).toThrow(ValidationError);
   });
 });
 

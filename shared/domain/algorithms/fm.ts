@@ -41,6 +41,8 @@ export interface FmOptions {
   readonly learningRateDecay?: number;
   /** L2 penalty on the factor rows and weights touched by an update (default 3e-4). */
   readonly l2?: number;
+  /** L2 penalty on the linear weights w (item biases); default l2. */
+  readonly biasL2?: number;
   /** WARP: negatives drawn per positive before giving up (default 50). */
   readonly maxSampled?: number;
   /** WARP margin (default 1). */
@@ -98,6 +100,7 @@ interface Resolved {
   lr: number;
   decay: number;
   l2: number;
+  biasL2: number;
   maxSampled: number;
   margin: number;
   epochs: number;
@@ -131,6 +134,7 @@ function resolve(o: FmOptions = {}): Resolved {
     lr: o.learningRate ?? (optimizer === 'adam' ? 0.005 : 0.05),
     decay: o.learningRateDecay ?? 0.1,
     l2: o.l2 ?? 3e-4,
+    biasL2: o.biasL2 ?? o.l2 ?? 3e-4,
     maxSampled: o.maxSampled ?? 50,
     margin: o.margin ?? 1,
     epochs: o.epochs ?? 40,
@@ -160,6 +164,7 @@ function resolve(o: FmOptions = {}): Resolved {
     throw new ValidationError('maxSampled must be ≥ 1', 'maxSampled');
   if (!(r.lr > 0)) throw new ValidationError('learningRate must be > 0', 'learningRate');
   if (!(r.l2 >= 0)) throw new ValidationError('l2 must be ≥ 0', 'l2');
+  if (!(r.biasL2 >= 0)) throw new ValidationError('biasL2 must be ≥ 0', 'biasL2');
   if (!(r.validationFraction >= 0 && r.validationFraction < 1))
     throw new ValidationError('validationFraction must be in [0, 1)', 'validationFraction');
   if (!(r.popularityNegatives >= 0 && r.popularityNegatives <= 1))
@@ -539,7 +544,7 @@ class FmSgd {
 
   private stepW(f: number, g0: number): void {
     const w = this.params.w;
-    const g = g0 - this.o.l2 * w[f];
+    const g = g0 - this.o.biasL2 * w[f];
     const gw = this.gw;
     const mw = this.mw;
     if (mw) {
