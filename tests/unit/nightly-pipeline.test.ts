@@ -58,6 +58,12 @@ describe('nightly scoring state machine, run locally', () => {
     expect(await pointers()).toEqual(Object.fromEntries(ALGORITHMS.map((a) => [a, out.version])));
   });
 
+  it('computes the per-arm A/B report after publishing', async () => {
+    const report = await deps.state.getRecord<{ slots: unknown[] }>('ab-report#latest');
+    expect(report).toBeDefined();
+    expect(Array.isArray(report?.slots)).toBe(true);
+  });
+
   it('serves per-user lists of every scored algorithm through the new version', async () => {
     const version = (first.output as { version: string }).version;
     const userId = stack.dataset.users.ids[stack.dataset.users.size - 1];
