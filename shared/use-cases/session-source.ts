@@ -1,3 +1,4 @@
+import { LruCache } from '../domain/cache.js';
 import type { StoredEvent } from '../domain/events/events.js';
 import { DEFAULT_SESSION_POSITION_DECAY, scoreRecentEvents } from '../domain/recommend/session-scoring.js';
 import type { CandidateSource } from '../ports/candidates.js';
@@ -20,16 +21,28 @@ export interface SessionNeighbours {
 
 /** Neighbour lists read by key through the `session` version pointer (one GetItem per recent item, in parallel). */
 export class StoredSessionNeighbours implements SessionNeighbours {
+  // a published version's lists never change: cache them without expiry, bounded
+  private readonly cache: LruCache<string, ScoredItem[] | null>;
   constructor(
     private readonly pointers: VersionPointers,
     private readonly store: RecommendationStore,
-  ) {}
+    cacheEntries = 50_000,
+  ) {
+    this.cache = new LruCache(cacheEntries);
+  }
   async lists(itemIds: readonly string[]): Promise<Map<string, ScoredItem[]>> {
     const out = new Map<string, ScoredItem[]>();
     const version = await this.pointers.active('session');
     if (version === undefined || itemIds.length === 0) return out;
     const lists = await Promise.all(
-      itemIds.map((id) => this.store.getUserList(SESSION_NEIGHBOURS, version, id)),
+      itemIds.map(async (id) => {
+        const key = `${version}#${id}`;
+        const hit = this.cache.get(key);
+        if (hit !== undefined) return hit;
+        const list = (await this.store.getUserList(SESSION_NEIGHBOURS, version, id)) ?? null;
+        this.cache.set(key, list);
+        return list;
+      }),
     );
     itemIds.forEach((id, k) => {
       const list = lists[k];
