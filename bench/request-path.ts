@@ -63,6 +63,40 @@ async function inProcess(): Promise<void> {
   console.log(`p50 ${pct(times, 50).toFixed(3)} ms  p99 ${pct(times, 99).toFixed(3)} ms  (goal p99 <= 1 ms)`);
 }
 
+/** Sends `rate` requests per second for `seconds`, evenly spaced, without waiting for answers. */
+async function openLoop(
+  base: string,
+  rate: number,
+  seconds: number,
+  path: (k: number) => string,
+): Promise<{ p50: number; p99: number; sent: number; non2xx: number; errors: number }> {
+  const interval = 1000 / rate;
+  const total = rate * seconds;
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const inflight: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let k = 0; k < total; k++) {
+    const scheduled = t0 + k * interval;
+    const wait = scheduled - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      fetch(base + path(k))
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status < 200 || res.status >= 300) non2xx++;
+          latencies.push(performance.now() - scheduled);
+        })
+        .catch(() => {
+          errors++;
+        }),
+    );
+  }
+  await Promise.all(inflight);
+  return { p50: pct(latencies, 50), p99: pct(latencies, 99), sent: total, non2xx, errors };
+}
+
 async function http(): Promise<void> {
   const t0 = Date.now();
   const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: 'bench-admin-token-0123456789' }, 180_000);
@@ -111,10 +145,22 @@ async function http(): Promise<void> {
         },
       },
     ];
-    const paced = await run({ overallRate: 200, requests });
+    // autocannon's rate limit is bursty (each connection sends its per-second quota back to back), so the
+    // 200 req/s figure comes from an open-loop pacer: one request every 5 ms, latency measured from the
+    // scheduled send time (no coordinated omission)
+    const paced = await openLoop(app.url, 200, 10, (k) => `/users/${user(k)}/recommendations?numResults=25`);
     console.log('\n## HTTP against osusume start (embedded DynamoDB), users drawn Zipf(1) from 2000');
     console.log(
-      `200 req/s: p50 ${paced.latency.p50} ms  p99 ${paced.latency.p99} ms  sent ${paced.requests.total}  non-2xx ${paced.non2xx}  errors ${paced.errors}  (goal p99 <= 20 ms)`,
+      `200 req/s open loop: p50 ${paced.p50.toFixed(1)} ms  p99 ${paced.p99.toFixed(1)} ms  sent ${paced.sent}  non-2xx ${paced.non2xx}  errors ${paced.errors}  (goal p99 <= 20 ms)`,
+    );
+    // the same again: the users seen above are now warm in the Lambda's caches
+    const warm = await openLoop(app.url, 200, 10, (k) => `/users/${user(k)}/recommendations?numResults=25`);
+    console.log(
+      `200 req/s open loop, second pass: p50 ${warm.p50.toFixed(1)} ms  p99 ${warm.p99.toFixed(1)} ms  non-2xx ${warm.non2xx}  errors ${warm.errors}`,
+    );
+    const burst = await run({ overallRate: 200, requests });
+    console.log(
+      `200 req/s autocannon (bursts at each second): p50 ${burst.latency.p50} ms  p99 ${burst.latency.p99} ms  non-2xx ${burst.non2xx}`,
     );
     const max = await run({ requests });
     console.log(
