@@ -1,49 +1,24 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
-import { defaultTableNames } from '../../shared/adapters/dynamodb/tables.js';
-import {
-  createTables,
-  type LocalDynamo,
-  startLocalDynamo,
-} from '../../shared/adapters/local/dynalite-server.js';
 import { MemoryEventStore } from '../../shared/adapters/memory/event-store.js';
+import { useDynalite } from '../helpers/dynalite.js';
 import { describeEventStore } from './event-store.contract.js';
 
 describeEventStore('memory', async () => new MemoryEventStore());
 
-let local: LocalDynamo;
-let client: DynamoDBClient;
-let doc: DynamoDBDocumentClient;
-let tables = 0;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  ({ client, doc } = makeDynamoClients(local.endpoint));
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await local?.stop();
-});
-
-async function freshTable(): Promise<string> {
-  const names = defaultTableNames(`events-${++tables}`);
-  await createTables(client, names, { only: ['events'] });
-  return names.events;
-}
+const dynamo = useDynalite('events');
+const freshTable = () => dynamo.freshTable('events');
 
 describeEventStore(
   'dynamodb',
-  async () => new DynamoEventStore(doc, { tableName: await freshTable(), ttlDays: 90 }),
+  async () => new DynamoEventStore(dynamo.doc(), { tableName: await freshTable(), ttlDays: 90 }),
 );
 
 describe('DynamoEventStore', () => {
   it('completes an event whose first call stopped after the claim, from the claimed content, on the retry', async () => {
     const tableName = await freshTable();
-    const store = new DynamoEventStore(doc, { tableName, ttlDays: 90 });
+    const store = new DynamoEventStore(dynamo.doc(), { tableName, ttlDays: 90 });
     const sentAt = Date.UTC(2026, 10, 1);
     const claimed = {
       eventId: 'half',
@@ -55,7 +30,7 @@ describe('DynamoEventStore', () => {
       sentAt,
     };
     // what a crash between the claim and the timeline write leaves behind
-    await doc.send(
+    await dynamo.doc().send(
       new PutCommand({
         TableName: tableName,
         Item: { pk: 'event#half', sk: 'id', kind: 'mark', ...claimed, ts: sentAt },
@@ -68,7 +43,7 @@ describe('DynamoEventStore', () => {
 
   it('sets the TTL attribute from sentAt and the retention', async () => {
     const tableName = await freshTable();
-    const store = new DynamoEventStore(doc, { tableName, ttlDays: 1 });
+    const store = new DynamoEventStore(dynamo.doc(), { tableName, ttlDays: 1 });
     const sentAt = Date.UTC(2026, 10, 1);
     await store.putEvents([
       {
@@ -82,7 +57,9 @@ describe('DynamoEventStore', () => {
       },
     ]);
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
-    const out = await doc.send(new GetCommand({ TableName: tableName, Key: { pk: 'event#x', sk: 'id' } }));
+    const out = await dynamo
+      .doc()
+      .send(new GetCommand({ TableName: tableName, Key: { pk: 'event#x', sk: 'id' } }));
     expect(out.Item?.expiresAt).toBe(sentAt / 1000 + 86_400);
   });
 });
