@@ -6,7 +6,7 @@
  * precision@10 by about 0.01; those runs train in per-user mini-batches. Single-threaded and deterministic
  * for a seed.
  */
-import { buildUserItemCsr } from '../data/csr.js';
+import { buildUserItemCsr, indexInSorted } from '../data/csr.js';
 import type { CategoricalColumn, Dataset } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
 import { Rng } from '../random.js';
@@ -223,16 +223,7 @@ function collectPositives(dataset: Dataset, eventWeights: Readonly<Record<string
 
 /** Position of `item` in the sorted row of `user`, or -1. */
 function findInRow(indptr: Int32Array, indices: Int32Array, user: number, item: number): number {
-  let lo = indptr[user];
-  let hi = indptr[user + 1] - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = indices[mid];
-    if (v === item) return mid;
-    if (v < item) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+  return indexInSorted(indices, indptr[user], indptr[user + 1], item);
 }
 
 function attributeBlocks(cols: readonly CategoricalColumn[], start: number): FmAttributeBlock[] {
@@ -501,7 +492,7 @@ class FmSgd {
         if (j === i) continue;
         const neg = this.itemScore(j, nvec);
         if (neg > pos - o.margin) {
-          if (inRow(trainIdx, rowS, rowE, j)) continue;
+          if (indexInSorted(trainIdx, rowS, rowE, j) >= 0) continue;
           // WARP: rank estimate ⌊(N−1)/tries⌋, loss weight log(rank) (capped like LightFM)
           const rank = Math.floor((nItems - 1) / tries);
           this.mult = trainWeight[pair] * Math.min(Math.log(Math.max(rank, 1)), 10);
@@ -512,7 +503,7 @@ class FmSgd {
     }
     for (let tries = 0; tries < 10; tries++) {
       const j = sampler.draw(rng);
-      if (j === i || inRow(trainIdx, rowS, rowE, j)) continue;
+      if (j === i || indexInSorted(trainIdx, rowS, rowE, j) >= 0) continue;
       const neg = this.itemScore(j, nvec);
       // d/d(diff) of log σ(diff) = σ(−diff)
       this.mult = trainWeight[pair] / (1 + Math.exp(pos - neg));
@@ -600,19 +591,6 @@ class FmSgd {
 const B1 = 0.9;
 const B2 = 0.999;
 
-function inRow(indices: Int32Array, s: number, e: number, item: number): boolean {
-  let lo = s;
-  let hi = e - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = indices[mid];
-    if (v === item) return true;
-    if (v < item) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 /** Validation users (those with held-out items), subsampled deterministically to at most `max`. */
 function validationUsers(split: Split, max: number, rng: Rng): Int32Array {
   const users: number[] = [];
@@ -650,7 +628,8 @@ function evaluate(
     if (metric === 'precision') {
       const top = topK(scores, 10, skip);
       let hits = 0;
-      for (let r = 0; r < top.items.length; r++) if (inRow(split.valIdx, vs, ve, top.items[r])) hits++;
+      for (let r = 0; r < top.items.length; r++)
+        if (indexInSorted(split.valIdx, vs, ve, top.items[r]) >= 0) hits++;
       total += hits / 10;
     } else {
       for (let p = vs; p < ve; p++) skip[split.valIdx[p]] = 2;

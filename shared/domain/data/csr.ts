@@ -62,3 +62,20 @@ export function transposeCsr(m: CsrMatrix): CsrMatrix {
   }
   return { rows: m.cols, cols: m.rows, indptr: counts, indices, data };
 }
+
+/**
+ * Position of `x` in the ascending-sorted range `sorted[start..end)` (binary search), or -1. The one
+ * lookup behind "is this item in the user's CSR row" checks in training, scoring and evaluation.
+ */
+export function indexInSorted(sorted: Int32Array, start: number, end: number, x: number): number {
+  let lo = start;
+  let hi = end - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid];
+    if (v === x) return mid;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}

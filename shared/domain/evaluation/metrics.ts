@@ -1,3 +1,5 @@
+import { indexInSorted } from '../data/csr.js';
+
 /**
  * Top-K ranking metrics with binary relevance, as pure functions over typed arrays.
  *
@@ -49,16 +51,7 @@ export const METRIC_NOTES: readonly string[] = [
 
 /** True when `x` is in the ascending-sorted `sorted` (binary search). */
 export function containsSorted(sorted: Int32Array, x: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid];
-    if (v === x) return true;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+  return indexInSorted(sorted, 0, sorted.length, x) >= 0;
 }
 
 /** 1/log2(rank+1) for ranks 1..k, shared across users. */
