@@ -16,7 +16,7 @@ type Item = Record<string, unknown>;
 const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
 
 /** Item kinds on the events table (the `kind` attribute lets a report Scan filter by type). */
-const KIND = { marker: 'mark', event: 'ev', impression: 'imp' } as const;
+const KIND = { marker: 'mark', event: 'ev', impressions: 'imps' } as const;
 
 /**
  * Events and impressions on the events table (pk S, sk S, TTL expiresAt):
@@ -24,9 +24,12 @@ const KIND = { marker: 'mark', event: 'ev', impression: 'imp' } as const;
  *   event as first sent, from which a repeat rewrites the (idempotent) timeline item, so a call that failed
  *   half-way is completed by the client's retry (dynalite has no transactions);
  * - `user#{userId}` / `ev#{sentAt}#{eventId}`: the user's timeline (Query newest first for the session arm);
- * - `user#{userId}` / `imp#{ts}#{recommendationId}`: served lists, next to the events they lead to.
+ * - `imps#{first recommendationId}` / `{tsMin}#{count}`: one item per flush of served lists (the request
+ *   Lambda queues them), the lists as compact JSON in `lists`, with `ts` = the first and `tsMax` = the last
+ *   list's time. One write per flush instead of one per list: the request path's only write costs one
+ *   request (and fewer write units, which round up per item), and only reports read impressions.
  * Reports Scan the table with a filter on kind and time (a nightly job, not the request path).
- * Items stay small: ids ≤ 256 chars, properties ≤ 1 KB, impressions ≤ 500 item ids.
+ * Items stay small: ids ≤ 256 chars, properties ≤ 1 KB; impression batches ≤ IMPRESSION_BATCH_BYTES.
  */
 export class DynamoEventStore implements EventStore {
   constructor(
@@ -127,28 +130,31 @@ export class DynamoEventStore implements EventStore {
   }
 
   async putImpressions(impressions: readonly Impression[]): Promise<void> {
-    // one BatchWriteItem per 25 lists; a key repeated within a call would be rejected, so keep the last
-    const byKey = new Map<string, Item>();
-    for (const impression of impressions) {
-      const Item = {
-        pk: `user#${impression.userId}`,
-        sk: `imp#${pad(impression.ts)}#${impression.recommendationId}`,
-        kind: KIND.impression,
-        recommendationId: impression.recommendationId,
-        userId: impression.userId,
-        slot: impression.slot,
-        experiment: impression.experiment,
-        arm: impression.arm,
-        items: [...impression.items],
-        ts: impression.ts,
-        expiresAt: this.expiresAt(impression.ts),
+    // a list repeated within a call is kept once (the last), as with one item per list
+    const byId = new Map<string, Impression>();
+    for (const impression of impressions) byId.set(impression.recommendationId, impression);
+    const items = impressionBatches([...byId.values()]).map((batch) => {
+      let tsMin = Number.POSITIVE_INFINITY;
+      let tsMax = Number.NEGATIVE_INFINITY;
+      for (const imp of batch) {
+        tsMin = Math.min(tsMin, imp.ts);
+        tsMax = Math.max(tsMax, imp.ts);
+      }
+      return {
+        // keyed by its first list, so a retried write replaces rather than adds; spread over partitions
+        pk: `imps#${batch[0].recommendationId}`,
+        sk: `${pad(tsMin)}#${batch.length}`,
+        kind: KIND.impressions,
+        ts: tsMin,
+        tsMax,
+        lists: JSON.stringify(batch.map(compactImpression)),
+        expiresAt: this.expiresAt(tsMax),
       };
-      byKey.set(`${Item.pk}\u0000${Item.sk}`, Item);
-    }
+    });
     await batchWrite(
       this.doc,
       this.options.tableName,
-      [...byKey.values()].map((Item) => ({ PutRequest: { Item } })),
+      items.map((Item) => ({ PutRequest: { Item } })),
       this.options.batch,
     );
   }
@@ -158,19 +164,26 @@ export class DynamoEventStore implements EventStore {
   }
 
   async impressionsBetween(from: number, to: number): Promise<Impression[]> {
-    return (await this.scanKind(KIND.impression, from, to)).map((i) => ({
-      recommendationId: i.recommendationId as string,
-      userId: i.userId as string,
-      slot: i.slot as string,
-      experiment: i.experiment as string,
-      arm: i.arm as string,
-      items: (i.items as string[] | undefined) ?? [],
-      ts: i.ts as number,
-    }));
+    // a batch overlapping [from, to) may hold lists outside it; a list is reported once even if a retried
+    // flush stored it twice
+    const batches = await this.scanKind(KIND.impressions, from, to, true);
+    const byId = new Map<string, Impression>();
+    for (const b of batches) {
+      for (const imp of parseImpressions(b.lists)) {
+        if (imp.ts >= from && imp.ts < to) byId.set(imp.recommendationId, imp);
+      }
+    }
+    return [...byId.values()];
   }
 
   /** A parallel Scan filtered on kind and ts (reports only). */
-  private async scanKind(kind: string, from: number, to: number): Promise<Item[]> {
+  private async scanKind(kind: string, from: number, to: number, spans = false): Promise<Item[]> {
+    // batches of impressions carry [ts, tsMax]: select those that overlap [from, to)
+    const filter = spans
+      ? '#k = :k AND #tsMax >= :from AND #ts < :to'
+      : '#k = :k AND #ts >= :from AND #ts < :to';
+    const names: Record<string, string> = { '#k': 'kind', '#ts': 'ts' };
+    if (spans) names['#tsMax'] = 'tsMax';
     const segments = Math.max(1, this.options.scanSegments ?? 4);
     const parts = await runBounded(
       Array.from({ length: segments }, (_, i) => i),
@@ -185,8 +198,8 @@ export class DynamoEventStore implements EventStore {
                 TableName: this.options.tableName,
                 Segment: segment,
                 TotalSegments: segments,
-                FilterExpression: '#k = :k AND #ts >= :from AND #ts < :to',
-                ExpressionAttributeNames: { '#k': 'kind', '#ts': 'ts' },
+                FilterExpression: filter,
+                ExpressionAttributeNames: names,
                 ExpressionAttributeValues: { ':k': kind, ':from': from, ':to': to },
                 ExclusiveStartKey: start,
               }),
@@ -230,4 +243,59 @@ function fromItem(i: Item): StoredEvent {
   if (typeof i.recommendationId === 'string') e.recommendationId = i.recommendationId;
   if (typeof i.properties === 'string') e.properties = i.properties;
   return e;
+}
+
+/** Serialised size a batch of impressions may reach (DynamoDB items are limited to 400 KB). */
+export const IMPRESSION_BATCH_BYTES = 300_000;
+
+type CompactImpression = [string, string, string, string, string, string[], number];
+
+function compactImpression(i: Impression): CompactImpression {
+  return [i.recommendationId, i.userId, i.slot, i.experiment, i.arm, [...i.items], i.ts];
+}
+
+/** Splits lists into batches whose JSON stays under IMPRESSION_BATCH_BYTES. */
+function impressionBatches(impressions: readonly Impression[]): Impression[][] {
+  const batches: Impression[][] = [];
+  let current: Impression[] = [];
+  let bytes = 0;
+  for (const imp of impressions) {
+    const size = JSON.stringify(compactImpression(imp)).length * 3; // worst case UTF-8
+    if (current.length > 0 && bytes + size > IMPRESSION_BATCH_BYTES) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(imp);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** Lists of a stored batch; a malformed batch yields none rather than failing the whole report. */
+function parseImpressions(raw: unknown): Impression[] {
+  if (typeof raw !== 'string') return [];
+  let rows: unknown;
+  try {
+    rows = JSON.parse(raw);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(rows)) return [];
+  const out: Impression[] = [];
+  for (const r of rows) {
+    if (!Array.isArray(r) || r.length !== 7 || typeof r[6] !== 'number') continue;
+    const [recommendationId, userId, slot, experiment, arm, items, ts] = r as CompactImpression;
+    out.push({
+      recommendationId,
+      userId,
+      slot,
+      experiment,
+      arm,
+      items: Array.isArray(items) ? items : [],
+      ts,
+    });
+  }
+  return out;
 }
