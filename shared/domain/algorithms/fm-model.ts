@@ -49,9 +49,12 @@ export interface FmParams {
   readonly v: Float32Array;
 }
 
+/** Ranking loss an FM was trained with (see FmOptions.loss). */
+export type FmLoss = 'warp' | 'bpr' | 'warp-batch';
+
 /** What training did (absent on a deserialised model). */
 export interface FmTrainingInfo {
-  readonly loss: 'warp' | 'bpr';
+  readonly loss: FmLoss;
   readonly optimizer: 'adagrad' | 'adam';
   /** Epochs run in the (last) training pass. */
   readonly epochs: number;
@@ -66,6 +69,8 @@ export interface FmTrainingInfo {
   /** Epochs trained after early stopping on all training data (finetuneEpochs; 0 when none). */
   readonly finetuneEpochs: number;
   readonly seconds: number;
+  /** Ensembles (mergeFmModels): each member's training summary, in member order. */
+  readonly members?: readonly FmTrainingInfo[];
 }
 
 /**

@@ -16,23 +16,41 @@ import {
   type FeatureRows,
   type FmAttributeBlock,
   type FmLayout,
+  type FmLoss,
   FmModel,
   type FmParams,
   itemSide,
   scoreAllItems,
 } from './fm-model.js';
+import { type FmEnsembleOptions, memberCount, memberOptions, trainFmEnsemble } from './fm-ensemble.js';
 import { DEFAULT_EVENT_WEIGHTS } from './recommender.js';
 import { topK } from './top-k.js';
 
 export { FmModel } from './fm-model.js';
-export type { FeatureRows, FmAttributeBlock, FmLayout, FmParams, FmTrainingInfo } from './fm-model.js';
+export type {
+  FeatureRows,
+  FmAttributeBlock,
+  FmLayout,
+  FmLoss,
+  FmParams,
+  FmTrainingInfo,
+} from './fm-model.js';
+export type { FmEnsembleOptions } from './fm-ensemble.js';
+export { mergeFmModels } from './fm-ensemble.js';
 export { deserializeFm, serializeFm } from './fm-serialize.js';
 
 export interface FmOptions {
   /** Latent factors k (default 64). */
   readonly factors?: number;
-  /** Pairwise loss (default 'warp'). */
-  readonly loss?: 'warp' | 'bpr';
+  /**
+   * Ranking loss (default 'warp'). 'warp-batch' (WMRB, Liu & Natarajan 2017) scores one shared pool of
+   * `poolSize` negatives per user mini-batch instead of sampling up to maxSampled negatives per positive.
+   */
+  readonly loss?: FmLoss;
+  /** warp-batch: negatives drawn once per user and shared by all its positives (default 256). */
+  readonly poolSize?: number;
+  /** warp-batch: each positive's gradient goes to 'all' its violators evenly or to 'one' drawn at random. */
+  readonly poolUpdates?: 'all' | 'one';
   /** Optimizer (default 'adagrad'). */
   readonly optimizer?: 'adagrad' | 'adam';
   /** Base learning rate (default 0.05 for Adagrad, 0.005 for Adam). */
@@ -95,7 +113,9 @@ export interface FmOptions {
 
 interface Resolved {
   k: number;
-  loss: 'warp' | 'bpr';
+  loss: FmLoss;
+  poolSize: number;
+  poolUpdates: 'all' | 'one';
   optimizer: 'adagrad' | 'adam';
   lr: number;
   decay: number;
@@ -137,6 +157,8 @@ function resolve(o: FmOptions = {}): Resolved {
   const r: Resolved = {
     k,
     loss: o.loss ?? 'warp',
+    poolSize: o.poolSize ?? 256,
+    poolUpdates: o.poolUpdates ?? 'all',
     optimizer,
     lr: o.learningRate ?? (optimizer === 'adam' ? 0.005 : 0.05),
     decay: o.learningRateDecay ?? 0.1,
@@ -178,7 +200,9 @@ function resolve(o: FmOptions = {}): Resolved {
     throw new ValidationError('popularityNegatives must be in [0, 1]', 'popularityNegatives');
   if (!(r.parameterEma >= 0 && r.parameterEma < 1))
     throw new ValidationError('parameterEma must be in [0, 1)', 'parameterEma');
-  if (r.loss !== 'warp' && r.loss !== 'bpr')
+  if (!Number.isInteger(r.poolSize) || r.poolSize < 1)
+    throw new ValidationError('poolSize must be a positive integer', 'poolSize');
+  if (r.loss !== 'warp' && r.loss !== 'bpr' && r.loss !== 'warp-batch')
     throw new ValidationError(`unknown loss ${String(r.loss)}`, 'loss');
   if (r.optimizer !== 'adagrad' && r.optimizer !== 'adam')
     throw new ValidationError(`unknown optimizer ${String(r.optimizer)}`, 'optimizer');
@@ -465,6 +489,115 @@ class FmSgd {
     }
   }
 
+  /**
+   * One epoch of the 'warp-batch' loss (WMRB): per user one pool of negatives (none of the user's training
+   * items) is scored once and shared by all its positives. A positive's rank is estimated from the share of
+   * the pool violating the margin (N·v/Z) and weighted log(rank) as in WARP; its gradient is spread evenly
+   * over the violators. All gradients of a user are applied at its end (a true mini-batch), so a user costs
+   * O((positives + Z)·k) item work instead of up to maxSampled item scores per positive.
+   */
+  epochBatch(split: Split, userOrder: Int32Array, sampler: NegativeSampler, rng: Rng): void {
+    const { k, uvec, grad, gUser, o } = this;
+    const { trainPtr, trainIdx, trainWeight } = split;
+    const us = this.users;
+    const nItems = this.items.ptr.length - 1;
+    const Z = Math.min(o.poolSize, nItems);
+    const pool = new Int32Array(Z);
+    const poolVec = new Float64Array(Z * k);
+    const poolScore = new Float64Array(Z);
+    const poolCoef = new Float64Array(Z);
+    const mark = new Int32Array(nItems).fill(-1);
+    let posVec = new Float64Array(64 * k);
+    let posScore = new Float64Array(64);
+    let posCoef = new Float64Array(64);
+    const tmp = this.nvec;
+    for (let q = 0; q < userOrder.length; q++) {
+      const u = userOrder[q];
+      const s = trainPtr[u];
+      const n = trainPtr[u + 1] - s;
+      if (n === 0) continue;
+      // distinct pool of non-positives; bounded attempts so users who saw nearly everything terminate
+      let z = 0;
+      for (let a = 0; a < 4 * Z && z < Z; a++) {
+        const j = sampler.draw(rng);
+        if (mark[j] === u || indexInSorted(trainIdx, s, s + n, j) >= 0) continue;
+        mark[j] = u;
+        pool[z++] = j;
+      }
+      if (z === 0) continue;
+      for (let t = 0; t < z; t++) mark[pool[t]] = -1;
+      uvec.fill(0);
+      accumulateRows(this.params, us.index, us.weight, us.ptr[u], us.ptr[u + 1], uvec);
+      for (let t = 0; t < z; t++) {
+        poolScore[t] = this.itemScore(pool[t], tmp);
+        poolVec.set(tmp, t * k);
+        poolCoef[t] = 0;
+      }
+      if (posScore.length < n) {
+        posVec = new Float64Array(2 * n * k);
+        posScore = new Float64Array(2 * n);
+        posCoef = new Float64Array(2 * n);
+      }
+      const nNeg = nItems - n;
+      let any = false;
+      for (let t = 0; t < n; t++) {
+        posScore[t] = this.itemScore(trainIdx[s + t], tmp);
+        posVec.set(tmp, t * k);
+        const limit = posScore[t] - o.margin;
+        let v = 0;
+        for (let j = 0; j < z; j++) if (poolScore[j] > limit) v++;
+        posCoef[t] = 0;
+        if (v === 0) continue;
+        const rank = Math.floor((nNeg * v) / z);
+        const mult = trainWeight[s + t] * Math.min(Math.log(Math.max(rank, 1)), 10);
+        if (!(mult > 0)) continue;
+        posCoef[t] = mult;
+        if (o.poolUpdates === 'all') {
+          const share = mult / v;
+          for (let j = 0; j < z; j++) if (poolScore[j] > limit) poolCoef[j] -= share;
+        } else {
+          // one violator drawn uniformly takes the whole gradient, as WARP's first violator would
+          let r = rng.int(v);
+          for (let j = 0; j < z; j++) {
+            if (poolScore[j] > limit && r-- === 0) {
+              poolCoef[j] -= mult;
+              break;
+            }
+          }
+        }
+        any = true;
+      }
+      if (!any) continue;
+      // user-side gradient Σ coef·I over positives and pool, from the scores' item vectors
+      gUser.fill(0);
+      for (let t = 0; t < n; t++) {
+        const c0 = posCoef[t];
+        if (c0 === 0) continue;
+        const b = t * k;
+        for (let c = 0; c < k; c++) gUser[c] += c0 * posVec[b + c];
+      }
+      for (let j = 0; j < z; j++) {
+        const c0 = poolCoef[j];
+        if (c0 === 0) continue;
+        const b = j * k;
+        for (let c = 0; c < k; c++) gUser[c] += c0 * poolVec[b + c];
+      }
+      for (let t = 0; t < n; t++) {
+        if (posCoef[t] === 0) continue;
+        this.updateItem(trainIdx[s + t], posCoef[t], posVec.subarray(t * k, t * k + k));
+      }
+      for (let j = 0; j < z; j++) {
+        if (poolCoef[j] === 0) continue;
+        this.updateItem(pool[j], poolCoef[j], poolVec.subarray(j * k, j * k + k));
+      }
+      for (let p = us.ptr[u]; p < us.ptr[u + 1]; p++) {
+        const x = us.weight[p];
+        for (let c = 0; c < k; c++) grad[c] = x * gUser[c];
+        this.stepRow(us.index[p], grad);
+      }
+    }
+  }
+
   /** Loss multiplier of the last pickNegative. */
   private mult = 0;
 
@@ -684,7 +817,8 @@ function runTraining(
   const order = Int32Array.from({ length: pairUser.length }, (_, j) => j);
   const userOrder = Int32Array.from({ length: nUsers }, (_, u) => u);
   const runEpoch = (sp: Split, pu: Int32Array, ord: Int32Array) => {
-    if (o.historyFeatures) sgd.epochByUser(sp, rng.shuffle(userOrder), sampler, rng);
+    if (o.loss === 'warp-batch') sgd.epochBatch(sp, rng.shuffle(userOrder), sampler, rng);
+    else if (o.historyFeatures) sgd.epochByUser(sp, rng.shuffle(userOrder), sampler, rng);
     else sgd.epoch(sp, pu, rng.shuffle(ord), sampler, rng);
   };
   const valUsers = validate
@@ -752,9 +886,16 @@ function runTraining(
 /**
  * Trains an FM recommender on `dataset` (whose interactions are the training data). Users and items keep
  * the dataset's indices; users/items without interactions get no id feature, so they are scored from
- * attributes alone.
+ * attributes alone. With `members` > 1 it trains that many FMs (seeds seed, seed+1, …; in worker threads
+ * when `threads` > 1 and workers are available) and returns their exact average as one FM (fm-ensemble.ts).
  */
-export function trainFm(dataset: Dataset, options?: FmOptions): FmModel {
+export function trainFm(dataset: Dataset, options?: FmEnsembleOptions): FmModel {
+  if (memberCount(options) > 1) return trainFmEnsemble(dataset, options);
+  return trainFmMember(dataset, memberOptions(options, 0));
+}
+
+/** Trains one FM (no ensemble); see trainFm. */
+export function trainFmMember(dataset: Dataset, options?: FmOptions): FmModel {
   const started = performance.now();
   const o = resolve(options);
   const nUsers = dataset.users.size;
