@@ -65,6 +65,35 @@ describe('serverless package (offline CloudFormation template)', () => {
     }
   });
 
+  it('bundles the AWS SDK into the request function, so its artifact loads without node_modules', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'osusume-artifact-'));
+    try {
+      await promisify(execFile)('unzip', ['-q', join(dir, 'get-recommendations.zip'), '-d', out]);
+      const file = join(out, 'functions/api/get-recommendations.mjs');
+      const source = await readFile(file, 'utf8');
+      expect(source).not.toMatch(/from\s*["']@aws-sdk\//);
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--no-warnings', '-e', `import(${JSON.stringify(file)}).then((m) => console.log(typeof m.handler))`],
+        {
+          cwd: out,
+          env: {
+            PATH: process.env.PATH ?? '',
+            AWS_REGION: 'ap-northeast-1',
+            TABLE_RECOMMENDATIONS: 'osusume-ci-recommendations',
+            TABLE_STATE: 'osusume-ci-state',
+            TABLE_NG_ITEMS: 'osusume-ci-ng-items',
+            TABLE_USERS: 'osusume-ci-users',
+            TABLE_EVENTS: 'osusume-ci-events',
+          },
+        },
+      );
+      expect(stdout.trim()).toBe('function');
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it('declares an HTTP API route for every httpApi event', () => {
     const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
     for (const r of readRoutes(ROOT)) expect(routeKeys).toContain(`${r.method} ${r.path}`);
