@@ -1,41 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { deserializeFm, type FmOptions, serializeFm, trainFm } from '../../shared/domain/algorithms/fm.js';
+import {
+  deserializeFm,
+  type FmEnsembleOptions as FmOptions,
+  serializeFm,
+  trainFm,
+} from '../../shared/domain/algorithms/fm.js';
 import { DatasetBuilder } from '../../shared/domain/data/builder.js';
-import type { Dataset } from '../../shared/domain/data/dataset.js';
 import { DataError, ValidationError } from '../../shared/domain/errors.js';
 import { Rng } from '../../shared/domain/random.js';
+import { category, plantedDataset } from '../helpers/fm-planted.js';
 
-const ITEMS_PER_CATEGORY = 20;
-
-/**
- * Planted preference: users with GENDER=f interact with category A items (i0..i19), GENDER=m with category
- * B items (i20..i39). Also adds a user `cold-f` with attributes but no interactions.
- */
-function plantedDataset(seed = 7): Dataset {
-  const rng = new Rng(seed);
-  const b = new DatasetBuilder();
-  for (let i = 0; i < 2 * ITEMS_PER_CATEGORY; i++) {
-    b.addItem(`i${i}`, { CATEGORY: i < ITEMS_PER_CATEGORY ? 'A' : 'B' });
-  }
-  for (let u = 0; u < 60; u++) {
-    const female = u % 2 === 0;
-    b.addUser(`u${u}`, { GENDER: female ? 'f' : 'm', AGE: u % 3 === 0 ? 'young|student' : 'adult' });
-    const base = female ? 0 : ITEMS_PER_CATEGORY;
-    const picked = new Set<number>();
-    while (picked.size < 6) picked.add(base + rng.int(ITEMS_PER_CATEGORY));
-    let t = 1000;
-    for (const i of picked) b.addInteraction(`u${u}`, `i${i}`, t++, 'view');
-  }
-  b.addUser('cold-f', { GENDER: 'f' });
-  return b.build();
-}
-
-const FAST: FmOptions = { factors: 8, epochs: 15, validationFraction: 0, seed: 3 };
-
-function category(ds: Dataset, item: number): string {
-  const col = ds.itemAttributes[0];
-  return col.dict.ids[col.values[col.offsets[item]]];
-}
+// single members keep these tests about the trainer; ensembles are tested in fm-ensemble.test.ts
+const FAST: FmOptions = { factors: 8, epochs: 15, validationFraction: 0, seed: 3, members: 1 };
 
 describe('trainFm', () => {
   it('ranks the planted category first for a cold user described only by attributes', () => {
@@ -114,7 +90,7 @@ describe('trainFm', () => {
 
   it('learns the planted preference per pair (no history features) with parameter averaging', () => {
     const ds = plantedDataset();
-    const model = trainFm(ds, { ...FAST, historyFeatures: false, parameterEma: 0.5 });
+    const model = trainFm(ds, { ...FAST, loss: 'warp', historyFeatures: false, parameterEma: 0.5 });
     const top = model.recommendForAttributes({ GENDER: 'm' }, 5);
     expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('B'));
   });
@@ -125,6 +101,7 @@ describe('trainFm', () => {
     const b = new DatasetBuilder();
     for (let u = 0; u < 80; u++) for (let j = 0; j < 8; j++) b.addInteraction(`u${u}`, `i${rng.int(60)}`, j);
     const model = trainFm(b.build(), {
+      members: 1,
       factors: 8,
       epochs: 60,
       patience: 3,
@@ -150,11 +127,31 @@ describe('trainFm', () => {
     expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('A'));
   });
 
+  it.each(['one', 'all'] as const)(
+    'learns the planted preference with warp-batch (pool updates %s)',
+    (mode) => {
+      const ds = plantedDataset();
+      const model = trainFm(ds, { ...FAST, loss: 'warp-batch', poolUpdates: mode, poolSize: 16 });
+      expect(model.training!.loss).toBe('warp-batch');
+      const top = model.recommend(ds.users.get('u1'), 5); // GENDER=m
+      expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('B'));
+    },
+  );
+
+  it('learns the planted preference with per-positive WARP sampling', () => {
+    const ds = plantedDataset();
+    const model = trainFm(ds, { ...FAST, loss: 'warp' });
+    const top = model.recommend(ds.users.get('u0'), 5); // GENDER=f
+    expect([...top.items].map((i) => category(ds, i))).toEqual(Array(5).fill('A'));
+  });
+
   it('rejects invalid options with a ValidationError', () => {
     const ds = plantedDataset();
     expect(() => trainFm(ds, { factors: 0 })).toThrow(ValidationError);
     expect(() => trainFm(ds, { validationFraction: 1 })).toThrow(ValidationError);
     expect(() => trainFm(ds, { biasL2: -1 })).toThrow(ValidationError);
+    expect(() => trainFm(ds, { poolSize: 0 })).toThrow(ValidationError);
+    expect(() => trainFm(ds, { members: 0 })).toThrow(ValidationError);
   });
 });
 
