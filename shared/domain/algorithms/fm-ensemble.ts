@@ -14,13 +14,19 @@ import { trainInWorkers } from './fm-workers.js';
 /** Members by default: two averaged FMs lifted ML-100K test P@10 by ≈0.008 (see fm.ts's tuning notes). */
 export const DEFAULT_MEMBERS = 2;
 
+/**
+ * Below this many interactions members train in the calling thread by default: starting a worker (≈1 s
+ * from TypeScript sources) costs more than a small member does.
+ */
+export const WORKER_MIN_INTERACTIONS = 20_000;
+
 /** Ensemble settings on top of the members' FmOptions. */
 export interface FmEnsembleOptions extends FmOptions {
   /** Members trained with seeds seed, seed+1, … and averaged (default DEFAULT_MEMBERS; 1 = a plain FM). */
   readonly members?: number;
   /**
-   * Worker threads training members at the same time (default min(members, available cores)); 1 trains
-   * them one after another here. The model is identical either way.
+   * Worker threads training members at the same time (default min(members, available cores), or 1 below
+   * WORKER_MIN_INTERACTIONS); 1 trains them one after another here. The model is identical either way.
    */
   readonly threads?: number;
 }
@@ -117,7 +123,8 @@ export function trainFmEnsemble(dataset: Dataset, options?: FmEnsembleOptions): 
   const count = memberCount(options);
   const opts = Array.from({ length: count }, (_, m) => memberOptions(options, m));
   validateFmOptions(opts[0]);
-  const threads = Math.min(count, options?.threads ?? availableParallelism());
+  const auto = dataset.interactions.length < WORKER_MIN_INTERACTIONS ? 1 : availableParallelism();
+  const threads = Math.min(count, options?.threads ?? auto);
   if (!Number.isInteger(threads) || threads < 1)
     throw new ValidationError('threads must be a positive integer', 'threads');
   const models =
