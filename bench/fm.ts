@@ -4,19 +4,25 @@
  * ≥1 test item. Builds the Dataset straight from the raw files (user age group, gender, occupation; item
  * genres as a multi-valued attribute).
  *
- * Usage: npx tsx bench/fm.ts [--factors=64] [--loss=warp] [--no-attributes] [--split-seed=1] [--key=value ...]
- * (any FmOptions key; numbers parsed). Data: $ML100K or /work/shared/data/ml-100k.
+ * Usage: npx tsx bench/fm.ts [--factors=64] [--loss=warp] [--members=1] [--no-attributes] [--split-seed=1]
+ * [--key=value ...] (any FmOptions / FmEnsembleOptions key; numbers parsed). Data: $ML100K or /work/shared/data/ml-100k.
  *
- * Measured with the defaults (WARP, Adagrad, k=64, history features, 4 fine-tune epochs), 2-core machine:
- * split seed 1: P@10 0.3686, R@10 0.2408, NDCG@10 0.4424, 25.6 s (19 epochs + 4); seed 2: P@10 0.3706;
- * seed 3: P@10 0.3591 (≈31 s CPU, 26 + 4 epochs). Without history features ≈0.359 (seed 1); BPR 0.328.
+ * Measured with the defaults (warp-batch loss with a shared pool of 256 negatives per user, Adagrad, k=64,
+ * history features, 4 fine-tune epochs, 2 members trained in worker threads and merged into one FM),
+ * 2-core machine shared with other jobs (load average 3–4.5, so wall ≈ CPU at times):
+ *   split seed 42: P@10 0.3752, R@10 0.2415, NDCG@10 0.4474, 26.6 s wall (26.2 s CPU; 17.4 s when idle)
+ *   split seed 1:  P@10 0.3734, R@10 0.2430, NDCG@10 0.4471, 31.8 s wall (38.2 s CPU; 22.1 s when idle)
+ *   split seed 2:  P@10 0.3744, R@10 0.2479, NDCG@10 0.4512, 25.3 s wall (34.1 s CPU)
+ *   split seed 3:  P@10 0.3738, R@10 0.2423, NDCG@10 0.4474, 18.7 s wall (27.8 s CPU)
+ * One member (--members=1): split 1 0.3692, split 3 0.3664. Old default --loss=warp --members=1: split 1
+ * 0.3686 (25.6 s), 2 0.3706, 3 0.3591 (≈31 s CPU). Without history features ≈0.359 (seed 1); BPR 0.328.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetBuilder, filterInteractions } from '../shared/domain/data/builder.js';
 import type { Dataset } from '../shared/domain/data/dataset.js';
 import { ageGroup } from '../shared/domain/data/importers.js';
-import { type FmOptions, trainFm } from '../shared/domain/algorithms/fm.js';
+import { type FmEnsembleOptions, trainFm } from '../shared/domain/algorithms/fm.js';
 import type { Recommender } from '../shared/domain/algorithms/recommender.js';
 import { topK } from '../shared/domain/algorithms/top-k.js';
 import { Rng } from '../shared/domain/random.js';
@@ -148,7 +154,7 @@ console.log(`MostPop  P@10 ${pop.p.toFixed(4)}  R@10 ${pop.r.toFixed(4)}  NDCG@1
 console.log(`FM options ${JSON.stringify(options)}`);
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-const model = trainFm(trainDs, options as FmOptions);
+const model = trainFm(trainDs, options as FmEnsembleOptions);
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -158,7 +164,12 @@ console.log(
   `FM       P@10 ${m.p.toFixed(4)}  R@10 ${m.r.toFixed(4)}  NDCG@10 ${m.ndcg.toFixed(4)}  (${m.users} users)`,
 );
 console.log(
-  `train ${seconds.toFixed(1)} s wall (${cpuSeconds.toFixed(1)} s CPU), ${info.loss}/${info.optimizer}, epochs run ${info.epochs}, best epoch ${info.bestEpoch}, ` +
-    `best validation ${info.bestValidation.toFixed(4)}, refit ${info.refit}, finetune epochs ${info.finetuneEpochs}`,
+  `train ${seconds.toFixed(1)} s wall (${cpuSeconds.toFixed(1)} s CPU), ${info.loss}/${info.optimizer}, epochs run ${info.epochs}, members ${info.members?.length ?? 1}, ` +
+    `mean best validation ${info.bestValidation.toFixed(4)}, refit ${info.refit}, finetune epochs ${info.finetuneEpochs}`,
 );
-console.log(`validation history ${info.history.map((x) => x.toFixed(4)).join(' ')}`);
+for (const [j, t] of (info.members ?? [info]).entries()) {
+  console.log(
+    `member ${j}: epochs ${t.epochs}, best epoch ${t.bestEpoch}, best validation ${t.bestValidation.toFixed(4)}, ` +
+      `${t.seconds.toFixed(1)} s; validation history ${t.history.map((x) => x.toFixed(4)).join(' ')}`,
+  );
+}

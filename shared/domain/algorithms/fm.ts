@@ -155,6 +155,26 @@ interface Resolved {
  * 1e-3 → ≤0.1283 / 0.1276 / 0.1275; biasL2 0 → 0.1277; learningRateDecay 0.05 / 0.2 → 0.1286 (2 seeds) /
  * 0.1280; historyWeight 0.35 / 1 → 0.1263 / 0.1268 (2 seeds); maxSampled 30 → 0.1256. None better; most
  * within validation noise (≈±0.002). Test P@10 means of those runs ranged 0.3665–0.3703, also noise-level.
+ *
+ * Loss and ensembles (bench/fm.ts, split seed → best validation P@10 / test P@10 / train s on 2 cores):
+ *   loss (one member, seed 42)               | split 1               | split 3
+ *   warp (old default)                        | — / 0.3686 / 25.6     | — / 0.3591 / ≈31
+ *   warp-batch pool 256, all violators        | 0.1261 / 0.3674 / 15.5| —
+ *   warp-batch pool 1024, all violators       | 0.1296 / 0.3671 / 38.3| —
+ *   warp-batch pool 256, one violator         | 0.1298 / 0.3692 / 24* | — / 0.3664 / 13*
+ *   warp-batch pool 1024, one violator        | 0.1284 / 0.3672 / 20* | —
+ *   … one violator, patience 2                | —                     | 0.1234 / 0.3599 / 12
+ *   … one violator, learningRate 0.1          | —                     | 0.1183 / 0.3456 / 8
+ *   … one violator, no item attributes        | 0.1287 / 0.3577 / 14† | 0.1240 / 0.3569 / 11†
+ *   (All but the first row: two runs sharing the 2 cores, ≈1.5–2× a lone run; † CPU s.)
+ *   Averaged members (bench/tmp experiment, seeds 42/7/9, warp-batch/one): split 3 members
+ *   0.3664/0.3629/0.3673 → mean of 2 0.3717, of 3 0.3744; split 1 members 0.3692/0.3628/0.3585 → 0.3701,
+ *   0.3722. WARP members averaged the same way: split 1 → 0.3729 (2), 0.3715 (3); split 3 → 0.3685, 0.3700.
+ *   Defaults now warp-batch, pool 256, one violator, 2 members (worker threads, merged into one FM):
+ *   split 42/1/2/3 test P@10 0.3752/0.3734/0.3744/0.3738, mean member validation 0.1267/0.1314/0.1286/
+ *   0.1296 (warp: mean 0.1283); 17–22 s wall when the machine is idle, 26–38 s CPU.
+ *   Rejected with 2 members: patience 3 + epochs 24 (split 1 0.3686, split 2 0.3734), pool 128 (validation
+ *   0.1277/0.1250, test 0.3627/0.3667 on splits 1/2).
  */
 function resolve(o: FmOptions = {}): Resolved {
   const k = o.factors ?? 64;
