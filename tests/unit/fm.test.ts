@@ -116,6 +116,21 @@ describe('trainFm', () => {
     expect(info.epochs - info.bestEpoch).toBe(3);
   });
 
+  it('stops when no validation gain reaches minImprovement within patience epochs', () => {
+    const ds = plantedDataset();
+    // no later gain can reach +1, so patience runs out counted from the first epoch
+    const model = trainFm(ds, {
+      ...FAST,
+      epochs: 30,
+      validationFraction: 0.2,
+      patience: 2,
+      minImprovement: 1,
+    });
+    const info = model.training!;
+    expect(info.epochs).toBe(3);
+    expect(info.bestValidation).toBe(Math.max(...info.history));
+  });
+
   it('fine-tunes on all training data after early stopping when finetuneEpochs is set', () => {
     const ds = plantedDataset();
     const opts: FmOptions = { ...FAST, validationFraction: 0.2, patience: 2 };
