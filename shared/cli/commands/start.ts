@@ -28,6 +28,9 @@ export function register(program: Command): void {
       // quiet JSON logs and EMF metrics on the terminal unless asked for
       process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+      // X-Ray is off outside Lambda, but merely loading its SDK (the pipeline handlers' Tracer, run in this
+      // process) installs an async_hooks context tracker that taxes every promise of the API server
+      process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
       process.env.OSUSUME_ADMIN_TOKEN ??= randomBytes(18).toString('base64url');
       const log = (line: string) => console.log(`[osusume] ${line}`);
       const stack = await startLocalStack({
