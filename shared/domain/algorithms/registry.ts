@@ -29,7 +29,7 @@ export const ALGORITHMS: Readonly<Record<string, AlgorithmEntry>> = {
   },
   fm: {
     train: (dataset, options) => trainFm(dataset, options as FmOptions),
-    description: 'factorization machine (WARP/BPR, user/item attributes as features, early stopping)',
+    description: 'factorization machine (WARP-batch/WARP/BPR, user/item attributes and history as features, early stopping, 2-member ensemble)',
   },
   popularity: {
     train: (dataset, options) => trainPopularity(dataset, options as PopularityOptions),
