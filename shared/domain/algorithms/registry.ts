@@ -29,7 +29,8 @@ export const ALGORITHMS: Readonly<Record<string, AlgorithmEntry>> = {
   },
   fm: {
     train: (dataset, options) => trainFm(dataset, options as FmOptions),
-    description: 'factorization machine (WARP-batch/WARP/BPR, user/item attributes and history as features, early stopping, 2-member ensemble)',
+    description:
+      'factorization machine (WARP-batch/WARP/BPR, user/item attributes and history as features, early stopping, 2-member ensemble)',
   },
   popularity: {
     train: (dataset, options) => trainPopularity(dataset, options as PopularityOptions),
