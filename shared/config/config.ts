@@ -1,8 +1,6 @@
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-
-// zod/mini with only the English messages keeps the request Lambda's bundle small
-z.config(en());
+// zod/mini with short messages of our own keeps the request Lambda's bundle small
+import './zod-messages.js';
 
 const csv = z.pipe(
   z.string(),
@@ -67,6 +65,8 @@ const schema = z.object({
   PERSONALIZE_TRACKING_ID: z.optional(z.string().check(z.minLength(1))),
   /** Recent events the session arm reads per request (0 = precomputed lists only). */
   SESSION_RECENT_EVENTS: num(0, 100, 10, true),
+  /** How long the request Lambda reuses a user's recent events (ms; 0 = read them on every request). */
+  SESSION_EVENTS_CACHE_MS: num(0, 60_000, 500, true),
   // ---- nightly pipeline (statemachines/, functions/pipeline/) ----
   /** S3 bucket of pipeline artifacts (dataset snapshots, models) on AWS. */
   ARTIFACT_BUCKET: z.optional(z.string().check(z.minLength(3))),

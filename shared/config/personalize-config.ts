@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import './zod-messages.js';
 import { ConfigError } from './config.js';
 
 const num = (min: number, max: number, fallback: number) =>

@@ -12,6 +12,19 @@ const tables = {
 };
 
 describe('configuration', () => {
+  it('says what is wrong with each bad variable', () => {
+    expect(() =>
+      parseConfig({ ...tables, TABLE_STATE: 'ab', DEFAULT_NUM_RESULTS: '2.5', ADMIN_AUTH: 'basic' }),
+    ).toThrow(
+      'TABLE_STATE: must be at least 3 characters; DEFAULT_NUM_RESULTS: expected int; ADMIN_AUTH: must be one of "iam", "token"',
+    );
+  });
+
+  it('says a missing required variable is required', () => {
+    const { TABLE_USERS: _, ...rest } = tables;
+    expect(() => parseConfig(rest)).toThrow('TABLE_USERS: is required');
+  });
+
   it('fails naming a missing required variable', () => {
     const { TABLE_STATE: _, ...rest } = tables;
     expect(() => parseConfig(rest)).toThrow(ConfigError);

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import '../../config/zod-messages.js';
 import { ValidationError } from '../errors.js';
 
 /** Algorithms an arm can serve from. `personalize` is Amazon Personalize (or its local stand-in). */
