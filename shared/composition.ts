@@ -30,7 +30,11 @@ import {
 } from './use-cases/candidate-sources.js';
 import { CachedProfiles } from './use-cases/cached-profiles.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
-import { RecentEventsSessionSource, StoredSessionNeighbours } from './use-cases/session-source.js';
+import {
+  CachedRecentEvents,
+  RecentEventsSessionSource,
+  StoredSessionNeighbours,
+} from './use-cases/session-source.js';
 
 /** Everything a handler needs, built once per process from the validated configuration. */
 export interface Container {
@@ -104,7 +108,7 @@ export function buildContainer(cfg: Config = config()): Container {
       session: new RecentEventsSessionSource(
         'session',
         new PrecomputedSource('session', 'session', pointers, recommendations),
-        events,
+        new CachedRecentEvents(events, cfg.SESSION_EVENTS_CACHE_MS),
         cfg.SESSION_RECENT_EVENTS,
         new StoredSessionNeighbours(pointers, recommendations),
       ),

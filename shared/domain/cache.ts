@@ -51,7 +51,27 @@ export class TtlCache<K, V> {
  */
 export class LruCache<K, V> {
   private readonly map = new Map<K, V>();
+  private readonly inflight = new Map<K, Promise<V>>();
   constructor(private readonly capacity: number) {}
+
+  /**
+   * The cached value, or one shared load for all concurrent misses of a key (a hot user's first
+   * requests cost one read, not one each); the loaded value is cached, a failed load is not.
+   */
+  getOrLoad(key: K, load: () => Promise<V>): Promise<V> {
+    const hit = this.get(key);
+    if (hit !== undefined) return Promise.resolve(hit);
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = load().finally(() => this.inflight.delete(key));
+      pending.then(
+        (v) => this.set(key, v),
+        () => undefined,
+      );
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
 
   get(key: K): V | undefined {
     const v = this.map.get(key);

@@ -50,12 +50,10 @@ export class PrecomputedSource implements CandidateSource {
   async candidates(userId: string, n: number): Promise<ScoredItem[]> {
     const version = await this.pointers.active(this.algorithm);
     if (version === undefined) return [];
-    const key = `${version}#${userId}`;
-    let list = this.cache.get(key);
-    if (list === undefined) {
-      list = (await this.store.getUserList(this.algorithm, version, userId)) ?? [];
-      this.cache.set(key, list);
-    }
+    const list = await this.cache.getOrLoad(
+      `${version}#${userId}`,
+      async () => (await this.store.getUserList(this.algorithm, version, userId)) ?? [],
+    );
     return list.slice(0, n);
   }
 }

@@ -35,14 +35,12 @@ export class StoredSessionNeighbours implements SessionNeighbours {
     const version = await this.pointers.active('session');
     if (version === undefined || itemIds.length === 0) return out;
     const lists = await Promise.all(
-      itemIds.map(async (id) => {
-        const key = `${version}#${id}`;
-        const hit = this.cache.get(key);
-        if (hit !== undefined) return hit;
-        const list = (await this.store.getUserList(SESSION_NEIGHBOURS, version, id)) ?? null;
-        this.cache.set(key, list);
-        return list;
-      }),
+      itemIds.map((id) =>
+        this.cache.getOrLoad(
+          `${version}#${id}`,
+          async () => (await this.store.getUserList(SESSION_NEIGHBOURS, version, id)) ?? null,
+        ),
+      ),
     );
     itemIds.forEach((id, k) => {
       const list = lists[k];
@@ -64,7 +62,7 @@ export class RecentEventsSessionSource implements CandidateSource {
   constructor(
     readonly source: string,
     private readonly precomputed: CandidateSource,
-    private readonly events: EventStore,
+    private readonly events: Pick<EventStore, 'recentEvents'>,
     private readonly recentLimit: number,
     private readonly neighbours?: SessionNeighbours,
     private readonly onError?: (err: unknown) => void,
@@ -169,4 +167,38 @@ export async function publishSessionNeighbours(
 ): Promise<number> {
   await store.putUserLists(SESSION_NEIGHBOURS, version, lists);
   return lists.length;
+}
+
+/**
+ * A user's recent events, cached for a short time (bounded LRU, concurrent reads shared): one page view
+ * asks for several slots at once, and a hot user's burst of requests should cost one Query, while an
+ * event posted since still shows within `ttlMs` (0 = always read).
+ */
+export class CachedRecentEvents implements Pick<EventStore, 'recentEvents'> {
+  private readonly cache: LruCache<string, { events: StoredEvent[]; expires: number }>;
+  private readonly inflight = new Map<string, Promise<StoredEvent[]>>();
+  constructor(
+    private readonly inner: Pick<EventStore, 'recentEvents'>,
+    private readonly ttlMs: number,
+    capacity = 20_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.cache = new LruCache(capacity);
+  }
+
+  async recentEvents(userId: string, limit: number): Promise<StoredEvent[]> {
+    if (this.ttlMs <= 0) return this.inner.recentEvents(userId, limit);
+    const key = `${limit}#${userId}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.expires > this.now()) return hit.events;
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.inner.recentEvents(userId, limit).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+      const events = await pending;
+      this.cache.set(key, { events, expires: this.now() + this.ttlMs });
+      return events;
+    }
+    return pending;
+  }
 }

@@ -109,6 +109,8 @@ describe('events, simulator and A/B report against npm start (small generated sh
       sessionId: 'sx',
       eventList: [{ eventId: `cart-${userId}`, eventType: 'cart', itemId: before[0], sentAt: nowSeconds() }],
     });
+    // the request Lambda reuses a user's recent events for SESSION_EVENTS_CACHE_MS (500 ms by default)
+    await new Promise((r) => setTimeout(r, 600));
     const after = (await (await fetch(`${app.url}/users/${userId}/recommendations?numResults=5`)).json()) as {
       itemList: { itemId: string; source: string }[];
     };
