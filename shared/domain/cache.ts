@@ -55,12 +55,12 @@ export class LruCache<K, V> {
   constructor(private readonly capacity: number) {}
 
   /**
-   * The cached value, or one shared load for all concurrent misses of a key (a hot user's first
-   * requests cost one read, not one each); the loaded value is cached, a failed load is not.
+   * The cached value (if `fresh` accepts it), or one shared load for all concurrent misses of a key (a
+   * hot user's first requests cost one read, not one each); the loaded value is cached, a failed load is not.
    */
-  getOrLoad(key: K, load: () => Promise<V>): Promise<V> {
+  getOrLoad(key: K, load: () => Promise<V>, fresh?: (value: V) => boolean): Promise<V> {
     const hit = this.get(key);
-    if (hit !== undefined) return Promise.resolve(hit);
+    if (hit !== undefined && (!fresh || fresh(hit))) return Promise.resolve(hit);
     let pending = this.inflight.get(key);
     if (!pending) {
       pending = load().finally(() => this.inflight.delete(key));

@@ -11,7 +11,6 @@ const NONE: UserAttributes = Object.freeze({});
  */
 export class CachedProfiles implements UserProfileStore {
   private readonly cache: LruCache<string, { value: UserAttributes; expires: number }>;
-  private readonly inflight = new Map<string, Promise<UserAttributes | undefined>>();
   constructor(
     private readonly inner: UserProfileStore,
     private readonly ttlMs: number,
@@ -28,17 +27,14 @@ export class CachedProfiles implements UserProfileStore {
   }
 
   async getProfile(userId: string): Promise<UserAttributes | undefined> {
-    const hit = this.cache.get(userId);
-    if (hit && hit.expires > this.now()) return hit.value === NONE ? undefined : hit.value;
-    // concurrent misses of one user share a read
-    let pending = this.inflight.get(userId);
-    if (!pending) {
-      pending = this.inner.getProfile(userId).finally(() => this.inflight.delete(userId));
-      this.inflight.set(userId, pending);
-      const value = await pending;
-      this.cache.set(userId, { value: value ?? NONE, expires: this.now() + this.ttlMs });
-      return value;
-    }
-    return pending;
+    const entry = await this.cache.getOrLoad(
+      userId,
+      async () => ({
+        value: (await this.inner.getProfile(userId)) ?? NONE,
+        expires: this.now() + this.ttlMs,
+      }),
+      (e) => e.expires > this.now(),
+    );
+    return entry.value === NONE ? undefined : entry.value;
   }
 }

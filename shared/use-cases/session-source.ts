@@ -176,7 +176,6 @@ export async function publishSessionNeighbours(
  */
 export class CachedRecentEvents implements Pick<EventStore, 'recentEvents'> {
   private readonly cache: LruCache<string, { events: StoredEvent[]; expires: number }>;
-  private readonly inflight = new Map<string, Promise<StoredEvent[]>>();
   constructor(
     private readonly inner: Pick<EventStore, 'recentEvents'>,
     private readonly ttlMs: number,
@@ -188,17 +187,14 @@ export class CachedRecentEvents implements Pick<EventStore, 'recentEvents'> {
 
   async recentEvents(userId: string, limit: number): Promise<StoredEvent[]> {
     if (this.ttlMs <= 0) return this.inner.recentEvents(userId, limit);
-    const key = `${limit}#${userId}`;
-    const hit = this.cache.get(key);
-    if (hit && hit.expires > this.now()) return hit.events;
-    let pending = this.inflight.get(key);
-    if (!pending) {
-      pending = this.inner.recentEvents(userId, limit).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
-      const events = await pending;
-      this.cache.set(key, { events, expires: this.now() + this.ttlMs });
-      return events;
-    }
-    return pending;
+    const entry = await this.cache.getOrLoad(
+      `${limit}#${userId}`,
+      async () => ({
+        events: await this.inner.recentEvents(userId, limit),
+        expires: this.now() + this.ttlMs,
+      }),
+      (e) => e.expires > this.now(),
+    );
+    return entry.events;
   }
 }
