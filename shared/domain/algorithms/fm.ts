@@ -490,7 +490,7 @@ class FmSgd {
    * long user-side rows such as history features affordable).
    */
   epochByUser(split: Split, userOrder: Int32Array, sampler: NegativeSampler, rng: Rng): void {
-    const { k, uvec, pvec, nvec, grad } = this;
+    const { k, uvec, pvec, nvec } = this;
     const gUser = this.gUser;
     const { trainPtr, trainIdx } = split;
     const us = this.users;
@@ -520,23 +520,19 @@ class FmSgd {
         any = true;
       }
       if (!any) continue;
-      for (let p = us.ptr[u]; p < us.ptr[u + 1]; p++) {
-        const x = us.weight[p];
-        for (let c = 0; c < k; c++) grad[c] = x * gUser[c];
-        this.stepRow(us.index[p], grad);
-      }
+      this.stepUser(u);
     }
   }
 
   /**
    * One epoch of the 'warp-batch' loss (WMRB): per user one pool of negatives (none of the user's training
    * items) is scored once and shared by all its positives. A positive's rank is estimated from the share of
-   * the pool violating the margin (N·v/Z) and weighted log(rank) as in WARP; its gradient is spread evenly
-   * over the violators. All gradients of a user are applied at its end (a true mini-batch), so a user costs
+   * the pool violating the margin (N·v/Z) and weighted log(rank) as in WARP; its gradient goes to one
+   * violator drawn at random (poolUpdates 'one') or is spread evenly over them ('all'). All gradients of a user are applied at its end (a true mini-batch), so a user costs
    * O((positives + Z)·k) item work instead of up to maxSampled item scores per positive.
    */
   epochBatch(split: Split, userOrder: Int32Array, sampler: NegativeSampler, rng: Rng): void {
-    const { k, uvec, grad, gUser, o } = this;
+    const { k, uvec, gUser, o } = this;
     const { trainPtr, trainIdx, trainWeight } = split;
     const us = this.users;
     const nItems = this.items.ptr.length - 1;
@@ -629,11 +625,18 @@ class FmSgd {
         if (poolCoef[j] === 0) continue;
         this.updateItem(pool[j], poolCoef[j], poolVec.subarray(j * k, j * k + k));
       }
-      for (let p = us.ptr[u]; p < us.ptr[u + 1]; p++) {
-        const x = us.weight[p];
-        for (let c = 0; c < k; c++) grad[c] = x * gUser[c];
-        this.stepRow(us.index[p], grad);
-      }
+      this.stepUser(u);
+    }
+  }
+
+  /** Applies the user-side gradient summed in `gUser` to every feature row of user u. */
+  private stepUser(u: number): void {
+    const { k, grad, gUser } = this;
+    const us = this.users;
+    for (let p = us.ptr[u]; p < us.ptr[u + 1]; p++) {
+      const x = us.weight[p];
+      for (let c = 0; c < k; c++) grad[c] = x * gUser[c];
+      this.stepRow(us.index[p], grad);
     }
   }
 
