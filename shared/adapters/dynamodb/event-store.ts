@@ -133,24 +133,16 @@ export class DynamoEventStore implements EventStore {
     // a list repeated within a call is kept once (the last), as with one item per list
     const byId = new Map<string, Impression>();
     for (const impression of impressions) byId.set(impression.recommendationId, impression);
-    const items = impressionBatches([...byId.values()]).map((batch) => {
-      let tsMin = Number.POSITIVE_INFINITY;
-      let tsMax = Number.NEGATIVE_INFINITY;
-      for (const imp of batch) {
-        tsMin = Math.min(tsMin, imp.ts);
-        tsMax = Math.max(tsMax, imp.ts);
-      }
-      return {
-        // keyed by its first list, so a retried write replaces rather than adds; spread over partitions
-        pk: `imps#${batch[0].recommendationId}`,
-        sk: `${pad(tsMin)}#${batch.length}`,
-        kind: KIND.impressions,
-        ts: tsMin,
-        tsMax,
-        lists: JSON.stringify(batch.map(compactImpression)),
-        expiresAt: this.expiresAt(tsMax),
-      };
-    });
+    const items = impressionBatches([...byId.values()]).map(({ first, tsMin, tsMax, json }) => ({
+      // keyed by its first list, so a retried write replaces rather than adds; spread over partitions
+      pk: `imps#${first}`,
+      sk: `${pad(tsMin)}#${json.length}`,
+      kind: KIND.impressions,
+      ts: tsMin,
+      tsMax,
+      lists: `[${json.join(',')}]`,
+      expiresAt: this.expiresAt(tsMax),
+    }));
     await batchWrite(
       this.doc,
       this.options.tableName,
@@ -254,22 +246,34 @@ function compactImpression(i: Impression): CompactImpression {
   return [i.recommendationId, i.userId, i.slot, i.experiment, i.arm, [...i.items], i.ts];
 }
 
+/** One stored batch: its lists serialised once (compact JSON each), with the keys' ingredients. */
+interface ImpressionBatch {
+  first: string;
+  tsMin: number;
+  tsMax: number;
+  json: string[];
+}
+
 /** Splits lists into batches whose JSON stays under IMPRESSION_BATCH_BYTES. */
-function impressionBatches(impressions: readonly Impression[]): Impression[][] {
-  const batches: Impression[][] = [];
-  let current: Impression[] = [];
+function impressionBatches(impressions: readonly Impression[]): ImpressionBatch[] {
+  const batches: ImpressionBatch[] = [];
+  let current: ImpressionBatch | undefined;
   let bytes = 0;
   for (const imp of impressions) {
-    const size = JSON.stringify(compactImpression(imp)).length * 3; // worst case UTF-8
-    if (current.length > 0 && bytes + size > IMPRESSION_BATCH_BYTES) {
+    const json = JSON.stringify(compactImpression(imp));
+    const size = json.length * 3; // worst case UTF-8
+    if (current && bytes + size > IMPRESSION_BATCH_BYTES) {
       batches.push(current);
-      current = [];
+      current = undefined;
       bytes = 0;
     }
-    current.push(imp);
+    if (!current) current = { first: imp.recommendationId, tsMin: imp.ts, tsMax: imp.ts, json: [] };
+    current.json.push(json);
+    current.tsMin = Math.min(current.tsMin, imp.ts);
+    current.tsMax = Math.max(current.tsMax, imp.ts);
     bytes += size;
   }
-  if (current.length > 0) batches.push(current);
+  if (current) batches.push(current);
   return batches;
 }
 
