@@ -6,22 +6,27 @@
  *     and at the maximum rate;
  *  3. the get-recommendations bundle: the size of our code with the AWS SDK external, the size of the
  *     deployed artifact (SDK bundled, as serverless.yml builds it) and the cold init time of both in a
- *     fresh Node process.
- * Usage: npx tsx bench/request-path.ts [--skip-http]
+ *     fresh Node process (Node 22 as deployed, and this machine's Node), with and without the lazy-builtins
+ *     esbuild plugin. Flags: --skip-http, --init-runs N (processes per variant, default 15).
+ * Usage: npx tsx bench/request-path.ts [--skip-http] [--init-runs N]
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { parseRecommendationRequest } from '../shared/domain/recommend/request.js';
 import type { CandidateSource } from '../shared/ports/candidates.js';
 import { recommend } from '../shared/use-cases/recommend.js';
 import { memoryDeps } from '../tests/helpers/request-path.js';
 import { ROOT, startOsusume } from '../tests/helpers/start-process.js';
+
+/** The esbuild plugins serverless.yml's custom.esbuild.plugins names (a CommonJS file, as serverless-esbuild requires it). */
+const lazyBuiltins = createRequire(import.meta.url)('../shared/build/lazy-builtins.cjs') as Plugin[];
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -215,12 +220,22 @@ function lambdaNode(): string | undefined {
   }
 }
 
-/** Median wall and CPU ms of importing `file` in a fresh `node` process, over `runs` processes. */
-function coldInit(file: string, runs: number, node = process.execPath): { wall: number; cpu: number } {
+interface InitVariant {
+  label: string;
+  file: string;
+  node: string;
+}
+
+/**
+ * Wall and CPU ms of importing each variant's file in a fresh `node` process, `runs` processes per
+ * variant, interleaved (variant A, B, C, A, B, C, ...) so that this machine's drifting speed hits every
+ * variant alike. The environment is the deployed request function's, Personalize campaign included.
+ */
+function coldInit(variants: InitVariant[], runs: number): Map<string, { wall: number[]; cpu: number[] }> {
   const probe = join(ROOT, `.bench-init-${process.pid}.mjs`);
   writeFileSync(
     probe,
-    `const c0 = process.cpuUsage(); const t0 = performance.now(); await import(${JSON.stringify(file)}); const c = process.cpuUsage(c0); console.log((performance.now() - t0).toFixed(1), ((c.user + c.system) / 1000).toFixed(1));`,
+    `const c0 = process.cpuUsage(); const t0 = performance.now(); await import(process.argv[2]); const c = process.cpuUsage(c0); console.log((performance.now() - t0).toFixed(1), ((c.user + c.system) / 1000).toFixed(1));`,
   );
   const env = {
     ...process.env,
@@ -230,23 +245,25 @@ function coldInit(file: string, runs: number, node = process.execPath): { wall: 
     TABLE_USERS: 'osusume-b-users',
     TABLE_EVENTS: 'osusume-b-events',
     AWS_REGION: 'ap-northeast-1',
+    PERSONALIZE_CAMPAIGN_ARN: 'arn:aws:personalize:ap-northeast-1:123456789012:campaign/osusume-bench',
   };
-  const inits: number[] = [];
-  const cpu: number[] = [];
+  const out = new Map(variants.map((v) => [v.label, { wall: [] as number[], cpu: [] as number[] }]));
   try {
     for (let k = 0; k < runs; k++) {
-      const [wall, used] = execFileSync(node, ['--no-warnings', probe], { env })
-        .toString()
-        .trim()
-        .split(' ')
-        .map(Number);
-      inits.push(wall);
-      cpu.push(used);
+      for (const v of variants) {
+        const [wall, used] = execFileSync(v.node, ['--no-warnings', probe, v.file], { env })
+          .toString()
+          .trim()
+          .split(' ')
+          .map(Number);
+        out.get(v.label)?.wall.push(wall);
+        out.get(v.label)?.cpu.push(used);
+      }
     }
   } finally {
     rmSync(probe, { force: true });
   }
-  return { wall: pct(inits, 50), cpu: pct(cpu, 50) };
+  return out;
 }
 
 async function bundle(): Promise<void> {
@@ -269,27 +286,52 @@ async function bundle(): Promise<void> {
     await build({ ...options, external: ['@aws-sdk/*'], outfile: external });
     // 2. what serverless.yml deploys: the SDK tree-shaken from its ES modules and bundled in
     //    (code splitting, so the credential-provider clients and parsers it may never use stay in chunks
-    //    that are compiled only when imported)
+    //    that are compiled only when imported), with the lazy-builtins plugin; and, for comparison, the
+    //    same build without that plugin
+    const deployedBuild = (outdir: string, withPlugins: boolean) =>
+      build({
+        ...options,
+        mainFields: ['module', 'main'],
+        splitting: true,
+        outdir,
+        outExtension: { '.js': '.mjs' },
+        plugins: withPlugins ? lazyBuiltins : [],
+      });
     const deployedDir = join(dir, 'deployed');
-    await build({
-      ...options,
-      mainFields: ['module', 'main'],
-      splitting: true,
-      outdir: deployedDir,
-      outExtension: { '.js': '.mjs' },
-    });
+    await deployedBuild(deployedDir, true);
+    await deployedBuild(join(dir, 'eager'), false);
     const deployed = join(deployedDir, 'get-recommendations.mjs');
+    const eager = join(dir, 'eager/get-recommendations.mjs');
     const chunkBytes = readdirSync(deployedDir).reduce(
       (sum, f) => sum + (f === 'get-recommendations.mjs' ? 0 : statSync(join(deployedDir, f)).size),
       0,
     );
     // the bundles live in a temp dir; link node_modules so the external `@aws-sdk/*` resolves
     execFileSync('ln', ['-s', join(ROOT, 'node_modules'), join(dir, 'node_modules')]);
-    const runs = 9;
+    const runsArg = process.argv.indexOf('--init-runs');
+    const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
     const node22 = lambdaNode();
-    const initLambda = node22 ? coldInit(deployed, runs, node22) : undefined;
-    const initDeployed = coldInit(deployed, runs);
-    const initExternal = coldInit(external, runs);
+    const here = `this machine's Node ${process.versions.node}`;
+    const variants: InitVariant[] = [
+      ...(node22
+        ? [
+            {
+              label: "deployed artifact on Node 22 (the nodejs22.x runtime's major)",
+              file: deployed,
+              node: node22,
+            },
+            { label: 'same, built without the lazy-builtins plugin, Node 22', file: eager, node: node22 },
+          ]
+        : []),
+      { label: `deployed artifact on ${here}`, file: deployed, node: process.execPath },
+      { label: `same, built without the lazy-builtins plugin, ${here}`, file: eager, node: process.execPath },
+      {
+        label: `SDK imported from node_modules instead (the runtime's copy), ${here}`,
+        file: external,
+        node: process.execPath,
+      },
+    ];
+    const init = coldInit(variants, runs);
     console.log('\n## get-recommendations bundle');
     console.log(
       `size of our code ${(statSync(external).size / 1024).toFixed(1)} KB minified, @aws-sdk external  (goal <= 100 KB)`,
@@ -297,16 +339,16 @@ async function bundle(): Promise<void> {
     console.log(
       `deployed artifact (SDK v3 tree-shaken and bundled, split as serverless.yml builds it): entry ${(statSync(deployed).size / 1024).toFixed(1)} KB + ${(chunkBytes / 1024).toFixed(1)} KB of chunks`,
     );
-    if (initLambda)
+    console.log(
+      `cold init (import in a fresh process; ${runs} processes per variant, interleaved; goal <= 100 ms): median wall [p25-p75], median CPU`,
+    );
+    for (const v of variants) {
+      const r = init.get(v.label);
+      if (!r) continue;
       console.log(
-        `cold init of the deployed artifact on Node 22 (the nodejs22.x runtime's major; import in a fresh process, median of ${runs}): wall ${initLambda.wall.toFixed(1)} ms, CPU ${initLambda.cpu.toFixed(1)} ms  (goal <= 100 ms)`,
+        `  ${v.label}: ${pct(r.wall, 50).toFixed(1)} ms [${pct(r.wall, 25).toFixed(1)}-${pct(r.wall, 75).toFixed(1)}], CPU ${pct(r.cpu, 50).toFixed(1)} ms`,
       );
-    console.log(
-      `cold init of the deployed artifact on this machine's Node ${process.versions.node} (median of ${runs}): wall ${initDeployed.wall.toFixed(1)} ms, CPU ${initDeployed.cpu.toFixed(1)} ms  (goal <= 100 ms)`,
-    );
-    console.log(
-      `cold init with the SDK imported from node_modules instead (the runtime's copy): wall ${initExternal.wall.toFixed(1)} ms, CPU ${initExternal.cpu.toFixed(1)} ms`,
-    );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_SCHEMAS, LOGICAL_TABLES, TTL_ATTRIBUTES } from '../../shared/adapters/dynamodb/tables.js';
+import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
+import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
+import { DynamoPipelineStateStore } from '../../shared/adapters/dynamodb/pipeline-state-store.js';
+import { DynamoPopularityStore } from '../../shared/adapters/dynamodb/popularity-store.js';
+import {
+  defaultTableNames,
+  KEY_SCHEMAS,
+  LOGICAL_TABLES,
+  TTL_ATTRIBUTES,
+} from '../../shared/adapters/dynamodb/tables.js';
+import { DynamoUserProfileStore } from '../../shared/adapters/dynamodb/user-profile-store.js';
+import { createTables, startLocalDynamo } from '../../shared/adapters/local/dynalite-server.js';
+import { generateShop } from '../../shared/domain/data/generator.js';
+import { GLOBAL_SEGMENT } from '../../shared/domain/popularity/segments.js';
+import { publishPopularity } from '../../shared/use-cases/publish-popularity.js';
 import { readRoutes } from '../../shared/adapters/local/routes.js';
 import { ROOT } from '../helpers/start-process.js';
 
@@ -65,31 +79,69 @@ describe('serverless package (offline CloudFormation template)', () => {
     }
   });
 
-  it('bundles the AWS SDK into the request function, so its artifact loads without node_modules', async () => {
+  it('packages a request function that serves a real request without node_modules', async () => {
     const out = await mkdtemp(join(tmpdir(), 'osusume-artifact-'));
+    const local = await startLocalDynamo();
+    const { client, doc } = makeDynamoClients(local.endpoint);
     try {
       await promisify(execFile)('unzip', ['-q', join(dir, 'get-recommendations.zip'), '-d', out]);
       const file = join(out, 'functions/api/get-recommendations.mjs');
       const source = await readFile(file, 'utf8');
       expect(source).not.toMatch(/from\s*["']@aws-sdk\//);
+      // global popularity published through the real adapters, its top item then put on the NG list
+      const names = defaultTableNames('ci');
+      await createTables(client, names);
+      const state = new DynamoPipelineStateStore(doc, { tableName: names.state });
+      await publishPopularity(
+        {
+          popularity: new DynamoPopularityStore(doc, { tableName: names.recommendations }),
+          profiles: new DynamoUserProfileStore(doc, { tableName: names.users }),
+          state,
+        },
+        generateShop({ users: 60, items: 80, days: 10, seed: 3 }).dataset,
+      );
+      const popular = await new DynamoPopularityStore(doc, {
+        tableName: names.recommendations,
+      }).getSegmentLists((await state.getActiveVersion('popularity'))!.version, [GLOBAL_SEGMENT]);
+      const top = popular.get(GLOBAL_SEGMENT)![0].itemId;
+      await new DynamoNgItemStore(doc, { tableName: names.ngItems }).put({
+        itemId: top,
+        createdAt: Date.now(),
+      });
+
+      const invoke = `const { handler } = await import(process.argv[1]);
+const event = { version: '2.0', rawPath: '/users/artifact-user/recommendations', rawQueryString: 'numResults=10', headers: {},
+  pathParameters: { userId: 'artifact-user' }, queryStringParameters: { numResults: '10' },
+  requestContext: { http: { method: 'GET', path: '/users/artifact-user/recommendations' }, requestId: 'r1' }, isBase64Encoded: false };
+const context = { functionName: 'get-recommendations', awsRequestId: 'r1', getRemainingTimeInMillis: () => 5000 };
+process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\n');`;
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        ['--no-warnings', '-e', `import(${JSON.stringify(file)}).then((m) => console.log(typeof m.handler))`],
+        ['--no-warnings', '--input-type=module', '-e', invoke, file],
         {
           cwd: out,
           env: {
             PATH: process.env.PATH ?? '',
             AWS_REGION: 'ap-northeast-1',
-            TABLE_RECOMMENDATIONS: 'osusume-ci-recommendations',
-            TABLE_STATE: 'osusume-ci-state',
-            TABLE_NG_ITEMS: 'osusume-ci-ng-items',
-            TABLE_USERS: 'osusume-ci-users',
-            TABLE_EVENTS: 'osusume-ci-events',
+            DYNAMODB_ENDPOINT: local.endpoint,
+            TABLE_RECOMMENDATIONS: names.recommendations,
+            TABLE_STATE: names.state,
+            TABLE_NG_ITEMS: names.ngItems,
+            TABLE_USERS: names.users,
+            TABLE_EVENTS: names.events,
           },
         },
       );
-      expect(stdout.trim()).toBe('function');
+      const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      expect(result.statusCode).toBe(200);
+      const body = JSON.parse(result.body);
+      const ids = body.itemList.map((i: { itemId: string }) => i.itemId);
+      expect(ids).toHaveLength(10);
+      expect(ids).not.toContain(top);
+      expect(body.itemList[0].source).toBe('popularity:global');
     } finally {
+      client.destroy();
+      await local.stop();
       await rm(out, { recursive: true, force: true });
     }
   });
