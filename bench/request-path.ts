@@ -7,8 +7,8 @@
  *  3. the get-recommendations bundle: the size of our code with the AWS SDK external, the size of the
  *     deployed artifact (SDK bundled, as serverless.yml builds it) and the cold init time of both in a
  *     fresh Node process (Node 22 as deployed, and this machine's Node), with and without the lazy-builtins
- *     esbuild plugin. Flags: --skip-http, --init-runs N (processes per variant, default 15).
- * Usage: npx tsx bench/request-path.ts [--skip-http] [--init-runs N]
+ *     esbuild plugin. Flags: --skip-http, --skip-bundle, --init-runs N (processes per variant, default 15).
+ * Usage: npx tsx bench/request-path.ts [--skip-http] [--skip-bundle] [--init-runs N]
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
@@ -355,5 +355,5 @@ async function bundle(): Promise<void> {
 }
 
 await inProcess();
-await bundle();
+if (!process.argv.includes('--skip-bundle')) await bundle();
 if (!process.argv.includes('--skip-http')) await http();
