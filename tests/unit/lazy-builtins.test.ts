@@ -24,6 +24,17 @@ describe('lazy-builtins esbuild plugin (shared/build/lazy-builtins.cjs)', () => 
     return import(pathToFileURL(file).href);
   };
 
+  const bundle = (entry: string) =>
+    build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+      plugins,
+    });
+
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'osusume-lazy-'));
   });
@@ -56,30 +67,12 @@ describe('lazy-builtins esbuild plugin (shared/build/lazy-builtins.cjs)', () => 
     await mkdir(pkg, { recursive: true });
     await writeFile(join(pkg, 'index.js'), "import { stdin } from 'node:process'; export const s = stdin;");
     await writeFile(join(dir, 'entry.mjs'), "import { s } from 'uses-stdin'; console.log(s);");
-    await expect(
-      build({
-        entryPoints: [join(dir, 'entry.mjs')],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        write: false,
-        logLevel: 'silent',
-        plugins,
-      }),
-    ).rejects.toThrow(/stdin/);
+    await expect(bundle(join(dir, 'entry.mjs'))).rejects.toThrow(/stdin/);
   });
 
   it('leaves the same built-in alone when our own code imports it', async () => {
     await writeFile(join(dir, 'own.mjs'), "import { stdin } from 'node:process'; console.log(stdin);");
-    const result = await build({
-      entryPoints: [join(dir, 'own.mjs')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      write: false,
-      logLevel: 'silent',
-      plugins,
-    });
+    const result = await bundle(join(dir, 'own.mjs'));
     expect(result.outputFiles[0].text).toMatch(/from\s*"node:process"/);
   });
 });
