@@ -312,7 +312,19 @@ async function bundle(): Promise<void> {
     const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
     const node22 = lambdaNode();
     const here = `this machine's Node ${process.versions.node}`;
+    // a fixed CPU-bound module, interleaved with the others: its time shows how fast the shared VM ran during
+    // these runs (it varies by up to ~1.3x), so figures from different runs can be compared
+    const reference = join(dir, 'reference.mjs');
+    writeFileSync(
+      reference,
+      'let x = 0; for (let i = 0; i < 3e7; i++) x = (x + i * 7) % 1000003; export default x;',
+    );
     const variants: InitVariant[] = [
+      {
+        label: `reference: a fixed 30M-step loop on ${here} (machine speed)`,
+        file: reference,
+        node: process.execPath,
+      },
       ...(node22
         ? [
             {
