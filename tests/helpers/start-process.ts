@@ -22,10 +22,9 @@ export async function startOsusume(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // The server logs every request. Keep everything up to the startup banner (and a little after it), then
-  // a bounded tail only: a long run (the request-path bench sends ~10k requests) must neither grow this
-  // string without end nor slow the reader, which would back up the server's stdout pipe (synchronous on
-  // Linux) into its request latency.
+  // Keep everything up to the startup banner (and a little after it), then a bounded tail only: with
+  // POWERTOOLS_LOG_LEVEL=INFO the server logs every request, and a long run (the request-path bench sends
+  // ~10k requests) must neither grow this string without end nor rescan it on every chunk.
   const AFTER_LISTENING = 16 * 1024;
   const TAIL = 64 * 1024;
   let head = '';
