@@ -310,6 +310,10 @@ async function bundle(): Promise<void> {
     execFileSync('ln', ['-s', join(ROOT, 'node_modules'), join(dir, 'node_modules')]);
     const runsArg = process.argv.indexOf('--init-runs');
     const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
+    if (!Number.isInteger(runs) || runs < 1) {
+      console.error(`--init-runs must be a positive integer, got ${process.argv[runsArg + 1]}`);
+      process.exit(2);
+    }
     const node22 = lambdaNode();
     const here = `this machine's Node ${process.versions.node}`;
     // a fixed CPU-bound module, interleaved with the others: its time shows how fast the shared VM ran during
