@@ -91,18 +91,16 @@ describe('serverless package (offline CloudFormation template)', () => {
       // global popularity published through the real adapters, its top item then put on the NG list
       const names = defaultTableNames('ci');
       await createTables(client, names);
-      const state = new DynamoPipelineStateStore(doc, { tableName: names.state });
-      await publishPopularity(
+      const popularity = new DynamoPopularityStore(doc, { tableName: names.recommendations });
+      const { version } = await publishPopularity(
         {
-          popularity: new DynamoPopularityStore(doc, { tableName: names.recommendations }),
+          popularity,
           profiles: new DynamoUserProfileStore(doc, { tableName: names.users }),
-          state,
+          state: new DynamoPipelineStateStore(doc, { tableName: names.state }),
         },
         generateShop({ users: 60, items: 80, days: 10, seed: 3 }).dataset,
       );
-      const popular = await new DynamoPopularityStore(doc, {
-        tableName: names.recommendations,
-      }).getSegmentLists((await state.getActiveVersion('popularity'))!.version, [GLOBAL_SEGMENT]);
+      const popular = await popularity.getSegmentLists(version, [GLOBAL_SEGMENT]);
       const top = popular.get(GLOBAL_SEGMENT)![0].itemId;
       await new DynamoNgItemStore(doc, { tableName: names.ngItems }).put({
         itemId: top,
