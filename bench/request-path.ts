@@ -2,8 +2,9 @@
  * Request-path benchmark (issue 5). Prints:
  *  1. in-process latency of the recommend use case (100 items, 10k NG items, arm candidates mostly NG,
  *     so the full fallback chain segment -> global runs) plus JSON serialisation, p50/p99;
- *  2. HTTP latency/throughput against `osusume start` (embedded DynamoDB) with autocannon at 200 req/s,
- *     and at the maximum rate;
+ *  2. HTTP latency/throughput against `osusume start`, launched as `npm start` launches it (same Node
+ *     flags, embedded DynamoDB): an open-loop pacer at 200 req/s, autocannon at 200 req/s and at the
+ *     maximum rate;
  *  3. the get-recommendations bundle: the size of our code with the AWS SDK external, the size of the
  *     deployed artifact (SDK bundled, as serverless.yml builds it) and the cold init time of both in a
  *     fresh Node process (Node 22 as deployed, and this machine's Node), with and without the lazy-builtins

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,13 +12,30 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Runs `osusume start` (what `npm start` runs) as a child process and waits for "listening on URL". */
+const CLI = 'shared/cli/osusume.mjs';
+
+/**
+ * The Node flags of package.json's `start` script (`node <flags> shared/cli/osusume.mjs start`), so that
+ * tests and benches run the server exactly as `npm start` does.
+ */
+export function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  const cli = words.indexOf(CLI);
+  if (words[0] !== 'node' || cli < 0 || words[cli + 1] !== 'start')
+    throw new Error(`package.json start script is not "node [flags] ${CLI} start": ${pkg.scripts.start}`);
+  return words.slice(1, cli);
+}
+
+/** Runs `osusume start` as `npm start` runs it (same Node flags), as a child process, and waits for "listening on URL". */
 export async function startOsusume(
   args: string[] = [],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
 ): Promise<Started> {
-  const child = spawn(process.execPath, ['shared/cli/osusume.mjs', 'start', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...startScriptNodeFlags(), CLI, 'start', '--port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
