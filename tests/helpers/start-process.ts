@@ -18,7 +18,7 @@ const CLI = 'shared/cli/osusume.mjs';
  * The Node flags of package.json's `start` script (`node <flags> shared/cli/osusume.mjs start`), so that
  * tests and benches run the server exactly as `npm start` does.
  */
-export function startScriptNodeFlags(): string[] {
+function startScriptNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
