@@ -1,36 +1,80 @@
+import { DependencyError } from './errors.js';
+
+/** What `TtlCache.read` answers: the value and whether it is stale (the load failed or was too slow). */
+export interface CacheRead<V> {
+  readonly value: V;
+  readonly stale: boolean;
+}
+
 /**
  * A per-process TTL cache for values the request Lambda re-reads often (NG list, version pointers,
- * popularity lists). It also remembers the last value it loaded successfully, so a failing dependency
- * can be answered from stale data (`getStale`) instead of an error.
+ * popularity lists). It also remembers the last value it loaded successfully, so a failing or slow
+ * dependency can be answered from stale data (`read`, `getStale`) instead of an error or a wait.
+ *
+ * Invalidation is generation-based: a load that started before `invalidate(key)` never populates the
+ * cache, and a caller waiting on it loads again, so nothing read before an invalidation is served after it.
  */
 export class TtlCache<K, V> {
   private readonly entries = new Map<K, { value: V; expires: number }>();
-  private readonly inflight = new Map<K, Promise<V>>();
+  private readonly inflight = new Map<K, { promise: Promise<V>; generation: number }>();
+  private readonly generations = new Map<K, number>();
+  private clearedAt = 0;
 
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Returns the cached value or loads it (concurrent callers share one load). */
+  private generation(key: K): number {
+    return Math.max(this.generations.get(key) ?? 0, this.clearedAt);
+  }
+
+  /**
+   * Returns the cached value or loads it (concurrent callers share one load). If the key is invalidated
+   * while the load runs, the result is discarded and loaded again.
+   */
   async get(key: K, load: () => Promise<V>): Promise<V> {
-    const hit = this.entries.get(key);
-    if (hit && hit.expires > this.now()) return hit.value;
+    for (;;) {
+      const hit = this.entries.get(key);
+      if (hit && hit.expires > this.now()) return hit.value;
+      const generation = this.generation(key);
+      const value = await this.start(key, load);
+      if (this.generation(key) === generation) return value;
+    }
+  }
+
+  /**
+   * Like `get`, but waits at most `deadlineMs`: when the load fails or takes longer, the last good value
+   * is returned as stale (the load keeps running and refreshes the cache for later callers). Without any
+   * value the failure is thrown, a timeout as DependencyError naming `dependency`.
+   */
+  async read(key: K, load: () => Promise<V>, deadlineMs: number, dependency: string): Promise<CacheRead<V>> {
+    try {
+      return { value: await withDeadline(this.get(key, load), deadlineMs, dependency), stale: false };
+    } catch (err) {
+      const stale = this.entries.get(key);
+      if (stale) return { value: stale.value, stale: true };
+      throw err;
+    }
+  }
+
+  private start(key: K, load: () => Promise<V>): Promise<V> {
+    const generation = this.generation(key);
     const pending = this.inflight.get(key);
-    if (pending) return pending;
-    const p = load().then(
-      (value) => {
+    if (pending && pending.generation === generation) return pending.promise;
+    const promise = load().then((value) => {
+      // a load that began before an invalidation must not put the old value back
+      if (this.generation(key) === generation) {
         this.entries.set(key, { value, expires: this.now() + this.ttlMs });
-        this.inflight.delete(key);
-        return value;
-      },
-      (err: unknown) => {
-        this.inflight.delete(key);
-        throw err;
-      },
-    );
-    this.inflight.set(key, p);
-    return p;
+      }
+      return value;
+    });
+    const settle = () => {
+      if (this.inflight.get(key)?.promise === promise) this.inflight.delete(key);
+    };
+    promise.then(settle, settle);
+    this.inflight.set(key, { promise, generation });
+    return promise;
   }
 
   /** The last successfully loaded value, however old (undefined if never loaded). */
@@ -38,11 +82,48 @@ export class TtlCache<K, V> {
     return this.entries.get(key)?.value;
   }
 
-  /** Drops one key (or everything) so the next get reloads. */
-  invalidate(key?: K): void {
-    if (key === undefined) this.entries.clear();
-    else this.entries.delete(key);
+  /**
+   * Makes the next get of one key (or of every key) load again, and discards loads already in flight.
+   * The last value stays available as stale data; `patch` updates it (e.g. adds the NG item just written,
+   * so even a stale answer contains it).
+   */
+  invalidate(key?: K, patch?: (value: V) => V): void {
+    if (key === undefined) {
+      this.clearedAt = Math.max(this.clearedAt, ...this.generations.values()) + 1;
+      for (const [k, e] of this.entries)
+        this.entries.set(k, { value: patch ? patch(e.value) : e.value, expires: 0 });
+      return;
+    }
+    this.generations.set(key, this.generation(key) + 1);
+    const e = this.entries.get(key);
+    if (e) this.entries.set(key, { value: patch ? patch(e.value) : e.value, expires: 0 });
   }
+}
+
+/**
+ * Rejects with DependencyError(dependency) when `promise` has not settled within `ms` (at once for
+ * `ms <= 0`, never for Infinity); the promise itself keeps running and a late rejection is swallowed.
+ */
+export function withDeadline<T>(promise: Promise<T>, ms: number, dependency: string): Promise<T> {
+  // no deadline (setTimeout would treat Infinity as 1 ms)
+  if (!Number.isFinite(ms)) return promise;
+  promise.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new DependencyError(dependency, `no answer within ${Math.max(0, Math.round(ms))} ms`)),
+      Math.max(0, ms),
+    );
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
 }
 
 /**
