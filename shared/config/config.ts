@@ -40,6 +40,14 @@ const schema = z.object({
   /** Amazon Personalize campaign for the `personalize` arm; unset = the local stand-in model. */
   PERSONALIZE_CAMPAIGN_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   PERSONALIZE_FILTER_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** Deadline of one DynamoDB attempt (connect + request); a frozen table fails within attempts × this. */
+  DYNAMODB_TIMEOUT_MS: num(50, 60_000, 1000, true),
+  /** Attempts per DynamoDB call (the SDK retries throttling and timeouts). */
+  DYNAMODB_MAX_ATTEMPTS: num(1, 10, 3, true),
+  /** Total budget of the recommendations request path; past it, stale or fallback data with degraded: true. */
+  REQUEST_BUDGET_MS: num(10, 10_000, 300, true),
+  /** How long GET /health waits for DynamoDB before it answers 503. */
+  HEALTH_TIMEOUT_MS: num(10, 10_000, 500, true),
   /** Hard timeout of GetRecommendations on the request path (no retries). */
   PERSONALIZE_TIMEOUT_MS: num(10, 5000, 150, true),
   /** How admin routes are protected: `iam` (API Gateway IAM auth on AWS) or `token` (Bearer OSUSUME_ADMIN_TOKEN). */

@@ -1,4 +1,4 @@
-import { DependencyError } from './errors.js';
+import { DeadlineError, withDeadline } from './deadline.js';
 
 /** What `TtlCache.read` answers: the value and whether it is stale (the load failed or was too slow). */
 export interface CacheRead<V> {
@@ -44,16 +44,19 @@ export class TtlCache<K, V> {
   }
 
   /**
-   * Like `get`, but waits at most `deadlineMs`: when the load fails or takes longer, the last good value
-   * is returned as stale (the load keeps running and refreshes the cache for later callers). Without any
-   * value the failure is thrown, a timeout as DependencyError naming `dependency`.
+   * Like `get`, but when the load fails or takes longer than `deadlineMs`, the last good value is
+   * returned as stale (the load keeps running and refreshes the cache for later callers). Without any
+   * value there is nothing better to serve, so it waits for the load (which the client's own timeouts
+   * bound) and throws its failure.
    */
   async read(key: K, load: () => Promise<V>, deadlineMs: number, dependency: string): Promise<CacheRead<V>> {
+    const fresh = this.get(key, load);
     try {
-      return { value: await withDeadline(this.get(key, load), deadlineMs, dependency), stale: false };
+      return { value: await withDeadline(fresh, deadlineMs, dependency), stale: false };
     } catch (err) {
       const stale = this.entries.get(key);
       if (stale) return { value: stale.value, stale: true };
+      if (err instanceof DeadlineError) return { value: await fresh, stale: false };
       throw err;
     }
   }
@@ -98,32 +101,6 @@ export class TtlCache<K, V> {
     const e = this.entries.get(key);
     if (e) this.entries.set(key, { value: patch ? patch(e.value) : e.value, expires: 0 });
   }
-}
-
-/**
- * Rejects with DependencyError(dependency) when `promise` has not settled within `ms` (at once for
- * `ms <= 0`, never for Infinity); the promise itself keeps running and a late rejection is swallowed.
- */
-export function withDeadline<T>(promise: Promise<T>, ms: number, dependency: string): Promise<T> {
-  // no deadline (setTimeout would treat Infinity as 1 ms)
-  if (!Number.isFinite(ms)) return promise;
-  promise.catch(() => undefined);
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new DependencyError(dependency, `no answer within ${Math.max(0, Math.round(ms))} ms`)),
-      Math.max(0, ms),
-    );
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }
 
 /**

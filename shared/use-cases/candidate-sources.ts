@@ -9,25 +9,27 @@ import type { ScoredItem } from '../ports/types.js';
  */
 export class VersionPointers {
   private readonly cache: TtlCache<string, string | undefined>;
+  /**
+   * `staleAfterMs`: how long a read of the state table may take before the last known pointer is used
+   * (the request path passes part of its budget, so a slow table does not eat all of it).
+   */
   constructor(
     private readonly state: PipelineStateStore,
     ttlMs: number,
     now?: () => number,
+    private readonly staleAfterMs = Number.POSITIVE_INFINITY,
   ) {
     this.cache = new TtlCache(ttlMs, now);
   }
-  /** The active version of an algorithm; the last known one if the state table fails. */
+  /** The active version of an algorithm; the last known one if the state table fails or is slow. */
   async active(algorithm: string): Promise<string | undefined> {
-    try {
-      return await this.cache.get(
-        algorithm,
-        async () => (await this.state.getActiveVersion(algorithm))?.version,
-      );
-    } catch (err) {
-      const stale = this.cache.getStale(algorithm);
-      if (stale !== undefined) return stale;
-      throw err;
-    }
+    const { value } = await this.cache.read(
+      algorithm,
+      async () => (await this.state.getActiveVersion(algorithm))?.version,
+      this.staleAfterMs,
+      'state',
+    );
+    return value;
   }
 }
 

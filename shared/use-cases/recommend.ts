@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { budget, DeadlineError, untilOver } from '../domain/deadline.js';
 import { DependencyError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { type Arm, assignArm, type ExperimentConfig } from '../domain/experiments/experiments.js';
 import { fillFromChain } from '../domain/popularity/popularity.js';
@@ -45,6 +46,11 @@ export interface RecommendDeps {
   readonly ngList: NgList;
   /** Extra candidates fetched from the arm so that NG and excluded items can be removed. */
   readonly headroom?: number;
+  /**
+   * Total time budget of one request in ms (REQUEST_BUDGET_MS; default unlimited): a dependency that has
+   * not answered by then is treated as failed, and stale or fallback data answers with degraded: true.
+   */
+  readonly budgetMs?: number;
 }
 
 /**
@@ -82,12 +88,21 @@ export async function recommend(
   const source = deps.sources[arm.algorithm];
   const want = req.numResults + req.exclude.length + (deps.headroom ?? 20);
 
-  // independent lookups in parallel: the request path's latency is the slowest, not the sum
+  // independent lookups in parallel: the request path's latency is the slowest, not the sum. The NG
+  // list and the popularity pointer answer stale data once the budget is spent; the arm and the profile
+  // are given up once the budget is spent and those two are in (a cold process waits for them anyway)
+  const time = budget(deps.budgetMs ?? Number.POSITIVE_INFINITY);
+  const ngPromise = deps.ngList.ids(time.remaining());
+  const activePromise = deps.popularity.active(time.remaining());
+  const over = Promise.allSettled([time.over, ngPromise, activePromise]);
+  const timedOut = (dependency: string) => () => new DeadlineError(dependency, deps.budgetMs ?? 0);
   const [armResult, profileResult, ngResult, activeResult] = await Promise.allSettled([
-    source ? source.candidates(req.userId, want) : Promise.resolve([] as ScoredItem[]),
-    deps.profiles.getProfile(req.userId),
-    deps.ngList.ids(),
-    deps.popularity.active(),
+    source
+      ? untilOver(source.candidates(req.userId, want), over, timedOut(source.source))
+      : Promise.resolve([] as ScoredItem[]),
+    untilOver(deps.profiles.getProfile(req.userId), over, timedOut('profiles')),
+    ngPromise,
+    activePromise,
   ]);
   if (ngResult.status === 'rejected') {
     // without any NG list we cannot promise that no NG item is shown
@@ -131,7 +146,7 @@ export async function recommend(
       if (active.stale) failures.push('popularity-pointer');
       const chain = segmentChain(attributes, active.meta.segmentColumns);
       try {
-        const { lists, stale } = await deps.popularity.segmentLists(active.version, chain);
+        const { lists, stale } = await deps.popularity.segmentLists(active.version, chain, time.remaining());
         if (stale) failures.push('popularity');
         const fill = fillFromChain(
           chain,
@@ -152,6 +167,7 @@ export async function recommend(
       }
     }
   }
+  time.cancel();
   // a 5xx only when nothing at all could answer; otherwise a (possibly short) degraded 200
   if (items.length === 0 && !fallbackAnswered && failures.length > 0) {
     throw new DependencyError(failures.join(','), 'no source could answer');

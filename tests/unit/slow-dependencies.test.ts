@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
+import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
+import { MemoryPopularityStore } from '../../shared/adapters/memory/popularity-store.js';
+import { TtlCache } from '../../shared/domain/cache.js';
+import { DependencyError } from '../../shared/domain/errors.js';
+import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
+import type { CandidateSource } from '../../shared/ports/candidates.js';
+import { PopularitySource } from '../../shared/use-cases/popularity-source.js';
+import { recommend } from '../../shared/use-cases/recommend.js';
+import { startFreezableProxy } from '../helpers/freezable-proxy.js';
+import { items, memoryDeps, singleArm } from '../helpers/request-path.js';
+
+const req = (userId: string) => parseRecommendationRequest(userId, { numResults: '5' }, 10);
+/** A promise that never settles: a dependency that does not answer. */
+const never = <T>() => new Promise<T>(() => undefined);
+
+describe('slow dependencies on the request path', () => {
+  it('answers a slow load from the last good value after the deadline, then refreshes', async () => {
+    const cache = new TtlCache<string, number>(0);
+    await cache.get('k', async () => 1);
+    let finish: (v: number) => void = () => undefined;
+    const slow = new Promise<number>((resolve) => {
+      finish = resolve;
+    });
+    expect(await cache.read('k', () => slow, 20, 'dep')).toEqual({ value: 1, stale: true });
+    finish(2);
+    await slow;
+    expect(cache.getStale('k')).toBe(2);
+  });
+
+  it('waits for a slow first load when there is no value to fall back to', async () => {
+    const cache = new TtlCache<string, number>(60_000);
+    const slow = new Promise<number>((resolve) => setTimeout(() => resolve(7), 60));
+    expect(await cache.read('k', () => slow, 10, 'dep')).toEqual({ value: 7, stale: false });
+  });
+
+  it('serves the stale NG list with degraded: true when the NG table stops answering', async () => {
+    const { deps, ngItems } = await memoryDeps({
+      experiments: singleArm('fm'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      ng: ['g0'],
+      ngTtlMs: 0,
+    });
+    await recommend(deps, req('u1'));
+    ngItems.allIds = never;
+    const { response, diagnostics } = await recommend({ ...deps, budgetMs: 30 }, req('u1'));
+    expect(response.degraded).toBe(true);
+    expect(diagnostics.failures).toContain('ng-items');
+    expect(response.itemList.map((i) => i.itemId)).toEqual(['g1', 'g2', 'g3', 'g4', 'g5']);
+  });
+
+  it('gives up an arm that does not answer within the budget and fills from popularity', async () => {
+    const hanging: CandidateSource = { source: 'personalize', candidates: never };
+    const { deps } = await memoryDeps({
+      experiments: singleArm('personalize'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      sources: { personalize: hanging },
+    });
+    const { response, diagnostics } = await recommend({ ...deps, budgetMs: 30 }, req('u1'));
+    expect([response.degraded, response.itemList.length]).toEqual([true, 5]);
+    expect(diagnostics.failures).toContain('personalize');
+  });
+
+  it('serves the last popularity pointer when the state table stops answering', async () => {
+    const { deps, state } = await memoryDeps({
+      experiments: singleArm('fm'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+    });
+    const store = new MemoryPopularityStore();
+    await store.putSegmentLists('p1', [{ segment: 'global', items: items('g', 50) }]);
+    const popularity = new PopularitySource(state, store, 0); // the pointer is read on every request
+    await recommend({ ...deps, popularity }, req('u1'));
+    state.getActiveVersion = never;
+    const { response, diagnostics } = await recommend({ ...deps, popularity, budgetMs: 30 }, req('u2'));
+    expect([response.degraded, response.itemList.length]).toEqual([true, 5]);
+    expect(diagnostics.failures).toContain('popularity-pointer');
+  });
+});
+
+describe('DynamoDB client deadlines', () => {
+  it('fails a call with a TimeoutError when the endpoint accepts connections but never answers', {
+    timeout: 10_000,
+  }, async () => {
+    const frozen = await startFreezableProxy(); // no upstream: frozen for good
+    const { client, doc } = makeDynamoClients(frozen.endpoint, 'us-east-1', {
+      timeoutMs: 100,
+      maxAttempts: 2,
+    });
+    try {
+      const store = new DynamoNgItemStore(doc, { tableName: 'osusume-frozen-ngItems' });
+      const err = await store.put({ itemId: 'x', createdAt: 0 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DependencyError);
+      expect((err as { cause?: { name?: string } }).cause?.name).toBe('TimeoutError');
+    } finally {
+      client.destroy();
+      await frozen.close();
+    }
+  });
+});
