@@ -23,6 +23,8 @@ export class PopularitySource {
   private readonly pointer: TtlCache<string, { version: string; meta: PopularityMeta } | undefined>;
   private readonly lists: TtlCache<string, ScoredItem[] | null>;
   private readonly loading = new Map<string, Promise<void>>();
+  /** Further pages of long lists (the global ranking); a published version never changes. */
+  private readonly pages: TtlCache<string, ScoredItem[] | null>;
 
   constructor(
     private readonly state: PipelineStateStore,
@@ -32,6 +34,7 @@ export class PopularitySource {
   ) {
     this.pointer = new TtlCache(ttlMs, now);
     this.lists = new TtlCache(ttlMs, now);
+    this.pages = new TtlCache(ttlMs, now);
   }
 
   /**
@@ -103,6 +106,26 @@ export class PopularitySource {
       if (l) out.set(s, l);
     }
     return { lists: out, stale };
+  }
+
+  /**
+   * Page `page` (>= 1) of a segment's list, undefined past its end; read once per process. Throws a
+   * DependencyError when the store fails or does not answer within `deadlineMs`.
+   */
+  async listPage(
+    version: string,
+    segment: string,
+    page: number,
+    deadlineMs = Number.POSITIVE_INFINITY,
+  ): Promise<ScoredItem[] | undefined> {
+    const key = `${version}|${page}|${segment}`;
+    const cached = this.pages.getStale(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const read = this.pages.get(
+      key,
+      async () => (await this.store.getListPage(version, segment, page)) ?? null,
+    );
+    return (await withDeadline(read, deadlineMs, 'popularity')) ?? undefined;
   }
 
   /** One read of several segments' lists into the cache, shared by concurrent requests for the same set. */

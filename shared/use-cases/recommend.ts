@@ -6,7 +6,7 @@ import { fillFromChain } from '../domain/popularity/popularity.js';
 import { GLOBAL_SEGMENT, segmentChain } from '../domain/popularity/segments.js';
 import type { RecommendationRequest } from '../domain/recommend/request.js';
 import type { CandidateSource } from '../ports/candidates.js';
-import type { UserProfileStore } from '../ports/stores.js';
+import { POPULARITY_PAGE_ITEMS, type UserProfileStore } from '../ports/stores.js';
 import type { ScoredItem, UserAttributes } from '../ports/types.js';
 import type { NgList } from './candidate-sources.js';
 import type { PopularitySource } from './popularity-source.js';
@@ -156,11 +156,24 @@ export async function recommend(
         );
         fallbackAnswered = true;
         for (const f of fill) {
+          taken.add(f.itemId);
           items.push({
             itemId: f.itemId,
             score: f.score,
             source: f.segment === GLOBAL_SEGMENT ? 'popularity:global' : 'popularity:segment',
           });
+        }
+        const firstPage = lists.get(GLOBAL_SEGMENT);
+        if (items.length < req.numResults && firstPage && firstPage.length >= POPULARITY_PAGE_ITEMS) {
+          await fillFromGlobalPages(
+            deps.popularity,
+            active.version,
+            req.numResults,
+            items,
+            taken,
+            blocked,
+            time.remaining,
+          );
         }
       } catch {
         failures.push('popularity');
@@ -184,4 +197,31 @@ export async function recommend(
     },
     diagnostics: { armItems, fallbackItems: items.length - armItems, failures, knownUser },
   };
+}
+
+/**
+ * Reads the global ranking further down, page by page, until the answer is full or the ranking ends:
+ * NG and excluded items can leave the first page short, and the promise is a full answer whenever the
+ * catalogue has enough allowed items. Each page is read once per process (a version never changes).
+ */
+async function fillFromGlobalPages(
+  popularity: PopularitySource,
+  version: string,
+  numResults: number,
+  items: ServedItem[],
+  taken: Set<string>,
+  blocked: (itemId: string) => boolean,
+  remaining: () => number,
+): Promise<void> {
+  for (let page = 1; items.length < numResults; page++) {
+    const list = await popularity.listPage(version, GLOBAL_SEGMENT, page, remaining());
+    if (!list) return;
+    for (const { itemId, score } of list) {
+      if (items.length >= numResults) return;
+      if (taken.has(itemId) || blocked(itemId)) continue;
+      taken.add(itemId);
+      items.push({ itemId, score, source: 'popularity:global' });
+    }
+    if (list.length < POPULARITY_PAGE_ITEMS) return;
+  }
 }
