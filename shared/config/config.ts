@@ -29,7 +29,7 @@ const schema = z.object({
   /** Results per request when numResults is absent. */
   DEFAULT_NUM_RESULTS: num(1, 500, 25, true),
   /** How long the request Lambda caches the NG list, the version pointers and popularity lists. */
-  NG_CACHE_TTL_SECONDS: num(0, 86_400, 30),
+  NG_CACHE_TTL_SECONDS: num(0, 86_400, 10),
   POINTER_CACHE_TTL_SECONDS: num(0, 86_400, 60),
   /** Bearer token for admin routes when no Lambda authorizer is in front (local). */
   OSUSUME_ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16))),
