@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
 import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
 import { MemoryPopularityStore } from '../../shared/adapters/memory/popularity-store.js';
+import { MemoryUserProfileStore } from '../../shared/adapters/memory/user-profile-store.js';
 import { TtlCache } from '../../shared/domain/cache.js';
 import { DependencyError } from '../../shared/domain/errors.js';
 import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
 import type { CandidateSource } from '../../shared/ports/candidates.js';
+import { CachedProfiles } from '../../shared/use-cases/cached-profiles.js';
 import { PopularitySource } from '../../shared/use-cases/popularity-source.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 import { startFreezableProxy } from '../helpers/freezable-proxy.js';
@@ -75,6 +77,30 @@ describe('slow dependencies on the request path', () => {
     const { response, diagnostics } = await recommend({ ...deps, popularity, budgetMs: 30 }, req('u2'));
     expect([response.degraded, response.itemList.length]).toEqual([true, 5]);
     expect(diagnostics.failures).toContain('popularity-pointer');
+  });
+});
+
+describe('profiles when the users table is slow or failing', () => {
+  async function expiredProfile() {
+    const inner = new MemoryUserProfileStore();
+    await inner.putProfiles([{ userId: 'u1', attributes: { GENDER: 'f' } }]);
+    let now = 0;
+    const cached = new CachedProfiles(inner, 1000, 10, () => now, 20);
+    await cached.getProfile('u1');
+    now = 5000; // expired
+    return { inner, cached };
+  }
+
+  it('answers an expired profile when the users table stops answering', { timeout: 5_000 }, async () => {
+    const { inner, cached } = await expiredProfile();
+    inner.getProfile = never;
+    expect(await cached.getProfile('u1')).toEqual({ GENDER: 'f' });
+  });
+
+  it('answers an expired profile when the users table fails', async () => {
+    const { inner, cached } = await expiredProfile();
+    inner.getProfile = () => Promise.reject(new DependencyError('dynamodb', 'down'));
+    expect(await cached.getProfile('u1')).toEqual({ GENDER: 'f' });
   });
 });
 
