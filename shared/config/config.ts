@@ -42,6 +42,11 @@ const schema = z.object({
   PERSONALIZE_FILTER_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   /** Deadline of one DynamoDB attempt (connect + request); a frozen table fails within attempts × this. */
   DYNAMODB_TIMEOUT_MS: num(50, 60_000, 1000, true),
+  /**
+   * Deadline of one DynamoDB attempt in the pipeline functions: their batch writes run beside CPU-bound
+   * training and scoring that can hold the event loop for seconds, which a request deadline would count.
+   */
+  PIPELINE_DYNAMODB_TIMEOUT_MS: num(50, 600_000, 30_000, true),
   /** Attempts per DynamoDB call (the SDK retries throttling and timeouts). */
   DYNAMODB_MAX_ATTEMPTS: num(1, 10, 3, true),
   /** Total budget of the recommendations request path; past it, stale or fallback data with degraded: true. */
