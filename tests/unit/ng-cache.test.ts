@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
 import { MemoryNgItemStore } from '../../shared/adapters/memory/ng-item-store.js';
+import { TtlCache } from '../../shared/domain/cache.js';
 import { DependencyError } from '../../shared/domain/errors.js';
 import type { NgItemStore } from '../../shared/ports/stores.js';
 import { NgList } from '../../shared/use-cases/candidate-sources.js';
@@ -119,5 +120,27 @@ describe('NG list race against DynamoDB (dynalite)', () => {
     await store.put({ itemId: 'old', createdAt: 0 });
     const { waited, after } = await raceScanAgainstPut(store);
     expect([waited.has('x1'), after.has('x1'), after.has('old')]).toEqual([true, true, true]);
+  });
+});
+
+describe('TtlCache invalidation', () => {
+  it('discards the loads in flight of every key on invalidate() without a key', async () => {
+    const cache = new TtlCache<string, number>(60_000);
+    let version = 1;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slowLoad = async () => {
+      const v = version;
+      await gate;
+      return v;
+    };
+    const pending = [cache.get('a', slowLoad), cache.get('b', slowLoad)];
+    version = 2;
+    cache.invalidate();
+    release();
+    expect(await Promise.all(pending)).toEqual([2, 2]);
+    expect([await cache.get('a', slowLoad), await cache.get('b', slowLoad)]).toEqual([2, 2]);
   });
 });
