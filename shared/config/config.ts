@@ -74,6 +74,8 @@ const schema = z.object({
   IMPRESSION_BATCH_MS: num(0, 60_000, 200, true),
   /** An event without a known recommendationId is attributed to a list served to the user this recently. */
   ATTRIBUTION_WINDOW_HOURS: num(0, 24 * 90, 24),
+  /** Deadline of one PutEvents attempt (two attempts); past it the events stay stored, `forwarded: false`. */
+  PERSONALIZE_EVENTS_TIMEOUT_MS: num(50, 10_000, 1000, true),
   /** Amazon Personalize event tracker; when set, stored events are also sent with PutEvents. */
   PERSONALIZE_TRACKING_ID: z.optional(z.string().check(z.minLength(1))),
   /** Recent events the session arm reads per request (0 = precomputed lists only). */

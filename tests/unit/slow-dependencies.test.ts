@@ -1,13 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
 import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
+import { lazyEventTracker } from '../../shared/adapters/personalize/lazy-event-tracker.js';
+import { MemoryEventStore } from '../../shared/adapters/memory/event-store.js';
 import { MemoryPopularityStore } from '../../shared/adapters/memory/popularity-store.js';
 import { MemoryUserProfileStore } from '../../shared/adapters/memory/user-profile-store.js';
 import { TtlCache } from '../../shared/domain/cache.js';
 import { DependencyError } from '../../shared/domain/errors.js';
+import { DEFAULT_EVENT_TYPE_MAPPING } from '../../shared/domain/events/events.js';
 import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
 import type { CandidateSource } from '../../shared/ports/candidates.js';
 import { CachedProfiles } from '../../shared/use-cases/cached-profiles.js';
+import { ingestEvents } from '../../shared/use-cases/events.js';
 import { PopularitySource } from '../../shared/use-cases/popularity-source.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 import { startFreezableProxy } from '../helpers/freezable-proxy.js';
@@ -120,6 +124,42 @@ describe('DynamoDB client deadlines', () => {
       expect((err as { cause?: { name?: string } }).cause?.name).toBe('TimeoutError');
     } finally {
       client.destroy();
+      await frozen.close();
+    }
+  });
+});
+
+describe('Personalize PutEvents deadline', () => {
+  it('stores the events and answers forwarded: false when PutEvents never answers', {
+    timeout: 10_000,
+  }, async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    const frozen = await startFreezableProxy();
+    try {
+      const events = new MemoryEventStore();
+      const tracker = lazyEventTracker('tracker', 'us-east-1', {
+        timeoutMs: 100,
+        maxAttempts: 2,
+        endpoint: frozen.endpoint,
+      });
+      const now = Date.now();
+      const body = {
+        userId: 'u1',
+        sessionId: 's1',
+        eventList: [{ eventId: 'pe-1', eventType: 'view', itemId: 'i1', sentAt: Math.floor(now / 1000) }],
+      };
+      const deps = {
+        events,
+        eventTracker: tracker,
+        eventTypeMapping: DEFAULT_EVENT_TYPE_MAPPING,
+        maxSkewMs: 300_000,
+        retentionMs: 86_400_000,
+      };
+      const result = await ingestEvents(deps, body, now);
+      expect([result.stored, result.forwarded]).toEqual([1, false]);
+    } finally {
+      vi.unstubAllEnvs();
       await frozen.close();
     }
   });
