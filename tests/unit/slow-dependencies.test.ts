@@ -136,13 +136,11 @@ describe('Personalize PutEvents deadline', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     const frozen = await startFreezableProxy();
+    // the SDK's service-specific endpoint variable: PutEvents goes to a socket that never answers
+    vi.stubEnv('AWS_ENDPOINT_URL_PERSONALIZE_EVENTS', frozen.endpoint);
     try {
       const events = new MemoryEventStore();
-      const tracker = lazyEventTracker('tracker', 'us-east-1', {
-        timeoutMs: 100,
-        maxAttempts: 2,
-        endpoint: frozen.endpoint,
-      });
+      const tracker = lazyEventTracker('tracker', 'us-east-1', { timeoutMs: 100, maxAttempts: 2 });
       const now = Date.now();
       const body = {
         userId: 'u1',

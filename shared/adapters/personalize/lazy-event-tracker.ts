@@ -1,12 +1,11 @@
 import type { EventTracker } from '../../ports/events.js';
 
-/** Deadlines of PutEvents (and, in tests, an endpoint override). */
+/** Deadlines of PutEvents. */
 export interface EventTrackerOptions {
   /** Deadline of one attempt (connect and request). */
   readonly timeoutMs: number;
   /** Attempts per PutEvents call. */
   readonly maxAttempts: number;
-  readonly endpoint?: string;
 }
 
 /** PERSONALIZE_EVENTS_TIMEOUT_MS's default, two attempts. */
@@ -33,7 +32,6 @@ export function lazyEventTracker(
         ]);
         const client = new PersonalizeEventsClient({
           region,
-          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
           maxAttempts: options.maxAttempts,
           requestHandler: {
             connectionTimeout: options.timeoutMs,
