@@ -92,7 +92,9 @@ export class TtlCache<K, V> {
    */
   invalidate(key?: K, patch?: (value: V) => V): void {
     if (key === undefined) {
-      this.clearedAt = Math.max(this.clearedAt, ...this.generations.values()) + 1;
+      let newest = this.clearedAt;
+      for (const g of this.generations.values()) newest = Math.max(newest, g);
+      this.clearedAt = newest + 1;
       for (const [k, e] of this.entries)
         this.entries.set(k, { value: patch ? patch(e.value) : e.value, expires: 0 });
       return;
