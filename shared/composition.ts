@@ -120,7 +120,13 @@ export function buildContainer(cfg: Config = config()): Container {
       session: new RecentEventsSessionSource(
         'session',
         new PrecomputedSource('session', 'session', pointers, recommendations),
-        new CachedRecentEvents(events, cfg.SESSION_EVENTS_CACHE_MS),
+        new CachedRecentEvents(
+          events,
+          cfg.SESSION_EVENTS_CACHE_MS,
+          undefined,
+          undefined,
+          cfg.REQUEST_BUDGET_MS / 2,
+        ),
         cfg.SESSION_RECENT_EVENTS,
         new StoredSessionNeighbours(pointers, recommendations),
       ),

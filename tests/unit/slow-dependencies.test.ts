@@ -12,6 +12,7 @@ import { parseRecommendationRequest } from '../../shared/domain/recommend/reques
 import type { CandidateSource } from '../../shared/ports/candidates.js';
 import { CachedProfiles } from '../../shared/use-cases/cached-profiles.js';
 import { ingestEvents } from '../../shared/use-cases/events.js';
+import { CachedRecentEvents, RecentEventsSessionSource } from '../../shared/use-cases/session-source.js';
 import { PopularitySource } from '../../shared/use-cases/popularity-source.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 import { startFreezableProxy } from '../helpers/freezable-proxy.js';
@@ -81,6 +82,17 @@ describe('slow dependencies on the request path', () => {
     const { response, diagnostics } = await recommend({ ...deps, popularity, budgetMs: 30 }, req('u2'));
     expect([response.degraded, response.itemList.length]).toEqual([true, 5]);
     expect(diagnostics.failures).toContain('popularity-pointer');
+  });
+});
+
+describe('the session arm when the events table is slow', () => {
+  it('serves the precomputed session list when recent events do not answer in time', {
+    timeout: 5_000,
+  }, async () => {
+    const precomputed: CandidateSource = { source: 'session', candidates: async (_u, n) => items('s', n) };
+    const events = new CachedRecentEvents({ recentEvents: never }, 500, 100, Date.now, 20);
+    const source = new RecentEventsSessionSource('session', precomputed, events, 10);
+    expect((await source.candidates('u1', 3)).map((i) => i.itemId)).toEqual(['s0', 's1', 's2']);
   });
 });
 
