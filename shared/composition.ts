@@ -52,6 +52,8 @@ export interface Container {
   readonly sources: Readonly<Record<string, CandidateSource>>;
   /** Interaction events and impressions (POST /events, the session arm, A/B reports). */
   readonly events: EventStore;
+  /** Total budget of a recommendations request (REQUEST_BUDGET_MS). */
+  readonly budgetMs: number;
 }
 
 /**
@@ -60,7 +62,10 @@ export interface Container {
  * served by the clearly labelled local stand-in.
  */
 export function buildContainer(cfg: Config = config()): Container {
-  const { doc } = makeDynamoClients(cfg.DYNAMODB_ENDPOINT, cfg.AWS_REGION);
+  const { doc } = makeDynamoClients(cfg.DYNAMODB_ENDPOINT, cfg.AWS_REGION, {
+    timeoutMs: cfg.DYNAMODB_TIMEOUT_MS,
+    maxAttempts: cfg.DYNAMODB_MAX_ATTEMPTS,
+  });
   const retentionSeconds = cfg.VERSION_RETENTION_DAYS * 86_400;
   const state = new DynamoPipelineStateStore(doc, { tableName: cfg.TABLE_STATE });
   const popularityStore = new DynamoPopularityStore(doc, {
@@ -73,7 +78,8 @@ export function buildContainer(cfg: Config = config()): Container {
   });
   const ngItems = new DynamoNgItemStore(doc, { tableName: cfg.TABLE_NG_ITEMS });
   const pointerTtl = cfg.POINTER_CACHE_TTL_SECONDS * 1000;
-  const pointers = new VersionPointers(state, pointerTtl);
+  // a slow state table may take half the request budget before the last known pointer answers
+  const pointers = new VersionPointers(state, pointerTtl, undefined, cfg.REQUEST_BUDGET_MS / 2);
   const personalize = cfg.PERSONALIZE_CAMPAIGN_ARN
     ? new PersonalizeSource(
         'personalize',
@@ -96,7 +102,13 @@ export function buildContainer(cfg: Config = config()): Container {
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),
     recommendations,
     popularityStore,
-    profiles: new CachedProfiles(new DynamoUserProfileStore(doc, { tableName: cfg.TABLE_USERS }), pointerTtl),
+    profiles: new CachedProfiles(
+      new DynamoUserProfileStore(doc, { tableName: cfg.TABLE_USERS }),
+      pointerTtl,
+      undefined,
+      undefined,
+      cfg.REQUEST_BUDGET_MS / 2,
+    ),
     ngItems,
     state,
     popularity: new PopularitySource(state, popularityStore, pointerTtl),
@@ -108,13 +120,20 @@ export function buildContainer(cfg: Config = config()): Container {
       session: new RecentEventsSessionSource(
         'session',
         new PrecomputedSource('session', 'session', pointers, recommendations),
-        new CachedRecentEvents(events, cfg.SESSION_EVENTS_CACHE_MS),
+        new CachedRecentEvents(
+          events,
+          cfg.SESSION_EVENTS_CACHE_MS,
+          undefined,
+          undefined,
+          cfg.REQUEST_BUDGET_MS / 2,
+        ),
         cfg.SESSION_RECENT_EVENTS,
         new StoredSessionNeighbours(pointers, recommendations),
       ),
       personalize,
     },
     events,
+    budgetMs: cfg.REQUEST_BUDGET_MS,
   };
 }
 

@@ -1,6 +1,11 @@
+import { getContainer } from '../../shared/composition.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
+import { checkHealth } from '../../shared/use-cases/health.js';
 
-/** GET /health: liveness of the API (no dependency calls, so it stays cheap for load balancers). */
-export const handler = httpHandler(async (_event: HttpEvent) =>
-  json(200, { status: 'ok', service: 'osusume', stage: process.env.OSUSUME_STAGE ?? 'local' }),
-);
+const container = getContainer();
+
+/** GET /health: 200 when DynamoDB answers one GetItem within HEALTH_TIMEOUT_MS, else 503 naming it. */
+export const handler = httpHandler(async (_event: HttpEvent) => {
+  const dependencies = await checkHealth(container, container.config.HEALTH_TIMEOUT_MS);
+  return json(200, { status: 'ok', service: 'osusume', stage: container.config.OSUSUME_STAGE, dependencies });
+});

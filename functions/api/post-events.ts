@@ -11,7 +11,10 @@ const container = getContainer();
 const cfg = container.config;
 // only this function forwards events or parses their types: kept out of the shared container
 const eventTracker = cfg.PERSONALIZE_TRACKING_ID
-  ? lazyEventTracker(cfg.PERSONALIZE_TRACKING_ID, cfg.AWS_REGION)
+  ? lazyEventTracker(cfg.PERSONALIZE_TRACKING_ID, cfg.AWS_REGION, {
+      timeoutMs: cfg.PERSONALIZE_EVENTS_TIMEOUT_MS,
+      maxAttempts: 2,
+    })
   : undefined;
 const eventTypeMapping = parseEventTypeMapping(cfg.EVENT_TYPE_MAPPING);
 

@@ -29,7 +29,7 @@ const schema = z.object({
   /** Results per request when numResults is absent. */
   DEFAULT_NUM_RESULTS: num(1, 500, 25, true),
   /** How long the request Lambda caches the NG list, the version pointers and popularity lists. */
-  NG_CACHE_TTL_SECONDS: num(0, 86_400, 30),
+  NG_CACHE_TTL_SECONDS: num(0, 86_400, 10),
   POINTER_CACHE_TTL_SECONDS: num(0, 86_400, 60),
   /** Bearer token for admin routes when no Lambda authorizer is in front (local). */
   OSUSUME_ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16))),
@@ -40,6 +40,19 @@ const schema = z.object({
   /** Amazon Personalize campaign for the `personalize` arm; unset = the local stand-in model. */
   PERSONALIZE_CAMPAIGN_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   PERSONALIZE_FILTER_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** Deadline of one DynamoDB attempt (connect + request); a frozen table fails within attempts × this. */
+  DYNAMODB_TIMEOUT_MS: num(50, 60_000, 1000, true),
+  /**
+   * Deadline of one DynamoDB attempt in the pipeline functions: their batch writes run beside CPU-bound
+   * training and scoring that can hold the event loop for seconds, which a request deadline would count.
+   */
+  PIPELINE_DYNAMODB_TIMEOUT_MS: num(50, 600_000, 30_000, true),
+  /** Attempts per DynamoDB call (the SDK retries throttling and timeouts). */
+  DYNAMODB_MAX_ATTEMPTS: num(1, 10, 3, true),
+  /** Total budget of the recommendations request path; past it, stale or fallback data with degraded: true. */
+  REQUEST_BUDGET_MS: num(10, 10_000, 300, true),
+  /** How long GET /health waits for DynamoDB before it answers 503. */
+  HEALTH_TIMEOUT_MS: num(10, 10_000, 500, true),
   /** Hard timeout of GetRecommendations on the request path (no retries). */
   PERSONALIZE_TIMEOUT_MS: num(10, 5000, 150, true),
   /** How admin routes are protected: `iam` (API Gateway IAM auth on AWS) or `token` (Bearer OSUSUME_ADMIN_TOKEN). */
@@ -61,6 +74,8 @@ const schema = z.object({
   IMPRESSION_BATCH_MS: num(0, 60_000, 200, true),
   /** An event without a known recommendationId is attributed to a list served to the user this recently. */
   ATTRIBUTION_WINDOW_HOURS: num(0, 24 * 90, 24),
+  /** Deadline of one PutEvents attempt (two attempts); past it the events stay stored, `forwarded: false`. */
+  PERSONALIZE_EVENTS_TIMEOUT_MS: num(50, 10_000, 1000, true),
   /** Amazon Personalize event tracker; when set, stored events are also sent with PutEvents. */
   PERSONALIZE_TRACKING_ID: z.optional(z.string().check(z.minLength(1))),
   /** Recent events the session arm reads per request (0 = precomputed lists only). */

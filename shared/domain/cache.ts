@@ -1,36 +1,83 @@
+import { DeadlineError, withDeadline } from './deadline.js';
+
+/** What `TtlCache.read` answers: the value and whether it is stale (the load failed or was too slow). */
+export interface CacheRead<V> {
+  readonly value: V;
+  readonly stale: boolean;
+}
+
 /**
  * A per-process TTL cache for values the request Lambda re-reads often (NG list, version pointers,
- * popularity lists). It also remembers the last value it loaded successfully, so a failing dependency
- * can be answered from stale data (`getStale`) instead of an error.
+ * popularity lists). It also remembers the last value it loaded successfully, so a failing or slow
+ * dependency can be answered from stale data (`read`, `getStale`) instead of an error or a wait.
+ *
+ * Invalidation is generation-based: a load that started before `invalidate(key)` never populates the
+ * cache, and a caller waiting on it loads again, so nothing read before an invalidation is served after it.
  */
 export class TtlCache<K, V> {
   private readonly entries = new Map<K, { value: V; expires: number }>();
-  private readonly inflight = new Map<K, Promise<V>>();
+  private readonly inflight = new Map<K, { promise: Promise<V>; generation: number }>();
+  private readonly generations = new Map<K, number>();
+  private clearedAt = 0;
 
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Returns the cached value or loads it (concurrent callers share one load). */
+  private generation(key: K): number {
+    return Math.max(this.generations.get(key) ?? 0, this.clearedAt);
+  }
+
+  /**
+   * Returns the cached value or loads it (concurrent callers share one load). If the key is invalidated
+   * while the load runs, the result is discarded and loaded again.
+   */
   async get(key: K, load: () => Promise<V>): Promise<V> {
-    const hit = this.entries.get(key);
-    if (hit && hit.expires > this.now()) return hit.value;
+    for (;;) {
+      const hit = this.entries.get(key);
+      if (hit && hit.expires > this.now()) return hit.value;
+      const generation = this.generation(key);
+      const value = await this.start(key, load);
+      if (this.generation(key) === generation) return value;
+    }
+  }
+
+  /**
+   * Like `get`, but when the load fails or takes longer than `deadlineMs`, the last good value is
+   * returned as stale (the load keeps running and refreshes the cache for later callers). Without any
+   * value there is nothing better to serve, so it waits for the load (which the client's own timeouts
+   * bound) and throws its failure.
+   */
+  async read(key: K, load: () => Promise<V>, deadlineMs: number, dependency: string): Promise<CacheRead<V>> {
+    const fresh = this.get(key, load);
+    try {
+      return { value: await withDeadline(fresh, deadlineMs, dependency), stale: false };
+    } catch (err) {
+      const stale = this.entries.get(key);
+      if (stale) return { value: stale.value, stale: true };
+      if (err instanceof DeadlineError) return { value: await fresh, stale: false };
+      throw err;
+    }
+  }
+
+  private start(key: K, load: () => Promise<V>): Promise<V> {
+    const generation = this.generation(key);
     const pending = this.inflight.get(key);
-    if (pending) return pending;
-    const p = load().then(
-      (value) => {
+    if (pending && pending.generation === generation) return pending.promise;
+    const promise = load().then((value) => {
+      // a load that began before an invalidation must not put the old value back
+      if (this.generation(key) === generation) {
         this.entries.set(key, { value, expires: this.now() + this.ttlMs });
-        this.inflight.delete(key);
-        return value;
-      },
-      (err: unknown) => {
-        this.inflight.delete(key);
-        throw err;
-      },
-    );
-    this.inflight.set(key, p);
-    return p;
+      }
+      return value;
+    });
+    const settle = () => {
+      if (this.inflight.get(key)?.promise === promise) this.inflight.delete(key);
+    };
+    promise.then(settle, settle);
+    this.inflight.set(key, { promise, generation });
+    return promise;
   }
 
   /** The last successfully loaded value, however old (undefined if never loaded). */
@@ -38,10 +85,23 @@ export class TtlCache<K, V> {
     return this.entries.get(key)?.value;
   }
 
-  /** Drops one key (or everything) so the next get reloads. */
-  invalidate(key?: K): void {
-    if (key === undefined) this.entries.clear();
-    else this.entries.delete(key);
+  /**
+   * Makes the next get of one key (or of every key) load again, and discards loads already in flight.
+   * The last value stays available as stale data; `patch` updates it (e.g. adds the NG item just written,
+   * so even a stale answer contains it).
+   */
+  invalidate(key?: K, patch?: (value: V) => V): void {
+    if (key === undefined) {
+      let newest = this.clearedAt;
+      for (const g of this.generations.values()) newest = Math.max(newest, g);
+      this.clearedAt = newest + 1;
+      for (const [k, e] of this.entries)
+        this.entries.set(k, { value: patch ? patch(e.value) : e.value, expires: 0 });
+      return;
+    }
+    this.generations.set(key, this.generation(key) + 1);
+    const e = this.entries.get(key);
+    if (e) this.entries.set(key, { value: patch ? patch(e.value) : e.value, expires: 0 });
   }
 }
 

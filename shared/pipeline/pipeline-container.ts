@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { FolderArtifactStore } from '../adapters/local/folder-artifact-store.js';
 import { S3ArtifactStore } from '../adapters/s3/s3-artifact-store.js';
-import { type Container, getContainer } from '../composition.js';
+import { buildContainer, type Container } from '../composition.js';
+import { config } from '../config/config.js';
 import { ConfigError } from '../config/config.js';
 import type { ArtifactStore } from '../ports/artifacts.js';
 
@@ -26,7 +27,10 @@ export function buildArtifactStore(cfg: Container['config']): ArtifactStore {
 /** The process-wide pipeline dependencies (built once per Lambda container). */
 export function getPipelineDeps(): PipelineDeps {
   if (!deps) {
-    const c = getContainer();
+    // the pipeline's own DynamoDB client: request-path deadlines would fail batch writes in flight
+    // while scoring holds the event loop
+    const cfg = config();
+    const c = buildContainer({ ...cfg, DYNAMODB_TIMEOUT_MS: cfg.PIPELINE_DYNAMODB_TIMEOUT_MS });
     deps = { ...c, artifacts: buildArtifactStore(c.config) };
   }
   return deps;

@@ -19,11 +19,21 @@ export interface RecommendationStore {
   getUserList(algorithm: string, version: string, userId: string): Promise<ScoredItem[] | undefined>;
 }
 
+/**
+ * Items per stored page of a popularity list. A list longer than this (the global ranking holds the
+ * whole catalogue) is stored as pages, so the request path can read further down when NG and excluded
+ * items leave a page short.
+ */
+export const POPULARITY_PAGE_ITEMS = 500;
+
 /** Popularity rankings per segment (global, user-attribute segments, item categories). */
 export interface PopularityStore {
+  /** Writes the lists of a version; a list longer than POPULARITY_PAGE_ITEMS is stored as pages. */
   putSegmentLists(version: string, lists: readonly SegmentList[]): Promise<void>;
-  /** The lists for the given segment keys (missing keys are absent from the result map). */
+  /** The first page of each given segment's list (missing keys are absent from the result map). */
   getSegmentLists(version: string, segments: readonly string[]): Promise<Map<string, ScoredItem[]>>;
+  /** Page `page` (>= 1; page 1 holds items 500..999) of a segment's list; undefined past its end. */
+  getListPage(version: string, segment: string, page: number): Promise<ScoredItem[] | undefined>;
 }
 
 /** Known users' attributes (from users.csv), used to pick the popularity segment. */

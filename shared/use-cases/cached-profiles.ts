@@ -1,4 +1,5 @@
 import { LruCache } from '../domain/cache.js';
+import { withDeadline } from '../domain/deadline.js';
 import type { UserProfileStore } from '../ports/stores.js';
 import type { UserAttributes } from '../ports/types.js';
 
@@ -7,7 +8,8 @@ const NONE: UserAttributes = Object.freeze({});
 /**
  * Read-through cache of user profiles for the request path: profiles change only when the nightly
  * run publishes, so a returning user costs no DynamoDB read for `ttlMs`. Unknown users are cached
- * too (as "no profile"), bounded by the LRU capacity.
+ * too (as "no profile"), bounded by the LRU capacity. An expired profile is still answered when the
+ * reload fails or takes longer than `staleAfterMs` (a profile only changes with the nightly run).
  */
 export class CachedProfiles implements UserProfileStore {
   private readonly cache: LruCache<string, { value: UserAttributes; expires: number }>;
@@ -16,6 +18,7 @@ export class CachedProfiles implements UserProfileStore {
     private readonly ttlMs: number,
     capacity = 50_000,
     private readonly now: () => number = Date.now,
+    private readonly staleAfterMs = Number.POSITIVE_INFINITY,
   ) {
     this.cache = new LruCache(capacity);
   }
@@ -27,7 +30,8 @@ export class CachedProfiles implements UserProfileStore {
   }
 
   async getProfile(userId: string): Promise<UserAttributes | undefined> {
-    const entry = await this.cache.getOrLoad(
+    const previous = this.cache.get(userId);
+    const loading = this.cache.getOrLoad(
       userId,
       async () => ({
         value: (await this.inner.getProfile(userId)) ?? NONE,
@@ -35,6 +39,12 @@ export class CachedProfiles implements UserProfileStore {
       }),
       (e) => e.expires > this.now(),
     );
-    return entry.value === NONE ? undefined : entry.value;
+    let entry = previous;
+    try {
+      entry = previous ? await withDeadline(loading, this.staleAfterMs, 'profiles') : await loading;
+    } catch (err) {
+      if (!previous) throw err;
+    }
+    return entry === undefined || entry.value === NONE ? undefined : entry.value;
   }
 }

@@ -9,25 +9,27 @@ import type { ScoredItem } from '../ports/types.js';
  */
 export class VersionPointers {
   private readonly cache: TtlCache<string, string | undefined>;
+  /**
+   * `staleAfterMs`: how long a read of the state table may take before the last known pointer is used
+   * (the request path passes part of its budget, so a slow table does not eat all of it).
+   */
   constructor(
     private readonly state: PipelineStateStore,
     ttlMs: number,
     now?: () => number,
+    private readonly staleAfterMs = Number.POSITIVE_INFINITY,
   ) {
     this.cache = new TtlCache(ttlMs, now);
   }
-  /** The active version of an algorithm; the last known one if the state table fails. */
+  /** The active version of an algorithm; the last known one if the state table fails or is slow. */
   async active(algorithm: string): Promise<string | undefined> {
-    try {
-      return await this.cache.get(
-        algorithm,
-        async () => (await this.state.getActiveVersion(algorithm))?.version,
-      );
-    } catch (err) {
-      const stale = this.cache.getStale(algorithm);
-      if (stale !== undefined) return stale;
-      throw err;
-    }
+    const { value } = await this.cache.read(
+      algorithm,
+      async () => (await this.state.getActiveVersion(algorithm))?.version,
+      this.staleAfterMs,
+      'state',
+    );
+    return value;
   }
 }
 
@@ -71,7 +73,9 @@ export class PersonalizeSource implements CandidateSource {
 
 /**
  * The NG list cached in the Lambda's memory with a short TTL, so an item added to the list
- * disappears from answers within that TTL. When the table fails, the last good list is used.
+ * disappears from other Lambdas' answers within that TTL plus one scan. The process that accepted a
+ * change applies it at once: a scan that started before the change is discarded, never cached. When
+ * the table fails or is slower than the request's budget, the last good list is used.
  */
 export class NgList {
   private readonly cache: TtlCache<'all', Set<string>>;
@@ -82,18 +86,24 @@ export class NgList {
   ) {
     this.cache = new TtlCache(ttlMs, now);
   }
-  /** The NG ids and whether they are stale (dependency failed). Throws only if never loaded. */
-  async ids(): Promise<{ ids: Set<string>; stale: boolean }> {
-    try {
-      return { ids: await this.cache.get('all', () => this.store.allIds()), stale: false };
-    } catch (err) {
-      const stale = this.cache.getStale('all');
-      if (stale) return { ids: stale, stale: true };
-      throw err;
-    }
+  /**
+   * The NG ids and whether they are stale (the table failed or did not answer within `deadlineMs`).
+   * Throws only if no list was ever loaded.
+   */
+  async ids(deadlineMs = Number.POSITIVE_INFINITY): Promise<{ ids: Set<string>; stale: boolean }> {
+    const { value, stale } = await this.cache.read('all', () => this.store.allIds(), deadlineMs, 'ng-items');
+    return { ids: value, stale };
   }
-  /** Forget the cached list (after an admin change in this process). */
-  invalidate(): void {
-    this.cache.invalidate();
+  /** An item was just added in this process: reload, and keep it in the stale fallback too. */
+  added(itemId: string): void {
+    this.cache.invalidate('all', (ids) => new Set(ids).add(itemId));
+  }
+  /** An item was just removed in this process: reload (the stale fallback drops it too). */
+  removed(itemId: string): void {
+    this.cache.invalidate('all', (ids) => {
+      const next = new Set(ids);
+      next.delete(itemId);
+      return next;
+    });
   }
 }

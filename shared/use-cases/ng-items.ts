@@ -31,7 +31,10 @@ export function parseNgBody(body: string | undefined): { reason?: string } {
   return { reason };
 }
 
-/** Adds (or updates) an NG item; it disappears from this process's answers at once, elsewhere within the cache TTL. */
+/**
+ * Adds (or updates) an NG item. Once this resolves, this process never serves the item (a scan already in
+ * flight is discarded); other processes stop within NG_CACHE_TTL_SECONDS plus one scan.
+ */
 export async function putNgItem(
   deps: NgDeps,
   rawItemId: string | undefined,
@@ -41,7 +44,7 @@ export async function putNgItem(
   const { reason } = parseNgBody(body);
   const item: NgItem = { itemId, createdAt: Date.now(), ...(reason !== undefined ? { reason } : {}) };
   await deps.ngItems.put(item);
-  deps.ngList.invalidate();
+  deps.ngList.added(itemId);
   return item;
 }
 
@@ -49,7 +52,7 @@ export async function putNgItem(
 export async function deleteNgItem(deps: NgDeps, rawItemId: string | undefined): Promise<void> {
   const itemId = parseId(rawItemId, 'itemId');
   const existed = await deps.ngItems.delete(itemId);
-  deps.ngList.invalidate();
+  deps.ngList.removed(itemId);
   if (!existed) throw new NotFoundError(`item '${itemId}' is not on the NG list`);
 }
 

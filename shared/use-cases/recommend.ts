@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { budget, DeadlineError, untilOver } from '../domain/deadline.js';
 import { DependencyError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { type Arm, assignArm, type ExperimentConfig } from '../domain/experiments/experiments.js';
 import { fillFromChain } from '../domain/popularity/popularity.js';
 import { GLOBAL_SEGMENT, segmentChain } from '../domain/popularity/segments.js';
 import type { RecommendationRequest } from '../domain/recommend/request.js';
 import type { CandidateSource } from '../ports/candidates.js';
-import type { UserProfileStore } from '../ports/stores.js';
+import { POPULARITY_PAGE_ITEMS, type UserProfileStore } from '../ports/stores.js';
 import type { ScoredItem, UserAttributes } from '../ports/types.js';
 import type { NgList } from './candidate-sources.js';
 import type { PopularitySource } from './popularity-source.js';
@@ -45,6 +46,11 @@ export interface RecommendDeps {
   readonly ngList: NgList;
   /** Extra candidates fetched from the arm so that NG and excluded items can be removed. */
   readonly headroom?: number;
+  /**
+   * Total time budget of one request in ms (REQUEST_BUDGET_MS; default unlimited): a dependency that has
+   * not answered by then is treated as failed, and stale or fallback data answers with degraded: true.
+   */
+  readonly budgetMs?: number;
 }
 
 /**
@@ -82,12 +88,21 @@ export async function recommend(
   const source = deps.sources[arm.algorithm];
   const want = req.numResults + req.exclude.length + (deps.headroom ?? 20);
 
-  // independent lookups in parallel: the request path's latency is the slowest, not the sum
+  // independent lookups in parallel: the request path's latency is the slowest, not the sum. The NG
+  // list and the popularity pointer answer stale data once the budget is spent; the arm and the profile
+  // are given up once the budget is spent and those two are in (a cold process waits for them anyway)
+  const time = budget(deps.budgetMs ?? Number.POSITIVE_INFINITY);
+  const ngPromise = deps.ngList.ids(time.remaining());
+  const activePromise = deps.popularity.active(time.remaining());
+  const over = Promise.allSettled([time.over, ngPromise, activePromise]);
+  const timedOut = (dependency: string) => () => new DeadlineError(dependency, deps.budgetMs ?? 0);
   const [armResult, profileResult, ngResult, activeResult] = await Promise.allSettled([
-    source ? source.candidates(req.userId, want) : Promise.resolve([] as ScoredItem[]),
-    deps.profiles.getProfile(req.userId),
-    deps.ngList.ids(),
-    deps.popularity.active(),
+    source
+      ? untilOver(source.candidates(req.userId, want), over, timedOut(source.source))
+      : Promise.resolve([] as ScoredItem[]),
+    untilOver(deps.profiles.getProfile(req.userId), over, timedOut('profiles')),
+    ngPromise,
+    activePromise,
   ]);
   if (ngResult.status === 'rejected') {
     // without any NG list we cannot promise that no NG item is shown
@@ -131,7 +146,7 @@ export async function recommend(
       if (active.stale) failures.push('popularity-pointer');
       const chain = segmentChain(attributes, active.meta.segmentColumns);
       try {
-        const { lists, stale } = await deps.popularity.segmentLists(active.version, chain);
+        const { lists, stale } = await deps.popularity.segmentLists(active.version, chain, time.remaining());
         if (stale) failures.push('popularity');
         const fill = fillFromChain(
           chain,
@@ -141,17 +156,31 @@ export async function recommend(
         );
         fallbackAnswered = true;
         for (const f of fill) {
+          taken.add(f.itemId);
           items.push({
             itemId: f.itemId,
             score: f.score,
             source: f.segment === GLOBAL_SEGMENT ? 'popularity:global' : 'popularity:segment',
           });
         }
+        const firstPage = lists.get(GLOBAL_SEGMENT);
+        if (items.length < req.numResults && firstPage && firstPage.length >= POPULARITY_PAGE_ITEMS) {
+          await fillFromGlobalPages(
+            deps.popularity,
+            active.version,
+            req.numResults,
+            items,
+            taken,
+            blocked,
+            time.remaining,
+          );
+        }
       } catch {
         failures.push('popularity');
       }
     }
   }
+  time.cancel();
   // a 5xx only when nothing at all could answer; otherwise a (possibly short) degraded 200
   if (items.length === 0 && !fallbackAnswered && failures.length > 0) {
     throw new DependencyError(failures.join(','), 'no source could answer');
@@ -168,4 +197,31 @@ export async function recommend(
     },
     diagnostics: { armItems, fallbackItems: items.length - armItems, failures, knownUser },
   };
+}
+
+/**
+ * Reads the global ranking further down, page by page, until the answer is full or the ranking ends:
+ * NG and excluded items can leave the first page short, and the promise is a full answer whenever the
+ * catalogue has enough allowed items. Each page is read once per process (a version never changes).
+ */
+async function fillFromGlobalPages(
+  popularity: PopularitySource,
+  version: string,
+  numResults: number,
+  items: ServedItem[],
+  taken: Set<string>,
+  blocked: (itemId: string) => boolean,
+  remaining: () => number,
+): Promise<void> {
+  for (let page = 1; items.length < numResults; page++) {
+    const list = await popularity.listPage(version, GLOBAL_SEGMENT, page, remaining());
+    if (!list) return;
+    for (const { itemId, score } of list) {
+      if (items.length >= numResults) return;
+      if (taken.has(itemId) || blocked(itemId)) continue;
+      taken.add(itemId);
+      items.push({ itemId, score, source: 'popularity:global' });
+    }
+    if (list.length < POPULARITY_PAGE_ITEMS) return;
+  }
 }

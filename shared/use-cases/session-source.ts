@@ -1,4 +1,5 @@
 import { LruCache } from '../domain/cache.js';
+import { withDeadline } from '../domain/deadline.js';
 import type { StoredEvent } from '../domain/events/events.js';
 import { DEFAULT_SESSION_POSITION_DECAY, scoreRecentEvents } from '../domain/recommend/session-scoring.js';
 import type { CandidateSource } from '../ports/candidates.js';
@@ -176,25 +177,38 @@ export async function publishSessionNeighbours(
  */
 export class CachedRecentEvents implements Pick<EventStore, 'recentEvents'> {
   private readonly cache: LruCache<string, { events: StoredEvent[]; expires: number }>;
+  /**
+   * `deadlineMs`: how long a read may take; past it the user's last events answer if cached, else the
+   * read fails (the session arm then serves its precomputed list instead of waiting).
+   */
   constructor(
     private readonly inner: Pick<EventStore, 'recentEvents'>,
     private readonly ttlMs: number,
     capacity = 20_000,
     private readonly now: () => number = Date.now,
+    private readonly deadlineMs = Number.POSITIVE_INFINITY,
   ) {
     this.cache = new LruCache(capacity);
   }
 
   async recentEvents(userId: string, limit: number): Promise<StoredEvent[]> {
-    if (this.ttlMs <= 0) return this.inner.recentEvents(userId, limit);
-    const entry = await this.cache.getOrLoad(
-      `${limit}#${userId}`,
+    if (this.ttlMs <= 0)
+      return withDeadline(this.inner.recentEvents(userId, limit), this.deadlineMs, 'events');
+    const key = `${limit}#${userId}`;
+    const previous = this.cache.get(key);
+    const loading = this.cache.getOrLoad(
+      key,
       async () => ({
         events: await this.inner.recentEvents(userId, limit),
         expires: this.now() + this.ttlMs,
       }),
       (e) => e.expires > this.now(),
     );
-    return entry.events;
+    try {
+      return (await withDeadline(loading, this.deadlineMs, 'events')).events;
+    } catch (err) {
+      if (previous) return previous.events;
+      throw err;
+    }
   }
 }

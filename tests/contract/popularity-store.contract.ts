@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shared/domain/random.js';
-import type { PopularityStore } from '../../shared/ports/stores.js';
+import { POPULARITY_PAGE_ITEMS, type PopularityStore } from '../../shared/ports/stores.js';
 import { rankedList } from './generated.js';
 
 /** The PopularityStore contract; `factory` returns an empty store for each test. */
@@ -18,6 +18,21 @@ export function describePopularityStore(name: string, factory: () => Promise<Pop
       expect([...read.keys()]).toEqual(['global', 'GENDER=f|AGE_GROUP=30s']);
       expect(read.get('global')).toEqual(lists[0].items);
       expect(read.get('GENDER=f|AGE_GROUP=30s')).toEqual(lists[2].items);
+    });
+
+    it('stores a list longer than a page as pages: the first from getSegmentLists, the rest by page', async () => {
+      const store = await factory();
+      const items = rankedList(new Rng(15), 2 * POPULARITY_PAGE_ITEMS + 7);
+      await store.putSegmentLists('v1', [{ segment: 'global', items }]);
+      const first = (await store.getSegmentLists('v1', ['global'])).get('global');
+      const pages = [
+        first,
+        await store.getListPage('v1', 'global', 1),
+        await store.getListPage('v1', 'global', 2),
+      ];
+      expect(pages.flatMap((p) => p ?? [])).toEqual(items);
+      expect(pages.map((p) => p?.length)).toEqual([POPULARITY_PAGE_ITEMS, POPULARITY_PAGE_ITEMS, 7]);
+      expect(await store.getListPage('v1', 'global', 3)).toBeUndefined();
     });
 
     it('leaves missing segments out of the result', async () => {

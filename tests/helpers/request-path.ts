@@ -20,6 +20,7 @@ export async function memoryDeps(options: {
   experiments?: ExperimentConfig;
   sources?: Record<string, CandidateSource>;
   pointerTtlMs?: number;
+  ngTtlMs?: number;
 }) {
   const state = new MemoryPipelineStateStore();
   const popularityStore = new MemoryPopularityStore();
@@ -56,7 +57,7 @@ export async function memoryDeps(options: {
     },
     profiles,
     popularity: new PopularitySource(state, popularityStore, 60_000),
-    ngList: new NgList(ngItems, 60_000),
+    ngList: new NgList(ngItems, options.ngTtlMs ?? 60_000),
   };
   return { deps, state, popularityStore, recommendations, profiles, ngItems };
 }

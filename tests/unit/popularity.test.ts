@@ -129,10 +129,17 @@ describe('computePopularityLists: weighting', () => {
     expect(idsOf(listOf(lists, 'global'))).toEqual(['viewed']);
   });
 
-  it('cuts every list at listSize', () => {
+  it('cuts the global list at globalListSize', () => {
     const b = new DatasetBuilder();
     for (let i = 0; i < 20; i++) b.addInteraction('u1', `i${i}`, T0, 'view');
-    expect(listOf(computePopularityLists(b.build(), { listSize: 5 }), 'global')!.items).toHaveLength(5);
+    const lists = computePopularityLists(b.build(), { globalListSize: 5 });
+    expect(listOf(lists, 'global')!.items).toHaveLength(5);
+  });
+
+  it('keeps the whole ranking in the global list by default, beyond listSize', () => {
+    const b = new DatasetBuilder();
+    for (let i = 0; i < 20; i++) b.addInteraction('u1', `i${i}`, T0, 'view');
+    expect(listOf(computePopularityLists(b.build(), { listSize: 5 }), 'global')!.items).toHaveLength(20);
   });
 
   it('rejects an unknown segment column', () => {

@@ -129,14 +129,52 @@ describe('recommend (request path use case)', () => {
   it('serves the last good popularity list when the store starts failing', async () => {
     const { deps, popularityStore } = await memoryDeps({
       experiments: singleArm('fm'),
+      segmentColumns: ['GENDER'],
+      segmentLists: [
+        { segment: 'u:GENDER=f', items: items('f', 50) },
+        { segment: 'global', items: items('g', 50) },
+      ],
+    });
+    await recommend(deps, req('u1')); // caches the global list only
+    let calls = 0;
+    popularityStore.getSegmentLists = async () => {
+      calls++;
+      throw new DependencyError('dynamodb', 'down');
+    };
+    // a user of segment GENDER=f needs a list that is not cached yet: the store is asked and fails
+    const { response, diagnostics } = await recommend(deps, req('u2', { numResults: '5', GENDER: 'f' }));
+    expect(calls).toBe(1);
+    expect(response.degraded).toBe(true);
+    expect(diagnostics.failures).toContain('popularity');
+    expect(response.itemList.map((i) => i.itemId)).toEqual(['g0', 'g1', 'g2', 'g3', 'g4']);
+  });
+
+  it('answers 503 when the NG list was never loaded and its table fails', async () => {
+    const { deps, ngItems } = await memoryDeps({
+      experiments: singleArm('fm'),
       segmentLists: [{ segment: 'global', items: items('g', 50) }],
     });
-    await recommend(deps, req('u1'));
-    popularityStore.getSegmentLists = async () => {
-      throw new Error('DynamoDB down');
+    ngItems.allIds = async () => {
+      throw new DependencyError('dynamodb', 'down');
     };
-    const { response } = await recommend(deps, req('u2', { numResults: '5' }));
-    expect(response.itemList).toHaveLength(5);
+    await expect(recommend(deps, req('u1'))).rejects.toThrow(DependencyError);
+  });
+
+  it('serves with the stale NG list and degraded: true when the NG table starts failing', async () => {
+    const { deps, ngItems } = await memoryDeps({
+      experiments: singleArm('fm'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      ng: ['g0', 'g3'],
+      ngTtlMs: 0, // every request reads the NG table again
+    });
+    await recommend(deps, req('u1'));
+    ngItems.allIds = async () => {
+      throw new DependencyError('dynamodb', 'down');
+    };
+    const { response, diagnostics } = await recommend(deps, req('u2', { numResults: '5' }));
+    expect(response.degraded).toBe(true);
+    expect(diagnostics.failures).toContain('ng-items');
+    expect(response.itemList.map((i) => i.itemId)).toEqual(['g1', 'g2', 'g4', 'g5', 'g6']);
   });
 
   it('assigns the same user to the same arm every time', async () => {

@@ -69,6 +69,8 @@ export class DynamoNgItemStore implements NgItemStore {
           new ScanCommand({
             TableName: this.options.tableName,
             ProjectionExpression: 'itemId',
+            // strongly consistent: a scan that starts after a PUT answered must see the item
+            ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
         ),

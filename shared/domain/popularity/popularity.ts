@@ -22,8 +22,14 @@ export interface PopularityOptions {
   segmentColumns?: string[];
   /** Minimum distinct users (with events) in a segment for it to get its own list (default 20). */
   minSupport?: number;
-  /** Items per list (default 500). */
+  /** Items per segment and item-attribute list (default 500). */
   listSize?: number;
+  /**
+   * Items in the global list (default: every item with a positive score). The global list ends every
+   * fallback chain, so holding the whole ranking lets the request path fill any answer the catalogue
+   * allows, however many items NG and exclude remove (the store pages it).
+   */
+  globalListSize?: number;
   /** Item attribute columns for per-attribute top lists; default all item attribute columns. */
   itemColumns?: string[];
   /** A user's repeated events on an item count as the max weight, not the sum (default true: robust to bots). */
@@ -39,6 +45,7 @@ interface ResolvedOptions {
   readonly segmentColumns: string[];
   readonly minSupport: number;
   readonly listSize: number;
+  readonly globalListSize: number;
   readonly itemColumns: string[];
   readonly countUsersOnce: boolean;
 }
@@ -55,6 +62,13 @@ function resolveOptions(dataset: Dataset, options: PopularityOptions = {}): Reso
   const listSize = options.listSize ?? 500;
   if (!Number.isInteger(listSize) || listSize < 1) {
     throw new ValidationError(`listSize must be a positive integer, got ${listSize}`, 'listSize');
+  }
+  const globalListSize = options.globalListSize ?? Number.POSITIVE_INFINITY;
+  if (!(globalListSize >= 1) || (Number.isFinite(globalListSize) && !Number.isInteger(globalListSize))) {
+    throw new ValidationError(
+      `globalListSize must be a positive integer, got ${globalListSize}`,
+      'globalListSize',
+    );
   }
   const eventWeights = options.eventWeights ?? DEFAULT_EVENT_WEIGHTS;
   for (const [type, w] of Object.entries(eventWeights)) {
@@ -95,6 +109,7 @@ function resolveOptions(dataset: Dataset, options: PopularityOptions = {}): Reso
     segmentColumns: checkColumns(options.segmentColumns, dataset.userAttributes, 'segmentColumns'),
     minSupport,
     listSize,
+    globalListSize,
     itemColumns: checkColumns(options.itemColumns, dataset.itemAttributes, 'itemColumns'),
     countUsersOnce: options.countUsersOnce ?? true,
   };
@@ -240,7 +255,7 @@ function buildModel(dataset: Dataset, options?: PopularityOptions): PopularityMo
   const globalOrder = new Int32Array(nScored);
   for (let i = 0, j = 0; i < nItems; i++) if (globalScores[i] > 0) globalOrder[j++] = i;
   globalOrder.sort((a, b) => globalScores[b] - globalScores[a] || a - b);
-  const globalTop = globalOrder.slice(0, opts.listSize);
+  const globalTop = globalOrder.slice(0, Math.min(globalOrder.length, opts.globalListSize));
   const globalTopScores = new Float32Array(globalTop.length);
   for (let j = 0; j < globalTop.length; j++) globalTopScores[j] = globalScores[globalTop[j]];
   const global = normalised(GLOBAL_SEGMENT, { items: globalTop, scores: globalTopScores });
