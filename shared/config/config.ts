@@ -78,6 +78,11 @@ const schema = z.object({
   ARTIFACT_DIR: z.optional(z.string().check(z.minLength(1))),
   /** Dataset a scheduled run snapshots when its input names none (s3://bucket/prefix or a folder). */
   DATASET_URI: z.optional(z.string().check(z.minLength(1))),
+  /** How POST/GET /admin/pipeline/runs run the pipelines: Step Functions (`sfn`, AWS) or in this process (`local`, set by `osusume start`). */
+  PIPELINE_RUNS: z._default(z.enum(['sfn', 'local']), 'sfn'),
+  /** State machines the admin pipeline routes start on AWS (serverless.yml sets them). */
+  SCORING_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(20))),
+  PERSONALIZE_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(20))),
   /** Exported events older than this many days are left out of training (the training horizon). */
   TRAINING_HORIZON_DAYS: num(1, 3650, 90, true),
   /** Users per scoring shard (one Lambda invocation each). */

@@ -29,6 +29,11 @@ export class VersionPointers {
       throw err;
     }
   }
+
+  /** Forgets the cached pointers, so the next read sees a just-published version (local runs). */
+  refresh(): void {
+    this.cache.invalidate();
+  }
 }
 
 /**

@@ -79,4 +79,9 @@ export class PopularitySource {
     }
     return { lists: out, stale };
   }
+
+  /** Forgets the cached pointer, so the next read sees a just-published version (local runs). */
+  refresh(): void {
+    this.pointer.invalidate();
+  }
 }
