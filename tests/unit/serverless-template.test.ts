@@ -224,6 +224,29 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     expect(JSON.parse(targets[0].Input)).toEqual({ trigger: 'schedule', hpo: false });
   });
 
+  it('leaves both schedules disabled on a stage other than prod', () => {
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    expect(rules.map((r) => [r.Name, r.State])).toEqual(
+      expect.arrayContaining([
+        ['osusume-ci-nightly-scoring', 'DISABLED'],
+        ['osusume-ci-personalize-retraining', 'DISABLED'],
+      ]),
+    );
+  });
+
+  it('enables both schedules on prod', async () => {
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      ['serverless', 'print', '--stage', 'prod', '--format', 'json'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        timeout: 60_000,
+      },
+    );
+    expect(JSON.parse(stdout).custom.schedules.enabled).toBe(true);
+  }, 90_000);
+
   it('gives the Personalize state machine only the Personalize actions it calls, on its own resources', () => {
     const [, role] =
       ofType('AWS::IAM::Role').find(([k]) => k.includes('personalizeDashretrainingRole')) ?? [];
