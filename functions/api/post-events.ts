@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { lazyEventTracker } from '../../shared/adapters/personalize/lazy-event-tracker.js';
 import { getContainer } from '../../shared/composition.js';
+import { buildEventExport } from '../../shared/event-export-container.js';
 import { parseEventTypeMapping } from '../../shared/domain/events/events.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
@@ -17,6 +18,7 @@ const eventTracker = cfg.PERSONALIZE_TRACKING_ID
     })
   : undefined;
 const eventTypeMapping = parseEventTypeMapping(cfg.EVENT_TYPE_MAPPING);
+const eventExport = buildEventExport(cfg);
 
 /** POST /events: {userId, sessionId, eventList[1..10]} (Personalize PutEvents shape); idempotent per eventId. */
 export const handler = httpHandler(async (event: HttpEvent) => {
@@ -32,6 +34,7 @@ export const handler = httpHandler(async (event: HttpEvent) => {
   const result = await ingestEvents(
     {
       events: container.events,
+      eventExport,
       eventTracker,
       eventTypeMapping,
       maxSkewMs: cfg.EVENT_MAX_SKEW_SECONDS * 1000,

@@ -82,6 +82,10 @@ const schema = z.object({
   SESSION_RECENT_EVENTS: num(0, 100, 10, true),
   /** How long the request Lambda reuses a user's recent events (ms; 0 = read them on every request). */
   SESSION_EVENTS_CACHE_MS: num(0, 60_000, 500, true),
+  /** Firehose delivery stream that carries accepted events to S3 for training (AWS). */
+  EVENT_EXPORT_STREAM: z.optional(z.string().check(z.minLength(1))),
+  /** Where accepted events go for training: `firehose` (EVENT_EXPORT_STREAM), `folder` (ARTIFACT_DIR, locally) or `off`; default: firehose when a stream is set, else folder when ARTIFACT_DIR is set, else off. */
+  EVENT_EXPORT: z.optional(z.enum(['firehose', 'folder', 'off'])),
   // ---- nightly pipeline (statemachines/, functions/pipeline/) ----
   /** S3 bucket of pipeline artifacts (dataset snapshots, models) on AWS. */
   ARTIFACT_BUCKET: z.optional(z.string().check(z.minLength(3))),
@@ -89,6 +93,13 @@ const schema = z.object({
   ARTIFACT_DIR: z.optional(z.string().check(z.minLength(1))),
   /** Dataset a scheduled run snapshots when its input names none (s3://bucket/prefix or a folder). */
   DATASET_URI: z.optional(z.string().check(z.minLength(1))),
+  /** How POST/GET /admin/pipeline/runs run the pipelines: Step Functions (`sfn`, AWS) or in this process (`local`, set by `osusume start`). */
+  PIPELINE_RUNS: z._default(z.enum(['sfn', 'local']), 'sfn'),
+  /** State machines the admin pipeline routes start on AWS (serverless.yml sets them). */
+  SCORING_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(20))),
+  PERSONALIZE_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(20))),
+  /** Exported events older than this many days are left out of training (the training horizon). */
+  TRAINING_HORIZON_DAYS: num(1, 3650, 90, true),
   /** Users per scoring shard (one Lambda invocation each). */
   PIPELINE_SHARD_USERS: num(1, 10_000_000, 5000, true),
   /** Shard plans with at least this many shards are scored by the DISTRIBUTED Map. */

@@ -29,6 +29,8 @@ const schema = z.object({
   /** HPO policy: tune every N days, or when interactions grew by more than this share. */
   PERSONALIZE_HPO_EVERY_DAYS: num(1, 3650, 30),
   PERSONALIZE_HPO_GROWTH_SHARE: num(0, 100, 0.2),
+  /** A stage's first retraining: `defaults` (the recipe's hyperparameters, no HPO unless asked) or `hpo`. */
+  PERSONALIZE_HPO_FIRST_RUN: z._default(z.enum(['defaults', 'hpo']), 'defaults'),
   /** GetSolutionMetrics key the campaign gate compares, and the tolerated relative drop. */
   PERSONALIZE_GATE_METRIC: z._default(z.string(), 'normalized_discounted_cumulative_gain_at_10'),
   PERSONALIZE_GATE_MARGIN: num(0, 1, 0.02),

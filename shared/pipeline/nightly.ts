@@ -20,6 +20,8 @@ import type { UserRecommendations } from '../ports/types.js';
 import { POPULARITY, type PopularityMeta, popularityMetaKey } from '../use-cases/popularity-source.js';
 import { newVersionId, userProfiles } from '../use-cases/publish-popularity.js';
 import { publishSessionNeighbours } from '../use-cases/session-source.js';
+import type { MergeStats } from '../domain/events/export.js';
+import { mergeExportedEvents } from './event-merge.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
 
@@ -43,6 +45,8 @@ export interface NightlyInput {
     /** Extra trainer options per algorithm, e.g. { fm: { epochs: 5 } } (also used by Evaluate). */
     readonly trainOptions?: Readonly<Record<string, TrainOptions>>;
     readonly seed?: number;
+    /** Merge the events the API exported (POST /events) into the training data; default true. */
+    readonly mergeEvents?: boolean;
   };
 }
 
@@ -56,6 +60,8 @@ export interface RunContext {
   readonly items: number;
   readonly interactions: number;
   readonly skippedRows: number;
+  /** The API's exported events merged into this snapshot (absent when merging was off). */
+  readonly events?: MergeStats & { readonly parts: number; readonly objects: number };
   readonly numResults: number;
   readonly seed: number;
   readonly trainOptions: Readonly<Record<string, TrainOptions>>;
@@ -87,11 +93,21 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
   const version = newVersionId();
   const snapshot = runKeys.snapshot(version);
   const files = await snapshotDataset(deps.artifacts, source, snapshot);
+  let events: RunContext['events'];
+  if (o.mergeEvents !== false) {
+    const to = Date.now();
+    const merged = await mergeExportedEvents(deps.artifacts, snapshot, {
+      from: to - cfg.TRAINING_HORIZON_DAYS * 86_400_000,
+      to,
+    });
+    events = { ...merged.stats, parts: merged.parts.length, objects: merged.objects };
+  }
   const dataset = await loadSnapshot(deps.artifacts, snapshot, {
     maxBadRowShare: cfg.PIPELINE_MAX_BAD_ROW_SHARE,
   });
   const s = dataset.stats;
-  const skippedRows = s.interactions.skipped + (s.users?.skipped ?? 0) + (s.items?.skipped ?? 0);
+  const skippedRows =
+    s.interactions.skipped + (s.events?.skipped ?? 0) + (s.users?.skipped ?? 0) + (s.items?.skipped ?? 0);
   const shards = planShards(dataset.users.size, shardUsers);
   const run: RunContext = {
     version,
@@ -102,6 +118,7 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
     items: dataset.items.size,
     interactions: dataset.interactions.length,
     skippedRows,
+    ...(events ? { events } : {}),
     numResults,
     seed: o.seed ?? 42,
     trainOptions: o.trainOptions ?? {},

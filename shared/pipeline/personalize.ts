@@ -113,7 +113,11 @@ export async function planRetraining(
     last: tuning,
     interactions,
     now,
-    policy: { everyDays: cfg.PERSONALIZE_HPO_EVERY_DAYS, growthShare: cfg.PERSONALIZE_HPO_GROWTH_SHARE },
+    policy: {
+      everyDays: cfg.PERSONALIZE_HPO_EVERY_DAYS,
+      growthShare: cfg.PERSONALIZE_HPO_GROWTH_SHARE,
+      firstRun: cfg.PERSONALIZE_HPO_FIRST_RUN,
+    },
   });
   const prefix = cfg.PERSONALIZE_SOLUTION_PREFIX ?? `osusume-${stage}`;
   const reuse = !hpo.due && tuning?.regularSolutionArn !== undefined;
@@ -199,6 +203,17 @@ export async function recordRetraining(
     await deps.state.putRecord(TUNING_KEY, record);
   } else if (plan.solution.create && tuning) {
     await deps.state.putRecord(TUNING_KEY, { ...tuning, regularSolutionArn: input.solution.arn });
+  } else if (plan.solution.create) {
+    // a first run on the recipe's defaults: later runs reuse its solution, and the age and growth rules
+    // count from today
+    const record: TuningRecord = {
+      tunedAt: now.toISOString(),
+      interactions: plan.interactions,
+      hyperParameters: {},
+      defaults: true,
+      regularSolutionArn: input.solution.arn,
+    };
+    await deps.state.putRecord(TUNING_KEY, record);
   }
   const metric = cfg.PERSONALIZE_GATE_METRIC;
   const candidate = input.candidate.metrics[metric];

@@ -1,5 +1,12 @@
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Dataset } from '../domain/data/dataset.js';
-import { DATASET_FILES, type LoadOptions, loadDatasetFromStreams } from '../domain/data/loader.js';
+import {
+  DATASET_FILES,
+  type LazyStream,
+  type LoadOptions,
+  loadDatasetFromStreams,
+} from '../domain/data/loader.js';
 import { DataError } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifacts.js';
 
@@ -57,8 +64,22 @@ export function loadSnapshot(
         'snapshot has no interactions.csv',
         artifacts.uri(runKeys.file(snapshot, 'interactions')),
       );
+    // the merged event parts Prepare wrote (none for a snapshot taken without an event export); each
+    // is opened only when the loader reaches it, so many parts never hold many S3 connections open
+    const parts = (await artifacts.list(`${snapshot}/events-`)).filter((k) => k.endsWith('.csv'));
+    const events: LazyStream[] = parts.map((key) => ({
+      name: artifacts.uri(key),
+      open: () => {
+        const out = new PassThrough();
+        artifacts.open(key).then(
+          (s) => (s ? pipeline(s, out).catch((err) => out.destroy(err)) : out.end()),
+          (err) => out.destroy(err),
+        );
+        return out;
+      },
+    }));
     return loadDatasetFromStreams(
-      { interactions, users: await open('users'), items: await open('items') },
+      { interactions, users: await open('users'), items: await open('items'), events },
       options,
     );
   })();

@@ -15,6 +15,11 @@ export interface ArtifactStore {
    * adapter) to `key`. Returns false when the source does not exist.
    */
   copyFrom(sourceUri: string, key: string): Promise<boolean>;
+  /**
+   * Keys under `prefix`, in lexicographic order, optionally only those after `startAfter` (S3's
+   * ListObjectsV2 order: day partitions like `events/dt=YYYY-MM-DD/` come out oldest first).
+   */
+  list(prefix: string, startAfter?: string): Promise<string[]>;
   /** Where `key` lives, as a URI for logs and outputs. */
   uri(key: string): string;
 }

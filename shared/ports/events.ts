@@ -24,3 +24,12 @@ export interface EventStore {
 export interface EventTracker {
   track(batch: { userId: string; sessionId: string; events: readonly StoredEvent[] }): Promise<void>;
 }
+
+/**
+ * Exports accepted events to the training data of the next nightly run (Kinesis Data Firehose into S3 day
+ * partitions on AWS, a folder locally). At least once: a batch may be exported more than once (a client
+ * resend, a Firehose retry); the nightly merge deduplicates by eventId.
+ */
+export interface EventExport {
+  export(events: readonly StoredEvent[]): Promise<void>;
+}

@@ -31,6 +31,11 @@ export class VersionPointers {
     );
     return value;
   }
+
+  /** Forgets the cached pointers, so the next read sees a just-published version (local runs). */
+  refresh(): void {
+    this.cache.invalidate();
+  }
 }
 
 /**

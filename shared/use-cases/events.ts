@@ -2,10 +2,12 @@ import { type EventType, parseEventBatch, type StoredEvent } from '../domain/eve
 import type { ExperimentConfig } from '../domain/experiments/experiments.js';
 import { type AbReport, buildAbReport } from '../domain/measurement/ab-report.js';
 import { ValidationError } from '../domain/errors.js';
-import type { EventStore, EventTracker } from '../ports/events.js';
+import type { EventExport, EventStore, EventTracker } from '../ports/events.js';
 
 export interface IngestDeps {
   readonly events: EventStore;
+  /** Where accepted events go for the next night's training (Firehose / a folder), when configured. */
+  readonly eventExport?: EventExport;
   /** Personalize's event tracker when configured. */
   readonly eventTracker?: EventTracker;
   readonly eventTypeMapping: Readonly<Record<string, EventType>>;
@@ -28,8 +30,9 @@ export interface IngestResult {
 
 /**
  * POST /events: validates the whole batch (any bad field rejects it all), stores each new eventId once,
- * then forwards the newly stored events to Personalize. Storing comes first, so a Personalize failure
- * never loses an event; it is reported and the call still succeeds.
+ * exports the batch for training, then forwards the newly stored events to Personalize. Storing comes
+ * first; an export failure fails the call (503, the client resends, the store reports duplicates and
+ * the export gets the events again); a Personalize failure is only reported.
  */
 export async function ingestEvents(deps: IngestDeps, body: unknown, now = Date.now()): Promise<IngestResult> {
   const batch = parseEventBatch(body, {
@@ -39,6 +42,9 @@ export async function ingestEvents(deps: IngestDeps, body: unknown, now = Date.n
     mapping: deps.eventTypeMapping,
   });
   const { stored, duplicates } = await deps.events.putEvents(batch.events);
+  // Every accepted event is exported, duplicates too: if an earlier export failed (the client got a 503
+  // and resends), the resend is what reaches training; the nightly merge keeps one per eventId.
+  if (deps.eventExport) await deps.eventExport.export(batch.events);
   let forwarded: boolean | undefined;
   if (deps.eventTracker && stored.length > 0) {
     try {

@@ -142,4 +142,9 @@ export class PopularitySource {
     }
     return pending;
   }
+
+  /** Forgets the cached pointer, so the next read sees a just-published version (local runs). */
+  refresh(): void {
+    this.pointer.invalidate();
+  }
 }

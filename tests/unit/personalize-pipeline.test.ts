@@ -88,7 +88,18 @@ describe('Personalize retraining state machine against the simulated control pla
     expect(sim.campaign.solutionVersionArn).toMatch(/initial/);
   });
 
+  it("trains a stage's first retraining with the recipe defaults, not HPO, and records them", async () => {
+    await setTuning(undefined);
+    const { sim, result } = await retrain({});
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    expect(sim.calls.find((c) => c.action === 'createSolution')?.input.PerformHPO).toBe(false);
+    const record = await deps.state.getRecord<TuningRecord>('personalize-tuning');
+    expect(record).toMatchObject({ defaults: true, hyperParameters: {} });
+    expect(record?.regularSolutionArn).toMatch(/solution/);
+  });
+
   it('leaves the campaign untouched when the new version fails the gate', async () => {
+    await setTuning(undefined);
     const { sim, result, actions } = await retrain(
       {},
       {

@@ -53,9 +53,16 @@ describe('decideHpo', () => {
   const now = new Date('2026-11-28T00:00:00Z');
   const last = { tunedAt: '2026-11-20T00:00:00Z', interactions: 1000, hyperParameters: {} };
 
-  it('is due when asked, and when never tuned', () => {
+  it('is due when asked', () => {
     expect(decideHpo({ manual: true, last, interactions: 1000, now, policy }).due).toBe(true);
-    expect(decideHpo({ manual: false, interactions: 1000, now, policy }).reason).toBe('never tuned');
+  });
+
+  it("is not due on a stage's first run unless the policy asks for it", () => {
+    expect(decideHpo({ manual: false, interactions: 1000, now, policy }).due).toBe(false);
+    const tuneFirst: HpoPolicy = { ...policy, firstRun: 'hpo' };
+    expect(decideHpo({ manual: false, interactions: 1000, now, policy: tuneFirst }).reason).toBe(
+      'never tuned',
+    );
   });
 
   it('is due after everyDays and when interactions grew beyond the share', () => {

@@ -224,6 +224,29 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     expect(JSON.parse(targets[0].Input)).toEqual({ trigger: 'schedule', hpo: false });
   });
 
+  it('leaves both schedules disabled on a stage other than prod', () => {
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    expect(rules.map((r) => [r.Name, r.State])).toEqual(
+      expect.arrayContaining([
+        ['osusume-ci-nightly-scoring', 'DISABLED'],
+        ['osusume-ci-personalize-retraining', 'DISABLED'],
+      ]),
+    );
+  });
+
+  it('enables both schedules on prod', async () => {
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      ['serverless', 'print', '--stage', 'prod', '--format', 'json'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        timeout: 60_000,
+      },
+    );
+    expect(JSON.parse(stdout).custom.schedules.enabled).toBe(true);
+  }, 90_000);
+
   it('gives the Personalize state machine only the Personalize actions it calls, on its own resources', () => {
     const [, role] =
       ofType('AWS::IAM::Role').find(([k]) => k.includes('personalizeDashretrainingRole')) ?? [];
@@ -249,11 +272,26 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     expect(JSON.stringify(passRole?.Resource)).toContain('role/osusume-ci-personalize');
   });
 
-  it('lets a scoring shard only read run artifacts and batch-write recommendations', () => {
+  it('lets a scoring shard only read and list run artifacts and batch-write recommendations', () => {
     const [, role] = ofType('AWS::IAM::Role').find(([k]) => k.startsWith('ScoreDashshard')) ?? [];
     const actions = policyStatements(role as Resource)
       .flatMap((s) => ([] as string[]).concat(s.Action))
       .filter((a) => /^(s3|dynamodb):/.test(a));
-    expect(actions.sort()).toEqual(['dynamodb:BatchWriteItem', 's3:GetObject']);
+    expect(actions.sort()).toEqual(['dynamodb:BatchWriteItem', 's3:GetObject', 's3:ListBucket']);
+  });
+
+  it('delivers accepted events to S3 day partitions through a Firehose stream only POST /events writes to', () => {
+    const [, stream] = ofType('AWS::KinesisFirehose::DeliveryStream')[0] ?? [];
+    const dest = (stream as Resource).Properties.ExtendedS3DestinationConfiguration as Record<
+      string,
+      unknown
+    >;
+    expect(dest.Prefix).toBe('events/dt=!{timestamp:yyyy-MM-dd}/');
+    const writers = ofType('AWS::IAM::Role').filter(([, role]) =>
+      policyStatements(role as Resource).some((st) =>
+        ([] as string[]).concat(st.Action).includes('firehose:PutRecordBatch'),
+      ),
+    );
+    expect(writers.map(([k]) => k)).toEqual([expect.stringMatching(/^PostDasheventsIamRoleLambdaExecution/)]);
   });
 });

@@ -1,10 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ArtifactStore } from '../../ports/artifacts.js';
+
+let writes = 0;
 
 /** ArtifactStore over a local folder: the local stand-in for the pipeline's S3 bucket. */
 export class FolderArtifactStore implements ArtifactStore {
@@ -25,7 +27,30 @@ export class FolderArtifactStore implements ArtifactStore {
   async put(key: string, bytes: Uint8Array | string): Promise<void> {
     const p = this.path(key);
     await mkdir(dirname(p), { recursive: true });
-    await writeFile(p, bytes);
+    // write then rename, as S3 does: a reader listing the folder never sees half an object
+    const tmp = `${p}.${process.pid}.${++writes}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, p);
+  }
+
+  async list(prefix: string, startAfter?: string): Promise<string[]> {
+    // only the folder the prefix names is walked, not the whole store
+    const base = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    let entries: string[];
+    try {
+      entries = (await readdir(this.path(base || '.'), { recursive: true })).map((e) => base + e);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const keys: string[] = [];
+    for (const e of entries) {
+      const key = e.split(sep).join('/');
+      if (!key.startsWith(prefix) || key.endsWith('.tmp')) continue;
+      if (startAfter !== undefined && key <= startAfter) continue;
+      if (await exists(join(this.root, e))) keys.push(key);
+    }
+    return keys.sort();
   }
 
   async get(key: string): Promise<Uint8Array> {

@@ -26,6 +26,8 @@ export interface LocalPipelineOptions {
   readonly wrap?: (state: string, task: LocalTask) => LocalTask;
   readonly waitMs?: number;
   readonly retryMs?: number;
+  /** Every progress event of the run, as it happens (the API's run status reads them). */
+  readonly onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface LocalPipelineResult extends LocalRunResult {
@@ -68,6 +70,7 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
   };
   const iterations = new Map<string, number>();
   const onProgress = (e: ProgressEvent) => {
+    options.onProgress?.(e);
     if (e.index !== undefined) {
       if (e.type === 'exited') iterations.set(e.state, (iterations.get(e.state) ?? 0) + 1);
       else if (e.type === 'retried') log(`  ↻ ${e.state} [shard ${e.index}] retried`);

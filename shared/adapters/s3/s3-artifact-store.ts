@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
-import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ArtifactStore } from '../../ports/artifacts.js';
 
@@ -65,6 +71,25 @@ export class S3ArtifactStore implements ArtifactStore {
       if (isMissing(err)) return false;
       throw err;
     }
+  }
+
+  async list(prefix: string, startAfter?: string): Promise<string[]> {
+    const keys: string[] = [];
+    const strip = this.prefix ? this.key('').length : 0;
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.key(prefix),
+          StartAfter: startAfter === undefined ? undefined : this.key(startAfter),
+          ContinuationToken: token,
+        }),
+      );
+      for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key.slice(strip));
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
   }
 
   uri(key: string): string {

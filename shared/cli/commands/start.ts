@@ -39,8 +39,22 @@ export function register(program: Command): void {
         seed: intOption(opts.seed, '--seed', 0, 2 ** 31 - 1),
         log,
       });
+      // POST /admin/pipeline/runs runs the same ASL in this process, on the data being served
+      process.env.PIPELINE_RUNS ??= 'local';
       // imported after the stack has set the environment the composition reads
-      const { runLocalPublish } = await import('../../adapters/local/local-publish.js');
+      const { runLocalPublish, QUICK_START_OPTIONS } = await import('../../adapters/local/local-publish.js');
+      const { configureLocalPipelineRuns } = await import('../../adapters/local/local-pipeline-runs.js');
+      const { getContainer } = await import('../../composition.js');
+      configureLocalPipelineRuns({
+        root: ROOT,
+        data: stack.dataDir,
+        options: QUICK_START_OPTIONS,
+        // on AWS a new version reaches the request Lambdas within POINTER_CACHE_TTL_SECONDS; here at once
+        onSucceeded: () => {
+          getContainer().pointers.refresh();
+          getContainer().popularity.refresh();
+        },
+      });
       await runLocalPublish(stack.dataset, log, stack.dataDir);
       const http = await startHttpServer({ root: ROOT, port });
       const users = stack.dataset.users.ids;

@@ -1,9 +1,9 @@
 import {
   type CategoricalColumn,
   type Dataset,
-  type FileStats,
   IdIndex,
   type Interactions,
+  type LoadStats,
 } from './dataset.js';
 
 /** Growable typed-array columns, so loading 1M+ rows never creates one object per row. */
@@ -117,7 +117,7 @@ export class DatasetBuilder {
   }
 
   /** Finishes the dataset; stats default to counts with no skipped rows. */
-  build(stats?: { interactions: FileStats; users?: FileStats; items?: FileStats }): Dataset {
+  build(stats?: LoadStats): Dataset {
     const n = this.n;
     const interactions: Interactions = {
       length: n,

@@ -80,6 +80,8 @@ export interface FileStats {
 
 export interface LoadStats {
   readonly interactions: FileStats;
+  /** Events merged from the API's export (the snapshot's events-*.csv parts), summed over the parts. */
+  readonly events?: FileStats;
   readonly users?: FileStats;
   readonly items?: FileStats;
 }

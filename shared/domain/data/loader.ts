@@ -99,12 +99,25 @@ export async function loadDataset(dir: string, options?: LoadOptions): Promise<D
  * error messages. Streams that are not consumed because the load failed early are destroyed.
  */
 export async function loadDatasetFromStreams(
-  sources: { interactions: DatasetSource; users?: DatasetSource; items?: DatasetSource },
+  sources: {
+    interactions: DatasetSource;
+    users?: DatasetSource;
+    items?: DatasetSource;
+    /** More interactions in the same schema (the API's exported events), read after interactions.csv. */
+    events?: readonly LazyStream[];
+  },
   options?: LoadOptions,
 ): Promise<Dataset> {
   const lazy = (s: DatasetSource | undefined): LazySource | undefined =>
     s && { name: s.name, open: () => s.stream, dispose: () => s.stream.destroy() };
-  return load(lazy(sources.interactions)!, lazy(sources.users), lazy(sources.items), options);
+  const events = (sources.events ?? []).map((e) => ({ name: e.name, open: e.open, dispose: () => {} }));
+  return load(lazy(sources.interactions)!, lazy(sources.users), lazy(sources.items), options, events);
+}
+
+/** A stream opened only when the loader reaches it (many parts must not all be open at once). */
+export interface LazyStream {
+  readonly name: string;
+  open(): Readable;
 }
 
 function resolveLimits(options: LoadOptions | undefined): { maxBadRowShare: number; maxBadRows: number } {
@@ -124,8 +137,9 @@ async function load(
   users: LazySource | undefined,
   items: LazySource | undefined,
   options: LoadOptions | undefined,
+  events: readonly LazySource[] = [],
 ): Promise<Dataset> {
-  const pending = [interactions, users, items].filter((s): s is LazySource => s !== undefined);
+  const pending = [interactions, users, items, ...events].filter((s): s is LazySource => s !== undefined);
   try {
     const limits = resolveLimits(options);
     const builder = new DatasetBuilder();
@@ -143,6 +157,21 @@ async function load(
       );
     }
     iStats.check(limits);
+    let eStats: FileStats | undefined;
+    for (const part of events) {
+      const bad = new BadRows(part.name);
+      await readCsv(take(part), interactionsSink(builder, part.name), bad);
+      bad.check(limits);
+      const st = bad.stats();
+      eStats = eStats
+        ? {
+            file: eStats.file,
+            rows: eStats.rows + st.rows,
+            skipped: eStats.skipped + st.skipped,
+            errors: [...eStats.errors, ...st.errors].slice(0, 20),
+          }
+        : st;
+    }
     if (builder.interactionCount === 0) {
       const why =
         iStats.skipped > 0
@@ -183,7 +212,12 @@ async function load(
       bad.check(limits);
       itStats = bad.stats();
     }
-    return builder.build({ interactions: iStats.stats(), users: uStats, items: itStats });
+    return builder.build({
+      interactions: iStats.stats(),
+      ...(eStats ? { events: eStats } : {}),
+      users: uStats,
+      items: itStats,
+    });
   } finally {
     for (const s of pending) s.dispose();
   }

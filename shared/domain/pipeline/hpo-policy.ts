@@ -4,6 +4,12 @@ export interface HpoPolicy {
   readonly everyDays: number;
   /** Tune again when interactions grew by more than this share since the last tuning (0.2 = 20%). */
   readonly growthShare: number;
+  /**
+   * A stage's first retraining: `defaults` trains with the recipe's default hyperparameters (HPO costs about
+   * 15 trainings, too much for a dev stage's first deploy), `hpo` tunes at once. Either way the age and
+   * growth rules apply from that first run on.
+   */
+  readonly firstRun?: 'defaults' | 'hpo';
 }
 
 /** What the pipeline state remembers about the last tuning run. */
@@ -14,6 +20,8 @@ export interface TuningRecord {
   readonly solutionVersionArn?: string;
   /** The regular (performHPO off) solution created with these hyperparameters, once it exists. */
   readonly regularSolutionArn?: string;
+  /** True when these are the recipe's defaults from a first run without HPO, not tuned values. */
+  readonly defaults?: boolean;
 }
 
 export interface HpoDecision {
@@ -22,9 +30,9 @@ export interface HpoDecision {
 }
 
 /**
- * Decides whether this retraining runs HPO: a manual request, no tuning yet, the tuning older than
- * `everyDays`, or interactions grown by more than `growthShare` since it. Otherwise the recorded tuned
- * hyperparameters are reused without HPO.
+ * Decides whether this retraining runs HPO: a manual request, no tuning yet (when `firstRun` is `hpo`), the
+ * tuning (or the first run's defaults) older than `everyDays`, or interactions grown by more than
+ * `growthShare` since it. Otherwise the recorded hyperparameters are reused without HPO.
  */
 export function decideHpo(args: {
   readonly manual: boolean;
@@ -35,7 +43,13 @@ export function decideHpo(args: {
 }): HpoDecision {
   const { manual, last, interactions, now, policy } = args;
   if (manual) return { due: true, reason: 'requested (--hpo)' };
-  if (!last) return { due: true, reason: 'never tuned' };
+  if (!last)
+    return policy.firstRun === 'hpo'
+      ? { due: true, reason: 'never tuned' }
+      : {
+          due: false,
+          reason: "first retraining: the recipe's default hyperparameters (HPO only when asked)",
+        };
   const days = (now.getTime() - Date.parse(last.tunedAt)) / 86_400_000;
   if (days >= policy.everyDays)
     return { due: true, reason: `last tuning ${days.toFixed(1)} days ago (every ${policy.everyDays} days)` };
