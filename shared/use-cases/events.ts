@@ -2,13 +2,14 @@ import { type EventType, parseEventBatch, type StoredEvent } from '../domain/eve
 import type { ExperimentConfig } from '../domain/experiments/experiments.js';
 import { type AbReport, buildAbReport } from '../domain/measurement/ab-report.js';
 import { ValidationError } from '../domain/errors.js';
+import { hasOwnKey } from '../domain/own-property.js';
 import type { EventStore, EventTracker } from '../ports/events.js';
 
 export interface IngestDeps {
   readonly events: EventStore;
   /** Personalize's event tracker when configured. */
   readonly eventTracker?: EventTracker;
-  readonly eventTypeMapping: Readonly<Record<string, EventType>>;
+  readonly eventTypeMapping: ReadonlyMap<string, EventType>;
   readonly maxSkewMs: number;
   readonly retentionMs: number;
   /** Where a forwarding failure is reported (it never fails the call). */
@@ -89,7 +90,7 @@ export async function abReport(
   const until = query.until ? parseTime(query.until, 'until', now) : now + 1;
   const since = query.since ? parseTime(query.since, 'since', now) : now - 7 * 86_400_000;
   if (!(since < until)) throw new ValidationError('since must be before until', 'since');
-  if (query.slot !== undefined && !(query.slot in deps.experiments.slots))
+  if (query.slot !== undefined && !hasOwnKey(deps.experiments.slots, query.slot))
     throw new ValidationError(
       `unknown slot '${query.slot}'; configured: ${Object.keys(deps.experiments.slots).join(', ')}`,
       'slot',

@@ -4,13 +4,18 @@ import { ValidationError } from '../errors.js';
 export const EVENT_TYPES = ['view', 'favorite', 'cart', 'purchase'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Default mapping of incoming event type names to canonical types (identity); EVENT_TYPE_MAPPING adds aliases. */
-export const DEFAULT_EVENT_TYPE_MAPPING: Readonly<Record<string, EventType>> = {
-  view: 'view',
-  favorite: 'favorite',
-  cart: 'cart',
-  purchase: 'purchase',
-};
+/** Whether `value` is one of the canonical EVENT_TYPES (a stored or sent value may be anything). */
+export function isEventType(value: unknown): value is EventType {
+  return (EVENT_TYPES as readonly unknown[]).includes(value);
+}
+
+/**
+ * Default mapping of incoming event type names to canonical types (identity); EVENT_TYPE_MAPPING adds
+ * aliases. A Map, because the names come from requests: a plain object would map `constructor` too.
+ */
+export const DEFAULT_EVENT_TYPE_MAPPING: ReadonlyMap<string, EventType> = new Map(
+  EVENT_TYPES.map((t) => [t, t]),
+);
 
 /** Limits of POST /events (Personalize PutEvents allows 10 events per call). */
 export const EVENT_LIMITS = {
@@ -52,7 +57,7 @@ export interface ParseEventsOptions {
   /** How far in the past sentAt may be, ms (older events would expire at once). */
   readonly maxAgeMs: number;
   /** Incoming type name (lower-cased) → canonical type. */
-  readonly mapping: Readonly<Record<string, EventType>>;
+  readonly mapping: ReadonlyMap<string, EventType>;
 }
 
 // control characters make ids unloggable and break key concatenation
@@ -112,10 +117,10 @@ export function parseEventBatch(body: unknown, options: ParseEventsOptions): Eve
       throw new ValidationError(`${at('eventId')} repeats an eventId of this batch`, at('eventId'));
     seen.add(eventId);
     const rawEventType = id(raw.eventType, at('eventType'));
-    const eventType = options.mapping[rawEventType.toLowerCase()];
+    const eventType = options.mapping.get(rawEventType.toLowerCase());
     if (!eventType)
       throw new ValidationError(
-        `${at('eventType')} '${rawEventType}' is not one of ${Object.keys(options.mapping).join(', ')}`,
+        `${at('eventType')} '${rawEventType}' is not one of ${[...options.mapping.keys()].join(', ')}`,
         at('eventType'),
       );
     const itemId = id(raw.itemId, at('itemId'));
@@ -163,8 +168,8 @@ export function parseEventBatch(body: unknown, options: ParseEventsOptions): Eve
  * Parses EVENT_TYPE_MAPPING (JSON object: incoming name → canonical type), merged over the identity
  * mapping; e.g. `{"pv":"view","fav":"favorite","buy":"purchase"}` for Taobao-style names.
  */
-export function parseEventTypeMapping(json: string | undefined): Record<string, EventType> {
-  const out: Record<string, EventType> = { ...DEFAULT_EVENT_TYPE_MAPPING };
+export function parseEventTypeMapping(json: string | undefined): Map<string, EventType> {
+  const out = new Map(DEFAULT_EVENT_TYPE_MAPPING);
   if (json === undefined || json.trim() === '') return out;
   let raw: unknown;
   try {
@@ -178,12 +183,12 @@ export function parseEventTypeMapping(json: string | undefined): Record<string, 
   if (!isObject(raw))
     throw new ValidationError('EVENT_TYPE_MAPPING must be a JSON object', 'EVENT_TYPE_MAPPING');
   for (const [name, target] of Object.entries(raw)) {
-    if (!(EVENT_TYPES as readonly unknown[]).includes(target))
+    if (!isEventType(target))
       throw new ValidationError(
         `EVENT_TYPE_MAPPING: '${name}' maps to '${String(target)}', not one of ${EVENT_TYPES.join(', ')}`,
         'EVENT_TYPE_MAPPING',
       );
-    out[name.toLowerCase()] = target as EventType;
+    out.set(name.toLowerCase(), target);
   }
   return out;
 }

@@ -1,5 +1,12 @@
-import { EVENT_TYPES, type EventType, type Impression, type StoredEvent } from '../events/events.js';
+import {
+  EVENT_TYPES,
+  type EventType,
+  type Impression,
+  isEventType,
+  type StoredEvent,
+} from '../events/events.js';
 import type { ExperimentConfig } from '../experiments/experiments.js';
+import { ownValue } from '../own-property.js';
 import { type AttributionRule, attributeEvents } from './attribution.js';
 import { type ProportionTest, type RateInterval, twoProportionTest, wilsonInterval } from './statistics.js';
 
@@ -121,6 +128,8 @@ export function buildAbReport(
   for (const { event, impression } of attributions) {
     // events credited to lists served before `since` are outside the measured population
     if (!impression || !counted(impression)) continue;
+    // a stored type outside the canonical four (an older mapping, a hand-written item) has no rate to count in
+    if (!isEventType(event.eventType)) continue;
     const a = acc(impression.slot, impression.arm);
     a.events[event.eventType]++;
     a.impressionsWith[event.eventType].add(impression.recommendationId);
@@ -130,7 +139,7 @@ export function buildAbReport(
   const slotReports: SlotReport[] = [];
   for (const slot of [...slots.keys()].sort()) {
     const arms = slots.get(slot)!;
-    const configured = options.experiments?.slots[slot]?.arms.map((a) => a.name) ?? [];
+    const configured = ownValue(options.experiments?.slots, slot)?.arms.map((a) => a.name) ?? [];
     const order = [
       ...configured.filter((n) => arms.has(n)),
       ...[...arms.keys()].filter((n) => !configured.includes(n)).sort(),

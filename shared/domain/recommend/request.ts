@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { setOwn } from '../own-property.js';
 
 /** A validated request for one user's recommendations. */
 export interface RecommendationRequest {
@@ -75,7 +76,7 @@ export function parseRecommendationRequest(
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(query)) {
     if (value === undefined || !ATTRIBUTE_NAME.test(name)) continue;
-    attributes[name] = parseId(value, name);
+    setOwn(attributes, name, parseId(value, name));
   }
   const slot = query.slot;
   if (slot !== undefined && !SLOT.test(slot))
