@@ -23,7 +23,48 @@ export const EVENT_LIMITS = {
   maxIdLength: 256,
   /** Properties are stored as a JSON string; a bound keeps DynamoDB items far below 400 KB. */
   maxPropertiesBytes: 1024,
+  /** Nesting levels of properties (Personalize's are flat); checked before any recursive work on them. */
+  maxPropertiesDepth: 16,
 } as const;
+
+/**
+ * Why `value` cannot become JSON of at most `maxBytes` with at most `maxDepth` levels of nesting, or
+ * undefined when it can. An explicit stack, not recursion, and it stops as soon as a bound is passed,
+ * so hostile input (5,000 levels, a million keys) costs O(maxBytes) and never the call stack: every
+ * node adds at least one character to the size counted, which never exceeds the size JSON.stringify makes.
+ */
+export function jsonBoundsExceeded(
+  value: unknown,
+  maxBytes: number,
+  maxDepth: number,
+): 'size' | 'depth' | undefined {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  let size = 0;
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (typeof v === 'string') size += v.length + 2;
+    else if (typeof v === 'number') size += Number.isFinite(v) ? String(v).length : 4;
+    else if (typeof v === 'boolean' || v === null) size += String(v).length;
+    else if (typeof v === 'object') {
+      if (depth >= maxDepth) return 'depth';
+      // brackets, and the commas between entries
+      const entries = Array.isArray(v) ? v.length : Object.keys(v).length;
+      size += 2 + Math.max(0, entries - 1);
+      if (size > maxBytes) return 'size';
+      if (Array.isArray(v)) {
+        for (const x of v) stack.push({ v: x, depth: depth + 1 });
+      } else {
+        for (const [k, x] of Object.entries(v)) {
+          size += k.length + 3;
+          stack.push({ v: x, depth: depth + 1 });
+          if (size > maxBytes) return 'size';
+        }
+      }
+    }
+    if (size > maxBytes) return 'size';
+  }
+  return undefined;
+}
 
 /** One stored interaction event (what the events table and the reports see). */
 export interface StoredEvent {
@@ -151,6 +192,22 @@ export function parseEventBatch(body: unknown, options: ParseEventsOptions): Eve
       }
       if (!isObject(props))
         throw new ValidationError(`${at('properties')} must be a JSON object`, at('properties'));
+      const exceeded = jsonBoundsExceeded(
+        props,
+        EVENT_LIMITS.maxPropertiesBytes,
+        EVENT_LIMITS.maxPropertiesDepth,
+      );
+      if (exceeded === 'depth')
+        throw new ValidationError(
+          `${at('properties')} is nested deeper than ${EVENT_LIMITS.maxPropertiesDepth} levels`,
+          at('properties'),
+        );
+      if (exceeded === 'size')
+        throw new ValidationError(
+          `${at('properties')} exceeds ${EVENT_LIMITS.maxPropertiesBytes} bytes`,
+          at('properties'),
+        );
+      // within both bounds, so JSON.stringify's recursion is shallow and its output small
       const text = JSON.stringify(props);
       if (Buffer.byteLength(text) > EVENT_LIMITS.maxPropertiesBytes)
         throw new ValidationError(
