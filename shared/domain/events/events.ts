@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { idProblem, MAX_ID_LENGTH } from '../ids.js';
 
 /** The canonical event types osusume measures (the talk's view, favorite and add-to-cart rates, plus purchase). */
 export const EVENT_TYPES = ['view', 'favorite', 'cart', 'purchase'] as const;
@@ -20,7 +21,7 @@ export const DEFAULT_EVENT_TYPE_MAPPING: ReadonlyMap<string, EventType> = new Ma
 /** Limits of POST /events (Personalize PutEvents allows 10 events per call). */
 export const EVENT_LIMITS = {
   maxEvents: 10,
-  maxIdLength: 256,
+  maxIdLength: MAX_ID_LENGTH,
   /** Properties are stored as a JSON string; a bound keeps DynamoDB items far below 400 KB. */
   maxPropertiesBytes: 1024,
   /** Nesting levels of properties (Personalize's are flat); checked before any recursive work on them. */
@@ -101,23 +102,14 @@ export interface ParseEventsOptions {
   readonly mapping: ReadonlyMap<string, EventType>;
 }
 
-// control characters make ids unloggable and break key concatenation
-// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting them is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function id(value: unknown, parameter: string): string {
   if (typeof value !== 'string') throw new ValidationError(`${parameter} must be a string`, parameter);
-  if (value.length === 0) throw new ValidationError(`${parameter} must not be empty`, parameter);
-  if (value.length > EVENT_LIMITS.maxIdLength)
-    throw new ValidationError(
-      `${parameter} is longer than ${EVENT_LIMITS.maxIdLength} characters`,
-      parameter,
-    );
-  if (CONTROL.test(value)) throw new ValidationError(`${parameter} contains control characters`, parameter);
+  const problem = idProblem(value);
+  if (problem) throw new ValidationError(`${parameter} ${problem}`, parameter);
   return value;
 }
 
