@@ -65,7 +65,7 @@ describe('ids must be well-formed Unicode', () => {
 
   it('rejects an NG itemId with a lone surrogate and stores nothing', async () => {
     const { deps, ngItems } = await memoryDeps({ segmentLists: [] });
-    await expect(putNgItem(deps, LONE_HIGH, undefined)).rejects.toMatchObject({
+    await expect(putNgItem({ ngItems, ngList: deps.ngList }, LONE_HIGH, undefined)).rejects.toMatchObject({
       status: 400,
       parameter: 'itemId',
     });
