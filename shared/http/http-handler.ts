@@ -48,6 +48,8 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
           reason: err.message,
           ...(err instanceof ValidationError && err.parameter ? { parameter: err.parameter } : {}),
         });
+        // also keeps logMetrics from warning "No application metrics to publish" on every 4xx
+        metrics.addMetric('rejected', MetricUnit.Count, 1);
         request.response = json(err.status, { code: err.code, message: err.message });
         return;
       }

@@ -14,10 +14,13 @@ const dynamo = useDynalite('http-errors');
 const event = { headers: {}, requestContext: { http: { method: 'GET', path: '/' } } } as unknown as HttpEvent;
 const context = { functionName: 'test', awsRequestId: 'r1', getRemainingTimeInMillis: () => 1000 } as Context;
 
-/** Runs a handler through the real middleware stack and returns its answer and the JSON log lines it wrote. */
+/**
+ * Runs a handler through the real middleware stack and returns its answer, the Powertools log lines it
+ * wrote (JSON with a level) and every other line (EMF metric blobs, Metrics' plain-text warnings).
+ */
 async function invoke(
   fn: () => Promise<HttpResult>,
-): Promise<{ result: HttpResult; logs: Record<string, unknown>[] }> {
+): Promise<{ result: HttpResult; logs: Record<string, unknown>[]; other: string[] }> {
   const lines: string[] = [];
   const capture = (chunk: unknown) => {
     lines.push(String(chunk));
@@ -30,13 +33,9 @@ async function invoke(
   ];
   try {
     const result = (await httpHandler(fn)(event, context)) as HttpResult;
-    return {
-      result,
-      logs: lines
-        .flatMap((l) => l.split('\n'))
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l)),
-    };
+    const all = lines.flatMap((l) => l.split('\n')).filter((l) => l.trim() !== '');
+    const isLog = (l: string) => l.startsWith('{') && 'level' in JSON.parse(l);
+    return { result, logs: all.filter(isLog).map((l) => JSON.parse(l)), other: all.filter((l) => !isLog(l)) };
   } finally {
     for (const spy of spies) spy.mockRestore();
   }
@@ -65,6 +64,16 @@ describe('error middleware', () => {
     expect(result.statusCode).toBe(400);
     expect(logs.map((l) => [l.level, l.reason, l.parameter])).toEqual([
       ['INFO', 'limit must be an integer', 'limit'],
+    ]);
+  });
+
+  it('counts a 4xx as a rejected metric instead of warning that there are no metrics', async () => {
+    const { other } = await invoke(async () => {
+      throw new ValidationError('limit must be an integer', 'limit');
+    });
+    expect(other.filter((l) => l.includes('No application metrics'))).toEqual([]);
+    expect(other.map((l) => Object.keys(JSON.parse(l)))).toEqual([
+      expect.arrayContaining(['_aws', 'rejected']),
     ]);
   });
 });
