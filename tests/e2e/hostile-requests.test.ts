@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRoutes } from '../../shared/adapters/local/routes.js';
+import { writeShop } from '../../shared/domain/data/generator.js';
 import { ROOT, type Started, startOsusume } from '../helpers/start-process.js';
 
 const ADMIN_TOKEN = 'hostile-admin-token-0123456789';
@@ -263,14 +267,24 @@ describe('osusume start under hostile requests (real HTTP)', () => {
   let app: Started;
   const routes = readRoutes(ROOT);
 
+  let shop: string;
+
   beforeAll(async () => {
+    // a small shop: the nightly run before serving stays short, also while other suites train models
+    shop = await mkdtemp(join(tmpdir(), 'osusume-hostile-'));
+    await writeShop({ users: 300, items: 200, days: 14, seed: 7 }, shop);
     // INFO so that every rejected request is logged, and what the log says about it can be checked
-    app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN, POWERTOOLS_LOG_LEVEL: 'INFO' });
-  }, 120_000);
+    app = await startOsusume(
+      ['--data', shop],
+      { OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN, POWERTOOLS_LOG_LEVEL: 'INFO' },
+      150_000,
+    );
+  }, 180_000);
 
   afterAll(async () => {
     agent.destroy();
     await app?.stop();
+    if (shop) await rm(shop, { recursive: true, force: true });
   });
 
   it.each(['//[', '//a:99999/health', '/health/[x]', 'http://a/health', '*'])(
