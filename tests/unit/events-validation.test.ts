@@ -145,6 +145,11 @@ describe('parseEventBatch', () => {
       () => parseEventBatch(body({}, { properties: nested(5000) }), OPTIONS),
     ],
     [
+      'a properties string over 1 KB',
+      'eventList[0].properties',
+      () => parseEventBatch(body({}, { properties: `{"s":"${'x'.repeat(1100)}"}` }), OPTIONS),
+    ],
+    [
       'properties nested 17 levels deep',
       'eventList[0].properties',
       () => parseEventBatch(body({}, { properties: JSON.parse(nested(17)) }), OPTIONS),

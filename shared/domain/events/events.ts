@@ -176,6 +176,12 @@ export function parseEventBatch(body: unknown, options: ParseEventsOptions): Eve
       // Personalize takes properties as a JSON string; accept an object or such a string
       let props: unknown = raw.properties;
       if (typeof props === 'string') {
+        // Personalize's own bound on the string, checked before parsing it
+        if (Buffer.byteLength(props) > EVENT_LIMITS.maxPropertiesBytes)
+          throw new ValidationError(
+            `${at('properties')} exceeds ${EVENT_LIMITS.maxPropertiesBytes} bytes`,
+            at('properties'),
+          );
         try {
           props = JSON.parse(props);
         } catch {
