@@ -295,6 +295,27 @@ describe('osusume start under hostile requests (real HTTP)', () => {
     },
   );
 
+  it.each([
+    ['GET', '/users/%ED%A0%80/recommendations', 'userId'],
+    ['PUT', '/ng-items/%FF', 'itemId'],
+    ['DELETE', '/ng-items/a%ED%B0%80', 'itemId'],
+  ])(
+    'answers %s %s, a path parameter that is not UTF-8, with 400 naming it',
+    async (method, target, name) => {
+      const res = await send(app.url, {
+        route: '',
+        method,
+        target,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect([res.status, errorBodyProblem(res), JSON.parse(res.body).message]).toEqual([
+        400,
+        '',
+        expect.stringContaining(name),
+      ]);
+    },
+  );
+
   it('rejects slot=constructor with 400 naming the slot', async () => {
     const res = await send(app.url, {
       route: '',

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ValidationError } from '../../domain/errors.js';
 import { logger } from '../../observability/powertools.js';
 import { matchPath, type RouteDecl, readRoutes } from './routes.js';
 
@@ -66,13 +67,19 @@ export async function startHttpServer(options: {
     const method = (req.method ?? 'GET').toUpperCase();
     let route: RouteDecl | undefined;
     let params: Record<string, string> | undefined;
-    for (const r of routes) {
-      if (r.method !== method && r.method !== 'ANY') continue;
-      params = matchPath(r.path, url.pathname);
-      if (params) {
-        route = r;
-        break;
+    try {
+      for (const r of routes) {
+        if (r.method !== method && r.method !== 'ANY') continue;
+        params = matchPath(r.path, url.pathname);
+        if (params) {
+          route = r;
+          break;
+        }
       }
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      send(res, json(400, { code: err.code, message: err.message }));
+      return;
     }
     if (!route || !params) {
       send(res, json(404, { code: 'NotFound', message: `no route for ${method} ${url.pathname}` }));
