@@ -7,6 +7,8 @@ import {
 } from '../../shared/domain/events/events.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { DEFAULT_EXPERIMENTS } from '../../shared/domain/experiments/experiments.js';
+import { renderAbReportSvg } from '../../shared/domain/measurement/ab-chart.js';
+import { buildAbReport, formatAbReportTable } from '../../shared/domain/measurement/ab-report.js';
 import { canonicalEventType } from '../../shared/domain/measurement/simulation.js';
 import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
 import { scoreRecentEvents } from '../../shared/domain/recommend/session-scoring.js';
@@ -92,6 +94,80 @@ describe('values named like Object.prototype members', () => {
     ]);
     expect(report.attribution.direct).toBe(9);
     expect(report.slots.every((s) => s.arms[0].impressions === 1 && s.arms[0].events.view === 0)).toBe(true);
+  });
+
+  it('answers the A/B report, its tables and chart over stored lists and events of the wrong types', async () => {
+    const store = new DynamoEventStore(dynamo.doc(), {
+      tableName: await dynamo.freshTable('events'),
+      ttlDays: 90,
+    });
+    const served = NOW - 3_600_000;
+    const list = {
+      recommendationId: 'r1',
+      userId: 'u1',
+      slot: 'home',
+      experiment: 'x',
+      arm: 'cf',
+      items: ['i1'],
+    };
+    // what a hand-written item or another writer could leave in the table
+    const odd = [
+      { ...list, recommendationId: 'r2', slot: 5 },
+      { ...list, recommendationId: 'r3', arm: null },
+      { ...list, recommendationId: 'r4', items: [1, { a: 1 }, 'i1'] },
+      { ...list, recommendationId: 7 },
+    ];
+    await store.putImpressions([{ ...list, ts: served }, ...odd.map((o) => ({ ...o, ts: served }))] as never);
+    const event = {
+      eventId: 'e',
+      userId: 'u1',
+      sessionId: 's',
+      rawEventType: 'x',
+      itemId: 'i1',
+      sentAt: served + 1,
+    };
+    await store.putEvents([
+      { ...event, eventId: 'e1', eventType: 7, recommendationId: 'r1' },
+      { ...event, eventId: 'e2', eventType: 'view', recommendationId: 'r4' },
+    ] as never);
+    const report = await abReport(
+      { events: store, experiments: DEFAULT_EXPERIMENTS, windowMs: 86_400_000 },
+      { since: '1d' },
+      NOW,
+    );
+    expect(
+      report.slots.map((s) => [s.slot, s.arms.map((a) => [a.arm, a.impressions, a.events.view])]),
+    ).toEqual([['home', [['cf', 2, 1]]]]);
+    expect(formatAbReportTable(report)).toContain('slot home');
+    expect(renderAbReportSvg(report)).toContain('<svg');
+  });
+
+  it('builds the A/B report from any adapter while skipping a list of the wrong types', () => {
+    const good = {
+      recommendationId: 'r1',
+      userId: 'u1',
+      slot: 'home',
+      experiment: 'x',
+      arm: 'cf',
+      items: ['i1'],
+      ts: NOW,
+    };
+    const bad = { ...good, recommendationId: 'r2', items: 5 };
+    const view = {
+      eventId: 'e',
+      userId: 'u1',
+      sessionId: 's',
+      eventType: 'view' as const,
+      rawEventType: 'view',
+      itemId: 'i1',
+      sentAt: NOW + 1,
+    };
+    const report = buildAbReport([view], [bad, good] as never, {
+      since: NOW - 1,
+      until: NOW + 2,
+      windowMs: 86_400_000,
+    });
+    expect(report.slots[0].arms.map((a) => [a.arm, a.impressions, a.events.view])).toEqual([['cf', 1, 1]]);
   });
 
   it.each(INHERITED)('rejects the report slot %s as unknown', async (slot) => {

@@ -65,6 +65,12 @@ export interface AbReportOptions {
   readonly control?: string;
 }
 
+/** Whether a stored list has the types the report relies on (string ids, a list of items, a time). */
+function wellTyped(imp: Impression): boolean {
+  const strings = [imp.recommendationId, imp.userId, imp.slot, imp.experiment, imp.arm];
+  return strings.every((v) => typeof v === 'string') && Array.isArray(imp.items) && Number.isFinite(imp.ts);
+}
+
 const perType = <T>(f: (t: EventType) => T): PerType<T> =>
   Object.fromEntries(EVENT_TYPES.map((t) => [t, f(t)])) as PerType<T>;
 
@@ -76,9 +82,11 @@ const perType = <T>(f: (t: EventType) => T): PerType<T> =>
  */
 export function buildAbReport(
   events: readonly StoredEvent[],
-  impressions: readonly Impression[],
+  allImpressions: readonly Impression[],
   options: AbReportOptions,
 ): AbReport {
+  // stored lists come from outside this code: one of other types must not fail the whole report
+  const impressions = allImpressions.filter(wellTyped);
   const attributions = attributeEvents(
     events.filter((e) => e.sentAt >= options.since && e.sentAt < options.until),
     impressions,
