@@ -1,4 +1,5 @@
 import { ValidationError } from '../domain/errors.js';
+import { idProblem } from '../domain/ids.js';
 import type { ScoredItem } from '../ports/types.js';
 
 /**
@@ -69,6 +70,12 @@ export function requireLimit(limit: number): number {
   return limit;
 }
 
+/**
+ * Longest cursor accepted: the base64url of a key of ids of at most MAX_ID_LENGTH characters is far
+ * shorter, and a bound keeps a hostile cursor from costing a decode, a parse or a DynamoDB call.
+ */
+export const MAX_CURSOR_LENGTH = 2048;
+
 /** Opaque page cursor: base64url of the JSON of the last returned key. */
 export function encodeCursor(key: Readonly<Record<string, string>>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
@@ -80,7 +87,8 @@ export function encodeCursor(key: Readonly<Record<string, string>>): string {
  */
 export function decodeCursor(cursor: string, fields: readonly string[]): Record<string, string> {
   const invalid = () => new ValidationError('invalid cursor', 'cursor');
-  if (typeof cursor !== 'string' || cursor.length === 0 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) throw invalid();
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -93,7 +101,8 @@ export function decodeCursor(cursor: string, fields: readonly string[]): Record<
   if (keys.length !== fields.length) throw invalid();
   for (const field of fields) {
     const value = record[field];
-    if (typeof value !== 'string' || value.length === 0) throw invalid();
+    // key attributes are ids: the same rule as the API's, so DynamoDB never sees an oversized key
+    if (typeof value !== 'string' || idProblem(value) !== undefined) throw invalid();
   }
   return record as Record<string, string>;
 }

@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DomainError } from '../domain/errors.js';
+import { DependencyError, DomainError, ValidationError } from '../domain/errors.js';
 import { logger, metrics } from '../observability/powertools.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -19,8 +19,16 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 }
 
 /**
- * The one place errors become HTTP: a DomainError keeps its status and code, anything else is a 500
- * whose details stay in the logs. Bodies are always `{ "code", "message" }`.
+ * What a caller is told about a 5xx: which dependency failed, never the SDK's text, a table name or a key
+ * (those are in the log line written next to it).
+ */
+function publicMessage(err: DomainError): string {
+  return err instanceof DependencyError ? `${err.dependency} is unavailable; retry later` : 'internal error';
+}
+
+/**
+ * The one place errors become HTTP: a DomainError keeps its status and code, anything else is a 500;
+ * the details of every 5xx stay in the logs. Bodies are always `{ "code", "message" }`.
  */
 export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
@@ -28,8 +36,20 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
     onError: async (request) => {
       const err = request.error;
       if (err instanceof DomainError) {
-        if (err.status >= 500) logger.error('dependency failure', { error: err });
-        else logger.info('request rejected', { code: err.code, message: err.message });
+        if (err.status >= 500) {
+          logger.error('dependency failure', { error: err });
+          request.response = json(err.status, { code: err.code, message: publicMessage(err) });
+          return;
+        }
+        // `message` is a key Powertools reserves: it would drop the reason and log a WARN about the key
+        logger.info('request rejected', {
+          status: err.status,
+          code: err.code,
+          reason: err.message,
+          ...(err instanceof ValidationError && err.parameter ? { parameter: err.parameter } : {}),
+        });
+        // also keeps logMetrics from warning "No application metrics to publish" on every 4xx
+        metrics.addMetric('rejected', MetricUnit.Count, 1);
         request.response = json(err.status, { code: err.code, message: err.message });
         return;
       }

@@ -2,6 +2,7 @@ import { type EventType, parseEventBatch, type StoredEvent } from '../domain/eve
 import type { ExperimentConfig } from '../domain/experiments/experiments.js';
 import { type AbReport, buildAbReport } from '../domain/measurement/ab-report.js';
 import { ValidationError } from '../domain/errors.js';
+import { hasOwnKey } from '../domain/own-property.js';
 import type { EventExport, EventStore, EventTracker } from '../ports/events.js';
 
 export interface IngestDeps {
@@ -10,7 +11,7 @@ export interface IngestDeps {
   readonly eventExport?: EventExport;
   /** Personalize's event tracker when configured. */
   readonly eventTracker?: EventTracker;
-  readonly eventTypeMapping: Readonly<Record<string, EventType>>;
+  readonly eventTypeMapping: ReadonlyMap<string, EventType>;
   readonly maxSkewMs: number;
   readonly retentionMs: number;
   /** Where a forwarding failure is reported (it never fails the call). */
@@ -63,16 +64,34 @@ export async function ingestEvents(deps: IngestDeps, body: unknown, now = Date.n
   };
 }
 
-/** Parses `since`/`until` (ISO date-time, date, or a relative `24h` / `7d`) into epoch ms. */
+/** Bounds of `since`/`until`: what the report can mean, and what DynamoDB and Date can represent. */
+export const REPORT_TIME_LIMITS = {
+  /** Longest accepted text. */
+  maxLength: 64,
+  /** Longest relative duration (`36500d`, 100 years). */
+  maxDays: 36_500,
+  /** Latest accepted time: the end of year 9999 (Date's ISO range, exact as a DynamoDB number). */
+  maxMs: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+} as const;
+
+/**
+ * Parses `since`/`until` (ISO date-time, date, or a relative `24h` / `7d`) into epoch ms. Anything
+ * longer than 64 characters, a duration over 100 years or a time outside 1970..9999 is a
+ * ValidationError naming the parameter.
+ */
 export function parseTime(value: string, parameter: string, now: number): number {
+  const rule = `${parameter} must be an ISO date(-time) from 1970 to 9999 or a duration like 24h or 7d (at most ${REPORT_TIME_LIMITS.maxDays}d)`;
+  if (value.length > REPORT_TIME_LIMITS.maxLength) throw new ValidationError(rule, parameter);
   const rel = /^(\d+(?:\.\d+)?)([hd])$/.exec(value.trim());
-  if (rel) return now - Number(rel[1]) * (rel[2] === 'h' ? 3_600_000 : 86_400_000);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new ValidationError(
-      `${parameter} must be an ISO date(-time) or a duration like 24h or 7d`,
-      parameter,
-    );
+  let ms: number;
+  if (rel) {
+    const days = Number(rel[1]) / (rel[2] === 'h' ? 24 : 1);
+    if (!(days <= REPORT_TIME_LIMITS.maxDays)) throw new ValidationError(rule, parameter);
+    ms = now - Math.round(days * 86_400_000);
+  } else {
+    ms = Date.parse(value);
+  }
+  if (!(ms >= 0 && ms <= REPORT_TIME_LIMITS.maxMs)) throw new ValidationError(rule, parameter);
   return ms;
 }
 
@@ -95,7 +114,7 @@ export async function abReport(
   const until = query.until ? parseTime(query.until, 'until', now) : now + 1;
   const since = query.since ? parseTime(query.since, 'since', now) : now - 7 * 86_400_000;
   if (!(since < until)) throw new ValidationError('since must be before until', 'since');
-  if (query.slot !== undefined && !(query.slot in deps.experiments.slots))
+  if (query.slot !== undefined && !hasOwnKey(deps.experiments.slots, query.slot))
     throw new ValidationError(
       `unknown slot '${query.slot}'; configured: ${Object.keys(deps.experiments.slots).join(', ')}`,
       'slot',

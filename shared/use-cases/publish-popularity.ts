@@ -1,5 +1,6 @@
 import type { Dataset } from '../domain/data/dataset.js';
 import { computePopularityLists, type PopularityOptions } from '../domain/popularity/popularity.js';
+import { setOwn } from '../domain/own-property.js';
 import type { PipelineStateStore, PopularityStore, UserProfileStore } from '../ports/stores.js';
 import type { UserAttributes } from '../ports/types.js';
 import { POPULARITY, type PopularityMeta, popularityMetaKey } from './popularity-source.js';
@@ -33,7 +34,7 @@ export function userProfiles(dataset: Dataset): { userId: string; attributes: Us
     const attributes: Record<string, string> = {};
     for (const col of dataset.userAttributes) {
       const s = col.offsets[u];
-      if (s < col.offsets[u + 1]) attributes[col.name] = col.dict.ids[col.values[s]];
+      if (s < col.offsets[u + 1]) setOwn(attributes, col.name, col.dict.ids[col.values[s]]);
     }
     if (Object.keys(attributes).length > 0) out.push({ userId: dataset.users.ids[u], attributes });
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { budget, DeadlineError, untilOver } from '../domain/deadline.js';
 import { DependencyError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { type Arm, assignArm, type ExperimentConfig } from '../domain/experiments/experiments.js';
+import { ownValue } from '../domain/own-property.js';
 import { fillFromChain } from '../domain/popularity/popularity.js';
 import { GLOBAL_SEGMENT, segmentChain } from '../domain/popularity/segments.js';
 import type { RecommendationRequest } from '../domain/recommend/request.js';
@@ -64,7 +65,7 @@ export async function recommend(
   options: { adminAuthorized?: boolean } = {},
 ): Promise<{ response: RecommendResponse; diagnostics: RecommendDiagnostics }> {
   const slotName = req.slot ?? deps.experiments.defaultSlot;
-  const slot = deps.experiments.slots[slotName];
+  const slot = ownValue(deps.experiments.slots, slotName);
   if (!slot) {
     throw new ValidationError(
       `unknown slot '${slotName}'; configured: ${Object.keys(deps.experiments.slots).join(', ')}`,
@@ -85,7 +86,7 @@ export async function recommend(
     arm = assignArm(slot, req.userId);
   }
   const failures: string[] = [];
-  const source = deps.sources[arm.algorithm];
+  const source = ownValue(deps.sources, arm.algorithm);
   const want = req.numResults + req.exclude.length + (deps.headroom ?? 20);
 
   // independent lookups in parallel: the request path's latency is the slowest, not the sum. The NG

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_EVENT_TYPE_MAPPING,
+  jsonBoundsExceeded,
   parseEventBatch,
   parseEventTypeMapping,
   parseSentAt,
@@ -30,6 +32,11 @@ function body(over: Record<string, unknown> = {}, event: Record<string, unknown>
     ],
     ...over,
   };
+}
+
+/** A JSON object nested `levels` deep: {"a":{"a":...{}}}. */
+function nested(levels: number): string {
+  return `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;
 }
 
 /** The parameter named by the ValidationError that `f` throws. */
@@ -127,8 +134,38 @@ describe('parseEventBatch', () => {
       'eventList[0].properties',
       () => parseEventBatch(body({}, { properties: { s: 'x'.repeat(1100) } }), OPTIONS),
     ],
+    [
+      'properties nested 5,000 levels deep',
+      'eventList[0].properties',
+      () => parseEventBatch(body({}, { properties: JSON.parse(nested(5000)) }), OPTIONS),
+    ],
+    [
+      'a properties string nested 5,000 levels deep',
+      'eventList[0].properties',
+      () => parseEventBatch(body({}, { properties: nested(5000) }), OPTIONS),
+    ],
+    [
+      'a properties string over 1 KB',
+      'eventList[0].properties',
+      () => parseEventBatch(body({}, { properties: `{"s":"${'x'.repeat(1100)}"}` }), OPTIONS),
+    ],
+    [
+      'properties nested 17 levels deep',
+      'eventList[0].properties',
+      () => parseEventBatch(body({}, { properties: JSON.parse(nested(17)) }), OPTIONS),
+    ],
+    [
+      'properties with a million-element array',
+      'eventList[0].properties',
+      () => parseEventBatch(body({}, { properties: { a: new Array(1_000_000).fill(0) } }), OPTIONS),
+    ],
   ])('rejects %s, naming %s', (_, parameter, f) => {
     expect(rejected(f)).toBe(parameter);
+  });
+
+  it('accepts properties nested 16 levels deep', () => {
+    const b = parseEventBatch(body({}, { properties: JSON.parse(nested(16)) }), OPTIONS);
+    expect(b.events[0].properties).toBe(nested(16));
   });
 
   it('rejects more than 10 events', () => {
@@ -178,6 +215,19 @@ describe('parseSentAt', () => {
 
   it('reads ISO-8601 with an offset', () => {
     expect(parseSentAt('2026-11-28T21:00:00+09:00')).toBe(Date.UTC(2026, 10, 28, 12));
+  });
+});
+
+describe('jsonBoundsExceeded', () => {
+  it('only reports a size that JSON.stringify really exceeds', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 0, max: 300 }), (value, maxBytes) => {
+        const exceeded = jsonBoundsExceeded(value, maxBytes, 100);
+        const bytes = Buffer.byteLength(JSON.stringify(value));
+        if (exceeded === 'size') expect(bytes).toBeGreaterThan(maxBytes);
+      }),
+      { seed: 12, numRuns: 2000 },
+    );
   });
 });
 

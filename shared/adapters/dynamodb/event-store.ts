@@ -289,17 +289,19 @@ function parseImpressions(raw: unknown): Impression[] {
   if (!Array.isArray(rows)) return [];
   const out: Impression[] = [];
   for (const r of rows) {
-    if (!Array.isArray(r) || r.length !== 7 || typeof r[6] !== 'number') continue;
-    const [recommendationId, userId, slot, experiment, arm, items, ts] = r as CompactImpression;
+    // a row of other types (hand-written, another writer) is skipped: reports and charts take strings
+    if (!Array.isArray(r) || r.length !== 7 || !Number.isFinite(r[6])) continue;
+    const [recommendationId, userId, slot, experiment, arm, items, ts] = r as unknown[];
+    if (![recommendationId, userId, slot, experiment, arm].every((v) => typeof v === 'string')) continue;
     out.push({
       recommendationId,
       userId,
       slot,
       experiment,
       arm,
-      items: Array.isArray(items) ? items : [],
+      items: Array.isArray(items) ? items.filter((i): i is string => typeof i === 'string') : [],
       ts,
-    });
+    } as Impression);
   }
   return out;
 }

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ValidationError } from '../../domain/errors.js';
+import { logger } from '../../observability/powertools.js';
 import { matchPath, type RouteDecl, readRoutes } from './routes.js';
 
 type LambdaHttpHandler = (
@@ -43,22 +45,41 @@ export async function startHttpServer(options: {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      send(res, { statusCode: 500, body: JSON.stringify({ code: 'InternalError', message: String(err) }) });
+      // as in the Lambda middleware: details to the log, never into the body
+      logger.error('local API Gateway: unhandled error', { error: err as Error });
+      if (!res.headersSent) send(res, json(500, { code: 'InternalError', message: 'internal error' }));
+      else res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseTarget(req.url);
+    if (!url) {
+      send(
+        res,
+        json(400, {
+          code: 'ValidationError',
+          message: 'malformed request target: expected an origin-form /path?query',
+        }),
+      );
+      return;
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     let route: RouteDecl | undefined;
     let params: Record<string, string> | undefined;
-    for (const r of routes) {
-      if (r.method !== method && r.method !== 'ANY') continue;
-      params = matchPath(r.path, url.pathname);
-      if (params) {
-        route = r;
-        break;
+    try {
+      for (const r of routes) {
+        if (r.method !== method && r.method !== 'ANY') continue;
+        params = matchPath(r.path, url.pathname);
+        if (params) {
+          route = r;
+          break;
+        }
       }
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      send(res, json(400, { code: err.code, message: err.message }));
+      return;
     }
     if (!route || !params) {
       send(res, json(404, { code: 'NotFound', message: `no route for ${method} ${url.pathname}` }));
@@ -90,6 +111,22 @@ export async function startHttpServer(options: {
   };
 }
 
+// RFC 3986 path-absolute: "/" segments of unreserved, sub-delims, ":" "@" or %XX. A target starting with
+// "//" would read as an authority (the host and port of `//a:99999/health`), so it is malformed too.
+const ORIGIN_FORM_PATH = /^\/(?!\/)(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
+
+/** The request target (origin-form only, as API Gateway serves) as a URL, or undefined when malformed. */
+function parseTarget(target: string | undefined): URL | undefined {
+  if (target === undefined) return undefined;
+  const q = target.indexOf('?');
+  if (!ORIGIN_FORM_PATH.test(q < 0 ? target : target.slice(0, q))) return undefined;
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
 function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
@@ -119,9 +156,14 @@ function toEvent(
   for (const [k, v] of Object.entries(req.headers)) {
     if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   }
-  // API Gateway v2 joins repeated query parameters with commas
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  // API Gateway v2 joins repeated query parameters with commas; a Map, since the names are the client's
+  // (`constructor` must not find Object.prototype's)
+  const joined = new Map<string, string>();
+  for (const [k, v] of url.searchParams) {
+    const prev = joined.get(k);
+    joined.set(k, prev === undefined ? v : `${prev},${v}`);
+  }
+  const query = Object.fromEntries(joined);
   const now = Date.now();
   return {
     version: '2.0',
@@ -129,7 +171,7 @@ function toEvent(
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
-    queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
+    queryStringParameters: joined.size > 0 ? query : undefined,
     pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined,
     body: body === '' ? undefined : body,
     isBase64Encoded: false,

@@ -1,3 +1,4 @@
+import { ValidationError } from '../../domain/errors.js';
 import { readServerlessYml, splitHandler } from './serverless-yml.js';
 
 /** One HTTP API route as declared in serverless.yml. */
@@ -37,7 +38,11 @@ export function readRoutes(root: string): RouteDecl[] {
   return routes;
 }
 
-/** Matches a concrete path against a route template like /users/{userId}/recommendations. */
+/**
+ * Matches a concrete path against a route template like /users/{userId}/recommendations. A parameter
+ * that is not percent-encoded UTF-8 (`%FF`, `%ED%A0%80`: a lone surrogate's bytes) is a ValidationError
+ * naming it, as the id rule would reject what it could only decode to.
+ */
 export function matchPath(template: string, path: string): Record<string, string> | undefined {
   const t = template.split('/');
   const p = path.split('/');
@@ -47,14 +52,25 @@ export function matchPath(template: string, path: string): Record<string, string
     const seg = t[i];
     if (seg.startsWith('{') && seg.endsWith('}')) {
       if (p[i] === '') return undefined;
+      const name = seg.slice(1, -1);
       try {
-        params[seg.slice(1, -1)] = decodeURIComponent(p[i]);
+        params[name] = decodeURIComponent(p[i]);
       } catch {
-        return undefined;
+        if (!matchesRest(t, p, i + 1)) return undefined;
+        throw new ValidationError(`${name} is not percent-encoded UTF-8`, name);
       }
     } else if (seg !== p[i]) {
       return undefined;
     }
   }
   return params;
+}
+
+/** Whether the literal segments of `template` from `from` on equal those of `path` (parameters match anything). */
+function matchesRest(template: readonly string[], path: readonly string[], from: number): boolean {
+  for (let i = from; i < template.length; i++) {
+    const seg = template[i];
+    if (!(seg.startsWith('{') && seg.endsWith('}')) && seg !== path[i]) return false;
+  }
+  return true;
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { type ImportSummary, importMovieLens, importTaobao } from '../../domain/data/importers.js';
 import { loadDataset } from '../../domain/data/loader.js';
 import { ValidationError } from '../../domain/errors.js';
+import { ownValue } from '../../domain/own-property.js';
 
 /** Repository root (this file is shared/cli/commands/import.ts). */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -30,7 +31,7 @@ export function register(program: Command): void {
     )
     .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
     .action(async (dataset: string, opts: { src?: string; out: string }) => {
-      const source = SOURCES[dataset];
+      const source = ownValue(SOURCES, dataset);
       if (!source) {
         throw new ValidationError(
           `unknown dataset "${dataset}" (expected ${Object.keys(SOURCES).join(' or ')})`,

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { DataError } from '../errors.js';
+import { ownValue } from '../own-property.js';
 import { MAX_TIMESTAMP } from './loader.js';
 
 /** What an importer wrote: data rows per file (header excluded) and the paths of the files. */
@@ -212,7 +213,7 @@ export async function importTaobao(srcFile: string, outDir: string): Promise<Imp
     (async function* () {
       for await (const [line, text] of readLines(srcFile, 'utf8')) {
         const [user, item, cat, behavior, ts] = splitExact(text, ',', 5, srcFile, line);
-        const type = TAOBAO_EVENT_TYPES[behavior];
+        const type = ownValue(TAOBAO_EVENT_TYPES, behavior);
         if (type === undefined) {
           throw new DataError(
             `unknown behavior_type "${behavior}" (expected pv, fav, cart or buy)`,

@@ -1,24 +1,71 @@
 import { ValidationError } from '../errors.js';
+import { idProblem, MAX_ID_LENGTH } from '../ids.js';
 
 /** The canonical event types osusume measures (the talk's view, favorite and add-to-cart rates, plus purchase). */
 export const EVENT_TYPES = ['view', 'favorite', 'cart', 'purchase'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Default mapping of incoming event type names to canonical types (identity); EVENT_TYPE_MAPPING adds aliases. */
-export const DEFAULT_EVENT_TYPE_MAPPING: Readonly<Record<string, EventType>> = {
-  view: 'view',
-  favorite: 'favorite',
-  cart: 'cart',
-  purchase: 'purchase',
-};
+/** Whether `value` is one of the canonical EVENT_TYPES (a stored or sent value may be anything). */
+export function isEventType(value: unknown): value is EventType {
+  return (EVENT_TYPES as readonly unknown[]).includes(value);
+}
+
+/**
+ * Default mapping of incoming event type names to canonical types (identity); EVENT_TYPE_MAPPING adds
+ * aliases. A Map, because the names come from requests: a plain object would map `constructor` too.
+ */
+export const DEFAULT_EVENT_TYPE_MAPPING: ReadonlyMap<string, EventType> = new Map(
+  EVENT_TYPES.map((t) => [t, t]),
+);
 
 /** Limits of POST /events (Personalize PutEvents allows 10 events per call). */
 export const EVENT_LIMITS = {
   maxEvents: 10,
-  maxIdLength: 256,
+  maxIdLength: MAX_ID_LENGTH,
   /** Properties are stored as a JSON string; a bound keeps DynamoDB items far below 400 KB. */
   maxPropertiesBytes: 1024,
+  /** Nesting levels of properties (Personalize's are flat); checked before any recursive work on them. */
+  maxPropertiesDepth: 16,
 } as const;
+
+/**
+ * Why `value` cannot become JSON of at most `maxBytes` with at most `maxDepth` levels of nesting, or
+ * undefined when it can. An explicit stack, not recursion, and it stops as soon as a bound is passed,
+ * so hostile input (5,000 levels, a million keys) costs O(maxBytes) and never the call stack: every
+ * node adds at least one character to the size counted, which never exceeds the size JSON.stringify makes.
+ */
+export function jsonBoundsExceeded(
+  value: unknown,
+  maxBytes: number,
+  maxDepth: number,
+): 'size' | 'depth' | undefined {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  let size = 0;
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (typeof v === 'string') size += v.length + 2;
+    else if (typeof v === 'number') size += Number.isFinite(v) ? String(v).length : 4;
+    else if (typeof v === 'boolean' || v === null) size += String(v).length;
+    else if (typeof v === 'object') {
+      if (depth >= maxDepth) return 'depth';
+      // brackets, and the commas between entries
+      const entries = Array.isArray(v) ? v.length : Object.keys(v).length;
+      size += 2 + Math.max(0, entries - 1);
+      if (size > maxBytes) return 'size';
+      if (Array.isArray(v)) {
+        for (const x of v) stack.push({ v: x, depth: depth + 1 });
+      } else {
+        for (const [k, x] of Object.entries(v)) {
+          size += k.length + 3;
+          stack.push({ v: x, depth: depth + 1 });
+          if (size > maxBytes) return 'size';
+        }
+      }
+    }
+    if (size > maxBytes) return 'size';
+  }
+  return undefined;
+}
 
 /** One stored interaction event (what the events table and the reports see). */
 export interface StoredEvent {
@@ -52,12 +99,8 @@ export interface ParseEventsOptions {
   /** How far in the past sentAt may be, ms (older events would expire at once). */
   readonly maxAgeMs: number;
   /** Incoming type name (lower-cased) → canonical type. */
-  readonly mapping: Readonly<Record<string, EventType>>;
+  readonly mapping: ReadonlyMap<string, EventType>;
 }
-
-// control characters make ids unloggable and break key concatenation
-// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting them is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,13 +108,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function id(value: unknown, parameter: string): string {
   if (typeof value !== 'string') throw new ValidationError(`${parameter} must be a string`, parameter);
-  if (value.length === 0) throw new ValidationError(`${parameter} must not be empty`, parameter);
-  if (value.length > EVENT_LIMITS.maxIdLength)
-    throw new ValidationError(
-      `${parameter} is longer than ${EVENT_LIMITS.maxIdLength} characters`,
-      parameter,
-    );
-  if (CONTROL.test(value)) throw new ValidationError(`${parameter} contains control characters`, parameter);
+  const problem = idProblem(value);
+  if (problem) throw new ValidationError(`${parameter} ${problem}`, parameter);
   return value;
 }
 
@@ -112,10 +150,10 @@ export function parseEventBatch(body: unknown, options: ParseEventsOptions): Eve
       throw new ValidationError(`${at('eventId')} repeats an eventId of this batch`, at('eventId'));
     seen.add(eventId);
     const rawEventType = id(raw.eventType, at('eventType'));
-    const eventType = options.mapping[rawEventType.toLowerCase()];
+    const eventType = options.mapping.get(rawEventType.toLowerCase());
     if (!eventType)
       throw new ValidationError(
-        `${at('eventType')} '${rawEventType}' is not one of ${Object.keys(options.mapping).join(', ')}`,
+        `${at('eventType')} '${rawEventType}' is not one of ${[...options.mapping.keys()].join(', ')}`,
         at('eventType'),
       );
     const itemId = id(raw.itemId, at('itemId'));
@@ -138,6 +176,12 @@ export function parseEventBatch(body: unknown, options: ParseEventsOptions): Eve
       // Personalize takes properties as a JSON string; accept an object or such a string
       let props: unknown = raw.properties;
       if (typeof props === 'string') {
+        // Personalize's own bound on the string, checked before parsing it
+        if (Buffer.byteLength(props) > EVENT_LIMITS.maxPropertiesBytes)
+          throw new ValidationError(
+            `${at('properties')} exceeds ${EVENT_LIMITS.maxPropertiesBytes} bytes`,
+            at('properties'),
+          );
         try {
           props = JSON.parse(props);
         } catch {
@@ -146,6 +190,22 @@ export function parseEventBatch(body: unknown, options: ParseEventsOptions): Eve
       }
       if (!isObject(props))
         throw new ValidationError(`${at('properties')} must be a JSON object`, at('properties'));
+      const exceeded = jsonBoundsExceeded(
+        props,
+        EVENT_LIMITS.maxPropertiesBytes,
+        EVENT_LIMITS.maxPropertiesDepth,
+      );
+      if (exceeded === 'depth')
+        throw new ValidationError(
+          `${at('properties')} is nested deeper than ${EVENT_LIMITS.maxPropertiesDepth} levels`,
+          at('properties'),
+        );
+      if (exceeded === 'size')
+        throw new ValidationError(
+          `${at('properties')} exceeds ${EVENT_LIMITS.maxPropertiesBytes} bytes`,
+          at('properties'),
+        );
+      // within both bounds, so JSON.stringify's recursion is shallow and its output small
       const text = JSON.stringify(props);
       if (Buffer.byteLength(text) > EVENT_LIMITS.maxPropertiesBytes)
         throw new ValidationError(
@@ -163,8 +223,8 @@ export function parseEventBatch(body: unknown, options: ParseEventsOptions): Eve
  * Parses EVENT_TYPE_MAPPING (JSON object: incoming name → canonical type), merged over the identity
  * mapping; e.g. `{"pv":"view","fav":"favorite","buy":"purchase"}` for Taobao-style names.
  */
-export function parseEventTypeMapping(json: string | undefined): Record<string, EventType> {
-  const out: Record<string, EventType> = { ...DEFAULT_EVENT_TYPE_MAPPING };
+export function parseEventTypeMapping(json: string | undefined): Map<string, EventType> {
+  const out = new Map(DEFAULT_EVENT_TYPE_MAPPING);
   if (json === undefined || json.trim() === '') return out;
   let raw: unknown;
   try {
@@ -178,12 +238,12 @@ export function parseEventTypeMapping(json: string | undefined): Record<string, 
   if (!isObject(raw))
     throw new ValidationError('EVENT_TYPE_MAPPING must be a JSON object', 'EVENT_TYPE_MAPPING');
   for (const [name, target] of Object.entries(raw)) {
-    if (!(EVENT_TYPES as readonly unknown[]).includes(target))
+    if (!isEventType(target))
       throw new ValidationError(
         `EVENT_TYPE_MAPPING: '${name}' maps to '${String(target)}', not one of ${EVENT_TYPES.join(', ')}`,
         'EVENT_TYPE_MAPPING',
       );
-    out[name.toLowerCase()] = target as EventType;
+    out.set(name.toLowerCase(), target);
   }
   return out;
 }

@@ -26,7 +26,7 @@ export const experimentConfigSchema = z
     slots: z.record(z.string().check(z.minLength(1)), slotSchema),
   })
   .check(
-    z.refine((c) => c.defaultSlot in c.slots, { message: 'defaultSlot must be one of slots' }),
+    z.refine((c) => Object.hasOwn(c.slots, c.defaultSlot), { message: 'defaultSlot must be one of slots' }),
     z.refine(
       (c) => Object.values(c.slots).every((s) => new Set(s.arms.map((a) => a.name)).size === s.arms.length),
       { message: 'arm names must be unique within a slot' },

@@ -1,5 +1,12 @@
-import { EVENT_TYPES, type EventType, type Impression, type StoredEvent } from '../events/events.js';
+import {
+  EVENT_TYPES,
+  type EventType,
+  type Impression,
+  isEventType,
+  type StoredEvent,
+} from '../events/events.js';
 import type { ExperimentConfig } from '../experiments/experiments.js';
+import { ownValue } from '../own-property.js';
 import { type AttributionRule, attributeEvents } from './attribution.js';
 import { type ProportionTest, type RateInterval, twoProportionTest, wilsonInterval } from './statistics.js';
 
@@ -58,6 +65,12 @@ export interface AbReportOptions {
   readonly control?: string;
 }
 
+/** Whether a stored list has the types the report relies on (string ids, a list of items, a time). */
+function wellTyped(imp: Impression): boolean {
+  const strings = [imp.recommendationId, imp.userId, imp.slot, imp.experiment, imp.arm];
+  return strings.every((v) => typeof v === 'string') && Array.isArray(imp.items) && Number.isFinite(imp.ts);
+}
+
 const perType = <T>(f: (t: EventType) => T): PerType<T> =>
   Object.fromEntries(EVENT_TYPES.map((t) => [t, f(t)])) as PerType<T>;
 
@@ -69,9 +82,11 @@ const perType = <T>(f: (t: EventType) => T): PerType<T> =>
  */
 export function buildAbReport(
   events: readonly StoredEvent[],
-  impressions: readonly Impression[],
+  allImpressions: readonly Impression[],
   options: AbReportOptions,
 ): AbReport {
+  // stored lists come from outside this code: one of other types must not fail the whole report
+  const impressions = allImpressions.filter(wellTyped);
   const attributions = attributeEvents(
     events.filter((e) => e.sentAt >= options.since && e.sentAt < options.until),
     impressions,
@@ -121,6 +136,8 @@ export function buildAbReport(
   for (const { event, impression } of attributions) {
     // events credited to lists served before `since` are outside the measured population
     if (!impression || !counted(impression)) continue;
+    // a stored type outside the canonical four (an older mapping, a hand-written item) has no rate to count in
+    if (!isEventType(event.eventType)) continue;
     const a = acc(impression.slot, impression.arm);
     a.events[event.eventType]++;
     a.impressionsWith[event.eventType].add(impression.recommendationId);
@@ -130,7 +147,7 @@ export function buildAbReport(
   const slotReports: SlotReport[] = [];
   for (const slot of [...slots.keys()].sort()) {
     const arms = slots.get(slot)!;
-    const configured = options.experiments?.slots[slot]?.arms.map((a) => a.name) ?? [];
+    const configured = ownValue(options.experiments?.slots, slot)?.arms.map((a) => a.name) ?? [];
     const order = [
       ...configured.filter((n) => arms.has(n)),
       ...[...arms.keys()].filter((n) => !configured.includes(n)).sort(),

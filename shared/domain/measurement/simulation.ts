@@ -1,29 +1,32 @@
 import type { Dataset } from '../data/dataset.js';
 import type { EventType } from '../events/events.js';
 
-/** Names datasets use for event types, lower-cased → canonical (Taobao pv/fav/cart/buy, RetailRocket, ...). */
-const KNOWN_TYPES: Readonly<Record<string, EventType>> = {
-  '': 'view',
-  view: 'view',
-  pv: 'view',
-  click: 'view',
-  watch: 'view',
-  rating: 'view',
-  favorite: 'favorite',
-  fav: 'favorite',
-  like: 'favorite',
-  cart: 'cart',
-  addtocart: 'cart',
-  'add-to-cart': 'cart',
-  purchase: 'purchase',
-  buy: 'purchase',
-  order: 'purchase',
-  transaction: 'purchase',
-};
+/**
+ * Names datasets use for event types, lower-cased → canonical (Taobao pv/fav/cart/buy, RetailRocket, ...).
+ * A Map: the names come from a CSV, and a plain object would also "know" `constructor`.
+ */
+const KNOWN_TYPES: ReadonlyMap<string, EventType> = new Map([
+  ['', 'view'],
+  ['view', 'view'],
+  ['pv', 'view'],
+  ['click', 'view'],
+  ['watch', 'view'],
+  ['rating', 'view'],
+  ['favorite', 'favorite'],
+  ['fav', 'favorite'],
+  ['like', 'favorite'],
+  ['cart', 'cart'],
+  ['addtocart', 'cart'],
+  ['add-to-cart', 'cart'],
+  ['purchase', 'purchase'],
+  ['buy', 'purchase'],
+  ['order', 'purchase'],
+  ['transaction', 'purchase'],
+]);
 
 /** The canonical type of a dataset's event type name; unknown names count as views. */
 export function canonicalEventType(name: string): EventType {
-  return KNOWN_TYPES[name.toLowerCase()] ?? 'view';
+  return KNOWN_TYPES.get(name.toLowerCase()) ?? 'view';
 }
 
 /** A per-user temporal split for replaying a dataset against the API. */

@@ -3,6 +3,7 @@ import { DEFAULT_EVENT_WEIGHTS, type Recommender, type TopN } from '../algorithm
 import { topK } from '../algorithms/top-k.js';
 import { type CategoricalColumn, type Dataset, firstValue, IdIndex } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
+import { setOwn } from '../own-property.js';
 import { GLOBAL_SEGMENT, itemSegmentKey, segmentChain } from './segments.js';
 
 /**
@@ -222,7 +223,7 @@ function userAttributesOf(dataset: Dataset, columns: readonly string[], u: numbe
   for (const col of dataset.userAttributes) {
     if (!columns.includes(col.name)) continue;
     const v = firstValue(col, u);
-    if (v !== undefined) attrs[col.name] = v;
+    if (v !== undefined) setOwn(attrs, col.name, v);
   }
   return attrs;
 }

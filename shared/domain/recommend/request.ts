@@ -1,4 +1,6 @@
 import { ValidationError } from '../errors.js';
+import { idProblem } from '../ids.js';
+import { setOwn } from '../own-property.js';
 
 /** A validated request for one user's recommendations. */
 export interface RecommendationRequest {
@@ -14,23 +16,18 @@ export interface RecommendationRequest {
   readonly arm?: string;
 }
 
-export const MAX_ID_LENGTH = 256;
+export { MAX_ID_LENGTH } from '../ids.js';
 export const MAX_EXCLUDES = 100;
 export const MAX_NUM_RESULTS = 500;
-// Control characters (C0, DEL, C1) never belong in an id and break logs and keys.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const ATTRIBUTE_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 const SLOT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-/** Validates a user or item id as Personalize does (1..256 chars, no control characters). */
+/** Validates a user or item id as Personalize does (1..256 chars, no control characters, well-formed Unicode). */
 export function parseId(value: string | undefined, parameter: string): string {
   if (value === undefined || value.length === 0)
     throw new ValidationError(`${parameter} is required`, parameter);
-  if (value.length > MAX_ID_LENGTH)
-    throw new ValidationError(`${parameter} must be at most ${MAX_ID_LENGTH} characters`, parameter);
-  if (CONTROL.test(value))
-    throw new ValidationError(`${parameter} must not contain control characters`, parameter);
+  const problem = idProblem(value);
+  if (problem) throw new ValidationError(`${parameter} ${problem}`, parameter);
   return value;
 }
 
@@ -75,7 +72,7 @@ export function parseRecommendationRequest(
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(query)) {
     if (value === undefined || !ATTRIBUTE_NAME.test(name)) continue;
-    attributes[name] = parseId(value, name);
+    setOwn(attributes, name, parseId(value, name));
   }
   const slot = query.slot;
   if (slot !== undefined && !SLOT.test(slot))

@@ -1,4 +1,5 @@
 import type { NeighbourLists } from '../algorithms/item-cf.js';
+import { ownValue } from '../own-property.js';
 import type { ScoredItem, UserRecommendations } from '../../ports/types.js';
 
 /** positionDecay of DEFAULT_SESSION_OPTIONS (the trained model's default): the k-th newest event weighs decay^k. */
@@ -62,7 +63,8 @@ export function scoreRecentEvents(
   const scores = new Map<string, number>();
   let decay = 1;
   for (const e of recent) {
-    const w = (weights[e.eventType] ?? 1) * decay;
+    // eventType comes from the events table: only the table's own entries count, anything else weighs 1
+    const w = (ownValue(weights, e.eventType) ?? 1) * decay;
     decay *= options.positionDecay;
     for (const nb of neighbours.get(e.itemId) ?? []) {
       if (seen.has(nb.itemId) || options.exclude?.has(nb.itemId)) continue;
