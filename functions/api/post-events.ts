@@ -16,33 +16,36 @@ const eventTracker = cfg.PERSONALIZE_TRACKING_ID
 const eventTypeMapping = parseEventTypeMapping(cfg.EVENT_TYPE_MAPPING);
 
 /** POST /events: {userId, sessionId, eventList[1..10]} (Personalize PutEvents shape); idempotent per eventId. */
-export const handler = httpHandler(async (event: HttpEvent) => {
-  let body: unknown;
-  try {
-    const text = event.isBase64Encoded
-      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-      : event.body;
-    body = JSON.parse(text ?? '');
-  } catch {
-    throw new ValidationError('the body must be valid JSON', 'body');
-  }
-  const result = await ingestEvents(
-    {
-      events: container.events,
-      eventTracker,
-      eventTypeMapping,
-      maxSkewMs: cfg.EVENT_MAX_SKEW_SECONDS * 1000,
-      retentionMs: cfg.EVENT_TTL_DAYS * 86_400_000,
-      onTrackerError: (err) => {
-        // the events are stored; Personalize just learns them later (next import)
-        logger.warn('personalize PutEvents failed', { error: err as Error });
-        metrics.addMetric('trackerFailed', MetricUnit.Count, 1);
+export const handler = httpHandler(
+  async (event: HttpEvent) => {
+    let body: unknown;
+    try {
+      const text = event.isBase64Encoded
+        ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+        : event.body;
+      body = JSON.parse(text ?? '');
+    } catch {
+      throw new ValidationError('the body must be valid JSON', 'body');
+    }
+    const result = await ingestEvents(
+      {
+        events: container.events,
+        eventTracker,
+        eventTypeMapping,
+        maxSkewMs: cfg.EVENT_MAX_SKEW_SECONDS * 1000,
+        retentionMs: cfg.EVENT_TTL_DAYS * 86_400_000,
+        onTrackerError: (err) => {
+          // the events are stored; Personalize just learns them later (next import)
+          logger.warn('personalize PutEvents failed', { error: err as Error });
+          metrics.addMetric('trackerFailed', MetricUnit.Count, 1);
+        },
       },
-    },
-    body,
-  );
-  metrics.addMetric('eventsStored', MetricUnit.Count, result.stored);
-  if (result.duplicates.length > 0)
-    metrics.addMetric('eventsDuplicate', MetricUnit.Count, result.duplicates.length);
-  return json(200, result);
-});
+      body,
+    );
+    metrics.addMetric('eventsStored', MetricUnit.Count, result.stored);
+    if (result.duplicates.length > 0)
+      metrics.addMetric('eventsDuplicate', MetricUnit.Count, result.duplicates.length);
+    return json(200, result);
+  },
+  { maxBodyBytes: cfg.EVENTS_MAX_BODY_BYTES },
+);

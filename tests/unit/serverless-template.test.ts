@@ -155,6 +155,65 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     for (const r of readRoutes(ROOT)) expect(routeKeys).toContain(`${r.method} ${r.path}`);
   });
 
+  it('puts the app routes behind the app-key Lambda authorizer and the admin routes behind IAM', () => {
+    const [authId, auth] =
+      ofType('AWS::ApiGatewayV2::Authorizer').find(([, r]) => r.Properties.Name === 'appKey') ?? [];
+    expect(auth?.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['$request.header.x-api-key'],
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+    });
+    expect(JSON.stringify(auth?.Properties.AuthorizerUri)).toContain('AuthorizeDashappLambdaFunction');
+    const byKey = new Map(
+      ofType('AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties]),
+    );
+    for (const key of ['GET /users/{userId}/recommendations', 'POST /events']) {
+      expect(byKey.get(key)?.AuthorizationType, key).toBe('CUSTOM');
+      expect(byKey.get(key)?.AuthorizerId, key).toEqual({ Ref: authId });
+    }
+    for (const key of [
+      'GET /reports/ab',
+      'GET /ng-items',
+      'PUT /ng-items/{itemId}',
+      'DELETE /ng-items/{itemId}',
+    ])
+      expect(byKey.get(key)?.AuthorizationType, key).toBe('AWS_IAM');
+    // only the liveness probe is public
+    const open = [...byKey].filter(([, r]) => r.AuthorizationType === undefined).map(([k]) => k);
+    expect(open).toEqual(['GET /health']);
+    const fn = ofType('AWS::Lambda::Function').find(
+      ([, r]) => r.Properties.FunctionName === 'osusume-ci-authorize-app',
+    )?.[1];
+    expect(
+      (fn?.Properties.Environment as { Variables: Record<string, string> } | undefined)?.Variables
+        .APP_KEYS_SSM_PATH,
+    ).toBe('/osusume/ci/app-keys/');
+  });
+
+  it('throttles every route on the stage, the app and admin routes each with their own limits', () => {
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
+    const props = stage.Properties as {
+      DefaultRouteSettings: { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
+      RouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    };
+    expect(props.DefaultRouteSettings.ThrottlingRateLimit).toBeGreaterThan(0);
+    const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
+    for (const key of routeKeys.filter((k) => k !== 'GET /health')) {
+      const s = props.RouteSettings[key];
+      expect(s?.ThrottlingRateLimit, key).toBeGreaterThan(0);
+      expect(s?.ThrottlingBurstLimit, key).toBeGreaterThanOrEqual(s.ThrottlingRateLimit);
+    }
+    expect(props.RouteSettings['POST /events'].ThrottlingRateLimit).toBe(200);
+  });
+
+  it('allows CORS only from the configured origins, never *', () => {
+    const [, api] = ofType('AWS::ApiGatewayV2::Api')[0];
+    const cors = api.Properties.CorsConfiguration as { AllowOrigins: string[]; AllowHeaders: string[] };
+    expect(cors.AllowOrigins).toEqual(['http://localhost:3000']);
+    expect(cors.AllowHeaders).toContain('x-api-key');
+  });
+
   it('declares every table with the key schema the adapters use, and TTL where versions expire', () => {
     for (const t of LOGICAL_TABLES) {
       const res = resources[TABLE_RESOURCE[t]];
