@@ -18,8 +18,8 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
 
   beforeAll(async () => {
     // time-to-ready is measured by bench/request-path.ts, not asserted here
-    app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN });
-  }, 90_000);
+    app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN }, 150_000);
+  }, 180_000);
 
   afterAll(async () => {
     await app?.stop();
@@ -133,6 +133,19 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
       headers: { authorization: `Bearer ${adminToken()}` },
     });
     expect(((await res.json()) as Recs).arm).toBe('fm');
+  });
+
+  it('serves the admin preview route with a forced arm to an admin, unrecorded, and 401 to anyone else', async () => {
+    const path = '/admin/users/u000001/recommendations?arm=session&numResults=4';
+    const res = await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${adminToken()}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Recs;
+    expect(body.arm).toBe('session');
+    expect(body.itemList).toHaveLength(4);
+    for (const headers of [{}, { 'x-api-key': app.appKey }] as Record<string, string>[]) {
+      const denied = await fetch(`${app.url}${path}`, { headers });
+      expect(denied.status).toBe(401);
+    }
   });
 
   it('rejects more than 100 excluded items with 400 naming exclude', async () => {

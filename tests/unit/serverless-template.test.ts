@@ -173,6 +173,7 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
       expect(byKey.get(key)?.AuthorizerId, key).toEqual({ Ref: authId });
     }
     for (const key of [
+      'GET /admin/users/{userId}/recommendations',
       'GET /reports/ab',
       'GET /ng-items',
       'PUT /ng-items/{itemId}',
