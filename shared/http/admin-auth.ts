@@ -18,8 +18,9 @@ export function hasAdminToken(event: HttpEvent, token: string | undefined): bool
  * identity in `requestContext.authorizer.iam`, and a client cannot set the request context itself.
  */
 export function hasIamCaller(event: HttpEvent): boolean {
-  const authorizer = (event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } }).authorizer;
-  return typeof authorizer?.iam?.userArn === 'string';
+  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: unknown; accountId?: unknown } } })
+    .authorizer?.iam;
+  return typeof iam?.userArn === 'string' || typeof iam?.accountId === 'string';
 }
 
 /**
