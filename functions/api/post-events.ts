@@ -3,7 +3,7 @@ import { lazyEventTracker } from '../../shared/adapters/personalize/lazy-event-t
 import { getContainer } from '../../shared/composition.js';
 import { parseEventTypeMapping } from '../../shared/domain/events/events.js';
 import { ValidationError } from '../../shared/domain/errors.js';
-import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
+import { type HttpEvent, httpHandlerWith, json } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
 import { ingestEvents } from '../../shared/use-cases/events.js';
 
@@ -14,38 +14,37 @@ const eventTracker = cfg.PERSONALIZE_TRACKING_ID
   ? lazyEventTracker(cfg.PERSONALIZE_TRACKING_ID, cfg.AWS_REGION)
   : undefined;
 const eventTypeMapping = parseEventTypeMapping(cfg.EVENT_TYPE_MAPPING);
+// bodies beyond the bound get 413 before they are parsed
+const boundedHandler = httpHandlerWith({ maxBodyBytes: cfg.EVENTS_MAX_BODY_BYTES });
 
 /** POST /events: {userId, sessionId, eventList[1..10]} (Personalize PutEvents shape); idempotent per eventId. */
-export const handler = httpHandler(
-  async (event: HttpEvent) => {
-    let body: unknown;
-    try {
-      const text = event.isBase64Encoded
-        ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-        : event.body;
-      body = JSON.parse(text ?? '');
-    } catch {
-      throw new ValidationError('the body must be valid JSON', 'body');
-    }
-    const result = await ingestEvents(
-      {
-        events: container.events,
-        eventTracker,
-        eventTypeMapping,
-        maxSkewMs: cfg.EVENT_MAX_SKEW_SECONDS * 1000,
-        retentionMs: cfg.EVENT_TTL_DAYS * 86_400_000,
-        onTrackerError: (err) => {
-          // the events are stored; Personalize just learns them later (next import)
-          logger.warn('personalize PutEvents failed', { error: err as Error });
-          metrics.addMetric('trackerFailed', MetricUnit.Count, 1);
-        },
+export const handler = boundedHandler(async (event: HttpEvent) => {
+  let body: unknown;
+  try {
+    const text = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : event.body;
+    body = JSON.parse(text ?? '');
+  } catch {
+    throw new ValidationError('the body must be valid JSON', 'body');
+  }
+  const result = await ingestEvents(
+    {
+      events: container.events,
+      eventTracker,
+      eventTypeMapping,
+      maxSkewMs: cfg.EVENT_MAX_SKEW_SECONDS * 1000,
+      retentionMs: cfg.EVENT_TTL_DAYS * 86_400_000,
+      onTrackerError: (err) => {
+        // the events are stored; Personalize just learns them later (next import)
+        logger.warn('personalize PutEvents failed', { error: err as Error });
+        metrics.addMetric('trackerFailed', MetricUnit.Count, 1);
       },
-      body,
-    );
-    metrics.addMetric('eventsStored', MetricUnit.Count, result.stored);
-    if (result.duplicates.length > 0)
-      metrics.addMetric('eventsDuplicate', MetricUnit.Count, result.duplicates.length);
-    return json(200, result);
-  },
-  { maxBodyBytes: cfg.EVENTS_MAX_BODY_BYTES },
-);
+    },
+    body,
+  );
+  metrics.addMetric('eventsStored', MetricUnit.Count, result.stored);
+  if (result.duplicates.length > 0)
+    metrics.addMetric('eventsDuplicate', MetricUnit.Count, result.duplicates.length);
+  return json(200, result);
+});

@@ -76,3 +76,8 @@ export function httpHandler(
     .use(httpErrors())
     .use(bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
 }
+
+/** `httpHandler` with options, as a wrapper: `httpHandlerWith({ maxBodyBytes })(async (event) => ...)`. */
+export function httpHandlerWith(options: { maxBodyBytes?: number }) {
+  return (fn: (event: HttpEvent, context: Context) => Promise<HttpResult>) => httpHandler(fn, options);
+}
