@@ -190,6 +190,13 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
       (fn?.Properties.Environment as { Variables: Record<string, string> } | undefined)?.Variables
         .APP_KEYS_SSM_PATH,
     ).toBe('/osusume/ci/app-keys/');
+    // its role reads that path and nothing else
+    const roleId = (fn!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const ssm = policyStatements(resources[roleId]).filter((st) =>
+      ([] as string[]).concat(st.Action).some((a) => a.startsWith('ssm:')),
+    );
+    expect(ssm).toHaveLength(1);
+    expect(JSON.stringify(ssm[0].Resource)).toMatch(/:parameter\/osusume\/ci\/app-keys"/);
   });
 
   it('throttles every route on the stage, the app and admin routes each with their own limits', () => {
