@@ -121,7 +121,7 @@ async function main(): Promise<void> {
         // a connection reset leaves the outcome unknown: resend, as a client should (POST /events is idempotent)
         for (let attempt = 1; !res; attempt++) {
           try {
-            res = await fetch(`${app.url}/events`, {
+            res = await app.appFetch('/events', {
               method: 'POST',
               headers: { 'content-type': 'application/json' },
               body: job.body,

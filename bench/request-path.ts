@@ -72,9 +72,9 @@ async function inProcess(): Promise<void> {
 }
 
 /** GET over a keep-alive agent, resolving with the status once the body has been read. */
-function get(agent: Agent, url: string): Promise<number> {
+function get(agent: Agent, url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    httpGet(url, { agent }, (res) => {
+    httpGet(url, { agent, headers }, (res) => {
       res.on('data', () => undefined);
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);
@@ -93,6 +93,7 @@ async function openLoop(
   rate: number,
   seconds: number,
   path: (k: number) => string,
+  headers: Record<string, string> = {},
 ): Promise<{ p50: number; p99: number; sent: number; non2xx: number; errors: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const interval = 1000 / rate;
@@ -107,7 +108,7 @@ async function openLoop(
     const wait = scheduled - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     inflight.push(
-      get(agent, base + path(k))
+      get(agent, base + path(k), headers)
         .then((status) => {
           if (status < 200 || status >= 300) non2xx++;
           latencies.push(performance.now() - scheduled);
@@ -134,6 +135,7 @@ async function http(): Promise<void> {
         url: app.url,
         connections: 20,
         duration: 10,
+        headers: { 'x-api-key': app.appKey },
         requests: [{ method: 'GET', path: '/users/u000001/recommendations?numResults=25' }],
         ...opts,
       });
@@ -173,13 +175,17 @@ async function http(): Promise<void> {
     // autocannon's rate limit is bursty (each connection sends its per-second quota back to back), so the
     // 200 req/s figure comes from an open-loop pacer: one request every 5 ms, latency measured from the
     // scheduled send time (no coordinated omission)
-    const paced = await openLoop(app.url, 200, 10, (k) => `/users/${user(k)}/recommendations?numResults=25`);
+    const paced = await openLoop(app.url, 200, 10, (k) => `/users/${user(k)}/recommendations?numResults=25`, {
+      'x-api-key': app.appKey,
+    });
     console.log('\n## HTTP against osusume start (embedded DynamoDB), users drawn Zipf(1) from 2000');
     console.log(
       `200 req/s open loop: p50 ${paced.p50.toFixed(1)} ms  p99 ${paced.p99.toFixed(1)} ms  sent ${paced.sent}  non-2xx ${paced.non2xx}  errors ${paced.errors}  (goal p99 <= 20 ms)`,
     );
     // the same again: the users seen above are now warm in the Lambda's caches
-    const warm = await openLoop(app.url, 200, 10, (k) => `/users/${user(k)}/recommendations?numResults=25`);
+    const warm = await openLoop(app.url, 200, 10, (k) => `/users/${user(k)}/recommendations?numResults=25`, {
+      'x-api-key': app.appKey,
+    });
     console.log(
       `200 req/s open loop, second pass: p50 ${warm.p50.toFixed(1)} ms  p99 ${warm.p99.toFixed(1)} ms  non-2xx ${warm.non2xx}  errors ${warm.errors}`,
     );

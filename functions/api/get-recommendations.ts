@@ -1,13 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getContainer } from '../../shared/composition.js';
+import { UnauthorizedError } from '../../shared/domain/errors.js';
 import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
-import { hasAdminToken } from '../../shared/http/admin-auth.js';
+import { isAdmin } from '../../shared/http/admin-auth.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
 import { ImpressionRecorder } from '../../shared/use-cases/impressions.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 
 const container = getContainer();
+const PREVIEW_ROUTE = 'GET /admin/users/{userId}/recommendations';
 const impressions = new ImpressionRecorder(container.events, {
   sampleRate: container.config.IMPRESSION_SAMPLE_RATE,
   batchMs: container.config.IMPRESSION_BATCH_MS,
@@ -17,19 +19,26 @@ const impressions = new ImpressionRecorder(container.events, {
   },
 });
 
-/** GET /users/{userId}/recommendations?numResults=&slot=&exclude=&arm=&<USER_ATTRIBUTE>= */
+/**
+ * GET /users/{userId}/recommendations?numResults=&slot=&exclude=&arm=&<USER_ATTRIBUTE>= (app key), and the
+ * admin preview GET /admin/users/{userId}/recommendations (IAM on AWS, the admin token locally), where
+ * the `arm=` override of QA is honoured for IAM callers too.
+ */
 export const handler = httpHandler(async (event: HttpEvent) => {
   const started = performance.now();
+  const preview = event.routeKey === PREVIEW_ROUTE;
   const request = parseRecommendationRequest(
     event.pathParameters?.userId,
     event.queryStringParameters ?? {},
     container.config.DEFAULT_NUM_RESULTS,
   );
-  const adminAuthorized =
-    request.arm !== undefined && hasAdminToken(event, container.config.OSUSUME_ADMIN_TOKEN);
-  const { response, diagnostics } = await recommend(container, request, { adminAuthorized });
-  // queued for a batched write, never awaited; a QA arm override is not part of the experiment
-  const impression = request.arm === undefined && impressions.record(response);
+  const { ADMIN_AUTH, OSUSUME_ADMIN_TOKEN } = container.config;
+  const admin = (preview || request.arm !== undefined) && isAdmin(event, ADMIN_AUTH, OSUSUME_ADMIN_TOKEN);
+  if (preview && !admin)
+    throw new UnauthorizedError('the preview route needs IAM authorisation or the admin token');
+  const { response, diagnostics } = await recommend(container, request, { adminAuthorized: admin });
+  // queued for a batched write, never awaited; previews and QA arm overrides are not part of the experiment
+  const impression = !preview && request.arm === undefined && impressions.record(response);
   const ms = performance.now() - started;
   metrics.addDimensions({ arm: response.arm });
   metrics.addMetric('served', MetricUnit.Count, 1);

@@ -4,7 +4,7 @@ import { getContainer } from '../../shared/composition.js';
 import { buildEventExport } from '../../shared/event-export-container.js';
 import { parseEventTypeMapping } from '../../shared/domain/events/events.js';
 import { ValidationError } from '../../shared/domain/errors.js';
-import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
+import { type HttpEvent, httpHandlerWith, json } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
 import { ingestEvents } from '../../shared/use-cases/events.js';
 
@@ -19,9 +19,11 @@ const eventTracker = cfg.PERSONALIZE_TRACKING_ID
   : undefined;
 const eventTypeMapping = parseEventTypeMapping(cfg.EVENT_TYPE_MAPPING);
 const eventExport = buildEventExport(cfg);
+// bodies beyond the bound get 413 before they are parsed
+const boundedHandler = httpHandlerWith({ maxBodyBytes: cfg.EVENTS_MAX_BODY_BYTES });
 
 /** POST /events: {userId, sessionId, eventList[1..10]} (Personalize PutEvents shape); idempotent per eventId. */
-export const handler = httpHandler(async (event: HttpEvent) => {
+export const handler = boundedHandler(async (event: HttpEvent) => {
   let body: unknown;
   try {
     const text = event.isBase64Encoded

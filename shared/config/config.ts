@@ -15,6 +15,19 @@ const name = z.string().check(z.minLength(3));
 const num = (min: number, max: number, fallback: number, int = false) =>
   z._default(z.coerce.number().check(...(int ? [z.int()] : []), z.minimum(min), z.maximum(max)), fallback);
 
+const APP_KEY_ENTRY = '[A-Za-z0-9_-]{1,64}=[A-Za-z0-9_\\-+/.~]{16,512}';
+const APP_KEYS_FORMAT = new RegExp(`^${APP_KEY_ENTRY}(,${APP_KEY_ENTRY})*$`);
+
+/** The app keys of `OSUSUME_APP_KEYS` (already validated by the schema) as app id → key. */
+export function parseAppKeys(value: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const entry of value.split(',')) {
+    const eq = entry.indexOf('=');
+    keys.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  return keys;
+}
+
 /** Environment schema: read once, validated; a missing required variable fails at start with its name. */
 const schema = z.object({
   OSUSUME_STAGE: z._default(z.string().check(z.minLength(1)), 'local'),
@@ -33,6 +46,15 @@ const schema = z.object({
   POINTER_CACHE_TTL_SECONDS: num(0, 86_400, 60),
   /** Bearer token for admin routes when no Lambda authorizer is in front (local). */
   OSUSUME_ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16))),
+  // ---- app routes (GET /users/{userId}/recommendations, POST /events): per-app keys, body bound ----
+  /** SSM Parameter Store path of the app keys on AWS (`/osusume/{stage}/app-keys/`, one SecureString per app). */
+  APP_KEYS_SSM_PATH: z.optional(z.string().check(z.regex(/^\/[A-Za-z0-9_./-]*\/$/))),
+  /** App keys given directly (local): `appId=key[,appId=key...]`, keys of 16+ base64/base64url characters. */
+  OSUSUME_APP_KEYS: z.optional(z.string().check(z.regex(APP_KEYS_FORMAT))),
+  /** How long the authorizer caches the app keys (a revoked key stops working within it), seconds. */
+  APP_KEYS_CACHE_SECONDS: num(0, 3600, 300, true),
+  /** Largest POST /events body accepted (413 beyond; API Gateway itself allows 10 MB). */
+  EVENTS_MAX_BODY_BYTES: num(1024, 10 * 1024 * 1024, 256 * 1024, true),
   /** Retention of published versions (DynamoDB TTL), days. */
   VERSION_RETENTION_DAYS: num(1, 3650, 7),
   /** Experiments per slot as JSON (see shared/domain/experiments); empty = every arm at equal weight. */

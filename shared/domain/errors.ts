@@ -62,3 +62,10 @@ export class DependencyError extends DomainError {
     this.dependency = dependency;
   }
 }
+
+/** A request body is larger than the route accepts (413); names the bound. */
+export class PayloadTooLargeError extends DomainError {
+  constructor(message: string) {
+    super('PayloadTooLarge', message, 413);
+  }
+}

@@ -14,10 +14,28 @@ export function hasAdminToken(event: HttpEvent, token: string | undefined): bool
 }
 
 /**
- * Guards an admin route. With `iam`, API Gateway has already authorised the caller (IAM auth declared
- * in serverless.yml); with `token`, the bearer token must match. Throws UnauthorizedError (401).
+ * True when API Gateway authorised the caller with IAM (SigV4): only an `aws_iam` route puts the caller's
+ * identity in `requestContext.authorizer.iam`, and a client cannot set the request context itself.
+ */
+export function hasIamCaller(event: HttpEvent): boolean {
+  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: unknown; accountId?: unknown } } })
+    .authorizer?.iam;
+  return typeof iam?.userArn === 'string' || typeof iam?.accountId === 'string';
+}
+
+/**
+ * Whether the caller is an admin: with `iam`, one API Gateway authorised with IAM (an admin route on
+ * AWS); with `token`, one sending the bearer token (locally).
+ */
+export function isAdmin(event: HttpEvent, mode: 'iam' | 'token', token: string | undefined): boolean {
+  return mode === 'iam' ? hasIamCaller(event) : hasAdminToken(event, token);
+}
+
+/**
+ * Guards an admin route. With `iam`, API Gateway has authorised the caller (IAM auth declared in
+ * serverless.yml), which the request context must show, so a route deployed without it stays closed;
+ * with `token`, the bearer token must match. Throws UnauthorizedError (401).
  */
 export function requireAdmin(event: HttpEvent, mode: 'iam' | 'token', token: string | undefined): void {
-  if (mode === 'iam') return;
-  if (!hasAdminToken(event, token)) throw new UnauthorizedError();
+  if (!isAdmin(event, mode, token)) throw new UnauthorizedError();
 }

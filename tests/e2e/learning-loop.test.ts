@@ -28,10 +28,12 @@ describe('npm start: posted events train the next run started from the API (real
 
   const cf = async (userId: string): Promise<Recs> =>
     (await (
-      await fetch(`${app.url}/users/${userId}/recommendations?arm=cf&numResults=10`, { headers: admin })
+      await fetch(`${app.url}/admin/users/${userId}/recommendations?arm=cf&numResults=10`, {
+        headers: admin,
+      })
     ).json()) as Recs;
   const post = (userId: string, items: string[], prefix: string) =>
-    fetch(`${app.url}/events`, {
+    app.appFetch('/events', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -57,7 +59,7 @@ describe('npm start: posted events train the next run started from the API (real
     app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: TOKEN, QUALITY_GATE_MARGIN: '1' }, 150_000);
     bought = (await cf('u000001')).itemList.slice(0, 3).map((i) => i.itemId);
     const popular = (await (
-      await fetch(`${app.url}/users/nobody-yet/recommendations?numResults=8`)
+      await app.appFetch('/users/nobody-yet/recommendations?numResults=8')
     ).json()) as Recs;
     copied = popular.itemList.map((i) => i.itemId);
     expect((await post('u000001', bought, 'loop-e2e-a')).status).toBe(200);

@@ -41,7 +41,7 @@ describe('events, simulator and A/B report against npm start (small generated sh
   });
 
   const post = (body: unknown) =>
-    fetch(`${app.url}/events`, {
+    app.appFetch(`/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -81,7 +81,7 @@ describe('events, simulator and A/B report against npm start (small generated sh
   });
 
   it('answers 400 to a body that is not JSON', async () => {
-    const res = await fetch(`${app.url}/events`, { method: 'POST', body: '{not json' });
+    const res = await app.appFetch(`/events`, { method: 'POST', body: '{not json' });
     expect(res.status).toBe(400);
   });
 
@@ -94,7 +94,7 @@ describe('events, simulator and A/B report against npm start (small generated sh
     let before: string[] = [];
     for (let u = 1; u <= 300 && !userId; u++) {
       const id = `u${String(u).padStart(6, '0')}`;
-      const r = (await (await fetch(`${app.url}/users/${id}/recommendations?numResults=5`)).json()) as {
+      const r = (await (await app.appFetch(`/users/${id}/recommendations?numResults=5`)).json()) as {
         arm: string;
         itemList: { itemId: string }[];
       };
@@ -111,7 +111,7 @@ describe('events, simulator and A/B report against npm start (small generated sh
     });
     // the request Lambda reuses a user's recent events for SESSION_EVENTS_CACHE_MS (500 ms by default)
     await new Promise((r) => setTimeout(r, 600));
-    const after = (await (await fetch(`${app.url}/users/${userId}/recommendations?numResults=5`)).json()) as {
+    const after = (await (await app.appFetch(`/users/${userId}/recommendations?numResults=5`)).json()) as {
       itemList: { itemId: string; source: string }[];
     };
     // the session model scores the carted item's neighbours: a new list, without the carted item itself
@@ -132,6 +132,8 @@ describe('events, simulator and A/B report against npm start (small generated sh
       '100',
       '--seed',
       '3',
+      '--app-key',
+      app.appKey,
     );
     expect(out).toMatch(/simulated 100 users/);
     const json = await osusume(

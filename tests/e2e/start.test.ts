@@ -19,8 +19,8 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
   beforeAll(async () => {
     // time-to-ready is measured by bench/request-path.ts, not asserted here
     // a generous request budget: `degraded: false` below must not depend on how loaded the machine is
-    app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN, REQUEST_BUDGET_MS: '5000' });
-  }, 90_000);
+    app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN, REQUEST_BUDGET_MS: '5000' }, 150_000);
+  }, 180_000);
 
   afterAll(async () => {
     await app?.stop();
@@ -33,7 +33,7 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
   });
 
   it('serves a known user a full list from an experiment arm', async () => {
-    const res = await fetch(`${app.url}/users/u000001/recommendations?numResults=7`);
+    const res = await app.appFetch(`/users/u000001/recommendations?numResults=7`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Recs;
     expect(responseErrors('GET', '/users/{userId}/recommendations', 200, body)).toBe('');
@@ -46,7 +46,7 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
   });
 
   it('serves global popularity to an unknown user, 25 items by default', async () => {
-    const res = await fetch(`${app.url}/users/someone-new/recommendations`);
+    const res = await app.appFetch(`/users/someone-new/recommendations`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Recs;
     expect(body.itemList.every((i) => i.source === 'popularity:global')).toBe(true);
@@ -56,7 +56,7 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
   });
 
   it('rejects numResults out of range with 400 naming the parameter', async () => {
-    const res = await fetch(`${app.url}/users/u000001/recommendations?numResults=501`);
+    const res = await app.appFetch(`/users/u000001/recommendations?numResults=501`);
     expect(res.status).toBe(400);
     const body = (await res.json()) as { code: string; message: string };
     expect(responseErrors('GET', '/users/{userId}/recommendations', 400, body)).toBe('');
@@ -65,13 +65,13 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
   });
 
   it('rejects a userId over 256 characters with 400', async () => {
-    const res = await fetch(`${app.url}/users/${'a'.repeat(257)}/recommendations`);
+    const res = await app.appFetch(`/users/${'a'.repeat(257)}/recommendations`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toContain('userId');
   });
 
   it('rejects a userId with control characters with 400', async () => {
-    const res = await fetch(`${app.url}/users/bad%01id/recommendations`);
+    const res = await app.appFetch(`/users/bad%01id/recommendations`);
     expect(res.status).toBe(400);
   });
 
@@ -82,14 +82,14 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
   });
 
   it('serves an unknown user with attributes the popularity of their segment', async () => {
-    const res = await fetch(`${app.url}/users/visitor-with-attrs/recommendations?GENDER=f&AGE_GROUP=25-34`);
+    const res = await app.appFetch(`/users/visitor-with-attrs/recommendations?GENDER=f&AGE_GROUP=25-34`);
     const body = (await res.json()) as Recs;
     expect(body.itemList[0].source).toBe('popularity:segment');
   });
 
   it('removes an item added to the NG list through the admin API', async () => {
     const first = (await (
-      await fetch(`${app.url}/users/someone-new/recommendations?numResults=3`)
+      await app.appFetch(`/users/someone-new/recommendations?numResults=3`)
     ).json()) as Recs;
     const top = first.itemList[0].itemId;
     const put = await fetch(`${app.url}/ng-items/${top}`, {
@@ -100,7 +100,7 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     expect(put.status).toBe(200);
     expect(responseErrors('PUT', '/ng-items/{itemId}', 200, await put.json())).toBe('');
     const after = (await (
-      await fetch(`${app.url}/users/someone-new/recommendations?numResults=3`)
+      await app.appFetch(`/users/someone-new/recommendations?numResults=3`)
     ).json()) as Recs;
     expect(after.itemList.map((i) => i.itemId)).not.toContain(top);
     const list = await fetch(`${app.url}/ng-items`, { headers: { authorization: `Bearer ${adminToken()}` } });
@@ -125,30 +125,110 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
   });
 
   it('answers 401 to an arm override without the admin token', async () => {
-    const res = await fetch(`${app.url}/users/u000001/recommendations?arm=fm`);
+    const res = await app.appFetch(`/users/u000001/recommendations?arm=fm`);
     expect(res.status).toBe(401);
   });
 
   it('honours an arm override with the admin token', async () => {
-    const res = await fetch(`${app.url}/users/u000001/recommendations?arm=fm`, {
+    const res = await app.appFetch(`/users/u000001/recommendations?arm=fm`, {
       headers: { authorization: `Bearer ${adminToken()}` },
     });
     expect(((await res.json()) as Recs).arm).toBe('fm');
   });
 
+  it('serves the admin preview route with a forced arm to an admin, unrecorded, and 401 to anyone else', async () => {
+    const path = '/admin/users/u000001/recommendations?arm=session&numResults=4';
+    const res = await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${adminToken()}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Recs;
+    expect(body.arm).toBe('session');
+    expect(body.itemList).toHaveLength(4);
+    for (const headers of [{}, { 'x-api-key': app.appKey }] as Record<string, string>[]) {
+      const denied = await fetch(`${app.url}${path}`, { headers });
+      expect(denied.status).toBe(401);
+    }
+  });
+
   it('rejects more than 100 excluded items with 400 naming exclude', async () => {
     const ex = Array.from({ length: 101 }, (_, i) => `i${i}`).join(',');
-    const res = await fetch(`${app.url}/users/u000001/recommendations?exclude=${ex}`);
+    const res = await app.appFetch(`/users/u000001/recommendations?exclude=${ex}`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toContain('exclude');
   });
 
   it('rejects an unknown slot with 400', async () => {
-    const res = await fetch(`${app.url}/users/u000001/recommendations?slot=nowhere`);
+    const res = await app.appFetch(`/users/u000001/recommendations?slot=nowhere`);
     expect(res.status).toBe(400);
   });
 
-  it('prints example curl commands', () => {
-    expect(app.output()).toContain("curl 'http://");
+  it('prints example curl commands that send the app key', () => {
+    expect(app.output()).toContain(`curl -H 'x-api-key: ${app.appKey}' 'http://`);
+  });
+
+  // ---- the app routes behind the app-key authorizer, CORS and the body bound (as API Gateway applies them) ----
+  it('answers an app route without an app key with 401 naming the header', async () => {
+    for (const res of [
+      await fetch(`${app.url}/users/u000001/recommendations`),
+      await fetch(`${app.url}/events`, { method: 'POST', body: '{}' }),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ code: 'Unauthorized', message: 'missing x-api-key header' });
+    }
+  });
+
+  it('answers an app route with a wrong app key with 403, as API Gateway does when the authorizer says no', async () => {
+    const res = await fetch(`${app.url}/users/u000001/recommendations`, {
+      headers: { 'x-api-key': `${app.appKey}x` },
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { code: string }).code).toBe('Forbidden');
+  });
+
+  it('serves an app route with the app key', async () => {
+    const res = await fetch(`${app.url}/users/u000001/recommendations`, {
+      headers: { 'x-api-key': app.appKey },
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('rejects a POST /events body over the bound with 413 {code, message}', async () => {
+    const body = JSON.stringify({
+      userId: 'u1',
+      sessionId: 's1',
+      eventList: [],
+      pad: 'x'.repeat(300 * 1024),
+    });
+    const res = await app.appFetch('/events', { method: 'POST', body });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ code: 'PayloadTooLarge', message: 'the body exceeds 262144 bytes' });
+  });
+
+  it('gives an origin that is not configured no CORS allow header, on requests and preflights', async () => {
+    const evil = 'https://evil.example';
+    const res = await app.appFetch('/users/u000001/recommendations', { headers: { origin: evil } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const pre = await fetch(`${app.url}/events`, {
+      method: 'OPTIONS',
+      headers: { origin: evil, 'access-control-request-method': 'POST' },
+    });
+    expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows the origins of the corsOrigins param, on requests and preflights', async () => {
+    const shop = 'http://localhost:3000';
+    const res = await app.appFetch('/users/u000001/recommendations', { headers: { origin: shop } });
+    expect(res.headers.get('access-control-allow-origin')).toBe(shop);
+    const pre = await fetch(`${app.url}/events`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: shop,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-api-key',
+      },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe(shop);
+    expect(pre.headers.get('access-control-allow-headers')).toContain('x-api-key');
   });
 });

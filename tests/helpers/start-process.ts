@@ -7,12 +7,19 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface Started {
   readonly url: string;
+  /** The app key the app routes take as `x-api-key` (first of OSUSUME_APP_KEYS). */
+  readonly appKey: string;
+  /** `fetch` of a path on the server with the app key sent. */
+  readonly appFetch: (path: string, init?: RequestInit) => Promise<Response>;
   readonly output: () => string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
 
 const CLI = 'shared/cli/osusume.mjs';
+
+/** The app key `startOsusume` gives the server unless OSUSUME_APP_KEYS says otherwise. */
+export const TEST_APP_KEY = 'test-app-key-0123456789';
 
 /**
  * The Node flags of package.json's `start` script (`node <flags> shared/cli/osusume.mjs start`), so that
@@ -35,9 +42,11 @@ export async function startOsusume(
   env: Record<string, string> = {},
   timeoutMs = 60_000,
 ): Promise<Started> {
+  const appKeys = env.OSUSUME_APP_KEYS ?? process.env.OSUSUME_APP_KEYS ?? `test=${TEST_APP_KEY}`;
+  const appKey = appKeys.split(',')[0].split('=').slice(1).join('=');
   const child = spawn(process.execPath, [...startScriptNodeFlags(), CLI, 'start', '--port', '0', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, OSUSUME_APP_KEYS: appKeys, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Keep everything up to the startup banner (and a little after it), then a bounded tail only: with
@@ -82,6 +91,12 @@ export async function startOsusume(
   });
   return {
     url,
+    appKey,
+    appFetch: (path, init = {}) =>
+      fetch(`${url}${path}`, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), 'x-api-key': appKey },
+      }),
     child,
     output: out,
     stop: () =>

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ import { generateShop } from '../../shared/domain/data/generator.js';
 import { GLOBAL_SEGMENT } from '../../shared/domain/popularity/segments.js';
 import { publishPopularity } from '../../shared/use-cases/publish-popularity.js';
 import { readRoutes } from '../../shared/adapters/local/routes.js';
+import { readServerlessYml, splitHandler } from '../../shared/adapters/local/serverless-yml.js';
+import { actionsOf, adapterTables, reachableCommands } from '../helpers/sdk-reach.js';
 import { ROOT } from '../helpers/start-process.js';
 
 interface Resource {
@@ -63,6 +65,10 @@ describe('serverless package (offline CloudFormation template)', () => {
   });
 
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const policyStatements = (role: Resource) =>
+    ((role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    );
 
   it('has a Lambda function and a zip for every function in serverless.yml', () => {
     const names = [...new Set(readRoutes(ROOT).map((r) => r.functionName))];
@@ -149,6 +155,73 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     for (const r of readRoutes(ROOT)) expect(routeKeys).toContain(`${r.method} ${r.path}`);
   });
 
+  it('puts the app routes behind the app-key Lambda authorizer and the admin routes behind IAM', () => {
+    const [authId, auth] =
+      ofType('AWS::ApiGatewayV2::Authorizer').find(([, r]) => r.Properties.Name === 'appKey') ?? [];
+    expect(auth?.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['$request.header.x-api-key'],
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+    });
+    expect(JSON.stringify(auth?.Properties.AuthorizerUri)).toContain('AuthorizeDashappLambdaFunction');
+    const byKey = new Map(
+      ofType('AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties]),
+    );
+    for (const key of ['GET /users/{userId}/recommendations', 'POST /events']) {
+      expect(byKey.get(key)?.AuthorizationType, key).toBe('CUSTOM');
+      expect(byKey.get(key)?.AuthorizerId, key).toEqual({ Ref: authId });
+    }
+    for (const key of [
+      'GET /admin/users/{userId}/recommendations',
+      'GET /reports/ab',
+      'GET /ng-items',
+      'PUT /ng-items/{itemId}',
+      'DELETE /ng-items/{itemId}',
+    ])
+      expect(byKey.get(key)?.AuthorizationType, key).toBe('AWS_IAM');
+    // only the liveness probe is public
+    const open = [...byKey].filter(([, r]) => r.AuthorizationType === undefined).map(([k]) => k);
+    expect(open).toEqual(['GET /health']);
+    const fn = ofType('AWS::Lambda::Function').find(
+      ([, r]) => r.Properties.FunctionName === 'osusume-ci-authorize-app',
+    )?.[1];
+    expect(
+      (fn?.Properties.Environment as { Variables: Record<string, string> } | undefined)?.Variables
+        .APP_KEYS_SSM_PATH,
+    ).toBe('/osusume/ci/app-keys/');
+    // its role reads that path and nothing else
+    const roleId = (fn!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const ssm = policyStatements(resources[roleId]).filter((st) =>
+      ([] as string[]).concat(st.Action).some((a) => a.startsWith('ssm:')),
+    );
+    expect(ssm).toHaveLength(1);
+    expect(JSON.stringify(ssm[0].Resource)).toMatch(/:parameter\/osusume\/ci\/app-keys"/);
+  });
+
+  it('throttles every route on the stage, the app and admin routes each with their own limits', () => {
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
+    const props = stage.Properties as {
+      DefaultRouteSettings: { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
+      RouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    };
+    expect(props.DefaultRouteSettings.ThrottlingRateLimit).toBeGreaterThan(0);
+    const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
+    for (const key of routeKeys.filter((k) => k !== 'GET /health')) {
+      const s = props.RouteSettings[key];
+      expect(s?.ThrottlingRateLimit, key).toBeGreaterThan(0);
+      expect(s?.ThrottlingBurstLimit, key).toBeGreaterThanOrEqual(s.ThrottlingRateLimit);
+    }
+    expect(props.RouteSettings['POST /events'].ThrottlingRateLimit).toBe(200);
+  });
+
+  it('allows CORS only from the configured origins, never *', () => {
+    const [, api] = ofType('AWS::ApiGatewayV2::Api')[0];
+    const cors = api.Properties.CorsConfiguration as { AllowOrigins: string[]; AllowHeaders: string[] };
+    expect(cors.AllowOrigins).toEqual(['http://localhost:3000']);
+    expect(cors.AllowHeaders).toContain('x-api-key');
+  });
+
   it('declares every table with the key schema the adapters use, and TTL where versions expire', () => {
     for (const t of LOGICAL_TABLES) {
       const res = resources[TABLE_RESOURCE[t]];
@@ -175,33 +248,60 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     }
   });
 
-  it('gives the recommendations function read-only DynamoDB access, except impressions on the events table', () => {
-    const role = Object.entries(resources).find(
-      ([k, r]) => r.Type === 'AWS::IAM::Role' && k.startsWith('GetDashrecommendations'),
-    )?.[1];
-    expect(role).toBeDefined();
-    const statements = (role!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])
-      .flatMap((p) => p.PolicyDocument.Statement)
-      .filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('dynamodb:')));
-    expect(statements.length).toBeGreaterThan(0);
-    for (const s of statements) {
-      const writes = ([] as string[])
-        .concat(s.Action)
-        .filter((a) => !/^dynamodb:(Get|BatchGet|Query|Scan)/.test(a));
-      // the only write: PutItem of an impression, on the events table alone
-      if (writes.length > 0) {
-        expect(writes).toEqual(['dynamodb:PutItem']);
-        expect(JSON.stringify(s.Resource)).toContain('EventsTable');
-        expect(JSON.stringify(s.Resource)).not.toMatch(/Recommendations|StateTable|NgItems|UsersTable/);
+  it('grants every function exactly the AWS actions its code can send, on the tables and bucket it uses', () => {
+    const fns = readServerlessYml(ROOT).functions ?? {};
+    const entries = new Map(
+      Object.entries(fns).map(([name, f]) => [name, `${splitHandler(f.handler).module}.ts`]),
+    );
+    const reached = reachableCommands(ROOT, [...entries.values()]);
+    const tableEnv = adapterTables(ROOT, ['shared/composition.ts', 'shared/pipeline/pipeline-container.ts']);
+    const DATA = /^(dynamodb|s3|personalize|states|ssm|secretsmanager):/;
+    const problems: string[] = [];
+    for (const [name, entry] of entries) {
+      const fn = ofType('AWS::Lambda::Function').find(
+        ([, r]) => r.Properties.FunctionName === `osusume-ci-${name}`,
+      )?.[1];
+      expect(fn, name).toBeDefined();
+      const env = ((fn!.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables ??
+        {}) as Record<string, { Ref?: string }>;
+      // what the code needs: "action resource", the resource being the table's or bucket's logical id
+      const needed = new Set<string>();
+      for (const c of reached.get(entry) ?? []) {
+        for (const action of actionsOf(c)) {
+          if (action.startsWith('dynamodb:')) {
+            const vars = c.adapter ? tableEnv.get(c.adapter) : undefined;
+            if (!vars)
+              problems.push(`${name}: ${c.command} from ${c.adapter ?? 'outside an adapter'} has no table`);
+            for (const v of vars ?? []) needed.add(`${action} ${env[v]?.Ref ?? `<${v} unset>`}`);
+          } else if (action.startsWith('s3:')) needed.add(`${action} ArtifactBucket`);
+          else needed.add(`${action} *`);
+        }
       }
+      // what the role allows, in the same terms
+      const roleId = ((fn!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'] ?? [])[0];
+      const allowed = new Set<string>();
+      for (const st of policyStatements(resources[roleId])) {
+        if (st.Effect !== 'Allow') continue;
+        for (const action of ([] as string[]).concat(st.Action).filter((a) => DATA.test(a))) {
+          for (const res of ([] as unknown[]).concat(st.Resource)) {
+            const text = JSON.stringify(res);
+            if (action.startsWith('dynamodb:')) {
+              const table = /"Fn::GetAtt":\["(\w+Table)"/.exec(text)?.[1] ?? text;
+              allowed.add(`${action} ${table}`);
+            } else if (action.startsWith('s3:'))
+              allowed.add(`${action} ${text.includes('ArtifactBucket') ? 'ArtifactBucket' : text}`);
+            else allowed.add(`${action} *`);
+          }
+        }
+      }
+      for (const n of needed) if (!allowed.has(n)) problems.push(`${name}: needs ${n}, its role lacks it`);
+      for (const a of allowed)
+        if (!needed.has(a)) problems.push(`${name}: its role allows ${a}, its code never sends it`);
     }
-  });
+    expect(problems).toEqual([]);
+  }, 120_000);
 
   // ---- pipelines (issue 4): state machines, schedules, roles ----
-  const policyStatements = (role: Resource) =>
-    ((role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
-      (p) => p.PolicyDocument.Statement,
-    );
   const machine = (name: string) =>
     ofType('AWS::StepFunctions::StateMachine').find(
       ([, r]) => r.Properties.StateMachineName === `osusume-ci-${name}`,
@@ -255,29 +355,15 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     const actions = statements
       .flatMap((s) => ([] as string[]).concat(s.Action))
       .filter((a) => a.startsWith('personalize:'));
-    expect(new Set(actions)).toEqual(
-      new Set([
-        'personalize:CreateDatasetImportJob',
-        'personalize:DescribeDatasetImportJob',
-        'personalize:CreateSolution',
-        'personalize:DescribeSolution',
-        'personalize:CreateSolutionVersion',
-        'personalize:DescribeSolutionVersion',
-        'personalize:GetSolutionMetrics',
-        'personalize:DescribeCampaign',
-        'personalize:UpdateCampaign',
-      ]),
+    // derived from the ASL: every `arn:aws:states:::aws-sdk:personalize:<action>` Task the machine runs
+    const asl = readFileSync(join(ROOT, 'statemachines/personalize-retraining.asl.json'), 'utf8');
+    const called = [...asl.matchAll(/"arn:aws:states:::aws-sdk:personalize:(\w+)"/g)].map(
+      (m) => `personalize:${m[1][0].toUpperCase()}${m[1].slice(1)}`,
     );
+    expect(called.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(called));
     const passRole = statements.find((s) => ([] as string[]).concat(s.Action).includes('iam:PassRole'));
     expect(JSON.stringify(passRole?.Resource)).toContain('role/osusume-ci-personalize');
-  });
-
-  it('lets a scoring shard only read and list run artifacts and batch-write recommendations', () => {
-    const [, role] = ofType('AWS::IAM::Role').find(([k]) => k.startsWith('ScoreDashshard')) ?? [];
-    const actions = policyStatements(role as Resource)
-      .flatMap((s) => ([] as string[]).concat(s.Action))
-      .filter((a) => /^(s3|dynamodb):/.test(a));
-    expect(actions.sort()).toEqual(['dynamodb:BatchWriteItem', 's3:GetObject', 's3:ListBucket']);
   });
 
   it('delivers accepted events to S3 day partitions through a Firehose stream only POST /events writes to', () => {

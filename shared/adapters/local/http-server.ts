@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ValidationError } from '../../domain/errors.js';
 import { logger } from '../../observability/powertools.js';
+import { readGateway } from './gateway.js';
 import { matchPath, type RouteDecl, readRoutes } from './routes.js';
 
 type LambdaHttpHandler = (
@@ -13,7 +14,8 @@ type LambdaHttpHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-const MAX_BODY = 1024 * 1024;
+// API Gateway's own limit; routes bound their bodies further in the handlers (413 from bodyLimit)
+const MAX_BODY = 10 * 1024 * 1024;
 
 /**
  * A small local stand-in for API Gateway (HTTP API, payload format 2.0): it turns each HTTP request
@@ -25,6 +27,8 @@ export async function startHttpServer(options: {
   root: string;
   port: number;
   host?: string;
+  /** Stage whose serverless.yml params apply (CORS origins); default `local`. */
+  stage?: string;
 }): Promise<{ server: Server; url: string; routes: RouteDecl[]; close: () => Promise<void> }> {
   const routes = readRoutes(options.root);
   const handlers = new Map<string, LambdaHttpHandler>();
@@ -42,6 +46,7 @@ export async function startHttpServer(options: {
   };
   // load every handler up front so the first request does not pay module init
   await Promise.all(routes.map(load));
+  const gateway = await readGateway(options.root, options.stage ?? 'local');
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -65,6 +70,13 @@ export async function startHttpServer(options: {
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    // API Gateway answers CORS preflights itself, before routes and authorizers
+    if (method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {
+      send(res, { statusCode: 204, headers: gateway.cors.preflight(origin), body: '' });
+      return;
+    }
+    const cors = gateway.cors.headers(origin);
     let route: RouteDecl | undefined;
     let params: Record<string, string> | undefined;
     try {
@@ -78,11 +90,11 @@ export async function startHttpServer(options: {
       }
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      send(res, json(400, { code: err.code, message: err.message }));
+      send(res, json(400, { code: err.code, message: err.message }, cors));
       return;
     }
     if (!route || !params) {
-      send(res, json(404, { code: 'NotFound', message: `no route for ${method} ${url.pathname}` }));
+      send(res, json(404, { code: 'NotFound', message: `no route for ${method} ${url.pathname}` }, cors));
       return;
     }
     const chunks: Buffer[] = [];
@@ -90,15 +102,22 @@ export async function startHttpServer(options: {
     for await (const c of req) {
       size += (c as Buffer).length;
       if (size > MAX_BODY) {
-        send(res, json(413, { code: 'PayloadTooLarge', message: `body exceeds ${MAX_BODY} bytes` }));
+        send(res, json(413, { code: 'PayloadTooLarge', message: `body exceeds ${MAX_BODY} bytes` }, cors));
         return;
       }
       chunks.push(c as Buffer);
     }
     const event = toEvent(req, url, method, route, params, Buffer.concat(chunks).toString('utf8'));
+    const decision = await gateway.authorize(route, event);
+    if (!decision.ok) {
+      send(res, json(decision.status, { code: decision.code, message: decision.message }, cors));
+      return;
+    }
+    if (decision.context)
+      (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: decision.context };
     const handler = await load(route);
     const result = await handler(event, lambdaContext(route.functionName));
-    send(res, result);
+    send(res, { ...result, headers: { ...result.headers, ...cors } });
   }
 
   await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
@@ -127,10 +146,14 @@ function parseTarget(target: string | undefined): URL | undefined {
   }
 }
 
-function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
     body: JSON.stringify(body),
   };
 }

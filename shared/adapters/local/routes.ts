@@ -1,5 +1,5 @@
 import { ValidationError } from '../../domain/errors.js';
-import { readServerlessYml, splitHandler } from './serverless-yml.js';
+import { type RouteAuthorizer, readServerlessYml, splitHandler } from './serverless-yml.js';
 
 /** One HTTP API route as declared in serverless.yml. */
 export interface RouteDecl {
@@ -9,6 +9,8 @@ export interface RouteDecl {
   /** Module path relative to the repo root, without extension, e.g. functions/api/health. */
   readonly module: string;
   readonly exportName: string;
+  /** The route's authorizer as declared (absent = public). */
+  readonly authorizer?: RouteAuthorizer;
 }
 
 /**
@@ -22,9 +24,9 @@ export function readRoutes(root: string): RouteDecl[] {
     const { module, exportName } = splitHandler(fn.handler);
     for (const ev of fn.events ?? []) {
       if (!ev.httpApi) continue;
-      const { method, path } =
+      const { method, path, authorizer } =
         typeof ev.httpApi === 'string'
-          ? { method: ev.httpApi.split(' ')[0], path: ev.httpApi.split(' ')[1] }
+          ? { method: ev.httpApi.split(' ')[0], path: ev.httpApi.split(' ')[1], authorizer: undefined }
           : ev.httpApi;
       routes.push({
         functionName,
@@ -32,6 +34,7 @@ export function readRoutes(root: string): RouteDecl[] {
         path,
         module,
         exportName,
+        authorizer,
       });
     }
   }

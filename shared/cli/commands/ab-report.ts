@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { executeApiRegion, sigv4Get } from '../../adapters/http/sigv4-fetch.js';
 import { ValidationError } from '../../domain/errors.js';
 import { parseExperimentConfig } from '../../domain/experiments/experiments.js';
 import { renderAbReportSvg } from '../../domain/measurement/ab-chart.js';
@@ -13,6 +14,8 @@ import {
 interface AbReportOptions {
   api?: string;
   token?: string;
+  auth: string;
+  region?: string;
   dbEndpoint?: string;
   table: string;
   since?: string;
@@ -25,17 +28,50 @@ interface AbReportOptions {
   basis: string;
 }
 
+/** How the admin route is called: Bearer token (osusume start) or SigV4 (IAM auth of a deployed stack). */
+export type ApiAuth = { kind: 'bearer'; token: string | undefined } | { kind: 'sigv4'; region: string };
+
+/**
+ * `--auth auto` signs with SigV4 when the URL is an API Gateway endpoint (the region is read from it)
+ * and sends the Bearer token otherwise; `--auth sigv4` signs any URL (a custom domain: give --region).
+ */
+export function chooseAuth(
+  api: string,
+  opts: { auth: string; token?: string; region?: string },
+  env: Record<string, string | undefined> = process.env,
+): ApiAuth {
+  const token = opts.token ?? env.OSUSUME_ADMIN_TOKEN;
+  if (!URL.canParse(api) || !/^https?:$/.test(new URL(api).protocol))
+    throw new ValidationError(`--api must be an http(s) URL, got '${api}'`, 'api');
+  const hostRegion = executeApiRegion(api);
+  const kind = opts.auth === 'auto' ? (hostRegion ? 'sigv4' : 'bearer') : opts.auth;
+  if (kind === 'bearer') return { kind, token };
+  if (kind !== 'sigv4')
+    throw new ValidationError(`--auth must be auto, bearer or sigv4, got '${opts.auth}'`, 'auth');
+  const region = opts.region ?? hostRegion ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new ValidationError('--auth sigv4 needs --region (or AWS_REGION)', 'region');
+  return { kind, region };
+}
+
 /** The report from a running API's admin route GET /reports/ab. */
-async function fromApi(api: string, token: string | undefined, opts: AbReportOptions): Promise<AbReport> {
+async function fromApi(api: string, auth: ApiAuth, opts: AbReportOptions): Promise<AbReport> {
   const q = new URLSearchParams();
   for (const k of ['since', 'until', 'slot', 'control'] as const) if (opts[k]) q.set(k, opts[k] as string);
   const url = `${api.replace(/\/+$/, '')}/reports/ab${q.size > 0 ? `?${q}` : ''}`;
-  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const res =
+    auth.kind === 'sigv4'
+      ? await sigv4Get(url, { region: auth.region })
+      : await fetch(url, { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
   const text = await res.text();
-  if (res.status === 401)
+  if (res.status === 401 && auth.kind === 'bearer')
     throw new ValidationError(
       `${url} answered 401: pass --token (osusume start prints the admin token)`,
       'token',
+    );
+  if (res.status === 403 && auth.kind === 'sigv4')
+    throw new ValidationError(
+      `${url} answered 403: the AWS credentials (region ${auth.region}) may not call this API (execute-api:Invoke): ${text}`,
+      'auth',
     );
   if (!res.ok) throw new ValidationError(`${url} answered ${res.status}: ${text}`, 'api');
   return JSON.parse(text) as AbReport;
@@ -73,6 +109,12 @@ export function register(program: Command): void {
     .option('--api <url>', 'fetch from a running API (GET /reports/ab, admin token)')
     .option('--token <token>', 'admin token for --api (default $OSUSUME_ADMIN_TOKEN)')
     .option(
+      '--auth <mode>',
+      'auto (SigV4 for an execute-api URL, else the Bearer token) | bearer | sigv4 (AWS credentials)',
+      'auto',
+    )
+    .option('--region <region>', 'region to sign for with --auth sigv4 (default: from the URL, $AWS_REGION)')
+    .option(
       '--db-endpoint <url>',
       'read the events table directly (e.g. the embedded DynamoDB osusume start prints)',
     )
@@ -95,7 +137,7 @@ export function register(program: Command): void {
       if (!['impression', 'user'].includes(opts.basis))
         throw new ValidationError(`--basis must be impression or user, got '${opts.basis}'`, 'basis');
       const report = opts.api
-        ? await fromApi(opts.api, opts.token ?? process.env.OSUSUME_ADMIN_TOKEN, opts)
+        ? await fromApi(opts.api, chooseAuth(opts.api, opts), opts)
         : await fromTable(opts.dbEndpoint ?? process.env.DYNAMODB_ENDPOINT, opts);
       if (opts.format === 'json') console.log(JSON.stringify(report, null, 2));
       else if (opts.format === 'markdown') process.stdout.write(formatAbReportMarkdown(report));

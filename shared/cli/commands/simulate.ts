@@ -11,6 +11,7 @@ import { intOption } from '../options.js';
 
 interface SimulateOptions {
   api?: string;
+  appKey?: string;
   data: string;
   users: string;
   seed: string;
@@ -56,7 +57,7 @@ function progress(done: number, total: number, started: number): void {
   );
 }
 
-async function call(url: string, init?: RequestInit): Promise<unknown> {
+async function callApi(url: string, init?: RequestInit): Promise<unknown> {
   const res = await fetch(url, init);
   const text = await res.text();
   if (!res.ok)
@@ -79,6 +80,10 @@ export function register(program: Command): void {
     )
     .requiredOption('--data <dir>', 'dataset folder (interactions.csv, users.csv, items.csv)')
     .option('--api <url>', 'base URL of the running API (osusume start prints it)')
+    .option(
+      '--app-key <key>',
+      'app key sent as x-api-key (default $OSUSUME_APP_KEY; osusume start prints it)',
+    )
     .option('--users <n>', 'simulated users', '100')
     .option('--seed <n>', 'seed for picking users', '42')
     .option('--holdout <share>', "share of each user's latest interactions held out", '0.2')
@@ -110,6 +115,17 @@ export function register(program: Command): void {
       }
       if (!opts.api) throw new ValidationError('--api URL is required (or --write-train DIR)', 'api');
       const api = opts.api.replace(/\/+$/, '');
+      const appKey = opts.appKey ?? process.env.OSUSUME_APP_KEY;
+      if (!appKey)
+        throw new ValidationError(
+          '--app-key is required with --api (osusume start prints the app key)',
+          'app-key',
+        );
+      const call = (url: string, init: RequestInit = {}) =>
+        callApi(url, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), 'x-api-key': appKey },
+        });
       const wanted = intOption(opts.users, '--users', 1, 10_000_000);
       const concurrency = intOption(opts.concurrency, '--concurrency', 1, 1000);
       const numResults = intOption(opts.numResults, '--num-results', 1, 500);

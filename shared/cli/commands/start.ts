@@ -32,6 +32,9 @@ export function register(program: Command): void {
       // process) installs an async_hooks context tracker that taxes every promise of the API server
       process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
       process.env.OSUSUME_ADMIN_TOKEN ??= randomBytes(18).toString('base64url');
+      // the app routes need an app key (x-api-key), as the Lambda authorizer demands on AWS
+      process.env.OSUSUME_APP_KEYS ??= `local=${randomBytes(18).toString('base64url')}`;
+      const appKey = process.env.OSUSUME_APP_KEYS.split(',')[0].split('=').slice(1).join('=');
       const log = (line: string) => console.log(`[osusume] ${line}`);
       const stack = await startLocalStack({
         data: opts.data && resolve(opts.data),
@@ -59,12 +62,15 @@ export function register(program: Command): void {
       const http = await startHttpServer({ root: ROOT, port });
       const users = stack.dataset.users.ids;
       log(`admin token: ${process.env.OSUSUME_ADMIN_TOKEN}`);
+      log(`app key: ${appKey} (header x-api-key on /users/{userId}/recommendations and /events)`);
       log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; listening on ${http.url}`);
       console.log('\nTry:');
       console.log(
-        `  curl '${http.url}/users/${encodeURIComponent(users[0] ?? 'u1')}/recommendations?numResults=5'`,
+        `  curl -H 'x-api-key: ${appKey}' '${http.url}/users/${encodeURIComponent(users[0] ?? 'u1')}/recommendations?numResults=5'`,
       );
-      console.log(`  curl '${http.url}/users/new-visitor/recommendations?numResults=5'`);
+      console.log(
+        `  curl -H 'x-api-key: ${appKey}' '${http.url}/users/new-visitor/recommendations?numResults=5'`,
+      );
       console.log(`  curl '${http.url}/health'\n`);
       const shutdown = async () => {
         await http.close();
