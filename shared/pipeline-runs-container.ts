@@ -9,7 +9,7 @@ import type { PipelineRuns } from './ports/pipeline-runs.js';
  * checked at start), or the in-process runner of `osusume start` (PIPELINE_RUNS=local).
  */
 export async function buildPipelineRuns(cfg: Config): Promise<PipelineRuns> {
-  if (cfg.PIPELINE_RUNS === 'local') {
+  if ((cfg.PIPELINE_RUNS ?? (cfg.DYNAMODB_ENDPOINT ? 'local' : 'sfn')) === 'local') {
     const { localPipelineRuns } = await import('./adapters/local/local-pipeline-runs.js');
     return localPipelineRuns();
   }

@@ -115,8 +115,8 @@ const schema = z.object({
   ARTIFACT_DIR: z.optional(z.string().check(z.minLength(1))),
   /** Dataset a scheduled run snapshots when its input names none (s3://bucket/prefix or a folder). */
   DATASET_URI: z.optional(z.string().check(z.minLength(1))),
-  /** How POST/GET /admin/pipeline/runs run the pipelines: Step Functions (`sfn`, AWS) or in this process (`local`, set by `osusume start`). */
-  PIPELINE_RUNS: z._default(z.enum(['sfn', 'local']), 'sfn'),
+  /** How POST/GET /admin/pipeline/runs run the pipelines: Step Functions (`sfn`) or in this process (`local`, `osusume start`); default `local` when DYNAMODB_ENDPOINT is set, else `sfn`. */
+  PIPELINE_RUNS: z.optional(z.enum(['sfn', 'local'])),
   /** State machines the admin pipeline routes start on AWS (serverless.yml sets them). */
   SCORING_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(20))),
   PERSONALIZE_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(20))),

@@ -236,9 +236,8 @@ describe('buildPipelineRuns', () => {
     await expect(buildPipelineRuns(parseConfig(base))).rejects.toThrow(/SCORING_STATE_MACHINE_ARN/);
   });
 
-  it('fails at start in local mode outside osusume start', async () => {
-    await expect(buildPipelineRuns(parseConfig({ ...base, PIPELINE_RUNS: 'local' }))).rejects.toThrow(
-      /osusume start/,
-    );
+  it('answers 503 in local mode outside osusume start', async () => {
+    const runs = await buildPipelineRuns(parseConfig({ ...base, PIPELINE_RUNS: 'local' }));
+    await expect(runs.list(5)).rejects.toMatchObject({ status: 503, code: 'PipelineRunsUnavailable' });
   });
 });

@@ -1,5 +1,4 @@
-import { ConfigError } from '../../config/config.js';
-import { ConflictError } from '../../domain/errors.js';
+import { ConflictError, DomainError } from '../../domain/errors.js';
 import {
   executionName,
   machineInput,
@@ -150,9 +149,24 @@ export function configureLocalPipelineRuns(options: LocalPipelineRunsOptions): L
   return shared;
 }
 
-/** The process's local runner; PIPELINE_RUNS=local outside `osusume start` is a configuration error. */
-export function localPipelineRuns(): LocalPipelineRuns {
+/**
+ * The process's local runner. A local server that `osusume start` did not set up (a test serving the API
+ * alone) answers the pipeline routes 503, naming why, instead of failing to start.
+ */
+export function localPipelineRuns(): PipelineRuns {
+  return {
+    start: (request) => runner().start(request),
+    list: (limit) => runner().list(limit),
+    get: (runId) => runner().get(runId),
+  };
+}
+
+function runner(): LocalPipelineRuns {
   if (!shared)
-    throw new ConfigError('invalid configuration: PIPELINE_RUNS=local works only inside `osusume start`');
+    throw new DomainError(
+      'PipelineRunsUnavailable',
+      'local pipeline runs are served by `osusume start` only',
+      503,
+    );
   return shared;
 }
