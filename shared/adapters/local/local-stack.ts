@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TABLE_ENV } from '../../config/config.js';
 import type { Dataset } from '../../domain/data/dataset.js';
 import { writeShop } from '../../domain/data/generator.js';
+import { formatSkippedRows } from '../../domain/data/load-report.js';
 import { loadDataset } from '../../domain/data/loader.js';
 import { makeDynamoClients } from '../dynamodb/clients.js';
 import { defaultTableNames, LOGICAL_TABLES } from '../dynamodb/tables.js';
@@ -66,6 +67,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     `loaded ${dataDir}: ${dataset.interactions.length} interactions, ${dataset.users.size} users, ${dataset.items.size} items` +
       (s.interactions.skipped > 0 ? ` (${s.interactions.skipped} bad rows skipped)` : ''),
   );
+  for (const line of formatSkippedRows(s)) log(line);
   return {
     dynamo,
     dataDir,

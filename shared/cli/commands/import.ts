@@ -2,8 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type ImportSummary, importMovieLens, importTaobao } from '../../domain/data/importers.js';
-import { loadDataset } from '../../domain/data/loader.js';
 import { ValidationError } from '../../domain/errors.js';
+import { loadDatasetReporting } from '../load-data.js';
 
 /** Repository root (this file is shared/cli/commands/import.ts). */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -42,7 +42,7 @@ export function register(program: Command): void {
       const summary = await source.run(src, opts.out);
       const seconds = (performance.now() - started) / 1000;
       // Read the result back with the real loader, so a conversion bug shows up here and not at training time.
-      const check = await loadDataset(opts.out);
+      const check = await loadDatasetReporting(opts.out);
       const s = check.stats;
       const skipped = s.interactions.skipped + (s.users?.skipped ?? 0) + (s.items?.skipped ?? 0);
       console.log(
