@@ -9,11 +9,13 @@ import {
   formatAbReportMarkdown,
   formatAbReportTable,
 } from '../../domain/measurement/ab-report.js';
+import { fetchApi } from '../http.js';
 
 interface AbReportOptions {
   api?: string;
   token?: string;
   dbEndpoint?: string;
+  aws?: boolean;
   table: string;
   since?: string;
   until?: string;
@@ -30,7 +32,7 @@ async function fromApi(api: string, token: string | undefined, opts: AbReportOpt
   const q = new URLSearchParams();
   for (const k of ['since', 'until', 'slot', 'control'] as const) if (opts[k]) q.set(k, opts[k] as string);
   const url = `${api.replace(/\/+$/, '')}/reports/ab${q.size > 0 ? `?${q}` : ''}`;
-  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const res = await fetchApi(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const text = await res.text();
   if (res.status === 401)
     throw new ValidationError(
@@ -76,7 +78,8 @@ export function register(program: Command): void {
       '--db-endpoint <url>',
       'read the events table directly (e.g. the embedded DynamoDB osusume start prints)',
     )
-    .option('--table <name>', 'events table for --db-endpoint or AWS', 'osusume-local-events')
+    .option('--aws', 'read the deployed events table (--table) with your AWS credentials')
+    .option('--table <name>', 'events table for --db-endpoint or --aws', 'osusume-local-events')
     .option('--since <when>', 'ISO date(-time) or a duration back from now: 24h, 7d', '7d')
     .option('--until <when>', 'ISO date(-time) (default now)')
     .option('--slot <name>', 'only this slot')
@@ -94,9 +97,17 @@ export function register(program: Command): void {
         throw new ValidationError(`--format must be table, json or markdown, got '${opts.format}'`, 'format');
       if (!['impression', 'user'].includes(opts.basis))
         throw new ValidationError(`--basis must be impression or user, got '${opts.basis}'`, 'basis');
+      const endpoint = opts.dbEndpoint ?? process.env.DYNAMODB_ENDPOINT;
+      // Without a source the SDK would silently go to AWS with whatever credentials are around: say so instead.
+      if (!opts.api && !endpoint && !opts.aws)
+        throw new ValidationError(
+          'ab-report needs a source: --api URL (a running API, with --token), --db-endpoint URL (a DynamoDB ' +
+            'endpoint, e.g. the embedded one osusume start prints) or --aws (the deployed table, --table NAME)',
+          'api',
+        );
       const report = opts.api
         ? await fromApi(opts.api, opts.token ?? process.env.OSUSUME_ADMIN_TOKEN, opts)
-        : await fromTable(opts.dbEndpoint ?? process.env.DYNAMODB_ENDPOINT, opts);
+        : await fromTable(endpoint, opts);
       if (opts.format === 'json') console.log(JSON.stringify(report, null, 2));
       else if (opts.format === 'markdown') process.stdout.write(formatAbReportMarkdown(report));
       else process.stdout.write(formatAbReportTable(report));

@@ -7,6 +7,7 @@ import { ValidationError } from '../../domain/errors.js';
 import type { EventType } from '../../domain/events/events.js';
 import { holdOutLast, interactionsCsv } from '../../domain/measurement/simulation.js';
 import { Rng } from '../../domain/random.js';
+import { fetchApi } from '../http.js';
 import { loadDatasetReporting } from '../load-data.js';
 import { intOption } from '../options.js';
 
@@ -48,7 +49,12 @@ async function pool<T>(
 }
 
 function progress(done: number, total: number, started: number): void {
-  if (!process.stderr.isTTY && done !== total && done % Math.max(1, Math.floor(total / 10)) !== 0) return;
+  // off a terminal: every tenth, not the empty bar (an error right away is then the only line on stderr)
+  if (
+    !process.stderr.isTTY &&
+    (done === 0 || (done !== total && done % Math.max(1, Math.floor(total / 10)) !== 0))
+  )
+    return;
   const width = 30;
   const filled = Math.round((done / Math.max(1, total)) * width);
   const secs = (performance.now() - started) / 1000;
@@ -58,7 +64,7 @@ function progress(done: number, total: number, started: number): void {
 }
 
 async function call(url: string, init?: RequestInit): Promise<unknown> {
-  const res = await fetch(url, init);
+  const res = await fetchApi(url, init);
   const text = await res.text();
   if (!res.ok)
     throw new ValidationError(`${init?.method ?? 'GET'} ${url} answered ${res.status}: ${text}`, 'api');
