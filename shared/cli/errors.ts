@@ -1,4 +1,3 @@
-import { ConfigError } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
 
 /** What the CLI prints for an error that reached its top level, and the exit code. */
@@ -40,7 +39,8 @@ export function describeCliError(err: unknown): CliFailure {
     const hint = knownCause((err as { cause?: unknown }).cause);
     return { message: hint ?? firstLine(err.message), exitCode: 2 };
   }
-  if (err instanceof ConfigError)
+  // by name: importing config.ts (and zod) here would slow every CLI start, `--help` included
+  if (err instanceof Error && err.constructor.name === 'ConfigError')
     return { message: `${firstLine(err.message)} (see "Configuration" in README.md)`, exitCode: 2 };
   if (!(err instanceof Error)) return { message: String(err), exitCode: 1 };
   const hint = knownCause(err);

@@ -2,13 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError } from '../../domain/errors.js';
-import { parseExperimentConfig } from '../../domain/experiments/experiments.js';
-import { renderAbReportSvg } from '../../domain/measurement/ab-chart.js';
-import {
-  type AbReport,
-  formatAbReportMarkdown,
-  formatAbReportTable,
-} from '../../domain/measurement/ab-report.js';
+import type { AbReport } from '../../domain/measurement/ab-report.js';
 import { fetchApi } from '../http.js';
 
 interface AbReportOptions {
@@ -48,6 +42,7 @@ async function fromTable(endpoint: string | undefined, opts: AbReportOptions): P
   const { makeDynamoClients } = await import('../../adapters/dynamodb/clients.js');
   const { DynamoEventStore } = await import('../../adapters/dynamodb/event-store.js');
   const { abReport } = await import('../../use-cases/events.js');
+  const { parseExperimentConfig } = await import('../../domain/experiments/experiments.js');
   const { client, doc } = makeDynamoClients(endpoint, process.env.AWS_REGION ?? 'ap-northeast-1');
   try {
     const hours = Number(opts.windowHours);
@@ -108,6 +103,11 @@ export function register(program: Command): void {
       const report = opts.api
         ? await fromApi(opts.api, opts.token ?? process.env.OSUSUME_ADMIN_TOKEN, opts)
         : await fromTable(endpoint, opts);
+      // imported here, not at registration, so `osusume --help` stays fast
+      const { formatAbReportMarkdown, formatAbReportTable } = await import(
+        '../../domain/measurement/ab-report.js'
+      );
+      const { renderAbReportSvg } = await import('../../domain/measurement/ab-chart.js');
       if (opts.format === 'json') console.log(JSON.stringify(report, null, 2));
       else if (opts.format === 'markdown') process.stdout.write(formatAbReportMarkdown(report));
       else process.stdout.write(formatAbReportTable(report));

@@ -1,18 +1,32 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type ImportSummary, importMovieLens, importTaobao } from '../../domain/data/importers.js';
+import { REPO_ROOT } from '../../adapters/local/repo-root.js';
+import type { ImportSummary } from '../../domain/data/importers.js';
 import { ValidationError } from '../../domain/errors.js';
 import { loadDatasetReporting } from '../load-data.js';
 
-/** Repository root (this file is shared/cli/commands/import.ts). */
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+type Importer = (src: string, out: string) => Promise<ImportSummary>;
 
-/** Importable datasets: default source (relative to the repo root) and the converter. */
-const SOURCES: Record<string, { src: string; run: (src: string, out: string) => Promise<ImportSummary> }> = {
-  movielens: { src: '../shared/data/ml-100k', run: importMovieLens },
-  taobao: { src: '../shared/data/taobao-userbehavior-head/UserBehavior_head.csv', run: importTaobao },
-};
+/** Importable datasets: default source (relative to the repo root), what it is, and the converter (lazy). */
+const SOURCES = new Map<string, { src: string; what: string; run: () => Promise<Importer> }>([
+  [
+    'movielens',
+    {
+      src: '../shared/data/ml-100k',
+      what: 'the MovieLens 100K folder holding u.data, u.user, u.item and u.genre (grouplens.org/datasets/movielens/100k)',
+      run: async () => (await import('../../domain/data/importers.js')).importMovieLens,
+    },
+  ],
+  [
+    'taobao',
+    {
+      src: '../shared/data/taobao-userbehavior-head/UserBehavior_head.csv',
+      what: 'a Taobao UserBehavior CSV (user,item,category,behavior,timestamp; tianchi.aliyun.com dataset 649)',
+      run: async () => (await import('../../domain/data/importers.js')).importTaobao,
+    },
+  ],
+]);
 
 /** `osusume import movielens|taobao [--src PATH] --out DIR`. */
 export function register(program: Command): void {
@@ -24,22 +38,27 @@ export function register(program: Command): void {
     .argument('<dataset>', `one of: ${Object.keys(SOURCES).join(', ')}`)
     .option(
       '--src <path>',
-      `source (default: ${Object.entries(SOURCES)
+      `source (default: ${[...SOURCES]
         .map(([k, v]) => `${k} ${v.src}`)
         .join('; ')}, relative to the repo root)`,
     )
     .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
     .action(async (dataset: string, opts: { src?: string; out: string }) => {
-      const source = SOURCES[dataset];
+      const source = SOURCES.get(dataset);
       if (!source) {
         throw new ValidationError(
-          `unknown dataset "${dataset}" (expected ${Object.keys(SOURCES).join(' or ')})`,
+          `unknown dataset "${dataset}" (expected ${[...SOURCES.keys()].join(' or ')})`,
           'dataset',
         );
       }
       const src = opts.src ?? resolve(REPO_ROOT, source.src);
+      if (!opts.src && !existsSync(src))
+        throw new ValidationError(
+          `no ${dataset} data at ${src} (the default: ../shared/data beside the repository); pass --src PATH, ${source.what}`,
+          'src',
+        );
       const started = performance.now();
-      const summary = await source.run(src, opts.out);
+      const summary = await (await source.run())(src, opts.out);
       const seconds = (performance.now() - started) / 1000;
       // Read the result back with the real loader, so a conversion bug shows up here and not at training time.
       const check = await loadDatasetReporting(opts.out);

@@ -1,10 +1,9 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { REPO_ROOT } from '../../adapters/local/repo-root.js';
 import { ValidationError } from '../../domain/errors.js';
 import { intOption } from '../options.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const MACHINES = ['scoring', 'personalize'] as const;
 type Machine = (typeof MACHINES)[number];
 
@@ -76,7 +75,7 @@ export function register(program: Command): void {
               `--- ${machine} (statemachines/${machine === 'scoring' ? 'nightly-scoring' : 'personalize-retraining'}.asl.json)`,
             );
             const result = await runLocalPipeline({
-              root: ROOT,
+              root: REPO_ROOT,
               machine,
               input,
               log,

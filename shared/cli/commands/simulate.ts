@@ -2,10 +2,8 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DATASET_FILES } from '../../domain/data/loader.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { EventType } from '../../domain/events/events.js';
-import { holdOutLast, interactionsCsv } from '../../domain/measurement/simulation.js';
 import { Rng } from '../../domain/random.js';
 import { fetchApi } from '../http.js';
 import { loadDatasetReporting } from '../load-data.js';
@@ -99,6 +97,8 @@ export function register(program: Command): void {
     .action(async (opts: SimulateOptions) => {
       const holdout = Number(opts.holdout);
       if (!(holdout > 0 && holdout < 1)) throw new ValidationError('--holdout must be in (0, 1)', 'holdout');
+      const { DATASET_FILES } = await import('../../domain/data/loader.js');
+      const { holdOutLast, interactionsCsv } = await import('../../domain/measurement/simulation.js');
       const dataset = await loadDatasetReporting(resolve(opts.data));
       const split = holdOutLast(dataset, holdout);
       if (opts.writeTrain) {

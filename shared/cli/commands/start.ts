@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { REPO_ROOT } from '../../adapters/local/repo-root.js';
 import { ValidationError } from '../../domain/errors.js';
 import { intOption } from '../options.js';
 import { assertPortFree } from '../ports.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** `osusume start`: the whole system on this machine, served by the same handlers as Lambda. */
 export function register(program: Command): void {
@@ -55,7 +53,7 @@ export function register(program: Command): void {
         // imported after the stack has set the environment the composition reads
         const { runLocalPublish } = await import('../../adapters/local/local-publish.js');
         await runLocalPublish(stack.dataset, log, stack.dataDir);
-        const http = await startHttpServer({ root: ROOT, port });
+        const http = await startHttpServer({ root: REPO_ROOT, port });
         const users = stack.dataset.users.ids;
         log(`admin token: ${process.env.OSUSUME_ADMIN_TOKEN}`);
         const db = stack.dynamo.endpoint;
