@@ -1,5 +1,8 @@
 import '../polyfills.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { REPO_ROOT } from '../adapters/local/repo-root.js';
 import { failCli } from './errors.js';
 
 /**
@@ -26,7 +29,16 @@ async function main(): Promise<void> {
   program
     .name('osusume')
     .description('osusume (おすすめ): serverless recommender for online shops')
-    .showHelpAfterError('(run with --help for usage)');
+    .version(
+      (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+      '-V, --version',
+      'print the version',
+    )
+    // commander's usage errors in the same one-line form as ours (inherited by every subcommand)
+    .configureOutput({
+      outputError: (message, write) =>
+        write(`osusume: ${message.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+    });
   for (const load of Object.values(COMMANDS)) (await load()).register(program);
   await program.parseAsync(process.argv);
 }

@@ -8,12 +8,12 @@ import { loadDatasetReporting } from '../load-data.js';
 
 type Importer = (src: string, out: string) => Promise<ImportSummary>;
 
-/** Importable datasets: default source (relative to the repo root), what it is, and the converter (lazy). */
+/** Importable datasets: default source (under the data folder), what it is, and the converter (lazy). */
 const SOURCES = new Map<string, { src: string; what: string; run: () => Promise<Importer> }>([
   [
     'movielens',
     {
-      src: '../shared/data/ml-100k',
+      src: 'ml-100k',
       what: 'the MovieLens 100K folder holding u.data, u.user, u.item and u.genre (grouplens.org/datasets/movielens/100k)',
       run: async () => (await import('../../domain/data/importers.js')).importMovieLens,
     },
@@ -21,7 +21,7 @@ const SOURCES = new Map<string, { src: string; what: string; run: () => Promise<
   [
     'taobao',
     {
-      src: '../shared/data/taobao-userbehavior-head/UserBehavior_head.csv',
+      src: 'taobao-userbehavior-head/UserBehavior_head.csv',
       what: 'a Taobao UserBehavior CSV (user,item,category,behavior,timestamp; tianchi.aliyun.com dataset 649)',
       run: async () => (await import('../../domain/data/importers.js')).importTaobao,
     },
@@ -35,12 +35,12 @@ export function register(program: Command): void {
     .description(
       'convert a public dataset (MovieLens 100K or Taobao UserBehavior) into the Personalize 3-CSV contract',
     )
-    .argument('<dataset>', `one of: ${Object.keys(SOURCES).join(', ')}`)
+    .argument('<dataset>', `one of: ${[...SOURCES.keys()].join(', ')}`)
     .option(
       '--src <path>',
       `source (default: ${[...SOURCES]
         .map(([k, v]) => `${k} ${v.src}`)
-        .join('; ')}, relative to the repo root)`,
+        .join('; ')}, under ../shared/data beside the repository or $OSUSUME_DATA)`,
     )
     .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
     .action(async (dataset: string, opts: { src?: string; out: string }) => {
@@ -51,10 +51,11 @@ export function register(program: Command): void {
           'dataset',
         );
       }
-      const src = opts.src ?? resolve(REPO_ROOT, source.src);
+      const src =
+        opts.src ?? resolve(process.env.OSUSUME_DATA || resolve(REPO_ROOT, '../shared/data'), source.src);
       if (!opts.src && !existsSync(src))
         throw new ValidationError(
-          `no ${dataset} data at ${src} (the default: ../shared/data beside the repository); pass --src PATH, ${source.what}`,
+          `no ${dataset} data at ${src} (the default: ../shared/data beside the repository, or $OSUSUME_DATA); pass --src PATH, ${source.what}`,
           'src',
         );
       const started = performance.now();
