@@ -6,6 +6,14 @@ import { ValidationError } from '../../domain/errors.js';
 import { intOption } from '../options.js';
 import { assertPortFree } from '../ports.js';
 
+interface StartOptions {
+  data?: string;
+  dbPath?: string;
+  port?: string;
+  dbPort?: string;
+  seed: string;
+}
+
 /** `osusume start`: the whole system on this machine, served by the same handlers as Lambda. */
 export function register(program: Command): void {
   program
@@ -21,57 +29,55 @@ export function register(program: Command): void {
     .option('--port <n>', 'HTTP port (default: $PORT or 3000; 0 = any free port)')
     .option('--db-port <n>', 'port of the embedded DynamoDB (default: any free port)')
     .option('--seed <n>', 'seed of the generated sample shop', '42')
-    .action(
-      async (opts: { data?: string; dbPath?: string; port?: string; dbPort?: string; seed: string }) => {
-        const started = Date.now();
-        const port = intOption(opts.port ?? process.env.PORT ?? '3000', '--port', 0, 65535);
-        const dbPort = intOption(opts.dbPort ?? '0', '--db-port', 0, 65535);
-        const seed = intOption(opts.seed, '--seed', 0, 2 ** 31 - 1);
-        if (port !== 0 && port === dbPort)
-          throw new ValidationError('--port and --db-port must differ', '--db-port');
-        // before the ~10 s pipeline run, not after it
-        await assertPortFree(port, '--port');
-        await assertPortFree(dbPort, '--db-port');
-        // loaded here, not at registration, so `osusume --help` does not load the AWS SDK
-        const { startHttpServer } = await import('../../adapters/local/http-server.js');
-        const { startLocalStack } = await import('../../adapters/local/local-stack.js');
-        // quiet JSON logs and EMF metrics on the terminal unless asked for
-        process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-        process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-        // X-Ray is off outside Lambda, but merely loading its SDK (the pipeline handlers' Tracer, run in this
-        // process) installs an async_hooks context tracker that taxes every promise of the API server
-        process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
-        process.env.OSUSUME_ADMIN_TOKEN ??= randomBytes(18).toString('base64url');
-        const log = (line: string) => console.log(`[osusume] ${line}`);
-        const stack = await startLocalStack({
-          data: opts.data && resolve(opts.data),
-          dbPath: opts.dbPath && resolve(opts.dbPath),
-          dbPort,
-          seed,
-          log,
-        });
-        // imported after the stack has set the environment the composition reads
-        const { runLocalPublish } = await import('../../adapters/local/local-publish.js');
-        await runLocalPublish(stack.dataset, log, stack.dataDir);
-        const http = await startHttpServer({ root: REPO_ROOT, port });
-        const users = stack.dataset.users.ids;
-        log(`admin token: ${process.env.OSUSUME_ADMIN_TOKEN}`);
-        const db = stack.dynamo.endpoint;
-        log(`DynamoDB endpoint: ${db} (any credentials; e.g. aws dynamodb list-tables --endpoint-url ${db})`);
-        log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; listening on ${http.url}`);
-        console.log('\nTry:');
-        console.log(
-          `  curl '${http.url}/users/${encodeURIComponent(users[0] ?? 'u1')}/recommendations?numResults=5'`,
-        );
-        console.log(`  curl '${http.url}/users/new-visitor/recommendations?numResults=5'`);
-        console.log(`  curl '${http.url}/health'\n`);
-        const shutdown = async () => {
-          await http.close();
-          await stack.stop();
-          process.exit(0);
-        };
-        process.once('SIGINT', shutdown);
-        process.once('SIGTERM', shutdown);
-      },
-    );
+    .action(async (opts: StartOptions) => {
+      const started = Date.now();
+      const port = intOption(opts.port ?? process.env.PORT ?? '3000', '--port', 0, 65535);
+      const dbPort = intOption(opts.dbPort ?? '0', '--db-port', 0, 65535);
+      const seed = intOption(opts.seed, '--seed', 0, 2 ** 31 - 1);
+      if (port !== 0 && port === dbPort)
+        throw new ValidationError('--port and --db-port must differ', '--db-port');
+      // before the ~10 s pipeline run, not after it
+      await assertPortFree(port, '--port');
+      await assertPortFree(dbPort, '--db-port');
+      // loaded here, not at registration, so `osusume --help` does not load the AWS SDK
+      const { startHttpServer } = await import('../../adapters/local/http-server.js');
+      const { startLocalStack } = await import('../../adapters/local/local-stack.js');
+      // quiet JSON logs and EMF metrics on the terminal unless asked for
+      process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+      process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+      // X-Ray is off outside Lambda, but merely loading its SDK (the pipeline handlers' Tracer, run in this
+      // process) installs an async_hooks context tracker that taxes every promise of the API server
+      process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
+      process.env.OSUSUME_ADMIN_TOKEN ??= randomBytes(18).toString('base64url');
+      const log = (line: string) => console.log(`[osusume] ${line}`);
+      const stack = await startLocalStack({
+        data: opts.data && resolve(opts.data),
+        dbPath: opts.dbPath && resolve(opts.dbPath),
+        dbPort,
+        seed,
+        log,
+      });
+      // imported after the stack has set the environment the composition reads
+      const { runLocalPublish } = await import('../../adapters/local/local-publish.js');
+      await runLocalPublish(stack.dataset, log, stack.dataDir);
+      const http = await startHttpServer({ root: REPO_ROOT, port });
+      const users = stack.dataset.users.ids;
+      log(`admin token: ${process.env.OSUSUME_ADMIN_TOKEN}`);
+      const db = stack.dynamo.endpoint;
+      log(`DynamoDB endpoint: ${db} (any credentials; e.g. aws dynamodb list-tables --endpoint-url ${db})`);
+      log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; listening on ${http.url}`);
+      console.log('\nTry:');
+      console.log(
+        `  curl '${http.url}/users/${encodeURIComponent(users[0] ?? 'u1')}/recommendations?numResults=5'`,
+      );
+      console.log(`  curl '${http.url}/users/new-visitor/recommendations?numResults=5'`);
+      console.log(`  curl '${http.url}/health'\n`);
+      const shutdown = async () => {
+        await http.close();
+        await stack.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
 }
