@@ -270,7 +270,7 @@ function incompleteTail(b: Buffer): number {
 }
 
 /** Offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629), -1 when none. */
-export function firstInvalidUtf8(b: Uint8Array): number {
+function firstInvalidUtf8(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {
     const c = b[i];
