@@ -1,10 +1,14 @@
 import '../polyfills.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
-import { DomainError } from '../domain/errors.js';
+import { REPO_ROOT } from '../adapters/local/repo-root.js';
+import { failCli } from './errors.js';
 
 /**
  * Each command lives in shared/cli/commands/<name>.ts and exports `register(program)`.
- * Loaded lazily so `osusume --help` stays fast.
+ * Registration only declares options; heavy modules (AWS SDK, algorithms) are imported inside the actions,
+ * so `osusume --help` stays fast.
  */
 const COMMANDS: Record<string, () => Promise<{ register: (program: Command) => void }>> = {
   start: () => import('./commands/start.js'),
@@ -18,20 +22,25 @@ const COMMANDS: Record<string, () => Promise<{ register: (program: Command) => v
 };
 
 async function main(): Promise<void> {
+  // errors outside the command's promise (an 'error' event, a stray rejection) get the same one line
+  process.on('uncaughtException', failCli);
+  process.on('unhandledRejection', failCli);
   const program = new Command();
   program
     .name('osusume')
     .description('osusume (おすすめ): serverless recommender for online shops')
-    .showHelpAfterError();
+    .version(
+      (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+      '-V, --version',
+      'print the version',
+    )
+    // commander's usage errors in the same one-line form as ours (inherited by every subcommand)
+    .configureOutput({
+      outputError: (message, write) =>
+        write(`osusume: ${message.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+    });
   for (const load of Object.values(COMMANDS)) (await load()).register(program);
   await program.parseAsync(process.argv);
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof DomainError) {
-    console.error(`osusume: ${err.message}`);
-    process.exit(2);
-  }
-  console.error(err);
-  process.exit(1);
-});
+main().catch(failCli);

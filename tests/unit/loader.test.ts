@@ -244,12 +244,100 @@ describe('loadDataset: precise bad-input errors', () => {
     ]);
   });
 
-  it('points an unclosed quote at the line where its record starts', async () => {
-    const dir = await dataset({ 'interactions.csv': `${HEADER}u1,i1,1\n\nu2,"i2,2\nu3,i3,3\n` });
+  it('fails on an unterminated quote, naming the line where its record starts', async () => {
+    // Line 4 opens a quote that nothing closes: the 1,996 rows after it would vanish into one field.
+    const dir = await dataset({ 'interactions.csv': `${HEADER}u1,i1,1\n\nu2,"i2,2\n${goodRows(1996)}` });
+    const err = await dataError(() => loadDataset(dir));
+    expect(err.line).toBe(4);
+    expect(err.message).toContain(`${join(dir, 'interactions.csv')}:4: unterminated quoted field`);
+    expect(err.message).toContain('lines 4-2000');
+  });
+
+  it('fails on a bad closing quote that leaves its field open to the end of the file', async () => {
+    const dir = await dataset({ 'interactions.csv': `${HEADER}${goodRows(5)}u1,"i1"x,1\n${goodRows(50)}` });
+    const err = await dataError(() => loadDataset(dir));
+    expect(err.line).toBe(7);
+    expect(err.message).toContain('unexpected character after a closing quote');
+    expect(err.message).toContain('lines 7-57');
+  });
+
+  it('counts every physical line a broken quoted record swallowed as a lost row', async () => {
+    // The quote opened on line 3 is closed by the stray quote on line 5: lines 3-5 are one broken record.
+    const dir = await dataset({
+      'interactions.csv': `${HEADER}u0,i0,1\nu1,"i\n1"x,1\nu2,i2,2"\n${goodRows(4)}`,
+    });
     const d = await loadDataset(dir);
+    expect(d.interactions.length).toBe(5);
+    expect(d.stats.interactions).toMatchObject({ rows: 8, skipped: 3 });
     expect(d.stats.interactions.errors).toEqual([
-      `${join(dir, 'interactions.csv')}:4: a quoted field opened in the record starting here is never closed`,
+      `${join(dir, 'interactions.csv')}:3: unexpected character after a closing quote (double a quote inside a quoted field: "") (lines 3-5 lost)`,
     ]);
+  });
+
+  it('counts the lines a broken record at the end of the file swallowed', async () => {
+    const dir = await dataset({ 'interactions.csv': `${HEADER}u0,i0,1\nu1,"i1"x,1\nu2,i2",2\n` });
+    const d = await loadDataset(dir);
+    expect(d.stats.interactions).toMatchObject({ rows: 3, skipped: 2 });
+    expect(d.stats.interactions.errors[0]).toContain(
+      'interactions.csv:3: unexpected character after a closing quote',
+    );
+    expect(d.stats.interactions.errors[0]).toContain('(lines 3-4 lost)');
+  });
+
+  it('fails when the rows a broken record swallowed exceed the bad-row budget', async () => {
+    // One error, but 30 lines lost between line 3 and the closing stray quote: more than 10 + 1 %.
+    const dir = await dataset({
+      'interactions.csv': `${HEADER}u0,i0,1\nu1,"i1"x,1\n${goodRows(28)}u2,i2",2\n${goodRows(100)}`,
+    });
+    const err = await dataError(() => loadDataset(dir));
+    expect(err.line).toBe(3);
+    expect(err.message).toContain('30 of 131 rows are bad');
+  });
+
+  it('rejects invalid UTF-8, naming the line', async () => {
+    const dir = await dataset({});
+    await writeFile(
+      join(dir, 'interactions.csv'),
+      Buffer.concat([Buffer.from(`${HEADER}u1,i1,1\nu`), Buffer.from([0xe9]), Buffer.from(',i1,2\n')]),
+    );
+    const err = await dataError(() => loadDataset(dir));
+    expect(err.line).toBe(3);
+    expect(err.message).toContain(`${join(dir, 'interactions.csv')}:3: invalid UTF-8 (byte 0xe9`);
+  });
+
+  it('keeps distinct latin-1 ids from merging: u\\xe9 and u\\xe8 are rejected, not both read as u\\ufffd', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(HEADER),
+      Buffer.from([0x75, 0xe9]),
+      Buffer.from(',i1,1\n'),
+      Buffer.from([0x75, 0xe8]),
+      Buffer.from(',i1,2\n'),
+    ]);
+    await expect(
+      loadDatasetFromStreams({ interactions: { name: 'latin1.csv', stream: Readable.from([bytes]) } }),
+    ).rejects.toThrow(/^latin1\.csv:2: invalid UTF-8/);
+  });
+
+  it('names the line of invalid UTF-8 whatever the chunk boundaries', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${HEADER}${goodRows(40)}ユーザー,i1,1\nu`),
+      Buffer.from([0xe3, 0x81]), // a 3-byte sequence cut short
+      Buffer.from(',i1,2\n'),
+    ]);
+    for (const size of [1, 2, 3, 7, 64]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+      await expect(
+        loadDatasetFromStreams({ interactions: { name: 's.csv', stream: Readable.from(chunks) } }),
+      ).rejects.toThrow(/^s\.csv:43: invalid UTF-8/);
+    }
+  });
+
+  it('says a UTF-16 file is UTF-16', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${HEADER}u1,i1,1\n`, 'utf16le')]);
+    await expect(
+      loadDatasetFromStreams({ interactions: { name: 'w.csv', stream: Readable.from([bytes]) } }),
+    ).rejects.toThrow(/^w\.csv:1: .*UTF-16/);
   });
 
   it('loads when bad rows stay within maxBadRows + maxBadRowShare × rows', async () => {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ValidationError } from '../../domain/errors.js';
 import { logger } from '../../observability/powertools.js';
 import { readGateway } from './gateway.js';
+import { handlerModuleUrl } from './repo-root.js';
 import { matchPath, type RouteDecl, readRoutes } from './routes.js';
 
 type LambdaHttpHandler = (
@@ -35,10 +34,7 @@ export async function startHttpServer(options: {
   const load = async (r: RouteDecl): Promise<LambdaHttpHandler> => {
     let h = handlers.get(r.functionName);
     if (!h) {
-      const mod = (await import(pathToFileURL(join(options.root, `${r.module}.ts`)).href)) as Record<
-        string,
-        unknown
-      >;
+      const mod = (await import(handlerModuleUrl(options.root, r.module))) as Record<string, unknown>;
       h = mod[r.exportName] as LambdaHttpHandler;
       handlers.set(r.functionName, h);
     }

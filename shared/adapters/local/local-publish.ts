@@ -1,10 +1,7 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../../domain/data/dataset.js';
 import { DomainError } from '../../domain/errors.js';
 import { formatTimings, runLocalPipeline } from './local-pipeline.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+import { REPO_ROOT } from './repo-root.js';
 
 /**
  * Training options `npm start` passes to the nightly run: FM with fewer epochs and factors and no early
@@ -30,7 +27,7 @@ export async function runLocalPublish(
   if (!dataDir) throw new DomainError('LocalPublish', 'the local pipeline needs the dataset folder');
   log('running the nightly scoring state machine locally (statemachines/nightly-scoring.asl.json)');
   const result = await runLocalPipeline({
-    root: ROOT,
+    root: REPO_ROOT,
     machine: 'scoring',
     input: { data: dataDir, trigger: 'npm-start', options: QUICK_START_OPTIONS },
     log: (line) => log(`  ${line}`),

@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TABLE_ENV } from '../../config/config.js';
+import { parseConfig, TABLE_ENV } from '../../config/config.js';
 import type { Dataset } from '../../domain/data/dataset.js';
 import { writeShop } from '../../domain/data/generator.js';
+import { formatSkippedRows } from '../../domain/data/load-report.js';
 import { loadDataset } from '../../domain/data/loader.js';
 import { makeDynamoClients } from '../dynamodb/clients.js';
 import { defaultTableNames, LOGICAL_TABLES } from '../dynamodb/tables.js';
@@ -14,6 +15,8 @@ export interface LocalStackOptions {
   readonly data?: string;
   /** Persist the embedded DynamoDB here; absent = a temp dir removed on stop. */
   readonly dbPath?: string;
+  /** Port of the embedded DynamoDB; absent or 0 = any free port. */
+  readonly dbPort?: number;
   readonly stage?: string;
   readonly seed?: number;
   readonly users?: number;
@@ -37,12 +40,24 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
   const stage = options.stage ?? 'local';
+  const names = defaultTableNames(stage);
+  // The handlers read the configuration lazily; check it now with the tables this stack will create, so a bad
+  // variable (e.g. an OSUSUME_ADMIN_TOKEN under 16 characters) stops the start with its name, not a task later.
+  parseConfig({
+    ...process.env,
+    OSUSUME_STAGE: stage,
+    DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
+    ...Object.fromEntries(LOGICAL_TABLES.map((t) => [TABLE_ENV[t], names[t]])),
+  });
   const tmp = await mkdtemp(join(tmpdir(), 'osusume-'));
-  const dynamo = await startLocalDynamo({ dbPath: options.dbPath ?? join(tmp, 'db'), worker: true });
+  const dynamo = await startLocalDynamo({
+    dbPath: options.dbPath ?? join(tmp, 'db'),
+    port: options.dbPort,
+    worker: true,
+  });
   log(
     `embedded DynamoDB (dynalite) on ${dynamo.endpoint}${options.dbPath ? ` (data in ${options.dbPath})` : ''}`,
   );
-  const names = defaultTableNames(stage);
   const { client } = makeDynamoClients(dynamo.endpoint);
   await createTables(client, names);
   client.destroy();
@@ -66,6 +81,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     `loaded ${dataDir}: ${dataset.interactions.length} interactions, ${dataset.users.size} users, ${dataset.items.size} items` +
       (s.interactions.skipped > 0 ? ` (${s.interactions.skipped} bad rows skipped)` : ''),
   );
+  for (const line of formatSkippedRows(s)) log(line);
   return {
     dynamo,
     dataDir,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { ValidationError } from '../../domain/errors.js';
 import { readServerlessYml, splitHandler } from './serverless-yml.js';
+import { handlerModuleUrl } from './repo-root.js';
 
 /** A Task state's local implementation: receives the state's effective input, returns its result. */
 export type LocalTask = (input: unknown) => Promise<unknown>;
@@ -159,7 +159,7 @@ export async function runStateMachineLocally(options: LocalRunOptions): Promise<
         );
       let loaded: ((event: unknown) => Promise<unknown>) | undefined;
       task = async (input) => {
-        loaded ??= (await import(pathToFileURL(join(options.root, `${h.module}.ts`)).href))[h.exportName];
+        loaded ??= (await import(handlerModuleUrl(options.root, h.module)))[h.exportName];
         if (typeof loaded !== 'function')
           throw new ValidationError(`${h.module}.${h.exportName} is not a function`);
         return loaded(input);

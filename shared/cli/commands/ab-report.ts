@@ -3,13 +3,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { executeApiRegion, sigv4Get } from '../../adapters/http/sigv4-fetch.js';
 import { ValidationError } from '../../domain/errors.js';
-import { parseExperimentConfig } from '../../domain/experiments/experiments.js';
-import { renderAbReportSvg } from '../../domain/measurement/ab-chart.js';
-import {
-  type AbReport,
-  formatAbReportMarkdown,
-  formatAbReportTable,
-} from '../../domain/measurement/ab-report.js';
+import type { AbReport } from '../../domain/measurement/ab-report.js';
+import { fetchApi } from '../http.js';
 
 interface AbReportOptions {
   api?: string;
@@ -17,6 +12,7 @@ interface AbReportOptions {
   auth: string;
   region?: string;
   dbEndpoint?: string;
+  aws?: boolean;
   table: string;
   since?: string;
   until?: string;
@@ -61,7 +57,7 @@ async function fromApi(api: string, auth: ApiAuth, opts: AbReportOptions): Promi
   const res =
     auth.kind === 'sigv4'
       ? await sigv4Get(url, { region: auth.region })
-      : await fetch(url, { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
+      : await fetchApi(url, { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
   const text = await res.text();
   if (res.status === 401 && auth.kind === 'bearer')
     throw new ValidationError(
@@ -82,6 +78,7 @@ async function fromTable(endpoint: string | undefined, opts: AbReportOptions): P
   const { makeDynamoClients } = await import('../../adapters/dynamodb/clients.js');
   const { DynamoEventStore } = await import('../../adapters/dynamodb/event-store.js');
   const { abReport } = await import('../../use-cases/events.js');
+  const { parseExperimentConfig } = await import('../../domain/experiments/experiments.js');
   const { client, doc } = makeDynamoClients(endpoint, process.env.AWS_REGION ?? 'ap-northeast-1');
   try {
     const hours = Number(opts.windowHours);
@@ -118,7 +115,8 @@ export function register(program: Command): void {
       '--db-endpoint <url>',
       'read the events table directly (e.g. the embedded DynamoDB osusume start prints)',
     )
-    .option('--table <name>', 'events table for --db-endpoint or AWS', 'osusume-local-events')
+    .option('--aws', 'read the deployed events table (--table) with your AWS credentials')
+    .option('--table <name>', 'events table for --db-endpoint or --aws', 'osusume-local-events')
     .option('--since <when>', 'ISO date(-time) or a duration back from now: 24h, 7d', '7d')
     .option('--until <when>', 'ISO date(-time) (default now)')
     .option('--slot <name>', 'only this slot')
@@ -136,9 +134,22 @@ export function register(program: Command): void {
         throw new ValidationError(`--format must be table, json or markdown, got '${opts.format}'`, 'format');
       if (!['impression', 'user'].includes(opts.basis))
         throw new ValidationError(`--basis must be impression or user, got '${opts.basis}'`, 'basis');
+      const endpoint = opts.dbEndpoint ?? process.env.DYNAMODB_ENDPOINT;
+      // Without a source the SDK would silently go to AWS with whatever credentials are around: say so instead.
+      if (!opts.api && !endpoint && !opts.aws)
+        throw new ValidationError(
+          'ab-report needs a source: --api URL (a running API, with --token), --db-endpoint URL (a DynamoDB ' +
+            'endpoint, e.g. the embedded one osusume start prints) or --aws (the deployed table, --table NAME)',
+          'api',
+        );
       const report = opts.api
         ? await fromApi(opts.api, chooseAuth(opts.api, opts), opts)
-        : await fromTable(opts.dbEndpoint ?? process.env.DYNAMODB_ENDPOINT, opts);
+        : await fromTable(endpoint, opts);
+      // imported here, not at registration, so `osusume --help` stays fast
+      const { formatAbReportMarkdown, formatAbReportTable } = await import(
+        '../../domain/measurement/ab-report.js'
+      );
+      const { renderAbReportSvg } = await import('../../domain/measurement/ab-chart.js');
       if (opts.format === 'json') console.log(JSON.stringify(report, null, 2));
       else if (opts.format === 'markdown') process.stdout.write(formatAbReportMarkdown(report));
       else process.stdout.write(formatAbReportTable(report));

@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of stochastic trainers', '42')
     .action(async (opts: BatchCliOptions) => {
       const { getTrainer } = await import('../../domain/algorithms/registry.js');
-      const { loadDataset } = await import('../../domain/data/loader.js');
+      const { loadDatasetReporting } = await import('../load-data.js');
       const { trainPopularity } = await import('../../domain/popularity/popularity.js');
       const { batchRecommend, resolveNumResults } = await import('../../domain/batch/batch-recommend.js');
       const train = getTrainer(opts.algorithm);
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       const seed = parseIntOption(opts.seed, 'seed', 0);
       if (opts.input === opts.output) throw new ValidationError('--input and --output must differ', 'output');
 
-      const dataset = await loadDataset(opts.data);
+      const dataset = await loadDatasetReporting(opts.data);
       const started = performance.now();
       const fallback = trainPopularity(dataset);
       const recommender = opts.algorithm === 'popularity' ? fallback : train(dataset, { seed });

@@ -111,7 +111,7 @@ export function register(program: Command): void {
     .action(async (opts: EvaluateCliOptions) => {
       // algorithms are imported here, not at registration, so `osusume --help` stays fast
       const { algorithmNames, getTrainer } = await import('../../domain/algorithms/registry.js');
-      const { loadDataset } = await import('../../domain/data/loader.js');
+      const { loadDatasetReporting } = await import('../load-data.js');
       const { evaluateAlgorithms } = await import('../../domain/evaluation/evaluate.js');
       const { renderEvaluationSvg } = await import('../../domain/evaluation/svg-chart.js');
       // validate everything before the (slow) load
@@ -132,7 +132,7 @@ export function register(program: Command): void {
       const k = parseIntOption(opts.k, 'k', 1);
       const seed = parseIntOption(opts.seed, 'seed', 0);
 
-      const dataset = await loadDataset(opts.data);
+      const dataset = await loadDatasetReporting(opts.data);
       const result = await evaluateAlgorithms(dataset, {
         algorithms,
         protocol: opts.protocol as SplitProtocol,

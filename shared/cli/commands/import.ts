@@ -1,19 +1,32 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type ImportSummary, importMovieLens, importTaobao } from '../../domain/data/importers.js';
-import { loadDataset } from '../../domain/data/loader.js';
+import { REPO_ROOT } from '../../adapters/local/repo-root.js';
+import type { ImportSummary } from '../../domain/data/importers.js';
 import { ValidationError } from '../../domain/errors.js';
-import { ownValue } from '../../domain/own-property.js';
+import { loadDatasetReporting } from '../load-data.js';
 
-/** Repository root (this file is shared/cli/commands/import.ts). */
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+type Importer = (src: string, out: string) => Promise<ImportSummary>;
 
-/** Importable datasets: default source (relative to the repo root) and the converter. */
-const SOURCES: Record<string, { src: string; run: (src: string, out: string) => Promise<ImportSummary> }> = {
-  movielens: { src: '../shared/data/ml-100k', run: importMovieLens },
-  taobao: { src: '../shared/data/taobao-userbehavior-head/UserBehavior_head.csv', run: importTaobao },
-};
+/** Importable datasets: default source (under the data folder), what it is, and the converter (lazy). */
+const SOURCES = new Map<string, { src: string; what: string; run: () => Promise<Importer> }>([
+  [
+    'movielens',
+    {
+      src: 'ml-100k',
+      what: 'the MovieLens 100K folder holding u.data, u.user, u.item and u.genre (grouplens.org/datasets/movielens/100k)',
+      run: async () => (await import('../../domain/data/importers.js')).importMovieLens,
+    },
+  ],
+  [
+    'taobao',
+    {
+      src: 'taobao-userbehavior-head/UserBehavior_head.csv',
+      what: 'a Taobao UserBehavior CSV (user,item,category,behavior,timestamp; tianchi.aliyun.com dataset 649)',
+      run: async () => (await import('../../domain/data/importers.js')).importTaobao,
+    },
+  ],
+]);
 
 /** `osusume import movielens|taobao [--src PATH] --out DIR`. */
 export function register(program: Command): void {
@@ -22,28 +35,34 @@ export function register(program: Command): void {
     .description(
       'convert a public dataset (MovieLens 100K or Taobao UserBehavior) into the Personalize 3-CSV contract',
     )
-    .argument('<dataset>', `one of: ${Object.keys(SOURCES).join(', ')}`)
+    .argument('<dataset>', `one of: ${[...SOURCES.keys()].join(', ')}`)
     .option(
       '--src <path>',
-      `source (default: ${Object.entries(SOURCES)
+      `source (default: ${[...SOURCES]
         .map(([k, v]) => `${k} ${v.src}`)
-        .join('; ')}, relative to the repo root)`,
+        .join('; ')}, under ../shared/data beside the repository or $OSUSUME_DATA)`,
     )
     .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
     .action(async (dataset: string, opts: { src?: string; out: string }) => {
-      const source = ownValue(SOURCES, dataset);
+      const source = SOURCES.get(dataset);
       if (!source) {
         throw new ValidationError(
-          `unknown dataset "${dataset}" (expected ${Object.keys(SOURCES).join(' or ')})`,
+          `unknown dataset "${dataset}" (expected ${[...SOURCES.keys()].join(' or ')})`,
           'dataset',
         );
       }
-      const src = opts.src ?? resolve(REPO_ROOT, source.src);
+      const src =
+        opts.src ?? resolve(process.env.OSUSUME_DATA || resolve(REPO_ROOT, '../shared/data'), source.src);
+      if (!opts.src && !existsSync(src))
+        throw new ValidationError(
+          `no ${dataset} data at ${src} (the default: ../shared/data beside the repository, or $OSUSUME_DATA); pass --src PATH, ${source.what}`,
+          'src',
+        );
       const started = performance.now();
-      const summary = await source.run(src, opts.out);
+      const summary = await (await source.run())(src, opts.out);
       const seconds = (performance.now() - started) / 1000;
       // Read the result back with the real loader, so a conversion bug shows up here and not at training time.
-      const check = await loadDataset(opts.out);
+      const check = await loadDatasetReporting(opts.out);
       const s = check.stats;
       const skipped = s.interactions.skipped + (s.users?.skipped ?? 0) + (s.items?.skipped ?? 0);
       console.log(

@@ -1,17 +1,17 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { REPO_ROOT } from '../../adapters/local/repo-root.js';
 import { ValidationError } from '../../domain/errors.js';
 import { intOption } from '../options.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const MACHINES = ['scoring', 'personalize'] as const;
 type Machine = (typeof MACHINES)[number];
+/** `pipeline run` also takes `all`; help text and error messages both come from these lists. */
+const RUN_MACHINES = [...MACHINES, 'all'] as const;
 
-function machineOption(value: string): Machine {
-  if (!(MACHINES as readonly string[]).includes(value))
-    throw new ValidationError(`--machine must be one of ${MACHINES.join(', ')}, got '${value}'`, '--machine');
-  return value as Machine;
+/** The --machine option, whose help and "allowed choices" error both list exactly `choices`. */
+function machineOption(choices: readonly string[], fallback: string): Option {
+  return new Option('--machine <name>', 'state machine').choices(choices).default(fallback);
 }
 
 /** Execution input of a machine, as the schedule and the CLI pass it. */
@@ -37,7 +37,7 @@ export function register(program: Command): void {
       'run the state machines locally (same ASL, real handlers, embedded DynamoDB, simulated Personalize)',
     )
     .option('--data <dir>', 'dataset folder (3-CSV contract); default: generated sample shop')
-    .option('--machine <name>', `scoring, personalize or all (default all)`, 'all')
+    .addOption(machineOption(RUN_MACHINES, 'all'))
     .option('--hpo', 'force hyperparameter optimisation in the Personalize retraining')
     .option('--shard-users <n>', 'users per scoring shard')
     .option('--quick', 'FM with fewer epochs (as npm start)')
@@ -49,7 +49,7 @@ export function register(program: Command): void {
         shardUsers?: string;
         quick?: boolean;
       }) => {
-        const machines: Machine[] = opts.machine === 'all' ? [...MACHINES] : [machineOption(opts.machine)];
+        const machines: Machine[] = opts.machine === 'all' ? [...MACHINES] : [opts.machine as Machine];
         process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
         process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
         const log = (line: string) => console.log(`[pipeline] ${line}`);
@@ -76,7 +76,7 @@ export function register(program: Command): void {
               `--- ${machine} (statemachines/${machine === 'scoring' ? 'nightly-scoring' : 'personalize-retraining'}.asl.json)`,
             );
             const result = await runLocalPipeline({
-              root: ROOT,
+              root: REPO_ROOT,
               machine,
               input,
               log,
@@ -106,13 +106,13 @@ export function register(program: Command): void {
       'start a pipeline execution on AWS (deterministic execution name: a retried request does not start a second run)',
     )
     .requiredOption('--stage <stage>', 'deployed stage')
-    .option('--machine <name>', 'scoring or personalize', 'scoring')
+    .addOption(machineOption(MACHINES, 'scoring'))
     .option('--hpo', 'Personalize retraining with hyperparameter optimisation')
     .option('--data <uri>', 'dataset prefix s3://bucket/prefix (default: the stage DATASET_URI)')
     .option('--region <region>', 'AWS region (default $AWS_REGION or ap-northeast-1)')
     .action(
       async (opts: { stage: string; machine: string; hpo?: boolean; data?: string; region?: string }) => {
-        const machine = machineOption(opts.machine);
+        const machine = opts.machine as Machine;
         if (opts.data && !opts.data.startsWith('s3://'))
           throw new ValidationError(`--data must be an s3:// prefix on AWS, got '${opts.data}'`, '--data');
         const { SFNClient } = await import('@aws-sdk/client-sfn');
@@ -135,11 +135,11 @@ export function register(program: Command): void {
     .command('status')
     .description('list recent executions on AWS and the failed state of failed ones')
     .requiredOption('--stage <stage>', 'deployed stage')
-    .option('--machine <name>', 'scoring or personalize', 'scoring')
+    .addOption(machineOption(MACHINES, 'scoring'))
     .option('--limit <n>', 'executions to list', '10')
     .option('--region <region>', 'AWS region (default $AWS_REGION or ap-northeast-1)')
     .action(async (opts: { stage: string; machine: string; limit: string; region?: string }) => {
-      const machine = machineOption(opts.machine);
+      const machine = opts.machine as Machine;
       const { SFNClient } = await import('@aws-sdk/client-sfn');
       const { listPipelineRuns } = await import('../../adapters/sfn/pipeline-control.js');
       const client = new SFNClient({ region: opts.region ?? process.env.AWS_REGION ?? 'ap-northeast-1' });

@@ -2,11 +2,11 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DATASET_FILES, loadDataset } from '../../domain/data/loader.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { EventType } from '../../domain/events/events.js';
-import { holdOutLast, interactionsCsv } from '../../domain/measurement/simulation.js';
 import { Rng } from '../../domain/random.js';
+import { fetchApi } from '../http.js';
+import { loadDatasetReporting } from '../load-data.js';
 import { intOption } from '../options.js';
 
 interface SimulateOptions {
@@ -48,7 +48,12 @@ async function pool<T>(
 }
 
 function progress(done: number, total: number, started: number): void {
-  if (!process.stderr.isTTY && done !== total && done % Math.max(1, Math.floor(total / 10)) !== 0) return;
+  // off a terminal: every tenth, not the empty bar (an error right away is then the only line on stderr)
+  if (
+    !process.stderr.isTTY &&
+    (done === 0 || (done !== total && done % Math.max(1, Math.floor(total / 10)) !== 0))
+  )
+    return;
   const width = 30;
   const filled = Math.round((done / Math.max(1, total)) * width);
   const secs = (performance.now() - started) / 1000;
@@ -58,7 +63,7 @@ function progress(done: number, total: number, started: number): void {
 }
 
 async function callApi(url: string, init?: RequestInit): Promise<unknown> {
-  const res = await fetch(url, init);
+  const res = await fetchApi(url, init);
   const text = await res.text();
   if (!res.ok)
     throw new ValidationError(`${init?.method ?? 'GET'} ${url} answered ${res.status}: ${text}`, 'api');
@@ -97,7 +102,9 @@ export function register(program: Command): void {
     .action(async (opts: SimulateOptions) => {
       const holdout = Number(opts.holdout);
       if (!(holdout > 0 && holdout < 1)) throw new ValidationError('--holdout must be in (0, 1)', 'holdout');
-      const dataset = await loadDataset(resolve(opts.data));
+      const { DATASET_FILES } = await import('../../domain/data/loader.js');
+      const { holdOutLast, interactionsCsv } = await import('../../domain/measurement/simulation.js');
+      const dataset = await loadDatasetReporting(resolve(opts.data));
       const split = holdOutLast(dataset, holdout);
       if (opts.writeTrain) {
         const out = resolve(opts.writeTrain);

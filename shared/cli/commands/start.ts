@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startHttpServer } from '../../adapters/local/http-server.js';
-import { startLocalStack } from '../../adapters/local/local-stack.js';
+import { REPO_ROOT } from '../../adapters/local/repo-root.js';
+import { ValidationError } from '../../domain/errors.js';
 import { intOption } from '../options.js';
+import { assertPortFree } from '../ports.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+interface StartOptions {
+  data?: string;
+  dbPath?: string;
+  port?: string;
+  dbPort?: string;
+  seed: string;
+}
 
 /** `osusume start`: the whole system on this machine, served by the same handlers as Lambda. */
 export function register(program: Command): void {
@@ -21,10 +27,21 @@ export function register(program: Command): void {
     )
     .option('--db-path <dir>', 'persist the embedded DynamoDB in this folder (default: temp dir)')
     .option('--port <n>', 'HTTP port (default: $PORT or 3000; 0 = any free port)')
+    .option('--db-port <n>', 'port of the embedded DynamoDB (default: any free port)')
     .option('--seed <n>', 'seed of the generated sample shop', '42')
-    .action(async (opts: { data?: string; dbPath?: string; port?: string; seed: string }) => {
+    .action(async (opts: StartOptions) => {
       const started = Date.now();
       const port = intOption(opts.port ?? process.env.PORT ?? '3000', '--port', 0, 65535);
+      const dbPort = intOption(opts.dbPort ?? '0', '--db-port', 0, 65535);
+      const seed = intOption(opts.seed, '--seed', 0, 2 ** 31 - 1);
+      if (port !== 0 && port === dbPort)
+        throw new ValidationError('--port and --db-port must differ', '--db-port');
+      // before the ~10 s pipeline run, not after it
+      await assertPortFree(port, '--port');
+      await assertPortFree(dbPort, '--db-port');
+      // loaded here, not at registration, so `osusume --help` does not load the AWS SDK
+      const { startHttpServer } = await import('../../adapters/local/http-server.js');
+      const { startLocalStack } = await import('../../adapters/local/local-stack.js');
       // quiet JSON logs and EMF metrics on the terminal unless asked for
       process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -39,7 +56,8 @@ export function register(program: Command): void {
       const stack = await startLocalStack({
         data: opts.data && resolve(opts.data),
         dbPath: opts.dbPath && resolve(opts.dbPath),
-        seed: intOption(opts.seed, '--seed', 0, 2 ** 31 - 1),
+        dbPort,
+        seed,
         log,
       });
       // POST /admin/pipeline/runs runs the same ASL in this process, on the data being served
@@ -49,7 +67,7 @@ export function register(program: Command): void {
       const { configureLocalPipelineRuns } = await import('../../adapters/local/local-pipeline-runs.js');
       const { getContainer } = await import('../../composition.js');
       configureLocalPipelineRuns({
-        root: ROOT,
+        root: REPO_ROOT,
         data: stack.dataDir,
         options: QUICK_START_OPTIONS,
         // on AWS a new version reaches the request Lambdas within POINTER_CACHE_TTL_SECONDS; here at once
@@ -59,10 +77,12 @@ export function register(program: Command): void {
         },
       });
       await runLocalPublish(stack.dataset, log, stack.dataDir);
-      const http = await startHttpServer({ root: ROOT, port });
+      const http = await startHttpServer({ root: REPO_ROOT, port });
       const users = stack.dataset.users.ids;
       log(`admin token: ${process.env.OSUSUME_ADMIN_TOKEN}`);
       log(`app key: ${appKey} (header x-api-key on /users/{userId}/recommendations and /events)`);
+      const db = stack.dynamo.endpoint;
+      log(`DynamoDB endpoint: ${db} (any credentials; e.g. aws dynamodb list-tables --endpoint-url ${db})`);
       log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; listening on ${http.url}`);
       console.log('\nTry:');
       console.log(

@@ -18,9 +18,10 @@ export type { DatasetSource } from './loader-csv.js';
  * Options of {@link loadDataset} / {@link loadDatasetFromStreams}.
  *
  * Bad-row rule, per file: bad rows (empty or over-long id, bad timestamp, non-numeric EVENT_VALUE, wrong column
- * count, broken quoting) are skipped and counted in `dataset.stats`; the load fails with a DataError naming the
- * first bad `file:line` when `skipped > maxBadRows + floor(maxBadRowShare × rowsRead)`. Set both to 0 to reject
- * any bad row.
+ * count, broken quoting) are skipped and counted in `dataset.stats`; a broken quoted record counts every physical
+ * line it swallowed. The load fails with a DataError naming the first bad `file:line` when
+ * `skipped > maxBadRows + floor(maxBadRowShare × rowsRead)`. Set both to 0 to reject any bad row. A quote that is
+ * never closed and bytes that are not UTF-8 always fail the load, naming the line.
  */
 export interface LoadOptions {
   /** Share of a file's data rows that may be bad and skipped (0..1). Default 0.01. */
