@@ -115,6 +115,8 @@ describe('CLI errors are one line that says what to do', () => {
       shop,
       '--api',
       `http://127.0.0.1:${port}`,
+      '--app-key',
+      'any-key',
       '--users',
       '3',
     ]);

@@ -46,6 +46,8 @@ export const COMMAND_ACTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['@aws-sdk/client-sfn#StartExecutionCommand', ['states:StartExecution']],
   ['@aws-sdk/client-sfn#DescribeExecutionCommand', ['states:DescribeExecution']],
   ['@aws-sdk/client-sfn#ListExecutionsCommand', ['states:ListExecutions']],
+  ['@aws-sdk/client-sfn#GetExecutionHistoryCommand', ['states:GetExecutionHistory']],
+  ['@aws-sdk/client-firehose#PutRecordBatchCommand', ['firehose:PutRecordBatch']],
   ['@aws-sdk/client-sfn#ListStateMachinesCommand', ['states:ListStateMachines']],
   ['@aws-sdk/client-ssm#GetParameterCommand', ['ssm:GetParameter']],
   ['@aws-sdk/client-ssm#GetParametersByPathCommand', ['ssm:GetParametersByPath']],

@@ -52,7 +52,7 @@ const ev = (eventId: string, sentAt = NOW - 1000, extra: Partial<StoredEvent> = 
 const ingestDeps = (eventExport?: EventExport) => ({
   events: new MemoryEventStore(),
   eventExport,
-  eventTypeMapping: { ...DEFAULT_EVENT_TYPE_MAPPING, buy: 'purchase' as const },
+  eventTypeMapping: new Map([...DEFAULT_EVENT_TYPE_MAPPING, ['buy', 'purchase' as const]]),
   maxSkewMs: 300_000,
   retentionMs: 90 * DAY,
 });

@@ -1,8 +1,31 @@
 import type { Context } from 'aws-lambda';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { handler as health } from '../../functions/api/health.js';
-import type { HttpEvent } from '../../shared/http/http-handler.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
+import { defaultTableNames, LOGICAL_TABLES } from '../../shared/adapters/dynamodb/tables.js';
+import {
+  createTables,
+  type LocalDynamo,
+  startLocalDynamo,
+} from '../../shared/adapters/local/dynalite-server.js';
+import { TABLE_ENV } from '../../shared/config/config.js';
+import type { HttpEvent, HttpResult } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
+
+// /health reads DynamoDB: it gets the embedded one, with the configuration the handler reads at import
+let dynamo: LocalDynamo;
+let health: (event: HttpEvent, context: Context) => Promise<HttpResult>;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  const names = defaultTableNames('powertools');
+  const { client } = makeDynamoClients(dynamo.endpoint);
+  await createTables(client, names);
+  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  for (const t of LOGICAL_TABLES) process.env[TABLE_ENV[t]] = names[t];
+  ({ handler: health } = (await import('../../functions/api/health.js')) as never);
+});
+afterAll(async () => {
+  await dynamo?.stop();
+});
 
 const event = {
   version: '2.0',
@@ -40,7 +63,8 @@ afterEach(() => {
 describe('Powertools metrics diagnostics', () => {
   it('does not warn on every request of a route that records no metrics', async () => {
     const text = await output(async () => {
-      for (let i = 0; i < 3; i++) expect((await health(event, context)).statusCode).toBe(200);
+      for (let i = 0; i < 3; i++)
+        expect(((await health(event, context)) as { statusCode: number }).statusCode).toBe(200);
     });
     expect(text).not.toContain('No application metrics to publish');
   });

@@ -255,7 +255,7 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     );
     const reached = reachableCommands(ROOT, [...entries.values()]);
     const tableEnv = adapterTables(ROOT, ['shared/composition.ts', 'shared/pipeline/pipeline-container.ts']);
-    const DATA = /^(dynamodb|s3|personalize|states|ssm|secretsmanager):/;
+    const DATA = /^(dynamodb|s3|personalize|states|ssm|secretsmanager|firehose):/;
     const problems: string[] = [];
     for (const [name, entry] of entries) {
       const fn = ofType('AWS::Lambda::Function').find(

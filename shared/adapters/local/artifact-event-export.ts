@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredEvent } from '../../domain/events/events.js';
 import { exportPartition, exportRecord } from '../../domain/events/export.js';
-import type { ArtifactStore } from '../../ports/artifacts.js';
 import type { EventExport } from '../../ports/events.js';
+import type { FolderArtifactStore } from './folder-artifact-store.js';
 
 /**
  * The local stand-in for the Firehose delivery stream: each call writes one object of JSON lines under the
- * day partition Firehose would use (`events/dt=YYYY-MM-DD/`), in the pipeline's artifact store, so the
+ * day partition Firehose would use (`events/dt=YYYY-MM-DD/`), in the pipeline's artifact folder, so the
  * nightly merge reads local and AWS exports with the same code.
  */
 export class ArtifactEventExport implements EventExport {
   constructor(
-    private readonly artifacts: ArtifactStore,
+    // the local folder, not any ArtifactStore: on AWS the export is Firehose, never one S3 object per POST
+    private readonly artifacts: FolderArtifactStore,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -155,9 +155,9 @@ export function configureLocalPipelineRuns(options: LocalPipelineRunsOptions): L
  */
 export function localPipelineRuns(): PipelineRuns {
   return {
-    start: (request) => runner().start(request),
-    list: (limit) => runner().list(limit),
-    get: (runId) => runner().get(runId),
+    start: async (request) => runner().start(request),
+    list: async (limit) => runner().list(limit),
+    get: async (runId) => runner().get(runId),
   };
 }
 
