@@ -50,7 +50,7 @@ describe('osusume start --db-port', () => {
   it('answers requests without a Powertools "No application metrics" line per request', async () => {
     for (let i = 0; i < 5; i++) {
       expect((await fetch(`${app.url}/health`)).status).toBe(200);
-      expect((await fetch(`${app.url}/users/u000001/recommendations?numResults=3`)).status).toBe(200);
+      expect((await app.appFetch('/users/u000001/recommendations?numResults=3')).status).toBe(200);
     }
     await new Promise((r) => setTimeout(r, 300)); // let the child's output arrive
     expect(app.output()).not.toContain('No application metrics to publish');

@@ -28,6 +28,7 @@ interface Body {
 }
 
 const TOKEN = 'frozen-dynamodb-token-0123';
+const APP_KEY = 'frozen-app-key-0123456789';
 // without deadlines these requests hang for good; the test fails on its own timeout well before vitest's
 const HANG = 15_000;
 
@@ -61,6 +62,7 @@ describe('a frozen DynamoDB (real sockets that never answer)', () => {
       OSUSUME_STAGE: 'frozen',
       DYNAMODB_ENDPOINT: proxy.endpoint,
       OSUSUME_ADMIN_TOKEN: TOKEN,
+      OSUSUME_APP_KEYS: `frozen=${APP_KEY}`,
       // every request reads the NG list and the pointers again, so a frozen table is always in the way
       NG_CACHE_TTL_SECONDS: '0',
       POINTER_CACHE_TTL_SECONDS: '0',
@@ -83,7 +85,8 @@ describe('a frozen DynamoDB (real sockets that never answer)', () => {
     await dynamo?.stop();
   });
 
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${api.url}${path}`, { headers });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${api.url}${path}`, { headers: { 'x-api-key': APP_KEY, ...headers } });
   const recommendations = async (userId: string) => {
     const res = await get(`/users/${userId}/recommendations?numResults=10`);
     return { status: res.status, body: (await res.json()) as Body };
@@ -139,7 +142,7 @@ describe('a frozen DynamoDB (real sockets that never answer)', () => {
       fetch(`${api.url}/events`, {
         method: 'POST',
         body: JSON.stringify(batch),
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-api-key': APP_KEY },
       });
     proxy.freeze();
     const res = await post();

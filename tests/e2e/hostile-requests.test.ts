@@ -29,8 +29,12 @@ interface Res {
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
 /** One request over real HTTP (node:http sends the target as given, without normalising it). */
+/** The app key of the server under test: sent unless a request sets its own (app routes check it first). */
+let appKey = '';
+
 function send(base: string, r: Req): Promise<Res> {
   const { hostname, port } = new URL(base);
+  const headers = { 'x-api-key': appKey, ...r.headers };
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -42,8 +46,8 @@ function send(base: string, r: Req): Promise<Res> {
         // explicit framing: for GET, DELETE or OPTIONS node:http would send a body without Content-Length
         headers:
           r.body === undefined
-            ? r.headers
-            : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) },
+            ? headers
+            : { ...headers, 'content-length': String(Buffer.byteLength(r.body)) },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -279,6 +283,7 @@ describe('osusume start under hostile requests (real HTTP)', () => {
       { OSUSUME_ADMIN_TOKEN: ADMIN_TOKEN, POWERTOOLS_LOG_LEVEL: 'INFO' },
       150_000,
     );
+    appKey = app.appKey;
   }, 180_000);
 
   afterAll(async () => {
