@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, ValidationError } from '../domain/errors.js';
 import { logger, metrics } from '../observability/powertools.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -46,4 +46,16 @@ export function httpHandler(fn: (event: HttpEvent, context: Context) => Promise<
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(httpErrors());
+}
+
+/** The request body parsed as JSON (base64 bodies decoded); a ValidationError naming `body` otherwise. */
+export function parseJsonBody(event: HttpEvent): unknown {
+  try {
+    const text = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : event.body;
+    return JSON.parse(text ?? '');
+  } catch {
+    throw new ValidationError('the body must be valid JSON', 'body');
+  }
 }
