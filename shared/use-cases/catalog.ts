@@ -1,5 +1,6 @@
 import { type CatalogKind, type CatalogWrite, parseCatalogBatch } from '../domain/catalog/catalog.js';
 import { TtlCache } from '../domain/cache.js';
+import { DependencyError } from '../domain/errors.js';
 import type { CatalogForwarder } from '../ports/catalog.js';
 import type { RecordExport } from '../ports/events.js';
 import type { PipelineStateStore, UserProfileStore } from '../ports/stores.js';
@@ -71,6 +72,12 @@ export async function putCatalog(
   now = Date.now(),
 ): Promise<CatalogResult> {
   const records = parseCatalogBatch(kind, body, { columns: await deps.columns.columns(kind) });
+  // items live only in the export (and Personalize): accepting them with neither would lose them
+  if (kind === 'items' && !deps.export && !deps.forwarder)
+    throw new DependencyError(
+      'items-export',
+      'no export configured (EVENT_EXPORT=off, no PERSONALIZE_ITEMS_DATASET_ARN): items would be lost',
+    );
   if (kind === 'users' && deps.profiles) {
     const profiles = deps.profiles;
     const merged = await Promise.all(

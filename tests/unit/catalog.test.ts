@@ -210,6 +210,15 @@ describe('POST /users: profiles take effect at once', () => {
   });
 });
 
+describe('POST /items without an export', () => {
+  it('refuses items it could not store anywhere instead of dropping them', async () => {
+    const columns = { columns: async () => COLUMNS.items };
+    await expect(
+      putCatalog('items', { columns }, items({ itemId: 'lost', properties: { CATEGORY: 'c' } })),
+    ).rejects.toMatchObject({ status: 503, code: 'DependencyError' });
+  });
+});
+
 describe('CachedProfiles and a write racing a read', () => {
   it('does not let a read of the old profile that was in flight overwrite a write', async () => {
     let release: (() => void) | undefined;
