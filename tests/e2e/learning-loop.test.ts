@@ -91,6 +91,7 @@ describe('npm start: posted events train the next run started from the API (real
       items: [{ itemId: NEW_ITEM, properties: JSON.stringify({ category, price_band: 'mid' }) }],
     });
     expect(created.status).toBe(200);
+    expect(responseErrors('POST', '/items', 200, await created.json())).toBe('');
     for (let k = 0; k < 6; k++)
       expect((await post(`loop-e2e-buyer-${k}`, [NEW_ITEM], `loop-e2e-c${k}`)).status).toBe(200);
     // a user unknown to the process (cached as such), then created with attributes (PutUsers shape)
