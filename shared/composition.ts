@@ -20,7 +20,6 @@ import type {
   PipelineStateStore,
   PopularityStore,
   RecommendationStore,
-  UserProfileStore,
 } from './ports/stores.js';
 import {
   NgList,
@@ -42,7 +41,7 @@ export interface Container {
   readonly experiments: ExperimentConfig;
   readonly recommendations: RecommendationStore;
   readonly popularityStore: PopularityStore;
-  readonly profiles: UserProfileStore;
+  readonly profiles: CachedProfiles;
   readonly ngItems: NgItemStore;
   readonly state: PipelineStateStore;
   readonly popularity: PopularitySource;

@@ -108,6 +108,12 @@ const schema = z.object({
   EVENT_EXPORT_STREAM: z.optional(z.string().check(z.minLength(1))),
   /** Where accepted events go for training: `firehose` (EVENT_EXPORT_STREAM), `folder` (ARTIFACT_DIR, locally) or `off`; default: firehose when a stream is set, else folder when ARTIFACT_DIR is set, else off. */
   EVENT_EXPORT: z.optional(z.enum(['firehose', 'folder', 'off'])),
+  /** Firehose delivery streams of the live users / items writes (POST /users, POST /items) on AWS. */
+  USERS_EXPORT_STREAM: z.optional(z.string().check(z.minLength(1))),
+  ITEMS_EXPORT_STREAM: z.optional(z.string().check(z.minLength(1))),
+  /** Personalize Users / Items datasets: when set, live writes are also sent with PutUsers / PutItems. */
+  PERSONALIZE_USERS_DATASET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  PERSONALIZE_ITEMS_DATASET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   // ---- nightly pipeline (statemachines/, functions/pipeline/) ----
   /** S3 bucket of pipeline artifacts (dataset snapshots, models) on AWS. */
   ARTIFACT_BUCKET: z.optional(z.string().check(z.minLength(3))),

@@ -123,12 +123,19 @@ export class LruCache<K, V> {
     if (hit !== undefined && (!fresh || fresh(hit))) return Promise.resolve(hit);
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = load().finally(() => this.inflight.delete(key));
-      pending.then(
-        (v) => this.set(key, v),
-        () => undefined,
+      const promise = load();
+      // only the load still registered caches its value: a set() meanwhile (a write) supersedes it
+      const settle = (v?: V, ok = false) => {
+        if (this.inflight.get(key) !== promise) return;
+        this.inflight.delete(key);
+        if (ok) this.set(key, v as V);
+      };
+      promise.then(
+        (v) => settle(v, true),
+        () => settle(),
       );
-      this.inflight.set(key, pending);
+      this.inflight.set(key, promise);
+      pending = promise;
     }
     return pending;
   }
@@ -142,7 +149,9 @@ export class LruCache<K, V> {
     return v;
   }
 
+  /** Caches `value`; a load of the key in flight is superseded and will not overwrite it. */
   set(key: K, value: V): void {
+    this.inflight.delete(key);
     if (this.map.has(key)) this.map.delete(key);
     else if (this.map.size >= this.capacity) this.map.delete(this.map.keys().next().value as K);
     this.map.set(key, value);

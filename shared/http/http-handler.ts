@@ -101,3 +101,15 @@ export function httpHandler(
 export function httpHandlerWith(options: { maxBodyBytes?: number }) {
   return (fn: (event: HttpEvent, context: Context) => Promise<HttpResult>) => httpHandler(fn, options);
 }
+
+/** The request body parsed as JSON (base64 bodies decoded); a ValidationError naming `body` otherwise. */
+export function parseJsonBody(event: HttpEvent): unknown {
+  try {
+    const text = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : event.body;
+    return JSON.parse(text ?? '');
+  } catch {
+    throw new ValidationError('the body must be valid JSON', 'body');
+  }
+}

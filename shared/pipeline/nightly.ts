@@ -21,6 +21,9 @@ import { POPULARITY, type PopularityMeta, popularityMetaKey } from '../use-cases
 import { newVersionId, userProfiles } from '../use-cases/publish-popularity.js';
 import { publishSessionNeighbours } from '../use-cases/session-source.js';
 import type { MergeStats } from '../domain/events/export.js';
+import type { CatalogMergeStats } from '../domain/catalog/catalog.js';
+import { DATASET_COLUMNS_KEY, type DatasetColumns } from '../use-cases/catalog.js';
+import { mergeCatalogWrites } from './catalog-merge.js';
 import { mergeExportedEvents } from './event-merge.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
@@ -47,6 +50,8 @@ export interface NightlyInput {
     readonly seed?: number;
     /** Merge the events the API exported (POST /events) into the training data; default true. */
     readonly mergeEvents?: boolean;
+    /** Merge the live users/items writes (POST /users, POST /items) into users/items; default true. */
+    readonly mergeCatalog?: boolean;
   };
 }
 
@@ -62,6 +67,11 @@ export interface RunContext {
   readonly skippedRows: number;
   /** The API's exported events merged into this snapshot (absent when merging was off). */
   readonly events?: MergeStats & { readonly parts: number; readonly objects: number };
+  /** The live POST /users and POST /items writes merged into this snapshot (absent when merging was off). */
+  readonly catalog?: {
+    readonly users: CatalogMergeStats & { readonly parts: number; readonly objects: number };
+    readonly items: CatalogMergeStats & { readonly parts: number; readonly objects: number };
+  };
   readonly numResults: number;
   readonly seed: number;
   readonly trainOptions: Readonly<Record<string, TrainOptions>>;
@@ -102,9 +112,25 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
     });
     events = { ...merged.stats, parts: merged.parts.length, objects: merged.objects };
   }
+  let catalog: RunContext['catalog'];
+  if (o.mergeCatalog !== false) {
+    const [users, items] = await Promise.all(
+      (['users', 'items'] as const).map(async (kind) => {
+        const m = await mergeCatalogWrites(deps.artifacts, snapshot, kind);
+        return { ...m.stats, parts: m.parts.length, objects: m.objects };
+      }),
+    );
+    catalog = { users, items };
+  }
   const dataset = await loadSnapshot(deps.artifacts, snapshot, {
     maxBadRowShare: cfg.PIPELINE_MAX_BAD_ROW_SHARE,
   });
+  // the columns POST /users and POST /items validate property names against
+  const columns: DatasetColumns = {
+    users: dataset.userAttributes.map((c) => c.name),
+    items: dataset.itemAttributes.map((c) => c.name),
+  };
+  await deps.state.putRecord(DATASET_COLUMNS_KEY, columns);
   const s = dataset.stats;
   const skippedRows =
     s.interactions.skipped + (s.events?.skipped ?? 0) + (s.users?.skipped ?? 0) + (s.items?.skipped ?? 0);
@@ -119,6 +145,7 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
     interactions: dataset.interactions.length,
     skippedRows,
     ...(events ? { events } : {}),
+    ...(catalog ? { catalog } : {}),
     numResults,
     seed: o.seed ?? 42,
     trainOptions: o.trainOptions ?? {},

@@ -66,20 +66,28 @@ export function loadSnapshot(
       );
     // the merged event parts Prepare wrote (none for a snapshot taken without an event export); each
     // is opened only when the loader reaches it, so many parts never hold many S3 connections open
-    const parts = (await artifacts.list(`${snapshot}/events-`)).filter((k) => k.endsWith('.csv'));
-    const events: LazyStream[] = parts.map((key) => ({
-      name: artifacts.uri(key),
-      open: () => {
-        const out = new PassThrough();
-        artifacts.open(key).then(
-          (s) => (s ? pipeline(s, out).catch((err) => out.destroy(err)) : out.end()),
-          (err) => out.destroy(err),
-        );
-        return out;
-      },
-    }));
+    // the same for the merged live users/items writes (users-00000.csv, items-00000.csv, ...)
+    const lazyParts = async (prefix: string): Promise<LazyStream[]> =>
+      (await artifacts.list(`${snapshot}/${prefix}-`))
+        .filter((k) => k.endsWith('.csv'))
+        .map((key) => ({
+          name: artifacts.uri(key),
+          open: () => {
+            const out = new PassThrough();
+            artifacts.open(key).then(
+              (s) => (s ? pipeline(s, out).catch((err) => out.destroy(err)) : out.end()),
+              (err) => out.destroy(err),
+            );
+            return out;
+          },
+        }));
+    const [events, userParts, itemParts] = await Promise.all([
+      lazyParts('events'),
+      lazyParts('users'),
+      lazyParts('items'),
+    ]);
     return loadDatasetFromStreams(
-      { interactions, users: await open('users'), items: await open('items'), events },
+      { interactions, users: await open('users'), items: await open('items'), events, userParts, itemParts },
       options,
     );
   })();

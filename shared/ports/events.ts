@@ -26,10 +26,14 @@ export interface EventTracker {
 }
 
 /**
- * Exports accepted events to the training data of the next nightly run (Kinesis Data Firehose into S3 day
- * partitions on AWS, a folder locally). At least once: a batch may be exported more than once (a client
- * resend, a Firehose retry); the nightly merge deduplicates by eventId.
+ * Exports accepted records as JSON lines to the training data of the next nightly run (Kinesis Data
+ * Firehose into S3 day partitions on AWS, a folder locally): events, and the live users/items writes. At
+ * least once: a batch may be exported more than once (a client resend, a Firehose retry); the nightly
+ * merge deduplicates (events by eventId, users/items by id, the latest write winning).
  */
-export interface EventExport {
-  export(events: readonly StoredEvent[]): Promise<void>;
+export interface RecordExport<T> {
+  export(records: readonly T[]): Promise<void>;
 }
+
+/** The export of accepted events (`events/dt=YYYY-MM-DD/`). */
+export type EventExport = RecordExport<StoredEvent>;

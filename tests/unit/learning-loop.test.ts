@@ -20,6 +20,7 @@ let stack: LocalStack;
 let tmp: string;
 let deps: import('../../shared/pipeline/pipeline-container.js').PipelineDeps;
 let postEvents: (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+let putItems: (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 let runNightly: () => Promise<{ version: string; run: RunContext }>;
 
 const NEW_USER = 'loop-new-user';
@@ -66,6 +67,7 @@ beforeAll(async () => {
   const { runLocalPipeline } = await import('../../shared/adapters/local/local-pipeline.js');
   deps = (await import('../../shared/pipeline/pipeline-container.js')).getPipelineDeps();
   ({ handler: postEvents } = (await import('../../functions/api/post-events.js')) as never);
+  ({ handler: putItems } = (await import('../../functions/api/put-items.js')) as never);
   runNightly = async () => {
     const r = await runLocalPipeline({
       root: ROOT,
@@ -107,6 +109,20 @@ describe('events posted today train the next nightly run', () => {
     const resent = await post(purchases(user, bought, 'loop-a'));
     expect(resent.body.duplicates).toHaveLength(bought.length);
     expect((await post(purchases(NEW_USER, copied, 'loop-b'))).statusCode).toBe(200);
+    const item = (await putItems(
+      {
+        version: '2.0',
+        routeKey: 'POST /items',
+        rawPath: '/items',
+        rawQueryString: '',
+        headers: { 'content-type': 'application/json' },
+        requestContext: { http: { method: 'POST', path: '/items' } },
+        body: JSON.stringify({ items: [{ itemId: 'loop-item', properties: { CATEGORY: 'loop-category' } }] }),
+        isBase64Encoded: false,
+      } as unknown as APIGatewayProxyEventV2,
+      { awsRequestId: 'test', functionName: 'put-items' } as Context,
+    )) as { statusCode: number };
+    expect(item.statusCode).toBe(200);
     second = await runNightly();
   }, 180_000);
 
@@ -115,6 +131,14 @@ describe('events posted today train the next nightly run', () => {
     const day = new Date().toISOString().slice(0, 10);
     expect(keys.length).toBe(3);
     expect(keys.every((k) => k.startsWith(`events/dt=${day}/`))).toBe(true);
+  });
+
+  it('merges the live items writes into the snapshot and records the columns they are checked against', async () => {
+    expect(second.run.catalog?.items).toMatchObject({ read: 1, merged: 1, malformed: 0, parts: 1 });
+    expect(await deps.state.getRecord('dataset-columns')).toMatchObject({
+      users: expect.arrayContaining(['GENDER', 'AGE_GROUP']),
+      items: expect.arrayContaining(['CATEGORY']),
+    });
   });
 
   it('merges each eventId once, however often it was exported', () => {

@@ -366,18 +366,28 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     expect(JSON.stringify(passRole?.Resource)).toContain('role/osusume-ci-personalize');
   });
 
-  it('delivers accepted events to S3 day partitions through a Firehose stream only POST /events writes to', () => {
-    const [, stream] = ofType('AWS::KinesisFirehose::DeliveryStream')[0] ?? [];
-    const dest = (stream as Resource).Properties.ExtendedS3DestinationConfiguration as Record<
-      string,
-      unknown
-    >;
-    expect(dest.Prefix).toBe('events/dt=!{timestamp:yyyy-MM-dd}/');
-    const writers = ofType('AWS::IAM::Role').filter(([, role]) =>
-      policyStatements(role as Resource).some((st) =>
-        ([] as string[]).concat(st.Action).includes('firehose:PutRecordBatch'),
-      ),
-    );
-    expect(writers.map(([k]) => k)).toEqual([expect.stringMatching(/^PostDasheventsIamRoleLambdaExecution/)]);
+  it('delivers accepted events, users and items to S3 day partitions through streams only their POST function writes to', () => {
+    const streams = new Map(ofType('AWS::KinesisFirehose::DeliveryStream'));
+    const expected = [
+      ['EventExportStream', 'events', /^PostDasheventsIamRoleLambdaExecution/],
+      ['UsersExportStream', 'users', /^PutDashusersIamRoleLambdaExecution/],
+      ['ItemsExportStream', 'items', /^PutDashitemsIamRoleLambdaExecution/],
+    ] as const;
+    expect([...streams.keys()].sort()).toEqual(expected.map(([k]) => k).sort());
+    for (const [key, prefix, writer] of expected) {
+      const dest = (streams.get(key) as Resource).Properties.ExtendedS3DestinationConfiguration as Record<
+        string,
+        unknown
+      >;
+      expect(dest.Prefix).toBe(`${prefix}/dt=!{timestamp:yyyy-MM-dd}/`);
+      const writers = ofType('AWS::IAM::Role').filter(([, role]) =>
+        policyStatements(role as Resource).some(
+          (st) =>
+            ([] as string[]).concat(st.Action).includes('firehose:PutRecordBatch') &&
+            JSON.stringify(st.Resource).includes(key),
+        ),
+      );
+      expect(writers.map(([k]) => k)).toEqual([expect.stringMatching(writer)]);
+    }
   });
 });

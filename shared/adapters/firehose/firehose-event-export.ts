@@ -2,27 +2,31 @@ import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-fire
 import { DependencyError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/events/events.js';
 import { exportRecord } from '../../domain/events/export.js';
-import type { EventExport } from '../../ports/events.js';
+import type { RecordExport } from '../../ports/events.js';
 
 /** PutRecordBatch takes at most 500 records per call. */
 const MAX_RECORDS = 500;
 const MAX_ATTEMPTS = 4;
 
+const backoff = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 /**
- * EventExport into a Kinesis Data Firehose delivery stream that writes S3 day partitions
- * (`events/dt=!{timestamp:yyyy-MM-dd}/`). Records Firehose reports as failed (FailedPutCount) are resent
- * with backoff; if some still fail the call throws, so the POST answers 503 and the client resends.
+ * RecordExport into a Kinesis Data Firehose delivery stream that writes S3 day partitions (e.g.
+ * `events/dt=!{timestamp:yyyy-MM-dd}/`), one JSON line per record. Records Firehose reports as failed
+ * (FailedPutCount) are resent with backoff; if some still fail the call throws, so the POST answers 503
+ * and the client resends.
  */
-export class FirehoseEventExport implements EventExport {
+export class FirehoseRecordExport<T> implements RecordExport<T> {
   constructor(
     private readonly firehose: FirehoseClient,
     private readonly streamName: string,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly serialize: (record: T) => string,
+    private readonly sleep: (ms: number) => Promise<void> = backoff,
   ) {}
 
-  async export(events: readonly StoredEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += MAX_RECORDS) {
-      await this.putChunk(events.slice(i, i + MAX_RECORDS).map((e) => Buffer.from(exportRecord(e))));
+  async export(records: readonly T[]): Promise<void> {
+    for (let i = 0; i < records.length; i += MAX_RECORDS) {
+      await this.putChunk(records.slice(i, i + MAX_RECORDS).map((e) => Buffer.from(this.serialize(e))));
     }
   }
 
@@ -48,5 +52,12 @@ export class FirehoseEventExport implements EventExport {
       pending = failed;
       await this.sleep(Math.random() * Math.min(1000, 50 * 2 ** attempt));
     }
+  }
+}
+
+/** The events' Firehose export: one {@link exportRecord} line per accepted event. */
+export class FirehoseEventExport extends FirehoseRecordExport<StoredEvent> {
+  constructor(firehose: FirehoseClient, streamName: string, sleep?: (ms: number) => Promise<void>) {
+    super(firehose, streamName, exportRecord, sleep);
   }
 }

@@ -1,21 +1,27 @@
-import type { EventExport } from '../../ports/events.js';
+import type { StoredEvent } from '../../domain/events/events.js';
+import { exportRecord } from '../../domain/events/export.js';
+import type { RecordExport } from '../../ports/events.js';
 
 /**
  * The Firehose export through a lazily imported adapter: the Firehose SDK is loaded on the first export,
- * so it costs the POST /events function's cold init nothing.
+ * so it costs the POST function's cold init nothing. `serialize` makes one JSON line of a record.
  */
-export function lazyFirehoseExport(streamName: string, region: string): EventExport {
-  let exporter: Promise<EventExport> | undefined;
+export function lazyFirehoseExport<T = StoredEvent>(
+  streamName: string,
+  region: string,
+  serialize: (record: T) => string = exportRecord as unknown as (record: T) => string,
+): RecordExport<T> {
+  let exporter: Promise<RecordExport<T>> | undefined;
   return {
-    async export(events) {
+    async export(records) {
       exporter ??= (async () => {
-        const [{ FirehoseClient }, { FirehoseEventExport }] = await Promise.all([
+        const [{ FirehoseClient }, { FirehoseRecordExport }] = await Promise.all([
           import('@aws-sdk/client-firehose'),
           import('./firehose-event-export.js'),
         ]);
-        return new FirehoseEventExport(new FirehoseClient({ region }), streamName);
+        return new FirehoseRecordExport<T>(new FirehoseClient({ region }), streamName, serialize);
       })();
-      return (await exporter).export(events);
+      return (await exporter).export(records);
     },
   };
 }

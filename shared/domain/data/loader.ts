@@ -106,13 +106,30 @@ export async function loadDatasetFromStreams(
     items?: DatasetSource;
     /** More interactions in the same schema (the API's exported events), read after interactions.csv. */
     events?: readonly LazyStream[];
+    /**
+     * Live writes (POST /users, POST /items) merged per id, read after users.csv / items.csv: a non-empty
+     * cell replaces that id's value of the column, an empty one keeps it.
+     */
+    userParts?: readonly LazyStream[];
+    itemParts?: readonly LazyStream[];
   },
   options?: LoadOptions,
 ): Promise<Dataset> {
   const lazy = (s: DatasetSource | undefined): LazySource | undefined =>
     s && { name: s.name, open: () => s.stream, dispose: () => s.stream.destroy() };
-  const events = (sources.events ?? []).map((e) => ({ name: e.name, open: e.open, dispose: () => {} }));
-  return load(lazy(sources.interactions)!, lazy(sources.users), lazy(sources.items), options, events);
+  const parts = (list: readonly LazyStream[] | undefined) =>
+    (list ?? []).map((e) => ({ name: e.name, open: e.open, dispose: () => {} }));
+  return load(
+    lazy(sources.interactions)!,
+    lazy(sources.users),
+    lazy(sources.items),
+    options,
+    parts(sources.events),
+    {
+      users: parts(sources.userParts),
+      items: parts(sources.itemParts),
+    },
+  );
 }
 
 /** A stream opened only when the loader reaches it (many parts must not all be open at once). */
@@ -139,8 +156,14 @@ async function load(
   items: LazySource | undefined,
   options: LoadOptions | undefined,
   events: readonly LazySource[] = [],
+  entityParts: { readonly users: readonly LazySource[]; readonly items: readonly LazySource[] } = {
+    users: [],
+    items: [],
+  },
 ): Promise<Dataset> {
-  const pending = [interactions, users, items, ...events].filter((s): s is LazySource => s !== undefined);
+  const pending = [interactions, users, items, ...events, ...entityParts.users, ...entityParts.items].filter(
+    (s): s is LazySource => s !== undefined,
+  );
   try {
     const limits = resolveLimits(options);
     const builder = new DatasetBuilder();
@@ -202,6 +225,15 @@ async function load(
       bad.check(limits);
       uStats = bad.stats();
     }
+    for (const part of entityParts.users) {
+      const bad = new BadRows(part.name);
+      await readCsv(
+        take(part),
+        entitySink('USER_ID', part.name, (id, attrs) => builder.addUser(id, attrs), true),
+        bad,
+      );
+      bad.check(limits);
+    }
     let itStats: FileStats | undefined;
     if (items) {
       const bad = new BadRows(items.name);
@@ -212,6 +244,15 @@ async function load(
       );
       bad.check(limits);
       itStats = bad.stats();
+    }
+    for (const part of entityParts.items) {
+      const bad = new BadRows(part.name);
+      await readCsv(
+        take(part),
+        entitySink('ITEM_ID', part.name, (id, attrs) => builder.addItem(id, attrs), true),
+        bad,
+      );
+      bad.check(limits);
     }
     return builder.build({
       interactions: iStats.stats(),
@@ -337,6 +378,8 @@ function entitySink(
   idColumn: 'USER_ID' | 'ITEM_ID',
   file: string,
   add: (id: string, attributes: Record<string, string>, createdAt?: number) => void,
+  /** A merged part of live writes: an empty cell was not written, so it must not replace the CSV's value. */
+  skipEmpty = false,
 ): CsvSink {
   let ncols = 0;
   let iId = -1;
@@ -372,6 +415,13 @@ function entitySink(
         created = parseTimestamp(rawCreated, MIN_CREATION_TIMESTAMP);
         if (Number.isNaN(created))
           return timestampError('CREATION_TIMESTAMP', rawCreated, MIN_CREATION_TIMESTAMP);
+      }
+      if (skipEmpty) {
+        const written: Record<string, string> = {};
+        for (let k = 0; k < attrIndex.length; k++)
+          if (r[attrIndex[k]].length > 0) written[attrNames[k]] = r[attrIndex[k]];
+        add(id, written, created);
+        return undefined;
       }
       for (let k = 0; k < attrIndex.length; k++) attrs[attrNames[k]] = r[attrIndex[k]];
       add(id, attrs, created);
