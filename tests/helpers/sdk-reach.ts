@@ -43,6 +43,8 @@ export const COMMAND_ACTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['@aws-sdk/client-s3#ListObjectsV2Command', ['s3:ListBucket']],
   ['@aws-sdk/client-personalize-runtime#GetRecommendationsCommand', ['personalize:GetRecommendations']],
   ['@aws-sdk/client-personalize-events#PutEventsCommand', ['personalize:PutEvents']],
+  ['@aws-sdk/client-personalize-events#PutUsersCommand', ['personalize:PutUsers']],
+  ['@aws-sdk/client-personalize-events#PutItemsCommand', ['personalize:PutItems']],
   ['@aws-sdk/client-sfn#StartExecutionCommand', ['states:StartExecution']],
   ['@aws-sdk/client-sfn#DescribeExecutionCommand', ['states:DescribeExecution']],
   ['@aws-sdk/client-sfn#ListExecutionsCommand', ['states:ListExecutions']],

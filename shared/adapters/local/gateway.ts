@@ -1,6 +1,5 @@
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { handlerModuleUrl } from './repo-root.js';
 import type { RouteDecl } from './routes.js';
 import { readServerlessYml, resolveParam, splitHandler } from './serverless-yml.js';
 
@@ -47,7 +46,7 @@ export async function readGateway(
         : undefined;
     if (!fn) throw new Error(`serverless.yml: authorizer ${name} names no function ${decl.functionName}`);
     const { module, exportName } = splitHandler(fn.handler);
-    const mod = (await import(pathToFileURL(join(root, `${module}.ts`)).href)) as Record<string, unknown>;
+    const mod = (await import(handlerModuleUrl(root, module))) as Record<string, unknown>;
     const identityHeaders = ([] as string[]).concat(decl.identitySource).map((s) => {
       const m = /^\$request\.header\.(.+)$/.exec(s);
       if (!m) throw new Error(`serverless.yml: authorizer ${name}: identity source ${s} is not a header`);
