@@ -1,17 +1,17 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { lazyCatalogForwarder } from '../../shared/adapters/personalize/lazy-catalog-forwarder.js';
+import { lazyItemsForward } from '../../shared/adapters/personalize/lazy-catalog-forwarder.js';
 import { getContainer } from '../../shared/composition.js';
 import { buildCatalogExport } from '../../shared/event-export-container.js';
 import { type HttpEvent, httpHandler, json, parseJsonBody } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
-import { DatasetColumnsSource, putCatalog } from '../../shared/use-cases/catalog.js';
+import { DatasetColumnsSource, putItems } from '../../shared/use-cases/catalog.js';
 
 const container = getContainer();
 const cfg = container.config;
 // only the POST functions export or forward writes: kept out of the shared container
 const catalogExport = buildCatalogExport(cfg, 'items');
-const forwarder = cfg.PERSONALIZE_ITEMS_DATASET_ARN
-  ? lazyCatalogForwarder({ items: cfg.PERSONALIZE_ITEMS_DATASET_ARN }, cfg.AWS_REGION, {
+const forward = cfg.PERSONALIZE_ITEMS_DATASET_ARN
+  ? lazyItemsForward(cfg.PERSONALIZE_ITEMS_DATASET_ARN, cfg.AWS_REGION, {
       timeoutMs: cfg.PERSONALIZE_EVENTS_TIMEOUT_MS,
       maxAttempts: 2,
     })
@@ -20,12 +20,11 @@ const columns = new DatasetColumnsSource(container.state, cfg.POINTER_CACHE_TTL_
 
 /** POST /items: {items: [{itemId, properties}] (1..10)} (Personalize PutItems shape); exported for the next night. */
 export const handler = httpHandler(async (event: HttpEvent) => {
-  const result = await putCatalog(
-    'items',
+  const result = await putItems(
     {
       columns,
       export: catalogExport,
-      forwarder,
+      forward,
       onForwardError: (err) => {
         // the items are exported; Personalize learns them with the next import
         logger.warn('personalize PutItems failed', { error: err as Error });

@@ -1,7 +1,11 @@
-import { type CatalogKind, type CatalogWrite, parseCatalogBatch } from '../domain/catalog/catalog.js';
+import {
+  type CatalogKind,
+  type CatalogRecord,
+  type CatalogWrite,
+  parseCatalogBatch,
+} from '../domain/catalog/catalog.js';
 import { TtlCache } from '../domain/cache.js';
 import { DependencyError } from '../domain/errors.js';
-import type { CatalogForwarder } from '../ports/catalog.js';
 import type { RecordExport } from '../ports/events.js';
 import type { PipelineStateStore, UserProfileStore } from '../ports/stores.js';
 import type { UserAttributes } from '../ports/types.js';
@@ -45,8 +49,8 @@ export interface CatalogDeps {
   readonly profiles?: WritableProfiles;
   /** Where accepted writes go for the next night's users/items data, when configured. */
   readonly export?: RecordExport<CatalogWrite>;
-  /** Personalize's PutUsers / PutItems, when configured. */
-  readonly forwarder?: CatalogForwarder;
+  /** Personalize's PutUsers (POST /users) or PutItems (POST /items), when configured. */
+  readonly forward?: (records: readonly CatalogRecord[]) => Promise<void>;
   /** Where a forwarding failure is reported (it never fails the call). */
   readonly onForwardError?: (err: unknown) => void;
 }
@@ -71,14 +75,13 @@ export async function putCatalog(
   body: unknown,
   now = Date.now(),
 ): Promise<CatalogResult> {
-  const records = parseCatalogBatch(kind, body, { columns: await deps.columns.columns(kind) });
-  // items live only in the export (and Personalize): accepting them with neither would lose them
-  if (kind === 'items' && !deps.export && !deps.forwarder)
-    throw new DependencyError(
-      'items-export',
-      'no export configured (EVENT_EXPORT=off, no PERSONALIZE_ITEMS_DATASET_ARN): items would be lost',
-    );
-  if (kind === 'users' && deps.profiles) {
+  return kind === 'users' ? putUsers(deps, body, now) : putItems(deps, body, now);
+}
+
+/** POST /users: the batch validated, the profiles stored (merged), then exported and forwarded. */
+export async function putUsers(deps: CatalogDeps, body: unknown, now = Date.now()): Promise<CatalogResult> {
+  const records = parseCatalogBatch('users', body, { columns: await deps.columns.columns('users') });
+  if (deps.profiles) {
     const profiles = deps.profiles;
     const merged = await Promise.all(
       records.map(async (r) => {
@@ -90,11 +93,31 @@ export async function putCatalog(
     );
     await profiles.putProfiles(merged);
   }
+  return exportAndForward(deps, records, now);
+}
+
+/** POST /items: the batch validated, then exported and forwarded (items live only there). */
+export async function putItems(deps: CatalogDeps, body: unknown, now = Date.now()): Promise<CatalogResult> {
+  const records = parseCatalogBatch('items', body, { columns: await deps.columns.columns('items') });
+  // accepting items with nowhere to go would lose them
+  if (!deps.export && !deps.forward)
+    throw new DependencyError(
+      'items-export',
+      'no export configured (EVENT_EXPORT=off, no PERSONALIZE_ITEMS_DATASET_ARN): items would be lost',
+    );
+  return exportAndForward(deps, records, now);
+}
+
+async function exportAndForward(
+  deps: CatalogDeps,
+  records: readonly CatalogRecord[],
+  now: number,
+): Promise<CatalogResult> {
   if (deps.export) await deps.export.export(records.map((record) => ({ record, writtenAt: now })));
   let forwarded: boolean | undefined;
-  if (deps.forwarder) {
+  if (deps.forward) {
     try {
-      await deps.forwarder.forward(kind, records);
+      await deps.forward(records);
       forwarded = true;
     } catch (err) {
       forwarded = false;

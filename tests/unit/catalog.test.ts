@@ -14,7 +14,10 @@ import { DynamoUserProfileStore } from '../../shared/adapters/dynamodb/user-prof
 import { FirehoseRecordExport } from '../../shared/adapters/firehose/firehose-event-export.js';
 import { ArtifactRecordExport } from '../../shared/adapters/local/artifact-event-export.js';
 import { FolderArtifactStore } from '../../shared/adapters/local/folder-artifact-store.js';
-import { PersonalizeCatalogForwarder } from '../../shared/adapters/personalize/personalize-catalog.js';
+import {
+  putItemsToPersonalize,
+  putUsersToPersonalize,
+} from '../../shared/adapters/personalize/personalize-catalog.js';
 import {
   type CatalogKind,
   type CatalogWrite,
@@ -316,7 +319,7 @@ describe('forwarding to Personalize', () => {
 
   it('sends PutUsers and PutItems to the datasets with camelCase properties', async () => {
     personalize.on(PutUsersCommand).resolves({}).on(PutItemsCommand).resolves({});
-    const forwarder = new PersonalizeCatalogForwarder(new PersonalizeEventsClient({}), DATASETS);
+    const client = new PersonalizeEventsClient({});
     const profiles = new CachedProfiles(
       new DynamoUserProfileStore(db.doc(), { tableName: await db.freshTable('users') }),
       1000,
@@ -324,13 +327,13 @@ describe('forwarding to Personalize', () => {
     expect(
       await putCatalog(
         'users',
-        { columns, profiles, forwarder },
+        { columns, profiles, forward: (r) => putUsersToPersonalize(client, DATASETS.users, r) },
         users({ userId: 'p1', properties: { age_group: '25-34' } }),
       ),
     ).toEqual({ received: 1, forwarded: true });
     await putCatalog(
       'items',
-      { columns, forwarder },
+      { columns, forward: (r) => putItemsToPersonalize(client, DATASETS.items, r) },
       items({ itemId: 'p2', properties: { CATEGORY: ['a', 'b'], PRICE_BAND: 'low' } }),
     );
     expect(personalize.commandCalls(PutUsersCommand)[0]?.args[0].input).toEqual({
@@ -352,7 +355,7 @@ describe('forwarding to Personalize', () => {
       {
         columns,
         profiles: new CachedProfiles(stored, 1000),
-        forwarder: new PersonalizeCatalogForwarder(new PersonalizeEventsClient({}), DATASETS),
+        forward: (r) => putUsersToPersonalize(new PersonalizeEventsClient({}), DATASETS.users, r),
         onForwardError: (e) => errors.push(e),
       },
       users({ userId: 'p3', properties: { GENDER: 'f' } }),

@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../../domain/events/events.js';
 import { exportRecord } from '../../domain/events/export.js';
 import type { RecordExport } from '../../ports/events.js';
+import type { FirehoseRecordExport } from './firehose-event-export.js';
 
 /**
  * The Firehose export through a lazily imported adapter: the Firehose SDK is loaded on the first export,
@@ -11,7 +12,8 @@ export function lazyFirehoseExport<T = StoredEvent>(
   region: string,
   serialize: (record: T) => string = exportRecord as unknown as (record: T) => string,
 ): RecordExport<T> {
-  let exporter: Promise<RecordExport<T>> | undefined;
+  // typed as the class, not the port: the call below is what the IAM check follows to PutRecordBatch
+  let exporter: Promise<FirehoseRecordExport<T>> | undefined;
   return {
     async export(records) {
       exporter ??= (async () => {

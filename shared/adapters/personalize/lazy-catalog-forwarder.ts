@@ -1,23 +1,19 @@
-import type { CatalogForwarder } from '../../ports/catalog.js';
+import type { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
+import type { CatalogRecord } from '../../domain/catalog/catalog.js';
 
-/**
- * PutUsers / PutItems through a lazily imported adapter (the SDK loads on the first forward), every
- * attempt with a deadline, so a Personalize that does not answer cannot hold the POST.
- */
-export function lazyCatalogForwarder(
-  datasets: { readonly users?: string; readonly items?: string },
-  region: string,
-  options: { readonly timeoutMs: number; readonly maxAttempts: number },
-): CatalogForwarder {
-  let forwarder: Promise<CatalogForwarder> | undefined;
-  return {
-    async forward(kind, records) {
-      forwarder ??= (async () => {
-        const [{ PersonalizeEventsClient }, { PersonalizeCatalogForwarder }] = await Promise.all([
-          import('@aws-sdk/client-personalize-events'),
-          import('./personalize-catalog.js'),
-        ]);
-        const client = new PersonalizeEventsClient({
+type Forward = (records: readonly CatalogRecord[]) => Promise<void>;
+interface ClientOptions {
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+}
+
+/** The Personalize events client, imported on first use, every attempt with a deadline. */
+function lazyClient(region: string, options: ClientOptions): () => Promise<PersonalizeEventsClient> {
+  let client: Promise<PersonalizeEventsClient> | undefined;
+  return () => {
+    client ??= import('@aws-sdk/client-personalize-events').then(
+      ({ PersonalizeEventsClient }) =>
+        new PersonalizeEventsClient({
           region,
           maxAttempts: options.maxAttempts,
           requestHandler: {
@@ -25,10 +21,29 @@ export function lazyCatalogForwarder(
             requestTimeout: options.timeoutMs,
             throwOnRequestTimeout: true,
           },
-        });
-        return new PersonalizeCatalogForwarder(client, datasets);
-      })();
-      return (await forwarder).forward(kind, records);
-    },
+        }),
+    );
+    return client;
+  };
+}
+
+// One function per kind, not one forwarder with a kind switch: each POST function's code (and so its
+// IAM role, derived from the code) can send only its own command.
+
+/** PutUsers through a lazily imported SDK, so a Personalize that does not answer cannot hold the POST. */
+export function lazyUsersForward(datasetArn: string, region: string, options: ClientOptions): Forward {
+  const client = lazyClient(region, options);
+  return async (records) => {
+    const { putUsersToPersonalize } = await import('./personalize-catalog.js');
+    await putUsersToPersonalize(await client(), datasetArn, records);
+  };
+}
+
+/** PutItems through a lazily imported SDK, so a Personalize that does not answer cannot hold the POST. */
+export function lazyItemsForward(datasetArn: string, region: string, options: ClientOptions): Forward {
+  const client = lazyClient(region, options);
+  return async (records) => {
+    const { putItemsToPersonalize } = await import('./personalize-catalog.js');
+    await putItemsToPersonalize(await client(), datasetArn, records);
   };
 }

@@ -3,9 +3,8 @@ import {
   PutItemsCommand,
   PutUsersCommand,
 } from '@aws-sdk/client-personalize-events';
-import type { CatalogKind, CatalogRecord } from '../../domain/catalog/catalog.js';
+import type { CatalogRecord } from '../../domain/catalog/catalog.js';
 import { DependencyError } from '../../domain/errors.js';
-import type { CatalogForwarder } from '../../ports/catalog.js';
 
 /** Personalize wants property names in camelCase of the schema's field names: AGE_GROUP → ageGroup. */
 export function personalizePropertyName(column: string): string {
@@ -19,39 +18,40 @@ export function personalizeProperties(record: CatalogRecord): string {
   return JSON.stringify(Object.fromEntries(out));
 }
 
-/**
- * Amazon Personalize PutUsers / PutItems behind the CatalogForwarder port, into the Users and Items
- * datasets. A kind without a dataset ARN is not forwarded.
- */
-export class PersonalizeCatalogForwarder implements CatalogForwarder {
-  constructor(
-    private readonly client: PersonalizeEventsClient,
-    private readonly datasets: { readonly users?: string; readonly items?: string },
-  ) {}
+/** PutUsers into the Users dataset (a failure is a DependencyError). */
+export async function putUsersToPersonalize(
+  client: PersonalizeEventsClient,
+  datasetArn: string,
+  records: readonly CatalogRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  try {
+    await client.send(
+      new PutUsersCommand({
+        datasetArn,
+        users: records.map((r) => ({ userId: r.id, properties: personalizeProperties(r) })),
+      }),
+    );
+  } catch (err) {
+    throw new DependencyError('personalize-events', `PutUsers failed: ${(err as Error).message}`);
+  }
+}
 
-  async forward(kind: CatalogKind, records: readonly CatalogRecord[]): Promise<void> {
-    const datasetArn = this.datasets[kind];
-    if (!datasetArn || records.length === 0) return;
-    try {
-      if (kind === 'users')
-        await this.client.send(
-          new PutUsersCommand({
-            datasetArn,
-            users: records.map((r) => ({ userId: r.id, properties: personalizeProperties(r) })),
-          }),
-        );
-      else
-        await this.client.send(
-          new PutItemsCommand({
-            datasetArn,
-            items: records.map((r) => ({ itemId: r.id, properties: personalizeProperties(r) })),
-          }),
-        );
-    } catch (err) {
-      throw new DependencyError(
-        'personalize-events',
-        `${kind === 'users' ? 'PutUsers' : 'PutItems'} failed: ${(err as Error).message}`,
-      );
-    }
+/** PutItems into the Items dataset (a failure is a DependencyError). */
+export async function putItemsToPersonalize(
+  client: PersonalizeEventsClient,
+  datasetArn: string,
+  records: readonly CatalogRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  try {
+    await client.send(
+      new PutItemsCommand({
+        datasetArn,
+        items: records.map((r) => ({ itemId: r.id, properties: personalizeProperties(r) })),
+      }),
+    );
+  } catch (err) {
+    throw new DependencyError('personalize-events', `PutItems failed: ${(err as Error).message}`);
   }
 }
