@@ -1,11 +1,13 @@
 /**
  * Soak of `osusume start` (issue 12, item 10): launched as `npm start` launches it (same Node flags, embedded
  * DynamoDB on a worker thread of the same process), then a bounded number of GET recommendations with
- * numResults=500 and impressions on (every list recorded), a pool of keep-alive clients against 127.0.0.1.
- * Prints the RSS of the whole server process (/proc/<pid>/status, so dynalite's worker thread and LevelDB's
- * native memory are included) after a warm-up, every --every requests, at the end and after --idle seconds
- * idle, plus the size of the stored impression flushes. Flat = end RSS within 20 % of the warm RSS; otherwise
- * the exit code is 1. Stops early (and fails) if RSS passes --max-rss-mb, so a leak cannot eat the machine.
+ * numResults=500 and impressions on (every list recorded), from keep-alive clients against 127.0.0.1 only.
+ * Samples the memory of the whole server process once a second from /proc/<pid>/status (so dynalite's worker
+ * thread and LevelDB's native memory are included): RSS, split into anonymous and file-backed; prints it at
+ * ready, after a warm-up, every --every requests, at the end and after --idle seconds idle, plus the size of
+ * the stored impression flushes. Flat = the median RSS over the last tenth of the requests within 20 % of the
+ * median over the first tenth (after the warm-up); otherwise the exit code is 1. Stops early (and fails) once
+ * RSS passes --max-rss-mb, so a leak cannot eat the shared machine. Linux only (/proc).
  * Usage: npx tsx bench/soak.ts [--requests 50000] [--concurrency 8] [--warmup 2000] [--every 5000]
  *        [--idle 60] [--max-rss-mb 3000]
  */
@@ -36,12 +38,18 @@ const MAX_RSS_MB = arg('max-rss-mb', 3_000);
 const NUM_RESULTS = 500;
 const SHOP_USERS = 2_000; // the generated sample shop `osusume start` serves
 
-/** Resident set of the whole process, MB (Linux). */
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(m[1]) / 1024;
+/** Memory of the whole process from /proc/<pid>/status, MB: resident, of which anonymous (heaps, malloc) and file-backed. */
+function memoryOf(pid: number): { rss: number; anon: number; file: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+    if (!m) throw new Error(`no ${field} for pid ${pid}`);
+    return Number(m[1]) / 1024;
+  };
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), peak: kb('VmHWM') };
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function get(agent: Agent, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -76,17 +84,29 @@ async function main(): Promise<void> {
   const pid = app.child.pid;
   if (pid === undefined) throw new Error('no server pid');
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const readyMb = rssMb(pid);
+  let exited: string | undefined;
+  app.child.once('exit', (code, signal) => {
+    exited = `osusume start exited (${signal ?? code}) during the soak:\n${app.output().slice(-4000)}`;
+  });
+  const ready = memoryOf(pid);
   let next = 0;
   let non2xx = 0;
   let errors = 0;
   let aborted = false;
-  const samples: { requests: number; rss: number; seconds: number }[] = [];
-  /** Sends requests [next, until) from CONCURRENCY clients; samples RSS every EVERY requests. */
-  const run = async (until: number, t0: number, sample: boolean) => {
+  // one sample a second: the main thread's V8 heap alone swings by ~150 MB between major GCs at this load,
+  // so single readings say little; before/after are the medians over the first and the last tenth
+  const samples: ({ requests: number } & ReturnType<typeof memoryOf>)[] = [];
+  const sampler = setInterval(() => {
+    if (exited !== undefined || next <= WARMUP) return;
+    const m = memoryOf(pid);
+    samples.push({ requests: next - WARMUP, ...m });
+    if (m.rss > MAX_RSS_MB) aborted = true;
+  }, 1000);
+  /** Sends requests [next, until) from CONCURRENCY clients. */
+  const run = async (until: number) => {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
-        while (next < until && !aborted) {
+        while (next < until && !aborted && exited === undefined) {
           const k = next++;
           try {
             const status = await get(agent, app.url + pathOf(k));
@@ -94,27 +114,22 @@ async function main(): Promise<void> {
           } catch {
             errors++;
           }
-          const done = k + 1 - WARMUP;
-          if (sample && done > 0 && done % EVERY === 0) {
-            const rss = rssMb(pid);
-            samples.push({ requests: done, rss, seconds: (performance.now() - t0) / 1000 });
-            if (rss > MAX_RSS_MB) aborted = true;
-          }
         }
       }),
     );
   };
   try {
-    await run(WARMUP, performance.now(), false);
-    const warmMb = rssMb(pid);
-    const t0 = performance.now();
-    await run(WARMUP + REQUESTS, t0, true);
-    const seconds = (performance.now() - t0) / 1000;
+    await run(WARMUP);
+    const warm = memoryOf(pid);
+    const t1 = performance.now();
+    await run(WARMUP + REQUESTS);
+    clearInterval(sampler);
+    if (exited !== undefined) throw new Error(exited);
+    const seconds = (performance.now() - t1) / 1000;
     const sent = next - WARMUP;
-    const endMb = rssMb(pid);
+    const end = memoryOf(pid);
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-    const idleMb = rssMb(pid);
-    const peakMb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+    const idle = memoryOf(pid);
 
     // what the impression flushes weigh as stored (one page of the events table's flush items)
     const endpoint = /embedded DynamoDB \(dynalite\) on (http:\/\/\S+)/.exec(app.output())?.[1];
@@ -136,29 +151,39 @@ async function main(): Promise<void> {
         flushes = `impression flush items (${sizes.length} sampled): median ${(sizes[sizes.length >> 1] / 1024).toFixed(0)} KB, max ${(sizes[sizes.length - 1] / 1024).toFixed(0)} KB`;
     }
 
-    const ratio = endMb / warmMb;
+    const window = (from: number, to: number) => samples.filter((x) => x.requests > from && x.requests <= to);
+    const first = window(0, sent / 10);
+    const last = window(sent - sent / 10, sent);
+    const before = median(first.map((x) => x.rss));
+    const after = median(last.map((x) => x.rss));
+    const ratio = after / before;
+    const row = (point: string, requests: number | string, m: ReturnType<typeof memoryOf>) =>
+      `| ${point} | ${requests} | ${m.rss.toFixed(0)} | ${m.anon.toFixed(0)} | ${m.file.toFixed(0)} |`;
     console.log(
       `\n## Soak of osusume start: ${sent} requests numResults=${NUM_RESULTS}, impressions on, ${CONCURRENCY} clients`,
     );
     console.log(
-      `node ${process.version}; ${(sent / seconds).toFixed(0)} req/s; non-200 ${non2xx}; errors ${errors}`,
+      `node ${process.version}; ${(sent / seconds).toFixed(0)} req/s over ${seconds.toFixed(0)} s; non-200 ${non2xx}; errors ${errors}`,
     );
-    console.log('\n| point | requests | RSS MB |');
-    console.log('|---|---|---|');
-    console.log(`| ready | 0 | ${readyMb.toFixed(0)} |`);
-    console.log(`| after warm-up | ${WARMUP} | ${warmMb.toFixed(0)} |`);
-    for (const s of samples)
-      console.log(`| +${s.seconds.toFixed(0)} s | ${s.requests} | ${s.rss.toFixed(0)} |`);
-    console.log(`| end | ${sent} | ${endMb.toFixed(0)} |`);
-    console.log(`| after ${IDLE_S} s idle | ${sent} | ${idleMb.toFixed(0)} |`);
-    console.log(`| peak (VmHWM) | | ${peakMb.toFixed(0)} |`);
-    if (flushes) console.log(`\n${flushes}`);
+    console.log('\n| point | requests | RSS MB | anon MB | file MB |');
+    console.log('|---|---|---|---|---|');
+    console.log(row('ready', 0, ready));
+    console.log(row('after warm-up', `${WARMUP} (not counted)`, warm));
+    for (let r = EVERY; r <= sent; r += EVERY) {
+      const s = samples.findLast((x) => x.requests <= r);
+      if (s) console.log(row(`~${r}`, s.requests, s));
+    }
+    console.log(row('end', sent, end));
+    console.log(row(`after ${IDLE_S} s idle`, sent, idle));
+    console.log(`\npeak RSS (VmHWM) ${idle.peak.toFixed(0)} MB; ${samples.length} samples, 1/s`);
+    if (flushes) console.log(flushes);
     const flat = !aborted && ratio <= 1.2;
     console.log(
-      `\nend / after warm-up: ${ratio.toFixed(2)} -> ${flat ? 'flat (within 20 %)' : aborted ? `stopped: RSS passed ${MAX_RSS_MB} MB` : 'NOT flat'}`,
+      `median RSS over the first tenth ${before.toFixed(0)} MB (${first.length} samples), over the last tenth ${after.toFixed(0)} MB (${last.length}): ${ratio.toFixed(2)} -> ${flat ? 'flat (within 20 %)' : aborted ? `stopped: RSS passed ${MAX_RSS_MB} MB` : 'NOT flat'}`,
     );
     if (!flat) process.exitCode = 1;
   } finally {
+    clearInterval(sampler);
     agent.destroy();
     await app.stop();
   }
