@@ -6,9 +6,10 @@
  * thread and LevelDB's native memory are included): RSS, split into anonymous and file-backed; prints it at
  * ready, after a warm-up, every --every requests, at the end and after --idle seconds idle, plus the size of
  * the stored impression flushes. Flat = the median RSS over the last tenth of the requests within 20 % of the
- * median over the first tenth (after the warm-up); otherwise the exit code is 1. Stops early (and fails) once
+ * median over the first tenth (after the warm-up, long enough for the main V8 heap to reach its working size);
+ * otherwise the exit code is 1. Stops early (and fails) once
  * RSS passes --max-rss-mb, so a leak cannot eat the shared machine. Linux only (/proc).
- * Usage: npx tsx bench/soak.ts [--requests 50000] [--concurrency 8] [--warmup 2000] [--every 5000]
+ * Usage: npx tsx bench/soak.ts [--requests 50000] [--concurrency 8] [--warmup 10000] [--every 5000]
  *        [--idle 60] [--max-rss-mb 3000]
  */
 import '../shared/polyfills.js';
@@ -31,7 +32,7 @@ const arg = (name: string, fallback: number) => {
 };
 const REQUESTS = arg('requests', 50_000);
 const CONCURRENCY = Math.max(1, arg('concurrency', 8));
-const WARMUP = arg('warmup', 2_000);
+const WARMUP = arg('warmup', 10_000);
 const EVERY = Math.max(1, arg('every', 5_000));
 const IDLE_S = arg('idle', 60);
 const MAX_RSS_MB = arg('max-rss-mb', 3_000);
