@@ -5,8 +5,8 @@
  * Samples the memory of the whole server process once a second from /proc/<pid>/status (so dynalite's worker
  * thread and LevelDB's native memory are included): RSS, split into anonymous and file-backed; prints it at
  * ready, after a warm-up, every --every requests, at the end and after --idle seconds idle, plus the size of
- * the stored impression flushes. Flat = the median RSS over the last tenth of the requests within 20 % of the
- * median over the first tenth (after the warm-up, long enough for the main V8 heap to reach its working size);
+ * the stored impression flushes. Flat = the median RSS over the last third of the requests within 20 % of the
+ * median over the first third (after the warm-up, long enough for the main V8 heap to reach its working size);
  * otherwise the exit code is 1. Stops early (and fails) once
  * RSS passes --max-rss-mb, so a leak cannot eat the shared machine. Linux only (/proc).
  * Usage: npx tsx bench/soak.ts [--requests 50000] [--concurrency 8] [--warmup 10000] [--every 5000]
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   let errors = 0;
   let aborted = false;
   // one sample a second: the main thread's V8 heap alone swings by ~150 MB between major GCs at this load,
-  // so single readings say little; before/after are the medians over the first and the last tenth
+  // so single readings say little; before/after are the medians over the first and the last third
   const samples: ({ requests: number } & ReturnType<typeof memoryOf>)[] = [];
   const sampler = setInterval(() => {
     if (exited !== undefined || next <= WARMUP) return;
@@ -153,8 +153,8 @@ async function main(): Promise<void> {
     }
 
     const window = (from: number, to: number) => samples.filter((x) => x.requests > from && x.requests <= to);
-    const first = window(0, sent / 10);
-    const last = window(sent - sent / 10, sent);
+    const first = window(0, sent / 3);
+    const last = window(sent - sent / 3, sent);
     const before = median(first.map((x) => x.rss));
     const after = median(last.map((x) => x.rss));
     const ratio = after / before;
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     if (flushes) console.log(flushes);
     const flat = !aborted && ratio <= 1.2;
     console.log(
-      `median RSS over the first tenth ${before.toFixed(0)} MB (${first.length} samples), over the last tenth ${after.toFixed(0)} MB (${last.length}): ${ratio.toFixed(2)} -> ${flat ? 'flat (within 20 %)' : aborted ? `stopped: RSS passed ${MAX_RSS_MB} MB` : 'NOT flat'}`,
+      `median RSS over the first third ${before.toFixed(0)} MB (${first.length} samples), over the last third ${after.toFixed(0)} MB (${last.length}): ${ratio.toFixed(2)} -> ${flat ? 'flat (within 20 %)' : aborted ? `stopped: RSS passed ${MAX_RSS_MB} MB` : 'NOT flat'}`,
     );
     if (!flat) process.exitCode = 1;
   } finally {
