@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
+import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
 import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
 import {
   defaultTableNames,
@@ -15,6 +16,7 @@ import {
   type LocalDynamo,
   startLocalDynamo,
 } from '../../shared/adapters/local/dynalite-server.js';
+import { dynaliteAbstractLevels } from '../../shared/adapters/local/dynalite-instance.mjs';
 import { TABLE_ENV } from '../../shared/config/config.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -59,6 +61,70 @@ describe('startLocalDynamo', () => {
     expect(await new DynamoNgItemStore(second.doc, { tableName: names.ngItems }).allIds()).toEqual(
       new Set(['kept']),
     );
+  });
+});
+
+type ResourceOwner = { attachResource(r: object): void; detachResource(r: object): void };
+
+/** The store iterators open right now: abstract-level attaches each to its database until it is closed. */
+function trackOpenIterators(): () => number {
+  const open = new Set<object>();
+  for (const level of dynaliteAbstractLevels()) {
+    const owner = level.AbstractLevel.prototype as ResourceOwner;
+    const { attachResource, detachResource } = owner;
+    const iterators = [level.AbstractIterator, level.AbstractKeyIterator, level.AbstractValueIterator];
+    owner.attachResource = function (this: ResourceOwner, r: object) {
+      if (iterators.some((I) => r instanceof I)) open.add(r);
+      attachResource.call(this, r);
+    };
+    owner.detachResource = function (this: ResourceOwner, r: object) {
+      open.delete(r);
+      detachResource.call(this, r);
+    };
+    cleanups.push(() => {
+      owner.attachResource = attachResource;
+      owner.detachResource = detachResource;
+    });
+  }
+  return () => open.size;
+}
+
+describe('the embedded store', () => {
+  it.each(['disk', 'memory'])('closes the iterator of every Query and Scan (%s store)', async (kind) => {
+    const openIterators = trackOpenIterators();
+    const dir = kind === 'disk' ? mkdtempSync(join(tmpdir(), 'osusume-dynalite-')) : undefined;
+    if (dir) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { client, doc } = await start(dir);
+    const names = defaultTableNames('iterators');
+    await createTables(client, names, { only: ['events'] });
+    const events = new DynamoEventStore(doc, { tableName: names.events, ttlDays: 90 });
+    const now = Date.now();
+    const event = (i: number) => ({
+      eventId: `e${i}`,
+      userId: 'u1',
+      sessionId: 's1',
+      eventType: 'view' as const,
+      rawEventType: 'view',
+      itemId: `i${i}`,
+      sentAt: now - i,
+    });
+    await events.putEvents([event(1), event(2), event(3)]);
+    await events.putImpressions([
+      {
+        recommendationId: 'r1',
+        userId: 'u1',
+        slot: 'home',
+        experiment: 'x',
+        arm: 'cf',
+        items: ['i1'],
+        ts: now,
+      },
+    ]);
+    expect(await events.recentEvents('u1', 2)).toHaveLength(2); // stops at the Limit
+    expect(await events.recentEvents('u1', 10)).toHaveLength(3); // reads the range to its end
+    expect(await events.recentEvents('nobody', 10)).toEqual([]); // an empty range
+    expect(await events.impressionsBetween(now - 1, now + 1)).toHaveLength(1); // a parallel Scan
+    await vi.waitFor(() => expect(openIterators()).toBe(0));
   });
 });
 

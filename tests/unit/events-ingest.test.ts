@@ -205,6 +205,20 @@ describe('ImpressionRecorder', () => {
     expect(calls).toEqual([25, 5]);
   });
 
+  it('drops and reports lists beyond maxPending while the store does not answer', async () => {
+    const handed: number[] = [];
+    const lost: number[] = [];
+    const recorder = new ImpressionRecorder(
+      // a store that never answers: every write stays in flight
+      { putImpressions: (list) => new Promise<void>(() => void handed.push(list.length)) },
+      { sampleRate: 1, batchMs: 60_000, maxPending: 100, onError: (_err, n) => void lost.push(n) },
+    );
+    const recorded = Array.from({ length: 130 }, (_, i) => recorder.record(response(`r${i}`)));
+    expect(recorded.filter(Boolean)).toHaveLength(100);
+    expect(handed.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(lost.reduce((a, b) => a + b, 0)).toBe(30);
+  });
+
   it('writes a partial batch after batchMs without a flush', async () => {
     const store = new MemoryEventStore();
     const recorder = new ImpressionRecorder(store, { sampleRate: 1, batchMs: 20, now: () => NOW });

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { DependencyError } from '../../domain/errors.js';
 import { errorName } from '../dynamodb/call.js';
 import { LOGICAL_TABLES, type LogicalTable, type TableNames, tableDefinitions } from '../dynamodb/tables.js';
+import { createDynalite } from './dynalite-instance.mjs';
 
 /** A running in-process DynamoDB. */
 export interface LocalDynamo {
@@ -24,12 +24,7 @@ export async function startLocalDynamo(
   options: { dbPath?: string; port?: number; worker?: boolean } = {},
 ): Promise<LocalDynamo> {
   if (options.worker) return startInWorker(options);
-  const server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.dbPath ? { path: options.dbPath } : {}),
-  });
+  const server = createDynalite(options.dbPath);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
