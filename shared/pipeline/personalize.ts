@@ -6,6 +6,7 @@
 import type { PersonalizeConfig } from '../config/personalize-config.js';
 import { ValidationError } from '../domain/errors.js';
 import { decideHpo, type HpoDecision, type TuningRecord } from '../domain/pipeline/hpo-policy.js';
+import { campaignParameterName } from '../ports/parameters.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { LATEST_RUN_KEY, type MetricsRecord, metricsKey, type RunContext } from './nightly.js';
 import { runKeys } from './snapshot.js';
@@ -34,6 +35,8 @@ export interface RetrainingPlan {
   readonly datasetGroupArn: string;
   readonly roleArn: string;
   readonly campaignArn: string;
+  /** SSM parameter PublishCampaign writes the campaign ARN to once the update is ACTIVE. */
+  readonly campaignParameter: string;
   readonly imports: ImportPlan[];
   readonly hpo: HpoDecision;
   readonly interactions: number;
@@ -139,6 +142,7 @@ export async function planRetraining(
       `arn:aws:iam::000000000000:role/osusume-${stage}-personalize`,
     ),
     campaignArn: required(cfg.PERSONALIZE_CAMPAIGN_ARN, 'PERSONALIZE_CAMPAIGN_ARN', fake('campaign')),
+    campaignParameter: cfg.PERSONALIZE_CAMPAIGN_PARAMETER ?? campaignParameterName(stage),
     imports,
     hpo,
     interactions,

@@ -98,6 +98,36 @@ describe('Personalize retraining state machine against the simulated control pla
     expect(record?.regularSolutionArn).toMatch(/solution/);
   });
 
+  it('publishes the deployed campaign ARN to the parameter the request function reads, never a rejected one', async () => {
+    const { StateParameterStore } = await import('../../shared/adapters/local/state-parameters.js');
+    const { CachedCampaignArn } = await import('../../shared/use-cases/personalize-campaign.js');
+    const parameters = new StateParameterStore(deps.state);
+    const name = '/osusume/local/personalize/campaign-arn';
+    await deps.state.putRecord(`parameter#${name}`, null);
+    await setTuning(undefined);
+    const rejected = await retrain(
+      {},
+      {
+        parameters,
+        currentMetrics: { normalized_discounted_cumulative_gain_at_10: 0.3 },
+        versionMetrics: () => ({ normalized_discounted_cumulative_gain_at_10: 0.2 }),
+      },
+    );
+    expect(rejected.result.status).toBe('FAILED');
+    expect(await parameters.get(name)).toBeUndefined();
+    await setTuning(undefined); // a new simulator knows no solution of the rejected run
+    const { result, actions } = await retrain({}, { parameters });
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    // written only after the campaign update is ACTIVE
+    expect(actions.indexOf('ssm:putParameter')).toBeGreaterThan(actions.lastIndexOf('describeCampaign'));
+    const { campaignArn } = result.output as { campaignArn: string };
+    expect(await parameters.get(name)).toBe(campaignArn);
+    // what the local request path reads through its cache
+    expect(await new CachedCampaignArn(new StateParameterStore(deps.state), name, 60_000).arn()).toBe(
+      campaignArn,
+    );
+  });
+
   it('leaves the campaign untouched when the new version fails the gate', async () => {
     await setTuning(undefined);
     const { sim, result, actions } = await retrain(

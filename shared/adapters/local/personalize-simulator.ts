@@ -1,3 +1,4 @@
+import type { ParameterStore } from '../../ports/parameters.js';
 import type { LocalTask } from './state-machine-runner.js';
 
 type Status = 'CREATE PENDING' | 'CREATE IN_PROGRESS' | 'ACTIVE' | 'CREATE FAILED';
@@ -20,6 +21,8 @@ export interface PersonalizeSimulatorOptions {
   /** The metrics of the campaign's current solution version. */
   readonly currentMetrics?: Record<string, number>;
   readonly now?: () => number;
+  /** Where ssm:putParameter writes (the local stack passes the state table's stand-in); default in memory. */
+  readonly parameters?: ParameterStore;
 }
 
 /** One recorded control-plane call (action name as in the aws-sdk integration ARN). */
@@ -31,6 +34,18 @@ export interface SimulatedCall {
 const ACCOUNT = '000000000000';
 const REGION = 'ap-northeast-1';
 const SDK = 'arn:aws:states:::aws-sdk:personalize:';
+const SSM_PUT_PARAMETER = 'arn:aws:states:::aws-sdk:ssm:putParameter';
+
+/** SSM parameters in memory, when the simulator is given no store. */
+class MemoryParameters implements ParameterStore {
+  readonly values = new Map<string, string>();
+  async get(name: string) {
+    return this.values.get(name);
+  }
+  async put(name: string, value: string) {
+    this.values.set(name, value);
+  }
+}
 
 function sdkError(name: string, message: string): Error {
   const e = new Error(message);
@@ -47,6 +62,8 @@ function sdkError(name: string, message: string): Error {
  */
 export class PersonalizeSimulator {
   readonly calls: SimulatedCall[] = [];
+  /** The store ssm:putParameter writes to. */
+  readonly parameters: ParameterStore;
   private readonly jobs = new Map<string, Resource>();
   private readonly solutions = new Map<string, Resource>();
   private readonly versions = new Map<string, Resource & { metrics: Record<string, number> }>();
@@ -57,6 +74,7 @@ export class PersonalizeSimulator {
 
   constructor(private readonly options: PersonalizeSimulatorOptions = {}) {
     this.stepMs = options.stepMs ?? 15;
+    this.parameters = options.parameters ?? new MemoryParameters();
     this.now = options.now ?? Date.now;
     const initial = `arn:aws:personalize:${REGION}:${ACCOUNT}:solution/osusume-initial/initial`;
     this.versions.set(initial, {
@@ -200,6 +218,16 @@ export class PersonalizeSimulator {
         return fn(i);
       };
     }
+    out[SSM_PUT_PARAMETER] = async (input) => {
+      const i = (input ?? {}) as Record<string, unknown>;
+      this.calls.push({ action: 'ssm:putParameter', input: i });
+      if (typeof i.Name !== 'string' || typeof i.Value !== 'string')
+        throw Object.assign(new Error('putParameter needs Name and Value'), {
+          name: 'SSM.ValidationException',
+        });
+      await this.parameters.put(i.Name, i.Value);
+      return { Version: 1, Tier: 'Standard' };
+    };
     return out;
   }
 }
