@@ -128,6 +128,56 @@ describe('Personalize retraining state machine against the simulated control pla
     );
   });
 
+  it('imports FULL first, then only the posted interactions sent since the last import, INCREMENTAL', async () => {
+    const { LATEST_RUN_KEY } = await import('../../shared/pipeline/nightly.js');
+    const latest = (await deps.state.getRecord<{ version: string; startedAt: string }>(LATEST_RUN_KEY))!;
+    const startSec = Math.floor(Date.parse(latest.startedAt) / 1000);
+    await deps.artifacts.put(
+      `runs/${latest.version}/dataset/events-00000.csv`,
+      'USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_ID,SESSION_ID\n' +
+        `u-old,i1,${startSec - 7200},purchase,e1,s1\n` +
+        `u-new,i2,${startSec - 60},"cart",e2,s2\n`,
+    );
+    await deps.state.putRecord('personalize-imports', null);
+    await setTuning(undefined);
+    const full = await retrain({});
+    expect(full.result.status, `${full.result.error}: ${full.result.cause}`).toBe('SUCCEEDED');
+    const jobs = (sim: PersonalizeSimulator) =>
+      new Map(
+        sim.calls
+          .filter((c) => c.action === 'createDatasetImportJob')
+          .map((c) => [String(c.input.DatasetArn).split('/').pop(), c.input]),
+      );
+    expect(jobs(full.sim).get('INTERACTIONS')).toMatchObject({ ImportMode: 'FULL' });
+    expect(
+      String((jobs(full.sim).get('INTERACTIONS')?.DataSource as { DataLocation: string }).DataLocation),
+    ).toMatch(/interactions\.csv$/);
+    // the last import saw events sent until an hour before this snapshot
+    await deps.state.putRecord('personalize-imports', {
+      fullImportAt: new Date().toISOString(),
+      cutoffSec: startSec - 3600,
+      snapshot: latest.version,
+    });
+    await setTuning(undefined);
+    const next = await retrain({});
+    expect(next.result.status, `${next.result.error}: ${next.result.cause}`).toBe('SUCCEEDED');
+    const job = jobs(next.sim).get('INTERACTIONS')!;
+    expect(job.ImportMode).toBe('INCREMENTAL');
+    expect(jobs(next.sim).get('USERS')).toMatchObject({ ImportMode: 'FULL' });
+    const location = (job.DataSource as { DataLocation: string }).DataLocation;
+    const keys = await deps.artifacts.list(location.slice(location.indexOf('runs/')));
+    expect(keys).toHaveLength(1);
+    expect(new TextDecoder().decode(await deps.artifacts.get(keys[0]))).toBe(
+      `USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nu-new,i2,${startSec - 60},cart\n`,
+    );
+    // and nothing is new for the run after it
+    expect(await deps.state.getRecord('personalize-imports')).toMatchObject({ cutoffSec: startSec });
+    await setTuning(undefined);
+    const idle = await retrain({});
+    expect(idle.result.status, `${idle.result.error}: ${idle.result.cause}`).toBe('SUCCEEDED');
+    expect(jobs(idle.sim).has('INTERACTIONS')).toBe(false);
+  });
+
   it('leaves the campaign untouched when the new version fails the gate', async () => {
     await setTuning(undefined);
     const { sim, result, actions } = await retrain(
