@@ -32,6 +32,7 @@ import {
   VersionPointers,
 } from './use-cases/candidate-sources.js';
 import { CachedProfiles } from './use-cases/cached-profiles.js';
+import { ColdAwarePersonalizeSource, KnownUsers } from './use-cases/known-users.js';
 import { CachedCampaignArn } from './use-cases/personalize-campaign.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
 import {
@@ -84,24 +85,25 @@ export function buildContainer(cfg: Config = config()): Container {
   // a slow state table may take half the request budget before the last known pointer answers
   const pointers = new VersionPointers(state, pointerTtl, undefined, cfg.REQUEST_BUDGET_MS / 2);
   const events = new DynamoEventStore(doc, { tableName: cfg.TABLE_EVENTS, ttlDays: cfg.EVENT_TTL_DAYS });
+  const recentEvents = new CachedRecentEvents(
+    events,
+    cfg.SESSION_EVENTS_CACHE_MS,
+    undefined,
+    undefined,
+    cfg.REQUEST_BUDGET_MS / 2,
+  );
   const sources: Record<string, CandidateSource> = {
     cf: new PrecomputedSource('cf', 'cf', pointers, recommendations),
     fm: new PrecomputedSource('fm', 'fm', pointers, recommendations),
     session: new RecentEventsSessionSource(
       'session',
       new PrecomputedSource('session', 'session', pointers, recommendations),
-      new CachedRecentEvents(
-        events,
-        cfg.SESSION_EVENTS_CACHE_MS,
-        undefined,
-        undefined,
-        cfg.REQUEST_BUDGET_MS / 2,
-      ),
+      recentEvents,
       cfg.SESSION_RECENT_EVENTS,
       new StoredSessionNeighbours(pointers, recommendations),
     ),
   };
-  sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources);
+  sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
   return {
     config: cfg,
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),
@@ -136,6 +138,7 @@ function personalizeSource(
   pointers: VersionPointers,
   recommendations: RecommendationStore,
   others: Readonly<Record<string, CandidateSource>>,
+  recentEvents: CachedRecentEvents,
 ): CandidateSource {
   if (cfg.PERSONALIZE_MODE === 'standin')
     return new PersonalizeSource(
@@ -160,7 +163,7 @@ function personalizeSource(
     parameterName,
     cfg.PERSONALIZE_CAMPAIGN_CACHE_SECONDS * 1000,
   );
-  return new PersonalizeSource(
+  const campaignSource = new PersonalizeSource(
     'personalize',
     new PersonalizeRuntimeRecommender(
       new PersonalizeRuntimeClient({ region: cfg.AWS_REGION, maxAttempts: 1 }),
@@ -170,6 +173,12 @@ function personalizeSource(
         timeoutMs: cfg.PERSONALIZE_TIMEOUT_MS,
       },
     ),
+  );
+  // users the campaign was not trained on get their segment's popularity unless they have recent events
+  return new ColdAwarePersonalizeSource(
+    campaignSource,
+    new KnownUsers(state, cfg.POINTER_CACHE_TTL_SECONDS * 1000),
+    recentEvents,
   );
 }
 

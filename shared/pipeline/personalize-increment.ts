@@ -45,3 +45,26 @@ export async function writeIncrementalInteractions(
   }
   return { keys, rows };
 }
+
+/**
+ * Adds the USER_ID of every row of `keys` (interactions.csv and events parts) to `add`, streaming one file
+ * at a time: the users Personalize trains on, for the request path's cold-user rule.
+ */
+export async function collectUserIds(
+  artifacts: ArtifactStore,
+  keys: readonly string[],
+  add: (userId: string) => void,
+): Promise<number> {
+  let rows = 0;
+  for (const key of keys) {
+    const stream = await artifacts.open(key);
+    if (!stream) continue;
+    for await (const record of stream.pipe(
+      parse({ columns: true, relax_column_count: true }),
+    ) as AsyncIterable<Record<string, string>>) {
+      if (record.USER_ID) add(record.USER_ID);
+      rows++;
+    }
+  }
+  return rows;
+}

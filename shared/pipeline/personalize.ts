@@ -9,7 +9,9 @@ import { decideHpo, type HpoDecision, type TuningRecord } from '../domain/pipeli
 import { campaignParameterName } from '../ports/parameters.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { LATEST_RUN_KEY, type MetricsRecord, metricsKey, type RunContext } from './nightly.js';
-import { writeIncrementalInteractions } from './personalize-increment.js';
+import { type KnownUsersLayout, KnownUsersBuilder } from '../domain/personalize/known-users.js';
+import { KNOWN_USERS_POINTER, knownUsersShardKey } from '../use-cases/known-users.js';
+import { collectUserIds, writeIncrementalInteractions } from './personalize-increment.js';
 import { runKeys } from './snapshot.js';
 
 export const TUNING_KEY = 'personalize-tuning';
@@ -56,6 +58,8 @@ export interface RetrainingPlan {
   readonly imports: ImportPlan[];
   /** Stored by RecordRetraining once the imports are ACTIVE (absent for an explicit `data` import). */
   readonly importsRecord?: ImportsRecord;
+  /** The users this training sees (shards already stored); RecordRetraining points serving at it when the gate passes. */
+  readonly knownUsers?: KnownUsersLayout;
   readonly hpo: HpoDecision;
   readonly interactions: number;
   readonly trainingMode: 'FULL' | 'UPDATE';
@@ -169,6 +173,22 @@ export async function planRetraining(
       importMode: 'FULL',
     });
   }
+  let knownUsers: KnownUsersLayout | undefined;
+  if (latest && !input.data) {
+    // everyone with an interaction in the snapshot: interactions.csv plus the posted events
+    const snapshotKey = runKeys.snapshot(latest.version);
+    const files = [
+      `${snapshotKey}/interactions.csv`,
+      ...(await deps.artifacts.list(`${snapshotKey}/events-`)).filter((k) => k.endsWith('.csv')),
+    ];
+    const builder = new KnownUsersBuilder(runId, latest.users);
+    await collectUserIds(deps.artifacts, files, (u) => builder.add(u));
+    for (const [i, bits] of builder.shards.entries())
+      await deps.state.putRecord(knownUsersShardKey(runId, i), {
+        bits: Buffer.from(bits).toString('base64'),
+      });
+    knownUsers = builder.layout;
+  }
   const tuning = await deps.state.getRecord<TuningRecord>(TUNING_KEY);
   const interactions = latest?.interactions ?? 0;
   const hpo = decideHpo({
@@ -205,6 +225,7 @@ export async function planRetraining(
     campaignParameter: cfg.PERSONALIZE_CAMPAIGN_PARAMETER ?? campaignParameterName(stage),
     imports,
     importsRecord,
+    knownUsers,
     hpo,
     interactions,
     // a new solution has no version to update from
@@ -314,6 +335,8 @@ export async function recordRetraining(
           : `${metric} ${candidate.toFixed(4)} < ${threshold.toFixed(4)} (current ${current.toFixed(4)} − ${(cfg.PERSONALIZE_GATE_MARGIN * 100).toFixed(1)}%)`,
     };
   }
+  // serving treats users outside this set as cold once this version is the campaign's
+  if (gate.passed && plan.knownUsers) await deps.state.putRecord(KNOWN_USERS_POINTER, plan.knownUsers);
   // next to osusume's own offline metrics of the latest published nightly version
   const latest = await deps.state.getRecord<RunContext>(LATEST_RUN_KEY);
   const osusume: Record<string, unknown> = {};

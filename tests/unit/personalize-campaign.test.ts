@@ -1,5 +1,6 @@
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildContainer } from '../../shared/composition.js';
@@ -21,15 +22,20 @@ const PARAMETER = '/osusume/prod/personalize/campaign-arn';
 
 const ssm = mockClient(SSMClient);
 const runtime = mockClient(PersonalizeRuntimeClient);
+// the state table holds no known-user set here: every user counts as trained on
+const dynamo = mockClient(DynamoDBDocumentClient);
 
 beforeEach(() => {
   ssm.reset();
   runtime.reset();
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves({});
   runtime.on(GetRecommendationsCommand).resolves({ itemList: [{ itemId: 'i1', score: 0.5 }] });
 });
 afterAll(() => {
   ssm.restore();
   runtime.restore();
+  dynamo.restore();
 });
 
 describe('PERSONALIZE_MODE and the campaign parameter', () => {

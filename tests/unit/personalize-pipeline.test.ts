@@ -178,6 +178,18 @@ describe('Personalize retraining state machine against the simulated control pla
     expect(jobs(idle.sim).has('INTERACTIONS')).toBe(false);
   });
 
+  it('points serving at the set of users the deployed version was trained on', async () => {
+    const { KnownUsers } = await import('../../shared/use-cases/known-users.js');
+    await deps.state.putRecord('personalize-users-latest', null);
+    await setTuning(undefined);
+    const { result } = await retrain({});
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    const known = new KnownUsers(deps.state, 0);
+    // the generated shop's users have interactions; an id nobody posted has none
+    expect(await known.known('u000001')).toBe(true);
+    expect(await known.known('never-seen-visitor')).toBe(false);
+  });
+
   it('leaves the campaign untouched when the new version fails the gate', async () => {
     await setTuning(undefined);
     const { sim, result, actions } = await retrain(
