@@ -150,7 +150,7 @@ describe('Personalize retraining state machine against the simulated control pla
       );
     expect(jobs(full.sim).get('INTERACTIONS')).toMatchObject({ ImportMode: 'FULL' });
     expect(
-      String((jobs(full.sim).get('INTERACTIONS')?.DataSource as { DataLocation: string }).DataLocation),
+      String((jobs(full.sim).get('INTERACTIONS')!.DataSource as { DataLocation: string }).DataLocation),
     ).toMatch(/interactions\.csv$/);
     // the last import saw events sent until an hour before this snapshot
     await deps.state.putRecord('personalize-imports', {
