@@ -59,7 +59,7 @@ export interface RetrainingPlan {
   /** Stored by RecordRetraining once the imports are ACTIVE (absent for an explicit `data` import). */
   readonly importsRecord?: ImportsRecord;
   /** The users this training sees (shards already stored); RecordRetraining points serving at it when the gate passes. */
-  readonly knownUsers?: KnownUsersLayout;
+  readonly knownUsers: KnownUsersLayout | null;
   readonly hpo: HpoDecision;
   readonly interactions: number;
   readonly trainingMode: 'FULL' | 'UPDATE';
@@ -225,7 +225,7 @@ export async function planRetraining(
     campaignParameter: cfg.PERSONALIZE_CAMPAIGN_PARAMETER ?? campaignParameterName(stage),
     imports,
     importsRecord,
-    knownUsers,
+    knownUsers: knownUsers ?? null,
     hpo,
     interactions,
     // a new solution has no version to update from
@@ -262,6 +262,14 @@ export interface RetrainingGate {
   readonly candidate: number;
   readonly current?: number;
   readonly reason: string;
+}
+
+/**
+ * PublishKnownUsers (after PublishCampaign): points serving at the users the now deployed version was
+ * trained on, so the cold-user rule and the campaign change together. Nothing to do without a set.
+ */
+export async function publishKnownUsers(deps: PipelineDeps, layout: KnownUsersLayout | null): Promise<void> {
+  if (layout) await deps.state.putRecord(KNOWN_USERS_POINTER, layout);
 }
 
 /**
@@ -335,8 +343,6 @@ export async function recordRetraining(
           : `${metric} ${candidate.toFixed(4)} < ${threshold.toFixed(4)} (current ${current.toFixed(4)} − ${(cfg.PERSONALIZE_GATE_MARGIN * 100).toFixed(1)}%)`,
     };
   }
-  // serving treats users outside this set as cold once this version is the campaign's
-  if (gate.passed && plan.knownUsers) await deps.state.putRecord(KNOWN_USERS_POINTER, plan.knownUsers);
   // next to osusume's own offline metrics of the latest published nightly version
   const latest = await deps.state.getRecord<RunContext>(LATEST_RUN_KEY);
   const osusume: Record<string, unknown> = {};

@@ -188,6 +188,19 @@ describe('Personalize retraining state machine against the simulated control pla
     // the generated shop's users have interactions; an id nobody posted has none
     expect(await known.known('u000001')).toBe(true);
     expect(await known.known('never-seen-visitor')).toBe(false);
+    const published = await deps.state.getRecord<{ id: string }>('personalize-users-latest');
+    expect(published?.id).toBe((result.output as { runId: string }).runId);
+    // a version the gate rejects never becomes the campaign's, so its set is not served either
+    await setTuning(undefined);
+    const rejected = await retrain(
+      {},
+      {
+        currentMetrics: { normalized_discounted_cumulative_gain_at_10: 0.3 },
+        versionMetrics: () => ({ normalized_discounted_cumulative_gain_at_10: 0.2 }),
+      },
+    );
+    expect(rejected.result.status).toBe('FAILED');
+    expect(await deps.state.getRecord('personalize-users-latest')).toEqual(published);
   });
 
   it('leaves the campaign untouched when the new version fails the gate', async () => {
