@@ -42,7 +42,8 @@ export class KnownUsers {
       bits = this.state.getRecord<{ bits: string }>(key).then((r) => Buffer.from(r?.bits ?? '', 'base64'));
       // a failed read is retried by the next request, not cached
       bits.catch(() => this.shards.delete(key));
-      if (this.shards.size > 64) this.shards.clear(); // old sets: a process keeps a few shards only
+      // bounded (256 shards ≈ 48 MiB, a 40M-user set): past it the shards of old sets go too
+      if (this.shards.size >= 256) this.shards.clear();
       this.shards.set(key, bits);
     }
     const bytes = await bits;
