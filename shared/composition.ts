@@ -11,10 +11,13 @@ import {
   PERSONALIZE_STAND_IN_SOURCE,
 } from './adapters/local/personalize-stand-in.js';
 import { PersonalizeRuntimeRecommender } from './adapters/personalize/personalize-runtime.js';
+import { StateParameterStore } from './adapters/local/state-parameters.js';
+import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
 import type { CandidateSource } from './ports/candidates.js';
 import type { EventStore } from './ports/events.js';
+import { campaignParameterName } from './ports/parameters.js';
 import type {
   NgItemStore,
   PipelineStateStore,
@@ -28,6 +31,8 @@ import {
   VersionPointers,
 } from './use-cases/candidate-sources.js';
 import { CachedProfiles } from './use-cases/cached-profiles.js';
+import { ColdAwarePersonalizeSource, KnownUsers } from './use-cases/known-users.js';
+import { CachedCampaignArn } from './use-cases/personalize-campaign.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
 import {
   CachedRecentEvents,
@@ -57,8 +62,7 @@ export interface Container {
 
 /**
  * The one composition module: picks adapters from configuration. Locally DYNAMODB_ENDPOINT points the
- * same DynamoDB adapters at the embedded server, and without a campaign ARN the Personalize arm is
- * served by the clearly labelled local stand-in.
+ * same DynamoDB adapters at the embedded server; PERSONALIZE_MODE picks what serves the Personalize arm.
  */
 export function buildContainer(cfg: Config = config()): Container {
   const { doc } = makeDynamoClients(cfg.DYNAMODB_ENDPOINT, cfg.AWS_REGION, {
@@ -79,23 +83,26 @@ export function buildContainer(cfg: Config = config()): Container {
   const pointerTtl = cfg.POINTER_CACHE_TTL_SECONDS * 1000;
   // a slow state table may take half the request budget before the last known pointer answers
   const pointers = new VersionPointers(state, pointerTtl, undefined, cfg.REQUEST_BUDGET_MS / 2);
-  const personalize = cfg.PERSONALIZE_CAMPAIGN_ARN
-    ? new PersonalizeSource(
-        'personalize',
-        new PersonalizeRuntimeRecommender(
-          new PersonalizeRuntimeClient({ region: cfg.AWS_REGION, maxAttempts: 1 }),
-          {
-            campaignArn: cfg.PERSONALIZE_CAMPAIGN_ARN,
-            filterArn: cfg.PERSONALIZE_FILTER_ARN,
-            timeoutMs: cfg.PERSONALIZE_TIMEOUT_MS,
-          },
-        ),
-      )
-    : new PersonalizeSource(
-        PERSONALIZE_STAND_IN_SOURCE,
-        new LocalPersonalizeStandIn(pointers, recommendations),
-      );
   const events = new DynamoEventStore(doc, { tableName: cfg.TABLE_EVENTS, ttlDays: cfg.EVENT_TTL_DAYS });
+  const recentEvents = new CachedRecentEvents(
+    events,
+    cfg.SESSION_EVENTS_CACHE_MS,
+    undefined,
+    undefined,
+    cfg.REQUEST_BUDGET_MS / 2,
+  );
+  const sources: Record<string, CandidateSource> = {
+    cf: new PrecomputedSource('cf', 'cf', pointers, recommendations),
+    fm: new PrecomputedSource('fm', 'fm', pointers, recommendations),
+    session: new RecentEventsSessionSource(
+      'session',
+      new PrecomputedSource('session', 'session', pointers, recommendations),
+      recentEvents,
+      cfg.SESSION_RECENT_EVENTS,
+      new StoredSessionNeighbours(pointers, recommendations),
+    ),
+  };
+  sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
   return {
     config: cfg,
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),
@@ -113,27 +120,65 @@ export function buildContainer(cfg: Config = config()): Container {
     popularity: new PopularitySource(state, popularityStore, pointerTtl),
     pointers,
     ngList: new NgList(ngItems, cfg.NG_CACHE_TTL_SECONDS * 1000),
-    sources: {
-      cf: new PrecomputedSource('cf', 'cf', pointers, recommendations),
-      fm: new PrecomputedSource('fm', 'fm', pointers, recommendations),
-      session: new RecentEventsSessionSource(
-        'session',
-        new PrecomputedSource('session', 'session', pointers, recommendations),
-        new CachedRecentEvents(
-          events,
-          cfg.SESSION_EVENTS_CACHE_MS,
-          undefined,
-          undefined,
-          cfg.REQUEST_BUDGET_MS / 2,
-        ),
-        cfg.SESSION_RECENT_EVENTS,
-        new StoredSessionNeighbours(pointers, recommendations),
-      ),
-      personalize,
-    },
+    sources,
     events,
     budgetMs: cfg.REQUEST_BUDGET_MS,
   };
+}
+
+/**
+ * The `personalize` arm by PERSONALIZE_MODE: the campaign (its ARN from the parameter the retraining
+ * writes, cached, unless pinned), the labelled stand-in (only when asked for, or on stage local), or off:
+ * another arm's lists labelled `personalize-off:<algorithm>`, or nothing so that popularity answers.
+ */
+function personalizeSource(
+  cfg: Config,
+  state: PipelineStateStore,
+  pointers: VersionPointers,
+  recommendations: RecommendationStore,
+  others: Readonly<Record<string, CandidateSource>>,
+  recentEvents: CachedRecentEvents,
+): CandidateSource {
+  if (cfg.PERSONALIZE_MODE === 'standin')
+    return new PersonalizeSource(
+      PERSONALIZE_STAND_IN_SOURCE,
+      new LocalPersonalizeStandIn(pointers, recommendations),
+    );
+  if (cfg.PERSONALIZE_MODE === 'off') {
+    const fallback = cfg.PERSONALIZE_OFF_FALLBACK;
+    const other = fallback === 'popularity' ? undefined : others[fallback];
+    return {
+      source: `personalize-off:${fallback}`,
+      candidates: (userId, n) => (other ? other.candidates(userId, n) : Promise.resolve([])),
+    };
+  }
+  const parameterName = cfg.PERSONALIZE_CAMPAIGN_PARAMETER ?? campaignParameterName(cfg.OSUSUME_STAGE);
+  // locally the state table stands in for SSM (the simulator's ssm:putParameter writes it)
+  const parameters = cfg.DYNAMODB_ENDPOINT
+    ? new StateParameterStore(state)
+    : new SsmParameterReader(cfg.AWS_REGION);
+  const campaign = new CachedCampaignArn(
+    parameters,
+    parameterName,
+    cfg.PERSONALIZE_CAMPAIGN_CACHE_SECONDS * 1000,
+  );
+  const campaignSource = new PersonalizeSource(
+    'personalize',
+    new PersonalizeRuntimeRecommender(
+      new PersonalizeRuntimeClient({ region: cfg.AWS_REGION, maxAttempts: 1 }),
+      {
+        campaignArn: cfg.PERSONALIZE_CAMPAIGN_ARN ?? (() => campaign.arn()),
+        filterArn: cfg.PERSONALIZE_FILTER_ARN,
+        timeoutMs: cfg.PERSONALIZE_TIMEOUT_MS,
+      },
+    ),
+  );
+  // users the campaign was not trained on get their segment's popularity unless they have recent events
+  return new ColdAwarePersonalizeSource(
+    campaignSource,
+    new KnownUsers(state, cfg.POINTER_CACHE_TTL_SECONDS * 1000),
+    recentEvents,
+  );
 }
 
 let container: Container | undefined;

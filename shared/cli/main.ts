@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<{ register: (program: Command) => v
   import: () => import('./commands/import.js'),
   'ab-report': () => import('./commands/ab-report.js'),
   simulate: () => import('./commands/simulate.js'),
+  personalize: () => import('./commands/personalize.js'),
 };
 
 async function main(): Promise<void> {

@@ -59,8 +59,21 @@ const schema = z.object({
   VERSION_RETENTION_DAYS: num(1, 3650, 7),
   /** Experiments per slot as JSON (see shared/domain/experiments); empty = every arm at equal weight. */
   EXPERIMENTS: z.optional(z.string()),
-  /** Amazon Personalize campaign for the `personalize` arm; unset = the local stand-in model. */
+  /**
+   * What serves the `personalize` arm: `campaign` (Amazon Personalize; the ARN comes from
+   * PERSONALIZE_CAMPAIGN_ARN, else the SSM parameter PERSONALIZE_CAMPAIGN_PARAMETER), `standin` (osusume's
+   * session model, labelled `personalize-standin:session`) or `off` (PERSONALIZE_OFF_FALLBACK answers).
+   * Default: `standin` on stage local, `campaign` when a campaign source is set, else `off`.
+   */
+  PERSONALIZE_MODE: z.optional(z.enum(['campaign', 'standin', 'off'])),
+  /** A fixed campaign (pins serving); usually unset so the SSM parameter the retraining writes is read. */
   PERSONALIZE_CAMPAIGN_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** SSM parameter holding the campaign ARN the retraining state machine last deployed (serverless.yml sets it). */
+  PERSONALIZE_CAMPAIGN_PARAMETER: z.optional(z.string().check(z.regex(/^\/[a-zA-Z0-9_.\-/]+$/))),
+  /** How long the request Lambda reuses the campaign ARN read from SSM before reading it again. */
+  PERSONALIZE_CAMPAIGN_CACHE_SECONDS: num(0, 86_400, 60),
+  /** What answers the `personalize` arm when PERSONALIZE_MODE is off: another arm's algorithm or popularity. */
+  PERSONALIZE_OFF_FALLBACK: z._default(z.enum(['popularity', 'cf', 'fm', 'session']), 'popularity'),
   PERSONALIZE_FILTER_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   /** Deadline of one DynamoDB attempt (connect + request); a frozen table fails within attempts × this. */
   DYNAMODB_TIMEOUT_MS: num(50, 60_000, 1000, true),
@@ -144,7 +157,10 @@ const schema = z.object({
   EVENT_BUS_NAME: z._default(z.string().check(z.minLength(1)), 'default'),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = z.infer<typeof schema> & {
+  /** Always resolved by parseConfig (see defaultPersonalizeMode). */
+  readonly PERSONALIZE_MODE: 'campaign' | 'standin' | 'off';
+};
 
 /** Thrown when the environment does not satisfy the schema; the message names every bad variable. */
 export class ConfigError extends Error {}
@@ -158,7 +174,21 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
-  return result.data;
+  const data = result.data;
+  const mode = data.PERSONALIZE_MODE ?? defaultPersonalizeMode(data);
+  if (mode === 'campaign' && !data.PERSONALIZE_CAMPAIGN_ARN && !data.PERSONALIZE_CAMPAIGN_PARAMETER) {
+    throw new ConfigError(
+      'invalid configuration: PERSONALIZE_MODE: campaign needs PERSONALIZE_CAMPAIGN_ARN or PERSONALIZE_CAMPAIGN_PARAMETER',
+    );
+  }
+  return { ...data, PERSONALIZE_MODE: mode };
+}
+
+/** The stand-in only where nothing else can answer (stage local); elsewhere a campaign when one is named. */
+function defaultPersonalizeMode(c: z.infer<typeof schema>): 'campaign' | 'standin' | 'off' {
+  if (c.PERSONALIZE_CAMPAIGN_ARN || (c.PERSONALIZE_CAMPAIGN_PARAMETER && c.OSUSUME_STAGE !== 'local'))
+    return 'campaign';
+  return c.OSUSUME_STAGE === 'local' ? 'standin' : 'off';
 }
 
 let cached: Config | undefined;

@@ -20,6 +20,8 @@ const schema = z.object({
   /** Role Personalize assumes to read the snapshot from S3 (passed to CreateDatasetImportJob). */
   PERSONALIZE_ROLE_ARN: arn,
   PERSONALIZE_CAMPAIGN_ARN: arn,
+  /** SSM parameter the machine writes the deployed campaign's ARN to (default /osusume/{stage}/personalize/campaign-arn). */
+  PERSONALIZE_CAMPAIGN_PARAMETER: z.optional(z.string().check(z.regex(/^\/[a-zA-Z0-9_.\-/]+$/))),
   /** HRNN is retired: User-Personalization-v2 by default. */
   PERSONALIZE_RECIPE_ARN: z._default(z.string(), 'arn:aws:personalize:::recipe/aws-user-personalization-v2'),
   /** Prefix of the solutions this state machine creates. */

@@ -6,11 +6,26 @@
 import type { PersonalizeConfig } from '../config/personalize-config.js';
 import { ValidationError } from '../domain/errors.js';
 import { decideHpo, type HpoDecision, type TuningRecord } from '../domain/pipeline/hpo-policy.js';
+import { campaignParameterName } from '../ports/parameters.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { LATEST_RUN_KEY, type MetricsRecord, metricsKey, type RunContext } from './nightly.js';
+import { type KnownUsersLayout, KnownUsersBuilder } from '../domain/personalize/known-users.js';
+import { KNOWN_USERS_POINTER, knownUsersShardKey } from '../use-cases/known-users.js';
+import { collectUserIds, writeIncrementalInteractions } from './personalize-increment.js';
 import { runKeys } from './snapshot.js';
 
 export const TUNING_KEY = 'personalize-tuning';
+/** What the interactions dataset holds: after a FULL import, only events sent since `cutoffSec` are new. */
+export const IMPORTS_KEY = 'personalize-imports';
+
+export interface ImportsRecord {
+  /** When the FULL import of interactions.csv ran (every later run imports INCREMENTAL). */
+  readonly fullImportAt: string;
+  /** Events sent before this (unix seconds) are in the dataset; 0 = none of the events parts yet. */
+  readonly cutoffSec: number;
+  /** The snapshot of the last import. */
+  readonly snapshot: string;
+}
 const retrainingKey = (runId: string) => `personalize#${runId}`;
 
 export interface RetrainingInput {
@@ -19,6 +34,8 @@ export interface RetrainingInput {
   /** Dataset prefix to import (s3://...); default: the latest published nightly snapshot. */
   readonly data?: string;
   readonly trigger?: string;
+  /** Re-import interactions.csv in FULL (replaces the dataset's interactions) instead of INCREMENTAL. */
+  readonly fullImport?: boolean;
 }
 
 export interface ImportPlan {
@@ -26,6 +43,8 @@ export interface ImportPlan {
   readonly datasetArn: string;
   readonly dataLocation: string;
   readonly jobName: string;
+  /** FULL replaces the dataset; INCREMENTAL adds the rows (new interactions since the last import). */
+  readonly importMode: 'FULL' | 'INCREMENTAL';
 }
 
 /** $.plan of the retraining state machine. */
@@ -34,7 +53,13 @@ export interface RetrainingPlan {
   readonly datasetGroupArn: string;
   readonly roleArn: string;
   readonly campaignArn: string;
+  /** SSM parameter PublishCampaign writes the campaign ARN to once the update is ACTIVE. */
+  readonly campaignParameter: string;
   readonly imports: ImportPlan[];
+  /** Stored by RecordRetraining once the imports are ACTIVE (absent for an explicit `data` import). */
+  readonly importsRecord?: ImportsRecord;
+  /** The users this training sees (shards already stored); RecordRetraining points serving at it when the gate passes. */
+  readonly knownUsers: KnownUsersLayout | null;
   readonly hpo: HpoDecision;
   readonly interactions: number;
   readonly trainingMode: 'FULL' | 'UPDATE';
@@ -87,6 +112,35 @@ export async function planRetraining(
   const region = cfg.AWS_REGION;
   const fake = (kind: string) => `arn:aws:personalize:${region}:000000000000:${kind}/osusume-${stage}`;
   const imports: ImportPlan[] = [];
+  // after the first FULL import only the posted events sent since the last import go in, INCREMENTAL
+  const imported = input.data ? undefined : await deps.state.getRecord<ImportsRecord>(IMPORTS_KEY);
+  let importsRecord: ImportsRecord | undefined;
+  let increment: { location?: string } | undefined;
+  if (latest && !input.data) {
+    const toSec = Math.floor(Date.parse(latest.startedAt) / 1000);
+    if (imported && input.fullImport !== true) {
+      const snapshotKey = runKeys.snapshot(latest.version);
+      const parts = (await deps.artifacts.list(`${snapshotKey}/events-`)).filter((k) => k.endsWith('.csv'));
+      const prefix = `runs/${latest.version}/personalize-${runId}/interactions`;
+      const written = await writeIncrementalInteractions(
+        deps.artifacts,
+        parts,
+        imported.cutoffSec,
+        toSec,
+        prefix,
+      );
+      // nothing new: no interactions import this time (an empty import fails)
+      increment = { location: written.rows > 0 ? `${deps.artifacts.uri(prefix)}/` : undefined };
+      importsRecord = {
+        fullImportAt: imported.fullImportAt,
+        cutoffSec: Math.max(imported.cutoffSec, toSec),
+        snapshot: latest.version,
+      };
+    } else {
+      // interactions.csv alone: this snapshot's events parts go in with the next INCREMENTAL import
+      importsRecord = { fullImportAt: now.toISOString(), cutoffSec: 0, snapshot: latest.version };
+    }
+  }
   const datasets = [
     ['interactions', cfg.PERSONALIZE_INTERACTIONS_DATASET_ARN, 'PERSONALIZE_INTERACTIONS_DATASET_ARN'],
     ['users', cfg.PERSONALIZE_USERS_DATASET_ARN, 'PERSONALIZE_USERS_DATASET_ARN'],
@@ -99,12 +153,41 @@ export async function planRetraining(
         ? required(arn, name, `${fake('dataset')}/INTERACTIONS`)
         : (arn ?? (process.env.DYNAMODB_ENDPOINT ? `${fake('dataset')}/${type.toUpperCase()}` : undefined));
     if (!datasetArn) continue;
+    const jobName = `osusume-${stage}-${type}-${runId}`;
+    if (type === 'interactions' && increment) {
+      if (increment.location)
+        imports.push({
+          datasetType: type,
+          datasetArn,
+          dataLocation: increment.location,
+          jobName,
+          importMode: 'INCREMENTAL',
+        });
+      continue;
+    }
     imports.push({
       datasetType: type,
       datasetArn,
       dataLocation: `${base}/${type}.csv`,
-      jobName: `osusume-${stage}-${type}-${runId}`,
+      jobName,
+      importMode: 'FULL',
     });
+  }
+  let knownUsers: KnownUsersLayout | undefined;
+  if (latest && !input.data) {
+    // everyone with an interaction in the snapshot: interactions.csv plus the posted events
+    const snapshotKey = runKeys.snapshot(latest.version);
+    const files = [
+      `${snapshotKey}/interactions.csv`,
+      ...(await deps.artifacts.list(`${snapshotKey}/events-`)).filter((k) => k.endsWith('.csv')),
+    ];
+    const builder = new KnownUsersBuilder(runId, latest.users);
+    await collectUserIds(deps.artifacts, files, (u) => builder.add(u));
+    for (const [i, bits] of builder.shards.entries())
+      await deps.state.putRecord(knownUsersShardKey(runId, i), {
+        bits: Buffer.from(bits).toString('base64'),
+      });
+    knownUsers = builder.layout;
   }
   const tuning = await deps.state.getRecord<TuningRecord>(TUNING_KEY);
   const interactions = latest?.interactions ?? 0;
@@ -139,7 +222,10 @@ export async function planRetraining(
       `arn:aws:iam::000000000000:role/osusume-${stage}-personalize`,
     ),
     campaignArn: required(cfg.PERSONALIZE_CAMPAIGN_ARN, 'PERSONALIZE_CAMPAIGN_ARN', fake('campaign')),
+    campaignParameter: cfg.PERSONALIZE_CAMPAIGN_PARAMETER ?? campaignParameterName(stage),
     imports,
+    importsRecord,
+    knownUsers: knownUsers ?? null,
     hpo,
     interactions,
     // a new solution has no version to update from
@@ -179,6 +265,14 @@ export interface RetrainingGate {
 }
 
 /**
+ * PublishKnownUsers (after PublishCampaign): points serving at the users the now deployed version was
+ * trained on, so the cold-user rule and the campaign change together. Nothing to do without a set.
+ */
+export async function publishKnownUsers(deps: PipelineDeps, layout: KnownUsersLayout | null): Promise<void> {
+  if (layout) await deps.state.putRecord(KNOWN_USERS_POINTER, layout);
+}
+
+/**
  * RecordRetraining: remembers tuned hyperparameters (tuning run) or the regular solution (first regular
  * run after a tuning), stores the solution metrics next to osusume's own offline metrics of the same
  * snapshot, and decides the campaign gate: the new version must not be worse than the campaign's
@@ -215,6 +309,8 @@ export async function recordRetraining(
     };
     await deps.state.putRecord(TUNING_KEY, record);
   }
+  // the imports are ACTIVE by now: the next run imports only what is newer
+  if (plan.importsRecord) await deps.state.putRecord(IMPORTS_KEY, plan.importsRecord);
   const metric = cfg.PERSONALIZE_GATE_METRIC;
   const candidate = input.candidate.metrics[metric];
   const current = input.current?.metrics?.[metric];

@@ -98,6 +98,111 @@ describe('Personalize retraining state machine against the simulated control pla
     expect(record?.regularSolutionArn).toMatch(/solution/);
   });
 
+  it('publishes the deployed campaign ARN to the parameter the request function reads, never a rejected one', async () => {
+    const { StateParameterStore } = await import('../../shared/adapters/local/state-parameters.js');
+    const { CachedCampaignArn } = await import('../../shared/use-cases/personalize-campaign.js');
+    const parameters = new StateParameterStore(deps.state);
+    const name = '/osusume/local/personalize/campaign-arn';
+    await deps.state.putRecord(`parameter#${name}`, null);
+    await setTuning(undefined);
+    const rejected = await retrain(
+      {},
+      {
+        parameters,
+        currentMetrics: { normalized_discounted_cumulative_gain_at_10: 0.3 },
+        versionMetrics: () => ({ normalized_discounted_cumulative_gain_at_10: 0.2 }),
+      },
+    );
+    expect(rejected.result.status).toBe('FAILED');
+    expect(await parameters.get(name)).toBeUndefined();
+    await setTuning(undefined); // a new simulator knows no solution of the rejected run
+    const { result, actions } = await retrain({}, { parameters });
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    // written only after the campaign update is ACTIVE
+    expect(actions.indexOf('ssm:putParameter')).toBeGreaterThan(actions.lastIndexOf('describeCampaign'));
+    const { campaignArn } = result.output as { campaignArn: string };
+    expect(await parameters.get(name)).toBe(campaignArn);
+    // what the local request path reads through its cache
+    expect(await new CachedCampaignArn(new StateParameterStore(deps.state), name, 60_000).arn()).toBe(
+      campaignArn,
+    );
+  });
+
+  it('imports FULL first, then only the posted interactions sent since the last import, INCREMENTAL', async () => {
+    const { LATEST_RUN_KEY } = await import('../../shared/pipeline/nightly.js');
+    const latest = (await deps.state.getRecord<{ version: string; startedAt: string }>(LATEST_RUN_KEY))!;
+    const startSec = Math.floor(Date.parse(latest.startedAt) / 1000);
+    await deps.artifacts.put(
+      `runs/${latest.version}/dataset/events-00000.csv`,
+      'USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_ID,SESSION_ID\n' +
+        `u-old,i1,${startSec - 7200},purchase,e1,s1\n` +
+        `u-new,i2,${startSec - 60},"cart",e2,s2\n`,
+    );
+    await deps.state.putRecord('personalize-imports', null);
+    await setTuning(undefined);
+    const full = await retrain({});
+    expect(full.result.status, `${full.result.error}: ${full.result.cause}`).toBe('SUCCEEDED');
+    const jobs = (sim: PersonalizeSimulator) =>
+      new Map(
+        sim.calls
+          .filter((c) => c.action === 'createDatasetImportJob')
+          .map((c) => [String(c.input.DatasetArn).split('/').pop(), c.input]),
+      );
+    expect(jobs(full.sim).get('INTERACTIONS')).toMatchObject({ ImportMode: 'FULL' });
+    expect(
+      String((jobs(full.sim).get('INTERACTIONS')!.DataSource as { DataLocation: string }).DataLocation),
+    ).toMatch(/interactions\.csv$/);
+    // the last import saw events sent until an hour before this snapshot
+    await deps.state.putRecord('personalize-imports', {
+      fullImportAt: new Date().toISOString(),
+      cutoffSec: startSec - 3600,
+      snapshot: latest.version,
+    });
+    await setTuning(undefined);
+    const next = await retrain({});
+    expect(next.result.status, `${next.result.error}: ${next.result.cause}`).toBe('SUCCEEDED');
+    const job = jobs(next.sim).get('INTERACTIONS')!;
+    expect(job.ImportMode).toBe('INCREMENTAL');
+    expect(jobs(next.sim).get('USERS')).toMatchObject({ ImportMode: 'FULL' });
+    const location = (job.DataSource as { DataLocation: string }).DataLocation;
+    const keys = await deps.artifacts.list(location.slice(location.indexOf('runs/')));
+    expect(keys).toHaveLength(1);
+    expect(new TextDecoder().decode(await deps.artifacts.get(keys[0]))).toBe(
+      `USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nu-new,i2,${startSec - 60},cart\n`,
+    );
+    // and nothing is new for the run after it
+    expect(await deps.state.getRecord('personalize-imports')).toMatchObject({ cutoffSec: startSec });
+    await setTuning(undefined);
+    const idle = await retrain({});
+    expect(idle.result.status, `${idle.result.error}: ${idle.result.cause}`).toBe('SUCCEEDED');
+    expect(jobs(idle.sim).has('INTERACTIONS')).toBe(false);
+  });
+
+  it('points serving at the set of users the deployed version was trained on', async () => {
+    const { KnownUsers } = await import('../../shared/use-cases/known-users.js');
+    await deps.state.putRecord('personalize-users-latest', null);
+    await setTuning(undefined);
+    const { result } = await retrain({});
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    const known = new KnownUsers(deps.state, 0);
+    // the generated shop's users have interactions; an id nobody posted has none
+    expect(await known.known('u000001')).toBe(true);
+    expect(await known.known('never-seen-visitor')).toBe(false);
+    const published = await deps.state.getRecord<{ id: string }>('personalize-users-latest');
+    expect(published?.id).toBe((result.output as { runId: string }).runId);
+    // a version the gate rejects never becomes the campaign's, so its set is not served either
+    await setTuning(undefined);
+    const rejected = await retrain(
+      {},
+      {
+        currentMetrics: { normalized_discounted_cumulative_gain_at_10: 0.3 },
+        versionMetrics: () => ({ normalized_discounted_cumulative_gain_at_10: 0.2 }),
+      },
+    );
+    expect(rejected.result.status).toBe('FAILED');
+    expect(await deps.state.getRecord('personalize-users-latest')).toEqual(published);
+  });
+
   it('leaves the campaign untouched when the new version fails the gate', async () => {
     await setTuning(undefined);
     const { sim, result, actions } = await retrain(

@@ -337,15 +337,76 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
   it('enables both schedules on prod', async () => {
     const { stdout } = await promisify(execFile)(
       'npx',
-      ['serverless', 'print', '--stage', 'prod', '--format', 'json'],
+      // prod serves the personalize arm from a campaign, which must be named (see the next test)
+      [
+        'serverless',
+        'print',
+        '--stage',
+        'prod',
+        '--format',
+        'json',
+        '--param=personalizeCampaign=osusume-prod',
+      ],
       {
         cwd: ROOT,
         env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
         timeout: 60_000,
       },
     );
-    expect(JSON.parse(stdout).custom.schedules.enabled).toBe(true);
+    const printed = JSON.parse(stdout);
+    expect(printed.custom.schedules.enabled).toBe(true);
+    expect(printed.provider.environment.PERSONALIZE_MODE).toBe('campaign');
   }, 90_000);
+
+  it('refuses to package prod with the personalize arm on and no campaign, saying what to set', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'osusume-sls-prod-'));
+    try {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      };
+      delete env.PERSONALIZE_CAMPAIGN_ARN;
+      delete env.PERSONALIZE_MODE;
+      delete env.OSUSUME_EXPERIMENTS;
+      const failure = await promisify(execFile)(
+        'npx',
+        ['serverless', 'package', '--stage', 'prod', '--package', out],
+        { cwd: ROOT, env, timeout: 120_000 },
+      ).then(
+        () => undefined,
+        (err: { stdout: string; stderr: string }) => `${err.stdout}${err.stderr}`,
+      );
+      expect(failure).toBeDefined();
+      expect(failure).toContain('stage prod serves the personalize arm');
+      expect(failure).toContain('personalizeCampaign=');
+      expect(existsSync(join(out, 'cloudformation-template-update-stack.json'))).toBe(false);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  it('lets only the request function read the campaign parameter and only the retraining machine write it', () => {
+    const grants = (action: string) =>
+      ofType('AWS::IAM::Role')
+        .filter(([, role]) =>
+          policyStatements(role).some((s) => ([] as string[]).concat(s.Action).includes(action)),
+        )
+        .map(([k, role]) => ({
+          role: k,
+          resources: JSON.stringify(
+            policyStatements(role)
+              .filter((s) => ([] as string[]).concat(s.Action).includes(action))
+              .map((s) => s.Resource),
+          ),
+        }));
+    const reads = grants('ssm:GetParameter');
+    expect(reads.map((g) => g.role)).toEqual([expect.stringMatching(/^GetDashrecommendations/)]);
+    expect(reads[0].resources).toContain('parameter/osusume/ci/personalize/campaign-arn');
+    const writes = grants('ssm:PutParameter');
+    expect(writes.map((g) => g.role)).toEqual([expect.stringContaining('personalizeDashretrainingRole')]);
+    expect(writes[0].resources).toContain('parameter/osusume/ci/personalize/campaign-arn');
+  });
 
   it('gives the Personalize state machine only the Personalize actions it calls, on its own resources', () => {
     const [, role] =

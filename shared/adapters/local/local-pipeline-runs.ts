@@ -73,10 +73,7 @@ export class LocalPipelineRuns implements PipelineRuns {
       } else run.states.set(key, t);
     };
     try {
-      const services =
-        run.view.machine === 'personalize'
-          ? new (await import('./personalize-simulator.js')).PersonalizeSimulator().services()
-          : undefined;
+      const services = run.view.machine === 'personalize' ? await localPersonalizeServices() : undefined;
       const result = await runLocalPipeline({
         root: this.opts.root,
         machine: run.view.machine,
@@ -169,4 +166,16 @@ function runner(): LocalPipelineRuns {
       503,
     );
   return shared;
+}
+
+/** The simulator's integrations; its ssm:putParameter writes the state table this server reads. */
+async function localPersonalizeServices() {
+  const [{ PersonalizeSimulator }, { StateParameterStore }, { getPipelineDeps }] = await Promise.all([
+    import('./personalize-simulator.js'),
+    import('./state-parameters.js'),
+    import('../../pipeline/pipeline-container.js'),
+  ]);
+  return new PersonalizeSimulator({
+    parameters: new StateParameterStore(getPipelineDeps().state),
+  }).services();
 }

@@ -1,3 +1,4 @@
+import type { ParameterStore } from '../../ports/parameters.js';
 import type { LocalTask } from './state-machine-runner.js';
 
 type Status = 'CREATE PENDING' | 'CREATE IN_PROGRESS' | 'ACTIVE' | 'CREATE FAILED';
@@ -20,6 +21,8 @@ export interface PersonalizeSimulatorOptions {
   /** The metrics of the campaign's current solution version. */
   readonly currentMetrics?: Record<string, number>;
   readonly now?: () => number;
+  /** Where ssm:putParameter writes (the local stack passes the state table's stand-in); default in memory. */
+  readonly parameters?: ParameterStore;
 }
 
 /** One recorded control-plane call (action name as in the aws-sdk integration ARN). */
@@ -31,6 +34,18 @@ export interface SimulatedCall {
 const ACCOUNT = '000000000000';
 const REGION = 'ap-northeast-1';
 const SDK = 'arn:aws:states:::aws-sdk:personalize:';
+const SSM_PUT_PARAMETER = 'arn:aws:states:::aws-sdk:ssm:putParameter';
+
+/** SSM parameters in memory, when the simulator is given no store. */
+class MemoryParameters implements ParameterStore {
+  readonly values = new Map<string, string>();
+  async get(name: string) {
+    return this.values.get(name);
+  }
+  async put(name: string, value: string) {
+    this.values.set(name, value);
+  }
+}
 
 function sdkError(name: string, message: string): Error {
   const e = new Error(message);
@@ -47,6 +62,8 @@ function sdkError(name: string, message: string): Error {
  */
 export class PersonalizeSimulator {
   readonly calls: SimulatedCall[] = [];
+  /** The store ssm:putParameter writes to. */
+  readonly parameters: ParameterStore;
   private readonly jobs = new Map<string, Resource>();
   private readonly solutions = new Map<string, Resource>();
   private readonly versions = new Map<string, Resource & { metrics: Record<string, number> }>();
@@ -57,6 +74,7 @@ export class PersonalizeSimulator {
 
   constructor(private readonly options: PersonalizeSimulatorOptions = {}) {
     this.stepMs = options.stepMs ?? 15;
+    this.parameters = options.parameters ?? new MemoryParameters();
     this.now = options.now ?? Date.now;
     const initial = `arn:aws:personalize:${REGION}:${ACCOUNT}:solution/osusume-initial/initial`;
     this.versions.set(initial, {
@@ -82,6 +100,126 @@ export class PersonalizeSimulator {
     const r = map.get(String(arn));
     if (!r) throw sdkError('ResourceNotFoundException', `${kind} ${String(arn)} does not exist`);
     return r;
+  }
+
+  /** Bootstrap resources by ARN (dataset groups, schemas, datasets, event trackers) and IAM roles by name. */
+  private readonly bootstrap = new Map<string, Resource>();
+  private readonly roles = new Map<string, { arn: string; policies: Map<string, string> }>();
+
+  /**
+   * The control plane as SDK clients see it (camelCase shapes, `send(command)`), for `osusume personalize
+   * bootstrap --local`: pass `personalize` as a PersonalizeClient and `iam` as an IAMClient.
+   */
+  sdkClients(): {
+    personalize: { send(command: object): Promise<unknown> };
+    iam: { send(command: object): Promise<unknown> };
+  } {
+    const arn = (kind: string, name: string) => `arn:aws:personalize:${REGION}:${ACCOUNT}:${kind}/${name}`;
+    const list = (kind: string, where: (r: Resource) => boolean = () => true) =>
+      [...this.bootstrap.values()].filter((r) => r.arn.includes(`:${kind}/`) && where(r));
+    const create = (resourceArn: string, input: Record<string, unknown>, what: string) => {
+      if (this.bootstrap.has(resourceArn))
+        throw Object.assign(new Error(`${what} ${resourceArn} already exists`), {
+          name: 'ResourceAlreadyExistsException',
+        });
+      this.bootstrap.set(resourceArn, { arn: resourceArn, createdAt: this.now(), input });
+    };
+    const personalize: Record<string, (i: Record<string, unknown>) => unknown> = {
+      ListDatasetGroups: () => ({
+        datasetGroups: list('dataset-group').map((r) => ({ name: r.input.name, datasetGroupArn: r.arn })),
+      }),
+      CreateDatasetGroup: (i) => {
+        const a = arn('dataset-group', String(i.name));
+        create(a, i, 'dataset group');
+        return { datasetGroupArn: a };
+      },
+      DescribeDatasetGroup: (i) => {
+        const r = this.bootstrap.get(String(i.datasetGroupArn));
+        if (!r)
+          throw Object.assign(new Error(`${String(i.datasetGroupArn)} does not exist`), {
+            name: 'ResourceNotFoundException',
+          });
+        return { datasetGroup: { datasetGroupArn: r.arn, name: r.input.name, status: this.status(r) } };
+      },
+      ListSchemas: () => ({ schemas: list('schema').map((r) => ({ name: r.input.name, schemaArn: r.arn })) }),
+      CreateSchema: (i) => {
+        JSON.parse(String(i.schema)); // an invalid schema fails as Personalize would
+        const a = arn('schema', String(i.name));
+        create(a, i, 'schema');
+        return { schemaArn: a };
+      },
+      ListDatasets: (i) => ({
+        datasets: list('dataset', (r) => r.input.datasetGroupArn === i.datasetGroupArn).map((r) => ({
+          name: r.input.name,
+          datasetArn: r.arn,
+          datasetType: r.input.datasetType,
+        })),
+      }),
+      CreateDataset: (i) => {
+        const group = String(i.datasetGroupArn).split('/').pop();
+        const a = arn('dataset', `${group}/${String(i.datasetType).toUpperCase()}`);
+        create(a, i, 'dataset');
+        return { datasetArn: a };
+      },
+      ListEventTrackers: (i) => ({
+        eventTrackers: list('event-tracker', (r) => r.input.datasetGroupArn === i.datasetGroupArn).map(
+          (r) => ({
+            name: r.input.name,
+            eventTrackerArn: r.arn,
+          }),
+        ),
+      }),
+      CreateEventTracker: (i) => {
+        const a = arn('event-tracker', String(i.name));
+        create(a, i, 'event tracker');
+        return { eventTrackerArn: a, trackingId: `local-${String(i.name)}` };
+      },
+      DescribeEventTracker: (i) => {
+        const r = this.bootstrap.get(String(i.eventTrackerArn));
+        return { eventTracker: { eventTrackerArn: r?.arn, trackingId: `local-${String(r?.input.name)}` } };
+      },
+    };
+    const noRole = (name: unknown) =>
+      Object.assign(new Error(`role ${String(name)} not found`), { name: 'NoSuchEntityException' });
+    const iam: Record<string, (i: Record<string, unknown>) => unknown> = {
+      GetRole: (i) => {
+        const r = this.roles.get(String(i.RoleName));
+        if (!r) throw noRole(i.RoleName);
+        return { Role: { RoleName: i.RoleName, Arn: r.arn } };
+      },
+      CreateRole: (i) => {
+        if (this.roles.has(String(i.RoleName)))
+          throw Object.assign(new Error('role exists'), { name: 'EntityAlreadyExistsException' });
+        const r = {
+          arn: `arn:aws:iam::${ACCOUNT}:role/${String(i.RoleName)}`,
+          policies: new Map<string, string>(),
+        };
+        this.roles.set(String(i.RoleName), r);
+        return { Role: { RoleName: i.RoleName, Arn: r.arn } };
+      },
+      GetRolePolicy: (i) => {
+        const doc = this.roles.get(String(i.RoleName))?.policies.get(String(i.PolicyName));
+        if (doc === undefined) throw noRole(i.RoleName);
+        return { PolicyDocument: encodeURIComponent(doc) };
+      },
+      PutRolePolicy: (i) => {
+        const r = this.roles.get(String(i.RoleName));
+        if (!r) throw noRole(i.RoleName);
+        r.policies.set(String(i.PolicyName), String(i.PolicyDocument));
+        return {};
+      },
+    };
+    const client = (service: string, handlers: Record<string, (i: Record<string, unknown>) => unknown>) => ({
+      send: async (command: object) => {
+        const action = command.constructor.name.replace(/Command$/, '');
+        const handler = Object.hasOwn(handlers, action) ? handlers[action] : undefined;
+        if (!handler) throw new Error(`the simulator does not answer ${service}:${action}`);
+        const input = (command as { input?: Record<string, unknown> }).input ?? {};
+        this.calls.push({ action: `${service}:${action}`, input });
+        return handler(input);
+      },
+    });
+    return { personalize: client('personalize', personalize), iam: client('iam', iam) };
   }
 
   /** Service-integration handlers by Resource ARN for runStateMachineLocally. */
@@ -200,6 +338,16 @@ export class PersonalizeSimulator {
         return fn(i);
       };
     }
+    out[SSM_PUT_PARAMETER] = async (input) => {
+      const i = (input ?? {}) as Record<string, unknown>;
+      this.calls.push({ action: 'ssm:putParameter', input: i });
+      if (typeof i.Name !== 'string' || typeof i.Value !== 'string')
+        throw Object.assign(new Error('putParameter needs Name and Value'), {
+          name: 'SSM.ValidationException',
+        });
+      await this.parameters.put(i.Name, i.Value);
+      return { Version: 1, Tier: 'Standard' };
+    };
     return out;
   }
 }

@@ -7,7 +7,8 @@ import type { PersonalizeRecommender } from '../../ports/candidates.js';
 import type { ScoredItem } from '../../ports/types.js';
 
 export interface PersonalizeRuntimeOptions {
-  readonly campaignArn: string;
+  /** A fixed campaign, or how to find the current one (e.g. CachedCampaignArn.arn, read per call). */
+  readonly campaignArn: string | (() => Promise<string>);
   readonly filterArn?: string;
   /** Hard timeout of one call; the request path never waits longer and never retries. */
   readonly timeoutMs: number;
@@ -39,9 +40,13 @@ export class PersonalizeRuntimeRecommender implements PersonalizeRecommender {
       }, this.options.timeoutMs);
     });
     try {
+      const campaignArn =
+        typeof this.options.campaignArn === 'string'
+          ? this.options.campaignArn
+          : await Promise.race([this.options.campaignArn(), deadline]);
       const call = this.client.send(
         new GetRecommendationsCommand({
-          campaignArn: this.options.campaignArn,
+          campaignArn,
           userId: input.userId,
           // Personalize caps numResults at 500
           numResults: Math.min(500, Math.max(1, input.numResults)),

@@ -159,7 +159,10 @@ export function register(program: Command): void {
 /** The Personalize control-plane simulator's service integrations (loaded only for that machine). */
 async function localPersonalize() {
   const { PersonalizeSimulator } = await import('../../adapters/local/personalize-simulator.js');
-  const sim = new PersonalizeSimulator();
+  const { StateParameterStore } = await import('../../adapters/local/state-parameters.js');
+  const { getPipelineDeps } = await import('../../pipeline/pipeline-container.js');
+  // the deployed campaign's ARN goes where the local server reads it (the state table)
+  const sim = new PersonalizeSimulator({ parameters: new StateParameterStore(getPipelineDeps().state) });
   return { sim, services: sim.services() };
 }
 
