@@ -26,6 +26,7 @@ import type {
 } from './ports/stores.js';
 import {
   NgList,
+  PersonalizeOffSource,
   PersonalizeSource,
   PrecomputedSource,
   VersionPointers,
@@ -146,11 +147,7 @@ function personalizeSource(
     );
   if (cfg.PERSONALIZE_MODE === 'off') {
     const fallback = cfg.PERSONALIZE_OFF_FALLBACK;
-    const other = fallback === 'popularity' ? undefined : others[fallback];
-    return {
-      source: `personalize-off:${fallback}`,
-      candidates: (userId, n) => (other ? other.candidates(userId, n) : Promise.resolve([])),
-    };
+    return new PersonalizeOffSource(fallback, fallback === 'popularity' ? undefined : others[fallback]);
   }
   const parameterName = cfg.PERSONALIZE_CAMPAIGN_PARAMETER ?? campaignParameterName(cfg.OSUSUME_STAGE);
   // locally the state table stands in for SSM (the simulator's ssm:putParameter writes it)
@@ -167,7 +164,7 @@ function personalizeSource(
     new PersonalizeRuntimeRecommender(
       new PersonalizeRuntimeClient({ region: cfg.AWS_REGION, maxAttempts: 1 }),
       {
-        campaignArn: cfg.PERSONALIZE_CAMPAIGN_ARN ?? (() => campaign.arn()),
+        campaignArn: cfg.PERSONALIZE_CAMPAIGN_ARN ?? campaign,
         filterArn: cfg.PERSONALIZE_FILTER_ARN,
         timeoutMs: cfg.PERSONALIZE_TIMEOUT_MS,
       },

@@ -2,7 +2,7 @@ import { type Config, ConfigError } from './config/config.js';
 import type { PipelineRuns } from './ports/pipeline-runs.js';
 
 // Kept out of shared/composition.ts (like pipeline-container.ts): only the admin pipeline routes use these
-// adapters, and the local one (aws-local-stepfunctions) is imported only under `osusume start`.
+// adapters, and the local runner (aws-local-stepfunctions) is registered by `osusume start`, never imported here.
 
 /**
  * The pipeline-runs adapter of the admin routes: Step Functions on AWS (both state machine ARNs required,
@@ -10,7 +10,7 @@ import type { PipelineRuns } from './ports/pipeline-runs.js';
  */
 export async function buildPipelineRuns(cfg: Config): Promise<PipelineRuns> {
   if ((cfg.PIPELINE_RUNS ?? (cfg.DYNAMODB_ENDPOINT ? 'local' : 'sfn')) === 'local') {
-    const { localPipelineRuns } = await import('./adapters/local/local-pipeline-runs.js');
+    const { localPipelineRuns } = await import('./adapters/local/local-runs-registry.js');
     return localPipelineRuns();
   }
   const missing = (['SCORING_STATE_MACHINE_ARN', 'PERSONALIZE_STATE_MACHINE_ARN'] as const).filter(

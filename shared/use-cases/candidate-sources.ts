@@ -112,3 +112,21 @@ export class NgList {
     });
   }
 }
+
+/**
+ * The `personalize` arm with PERSONALIZE_MODE=off: another arm's candidates labelled
+ * `personalize-off:<algorithm>`, or none, so that the popularity fallback answers.
+ */
+export class PersonalizeOffSource implements CandidateSource {
+  readonly source: string;
+  constructor(
+    fallback: string,
+    private readonly other: CandidateSource | undefined,
+  ) {
+    this.source = `personalize-off:${fallback}`;
+  }
+
+  candidates(userId: string, n: number): Promise<ScoredItem[]> {
+    return this.other ? this.other.candidates(userId, n) : Promise.resolve([]);
+  }
+}

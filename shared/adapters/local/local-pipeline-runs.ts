@@ -1,4 +1,4 @@
-import { ConflictError, DomainError } from '../../domain/errors.js';
+import { ConflictError } from '../../domain/errors.js';
 import {
   executionName,
   machineInput,
@@ -9,6 +9,7 @@ import {
 } from '../../domain/pipeline/runs.js';
 import type { PipelineRuns } from '../../ports/pipeline-runs.js';
 import { runLocalPipeline } from './local-pipeline.js';
+import { registerLocalPipelineRuns } from './local-runs-registry.js';
 import type { ProgressEvent } from './state-machine-runner.js';
 
 export interface LocalPipelineRunsOptions {
@@ -138,34 +139,11 @@ function stateOfError(error: string | undefined, states: ReadonlyMap<string, unk
   return first !== undefined && states.has(first) ? first : undefined;
 }
 
-let shared: LocalPipelineRuns | undefined;
-
-/** Sets up the process's local runner (`osusume start` does, before serving). */
+/** Sets up the process's local runner (`osusume start` does, before serving) and registers it. */
 export function configureLocalPipelineRuns(options: LocalPipelineRunsOptions): LocalPipelineRuns {
-  shared = new LocalPipelineRuns(options);
-  return shared;
-}
-
-/**
- * The process's local runner. A local server that `osusume start` did not set up (a test serving the API
- * alone) answers the pipeline routes 503, naming why, instead of failing to start.
- */
-export function localPipelineRuns(): PipelineRuns {
-  return {
-    start: async (request) => runner().start(request),
-    list: async (limit) => runner().list(limit),
-    get: async (runId) => runner().get(runId),
-  };
-}
-
-function runner(): LocalPipelineRuns {
-  if (!shared)
-    throw new DomainError(
-      'PipelineRunsUnavailable',
-      'local pipeline runs are served by `osusume start` only',
-      503,
-    );
-  return shared;
+  const runs = new LocalPipelineRuns(options);
+  registerLocalPipelineRuns(runs);
+  return runs;
 }
 
 /** The simulator's integrations; its ssm:putParameter writes the state table this server reads. */

@@ -8,7 +8,8 @@ import type { ScoredItem } from '../../ports/types.js';
 
 export interface PersonalizeRuntimeOptions {
   /** A fixed campaign, or how to find the current one (e.g. CachedCampaignArn.arn, read per call). */
-  readonly campaignArn: string | (() => Promise<string>);
+  /** A fixed ARN, or where the current one is read (the cached campaign parameter). */
+  readonly campaignArn: string | { arn(): Promise<string> };
   readonly filterArn?: string;
   /** Hard timeout of one call; the request path never waits longer and never retries. */
   readonly timeoutMs: number;
@@ -43,7 +44,7 @@ export class PersonalizeRuntimeRecommender implements PersonalizeRecommender {
       const campaignArn =
         typeof this.options.campaignArn === 'string'
           ? this.options.campaignArn
-          : await Promise.race([this.options.campaignArn(), deadline]);
+          : await Promise.race([this.options.campaignArn.arn(), deadline]);
       const call = this.client.send(
         new GetRecommendationsCommand({
           campaignArn,
