@@ -3,8 +3,7 @@ import { lazyEventTracker } from '../../shared/adapters/personalize/lazy-event-t
 import { getContainer } from '../../shared/composition.js';
 import { buildEventExport } from '../../shared/event-export-container.js';
 import { parseEventTypeMapping } from '../../shared/domain/events/events.js';
-import { ValidationError } from '../../shared/domain/errors.js';
-import { type HttpEvent, httpHandlerWith, json } from '../../shared/http/http-handler.js';
+import { type HttpEvent, httpHandlerWith, json, parseJsonBody } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
 import { ingestEvents } from '../../shared/use-cases/events.js';
 
@@ -24,15 +23,7 @@ const boundedHandler = httpHandlerWith({ maxBodyBytes: cfg.EVENTS_MAX_BODY_BYTES
 
 /** POST /events: {userId, sessionId, eventList[1..10]} (Personalize PutEvents shape); idempotent per eventId. */
 export const handler = boundedHandler(async (event: HttpEvent) => {
-  let body: unknown;
-  try {
-    const text = event.isBase64Encoded
-      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-      : event.body;
-    body = JSON.parse(text ?? '');
-  } catch {
-    throw new ValidationError('the body must be valid JSON', 'body');
-  }
+  const body = parseJsonBody(event);
   const result = await ingestEvents(
     {
       events: container.events,

@@ -25,16 +25,8 @@ export async function putUsersToPersonalize(
   records: readonly CatalogRecord[],
 ): Promise<void> {
   if (records.length === 0) return;
-  try {
-    await client.send(
-      new PutUsersCommand({
-        datasetArn,
-        users: records.map((r) => ({ userId: r.id, properties: personalizeProperties(r) })),
-      }),
-    );
-  } catch (err) {
-    throw new DependencyError('personalize-events', `PutUsers failed: ${(err as Error).message}`);
-  }
+  const users = records.map((r) => ({ userId: r.id, properties: personalizeProperties(r) }));
+  await failAsDependency('PutUsers', client.send(new PutUsersCommand({ datasetArn, users })));
 }
 
 /** PutItems into the Items dataset (a failure is a DependencyError). */
@@ -44,14 +36,15 @@ export async function putItemsToPersonalize(
   records: readonly CatalogRecord[],
 ): Promise<void> {
   if (records.length === 0) return;
+  const items = records.map((r) => ({ itemId: r.id, properties: personalizeProperties(r) }));
+  await failAsDependency('PutItems', client.send(new PutItemsCommand({ datasetArn, items })));
+}
+
+/** A failed call as a DependencyError naming the operation. */
+async function failAsDependency(operation: string, call: Promise<unknown>): Promise<void> {
   try {
-    await client.send(
-      new PutItemsCommand({
-        datasetArn,
-        items: records.map((r) => ({ itemId: r.id, properties: personalizeProperties(r) })),
-      }),
-    );
+    await call;
   } catch (err) {
-    throw new DependencyError('personalize-events', `PutItems failed: ${(err as Error).message}`);
+    throw new DependencyError('personalize-events', `${operation} failed: ${(err as Error).message}`);
   }
 }

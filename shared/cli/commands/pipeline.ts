@@ -2,27 +2,17 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { REPO_ROOT } from '../../adapters/local/repo-root.js';
 import { ValidationError } from '../../domain/errors.js';
+import { machineInput, PIPELINE_MACHINES, type PipelineMachine } from '../../domain/pipeline/runs.js';
 import { intOption } from '../options.js';
 
-const MACHINES = ['scoring', 'personalize'] as const;
-type Machine = (typeof MACHINES)[number];
+const MACHINES = PIPELINE_MACHINES;
+type Machine = PipelineMachine;
 /** `pipeline run` also takes `all`; help text and error messages both come from these lists. */
 const RUN_MACHINES = [...MACHINES, 'all'] as const;
 
 /** The --machine option, whose help and "allowed choices" error both list exactly `choices`. */
 function machineOption(choices: readonly string[], fallback: string): Option {
   return new Option('--machine <name>', 'state machine').choices(choices).default(fallback);
-}
-
-/** Execution input of a machine, as the schedule and the CLI pass it. */
-function machineInput(
-  machine: Machine,
-  opts: { data?: string; hpo?: boolean },
-  trigger: string,
-): Record<string, unknown> {
-  return machine === 'scoring'
-    ? { trigger, ...(opts.data ? { data: opts.data } : {}) }
-    : { trigger, hpo: opts.hpo === true, ...(opts.data ? { data: opts.data } : {}) };
 }
 
 /** `osusume pipeline run|start|status`: the nightly pipelines locally and on AWS. */
