@@ -35,6 +35,7 @@ describe('npm start: posted events train the next run started from the API (real
   let runId: string;
   let finished: Run;
   let category: string;
+  let coBought: string;
   let memberBefore: Recs;
   let memberAfterWrite: Recs;
   let segmentOfQuery: Recs;
@@ -76,12 +77,23 @@ describe('npm start: posted events train the next run started from the API (real
   beforeAll(async () => {
     // the quick FM of npm start varies by more than the gate's 5 % between runs; this test is about the loop
     app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: TOKEN, QUALITY_GATE_MARGIN: '1' }, 150_000);
-    bought = (await cf('u000001')).itemList.slice(0, 3).map((i) => i.itemId);
+    const first = (await cf('u000001')).itemList.map((i) => i.itemId);
+    bought = first.slice(0, 3);
     const popular = (await (
       await app.appFetch('/users/nobody-yet/recommendations?numResults=8')
     ).json()) as Recs;
     copied = popular.itemList.map((i) => i.itemId);
+    // the least popular scored item outside the lists above; shoppers then buy it with what u000001 buys
+    const ranking = (await (
+      await app.appFetch('/users/nobody-at-all/recommendations?numResults=500')
+    ).json()) as Recs;
+    coBought = [...ranking.itemList]
+      .reverse()
+      .map((i) => i.itemId)
+      .find((id) => !first.includes(id) && !copied.includes(id)) as string;
     expect((await post('u000001', bought, 'loop-e2e-a')).status).toBe(200);
+    for (let k = 0; k < 20; k++)
+      expect((await post(`loop-e2e-co-${k}`, [...bought, coBought], `loop-e2e-co${k}`)).status).toBe(200);
     expect((await post(NEW_USER, copied, 'loop-e2e-b')).status).toBe(200);
     // a new item of an existing category (PutItems shape, properties as Personalize's JSON string), bought
     // by a few shoppers before the run
@@ -158,6 +170,11 @@ describe('npm start: posted events train the next run started from the API (real
     const after = await cf('u000001');
     expect(after.itemList).toHaveLength(10);
     for (const item of bought) expect(after.itemList.map((i) => i.itemId)).not.toContain(item);
+  });
+
+  it("raises what others bought together with the user's purchases into the user's list", async () => {
+    const after = await cf('u000001');
+    expect(after.itemList.map((i) => i.itemId)).toContain(coBought);
   });
 
   it('serves CF candidates to a user who exists only through posted events', async () => {
