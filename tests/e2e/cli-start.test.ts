@@ -1,13 +1,16 @@
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AddressInfo, createServer } from 'node:net';
+import { promisify } from 'node:util';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
+import { DynamoPipelineStateStore } from '../../shared/adapters/dynamodb/pipeline-state-store.js';
 import { writeShop } from '../../shared/domain/data/generator.js';
-import { type Started, startOsusume } from '../helpers/start-process.js';
+import { ROOT, type Started, startOsusume } from '../helpers/start-process.js';
 
 /** A port that was free a moment ago. */
 async function freePort(): Promise<number> {
@@ -55,4 +58,36 @@ describe('osusume start --db-port', () => {
     await new Promise((r) => setTimeout(r, 300)); // let the child's output arrive
     expect(app.output()).not.toContain('No application metrics to publish');
   });
+
+  it('lets `osusume pipeline run --db-endpoint` publish a new version into the running stack', async () => {
+    const endpoint = `http://127.0.0.1:${dbPort}`;
+    const { doc, client } = makeDynamoClients(endpoint);
+    const state = new DynamoPipelineStateStore(doc, { tableName: 'osusume-local-state' });
+    try {
+      const before = (await state.getActiveVersion('cf'))?.version;
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          'shared/cli/osusume.mjs',
+          'pipeline',
+          'run',
+          '--db-endpoint',
+          endpoint,
+          '--data',
+          join(dir, 'shop'),
+          '--machine',
+          'scoring',
+          '--quick',
+        ],
+        { cwd: ROOT, env: { ...process.env, QUALITY_GATE_MARGIN: '1' }, maxBuffer: 16 * 1024 * 1024 },
+      );
+      expect(stdout).toContain(`publishing into the running stack at ${endpoint}`);
+      expect(stdout).toContain('scoring: SUCCEEDED');
+      const after = (await state.getActiveVersion('cf'))?.version;
+      expect(after).toBeDefined();
+      expect(after).not.toBe(before);
+    } finally {
+      client.destroy();
+    }
+  }, 180_000);
 });

@@ -31,6 +31,10 @@ export function register(program: Command): void {
     .option('--hpo', 'force hyperparameter optimisation in the Personalize retraining')
     .option('--shard-users <n>', 'users per scoring shard')
     .option('--quick', 'FM with fewer epochs (as npm start)')
+    .option(
+      '--db-endpoint <url>',
+      'publish into a running local stack (the DynamoDB endpoint `osusume start` prints) instead of a throw-away one; needs --data',
+    )
     .action(
       async (opts: {
         data?: string;
@@ -38,13 +42,18 @@ export function register(program: Command): void {
         hpo?: boolean;
         shardUsers?: string;
         quick?: boolean;
+        dbEndpoint?: string;
       }) => {
         const machines: Machine[] = opts.machine === 'all' ? [...MACHINES] : [opts.machine as Machine];
         process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
         process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
         const log = (line: string) => console.log(`[pipeline] ${line}`);
-        const { startLocalStack } = await import('../../adapters/local/local-stack.js');
-        const stack = await startLocalStack({ data: opts.data && resolve(opts.data), log });
+        const stack = opts.dbEndpoint
+          ? await attachLocalStack(opts.dbEndpoint, opts.data, log)
+          : await (await import('../../adapters/local/local-stack.js')).startLocalStack({
+              data: opts.data && resolve(opts.data),
+              log,
+            });
         try {
           const { runLocalPipeline, formatTimings } = await import('../../adapters/local/local-pipeline.js');
           const { QUICK_START_OPTIONS } = await import('../../adapters/local/local-publish.js');
@@ -144,6 +153,47 @@ export function register(program: Command): void {
         if (r.error) console.log(`    ${r.error}: ${r.cause ?? ''}`);
       }
     });
+}
+
+/**
+ * A running local stack (`osusume start`) as the pipeline's target: its DynamoDB endpoint and tables of
+ * stage `local`, checked before any work. The server picks the new versions up within
+ * POINTER_CACHE_TTL_SECONDS; `POST /admin/pipeline/runs` on the server also merges the events it was posted.
+ */
+async function attachLocalStack(
+  endpoint: string,
+  data: string | undefined,
+  log: (line: string) => void,
+): Promise<{ dataDir: string; stop(): Promise<void> }> {
+  if (!data) throw new ValidationError('--db-endpoint needs --data DIR (the dataset to train on)', '--data');
+  if (!/^https?:\/\/[^/\s]+\/?$/.test(endpoint))
+    throw new ValidationError(
+      `--db-endpoint must be a URL like http://127.0.0.1:8000, got '${endpoint}'`,
+      '--db-endpoint',
+    );
+  const [
+    { makeDynamoClients },
+    { defaultTableNames, LOGICAL_TABLES },
+    { TABLE_ENV },
+    { DescribeTableCommand },
+  ] = await Promise.all([
+    import('../../adapters/dynamodb/clients.js'),
+    import('../../adapters/dynamodb/tables.js'),
+    import('../../config/config.js'),
+    import('@aws-sdk/client-dynamodb'),
+  ]);
+  const names = defaultTableNames('local');
+  const { client } = makeDynamoClients(endpoint);
+  try {
+    await client.send(new DescribeTableCommand({ TableName: names.state }));
+  } finally {
+    client.destroy();
+  }
+  process.env.OSUSUME_STAGE = 'local';
+  process.env.DYNAMODB_ENDPOINT = endpoint;
+  for (const t of LOGICAL_TABLES) process.env[TABLE_ENV[t]] = names[t];
+  log(`publishing into the running stack at ${endpoint}`);
+  return { dataDir: resolve(data), stop: async () => undefined };
 }
 
 /** The Personalize control-plane simulator's service integrations (loaded only for that machine). */
