@@ -24,6 +24,7 @@ import { buildEventExport } from '../../shared/event-export-container.js';
 import { mergeExportedEvents } from '../../shared/pipeline/event-merge.js';
 import type { EventExport } from '../../shared/ports/events.js';
 import { ingestEvents } from '../../shared/use-cases/events.js';
+import { TABLES_ENV } from '../helpers/config-env.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12);
 const DAY = 86_400_000;
@@ -251,13 +252,7 @@ describe('FirehoseEventExport', () => {
 });
 
 describe('buildEventExport', () => {
-  const base = {
-    TABLE_RECOMMENDATIONS: 'r-table',
-    TABLE_STATE: 's-table',
-    TABLE_NG_ITEMS: 'n-table',
-    TABLE_USERS: 'u-table',
-    TABLE_EVENTS: 'e-table',
-  };
+  const base = TABLES_ENV;
 
   it('exports to Firehose when a delivery stream is configured', () => {
     expect(buildEventExport(parseConfig({ ...base, EVENT_EXPORT_STREAM: 'osusume-events' }))).toBeDefined();

@@ -7,7 +7,7 @@ import {
   parseEventTypeMapping,
   parseSentAt,
 } from '../../shared/domain/events/events.js';
-import { ValidationError } from '../../shared/domain/errors.js';
+import { rejected } from '../helpers/rejected.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12);
 const OPTIONS = {
@@ -37,17 +37,6 @@ function body(over: Record<string, unknown> = {}, event: Record<string, unknown>
 /** A JSON object nested `levels` deep: {"a":{"a":...{}}}. */
 function nested(levels: number): string {
   return `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;
-}
-
-/** The parameter named by the ValidationError that `f` throws. */
-function rejected(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.parameter;
-    throw err;
-  }
-  return undefined;
 }
 
 describe('parseEventBatch', () => {

@@ -5,7 +5,6 @@ import {
   parseEventBatch,
   type StoredEvent,
 } from '../../shared/domain/events/events.js';
-import { ValidationError } from '../../shared/domain/errors.js';
 import { DEFAULT_EXPERIMENTS } from '../../shared/domain/experiments/experiments.js';
 import { renderAbReportSvg } from '../../shared/domain/measurement/ab-chart.js';
 import { buildAbReport, formatAbReportTable } from '../../shared/domain/measurement/ab-report.js';
@@ -16,23 +15,13 @@ import { abReport } from '../../shared/use-cases/events.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 import { useDynalite } from '../helpers/dynalite.js';
 import { items, memoryDeps } from '../helpers/request-path.js';
+import { rejected } from '../helpers/rejected.js';
 
 // Names of Object.prototype members: a plain-object lookup `obj[name]` finds them on every object.
 const INHERITED = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
 
 const NOW = Date.UTC(2026, 10, 28, 12);
 const dynamo = useDynalite('hostile');
-
-/** The parameter named by the ValidationError that `f` throws. */
-function rejected(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.parameter;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('values named like Object.prototype members', () => {
   it.each(INHERITED)('rejects the eventType %s naming the field', (eventType) => {

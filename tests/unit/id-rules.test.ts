@@ -1,27 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EVENT_TYPE_MAPPING, parseEventBatch } from '../../shared/domain/events/events.js';
-import { ValidationError } from '../../shared/domain/errors.js';
 import { idProblem } from '../../shared/domain/ids.js';
 import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
 import { putNgItem } from '../../shared/use-cases/ng-items.js';
 import { memoryDeps } from '../helpers/request-path.js';
+import { rejected } from '../helpers/rejected.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12);
 const OPTIONS = { now: NOW, maxSkewMs: 300_000, maxAgeMs: 86_400_000, mapping: DEFAULT_EVENT_TYPE_MAPPING };
 // two ids that differ only in their unpaired surrogate: both become "a\uFFFD" in UTF-8
 const LONE_HIGH = 'a\ud800';
 const LONE_LOW = 'a\udc00';
-
-/** The parameter named by the ValidationError that `f` throws (undefined when it does not throw). */
-function rejected(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.parameter;
-    throw err;
-  }
-  return undefined;
-}
 
 const batch = (over: Record<string, unknown> = {}, event: Record<string, unknown> = {}) => ({
   userId: 'u1',

@@ -16,6 +16,7 @@ import { ValidationError } from '../../shared/domain/errors.js';
 import { executionName, parseRunRequest } from '../../shared/domain/pipeline/runs.js';
 import { buildPipelineRuns } from '../../shared/pipeline-runs-container.js';
 import { getRun, listRuns } from '../../shared/use-cases/pipeline-runs.js';
+import { TABLES_ENV } from '../helpers/config-env.js';
 
 const ARNS = {
   scoring: 'arn:aws:states:ap-northeast-1:123456789012:stateMachine:osusume-prod-nightly-scoring',
@@ -224,13 +225,7 @@ describe('SfnPipelineRuns', () => {
 });
 
 describe('buildPipelineRuns', () => {
-  const base = {
-    TABLE_RECOMMENDATIONS: 'r-table',
-    TABLE_STATE: 's-table',
-    TABLE_NG_ITEMS: 'n-table',
-    TABLE_USERS: 'u-table',
-    TABLE_EVENTS: 'e-table',
-  };
+  const base = TABLES_ENV;
 
   it('fails at start without the state machine ARNs, naming them', async () => {
     await expect(buildPipelineRuns(parseConfig(base))).rejects.toThrow(/SCORING_STATE_MACHINE_ARN/);
