@@ -78,8 +78,12 @@ describe('nightly scoring state machine, run locally', () => {
     for (const a of ALGORITHMS) {
       const rec = await deps.state.getRecord<{ metrics: { ndcg: number } }>(`metrics#${a}#${version}`);
       expect(rec?.metrics.ndcg, a).toBeGreaterThan(0);
-      const history = await deps.state.getRecord<{ version: string }[]>(`metrics-history#${a}`);
-      expect(history?.map((h) => h.version)).toContain(version);
+      type Entry = { version: string; metrics: { ndcg: number; ci95: { ndcg: [number, number] } } };
+      const history = await deps.state.getRecord<Entry[]>(`metrics-history#${a}`);
+      const entry = history?.find((h) => h.version === version);
+      // with its 95% interval over the held-out users
+      expect(entry?.metrics.ci95.ndcg[0]).toBeLessThan(entry!.metrics.ndcg);
+      expect(entry?.metrics.ci95.ndcg[1]).toBeGreaterThan(entry!.metrics.ndcg);
     }
     expect(first.events.map((e) => e.DetailType)).toEqual(['NightlyScoringSucceeded']);
   });
