@@ -24,6 +24,7 @@ import {
   scoreAllItems,
 } from './fm-model.js';
 import { type FmEnsembleOptions, memberCount, memberOptions, trainFmEnsemble } from './fm-ensemble.js';
+import { resolveEventWeights } from './event-weights.js';
 import { DEFAULT_EVENT_WEIGHTS } from './recommender.js';
 import { topK } from './top-k.js';
 
@@ -257,13 +258,7 @@ interface Positives {
 }
 
 function collectPositives(dataset: Dataset, eventWeights: Readonly<Record<string, number>>): Positives {
-  const lower = new Map<string, number>();
-  for (const [name, w] of Object.entries(eventWeights)) lower.set(name.toLowerCase(), w);
-  const typeWeight = new Float32Array(dataset.eventTypes.size);
-  for (let t = 0; t < typeWeight.length; t++) {
-    const w = lower.get(dataset.eventTypes.ids[t].toLowerCase());
-    typeWeight[t] = w !== undefined && Number.isFinite(w) && w >= 0 ? w : 1;
-  }
+  const typeWeight = resolveEventWeights(dataset.eventTypes, eventWeights);
   const inter = dataset.interactions;
   const csr = buildUserItemCsr(dataset, (r) => typeWeight[inter.eventType[r]]);
   const latest = new Float64Array(csr.indices.length).fill(Number.NEGATIVE_INFINITY);

@@ -1,7 +1,8 @@
 import { buildUserItemCsr, transposeCsr } from '../data/csr.js';
 import { type CsrMatrix, type Dataset, IdIndex } from '../data/dataset.js';
 import { DataError, ValidationError } from '../errors.js';
-import { DEFAULT_EVENT_WEIGHTS, type RecommendOptions, type Recommender, type TopN } from './recommender.js';
+import { interactionWeight } from './event-weights.js';
+import type { RecommendOptions, Recommender, TopN } from './recommender.js';
 
 /**
  * Item-based collaborative filtering (ItemKNN). Item-item similarities are computed item by item with a
@@ -69,45 +70,7 @@ export interface NeighbourLists {
   readonly sims: Float32Array;
 }
 
-/**
- * Per event type index (Dataset.eventTypes), its weight: names are matched case-insensitively,
- * the empty type and unknown types weigh 1.
- */
-export function resolveEventWeights(
-  eventTypes: IdIndex,
-  weights: Readonly<Record<string, number>> = DEFAULT_EVENT_WEIGHTS,
-): Float32Array {
-  const lower = new Map<string, number>();
-  for (const [k, v] of Object.entries(weights)) {
-    if (!Number.isFinite(v) || v < 0)
-      throw new ValidationError(`event weight for "${k}" must be >= 0`, 'eventWeights');
-    lower.set(k.toLowerCase(), v);
-  }
-  const out = new Float32Array(eventTypes.size);
-  for (let t = 0; t < eventTypes.size; t++) {
-    const name = eventTypes.ids[t];
-    out[t] = name === '' ? 1 : (lower.get(name.toLowerCase()) ?? 1);
-  }
-  return out;
-}
-
-/**
- * Weight function per interaction row: event-type weight × optional exponential time decay
- * (half-life in days, relative to the dataset's newest timestamp).
- */
-export function interactionWeight(
-  dataset: Dataset,
-  eventWeights?: Readonly<Record<string, number>>,
-  halfLifeDays = 0,
-): (row: number) => number {
-  const ew = resolveEventWeights(dataset.eventTypes, eventWeights);
-  const { eventType, timestamp, length } = dataset.interactions;
-  if (!(halfLifeDays > 0)) return (r) => ew[eventType[r]];
-  let maxTs = Number.NEGATIVE_INFINITY;
-  for (let r = 0; r < length; r++) if (timestamp[r] > maxTs) maxTs = timestamp[r];
-  const k = Math.LN2 / (halfLifeDays * 86400);
-  return (r) => ew[eventType[r]] * Math.exp(-k * (maxTs - timestamp[r]));
-}
+export { interactionWeight, resolveEventWeights } from './event-weights.js';
 
 /**
  * Fixed-capacity min-heap selecting the best (score, lowest index) entries; reused across rows so the

@@ -1,5 +1,6 @@
 import type { ScoredItem, SegmentList, UserAttributes } from '../../ports/types.js';
 import { DEFAULT_EVENT_WEIGHTS, type Recommender, type TopN } from '../algorithms/recommender.js';
+import { resolveEventWeights } from '../algorithms/event-weights.js';
 import { topK } from '../algorithms/top-k.js';
 import { type CategoricalColumn, type Dataset, firstValue, IdIndex } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
@@ -72,10 +73,7 @@ function resolveOptions(dataset: Dataset, options: PopularityOptions = {}): Reso
     );
   }
   const eventWeights = options.eventWeights ?? DEFAULT_EVENT_WEIGHTS;
-  for (const [type, w] of Object.entries(eventWeights)) {
-    if (!Number.isFinite(w))
-      throw new ValidationError(`event weight of '${type}' must be finite`, 'eventWeights');
-  }
+  resolveEventWeights(dataset.eventTypes, eventWeights); // the trainers' shared rule, checked up front
   let now = options.now;
   if (now === undefined) {
     const ts = dataset.interactions.timestamp;
@@ -117,17 +115,6 @@ function resolveOptions(dataset: Dataset, options: PopularityOptions = {}): Reso
 }
 
 /** Weight per event type index (case-insensitive lookup; '' and unknown types weigh 1). */
-function eventTypeWeights(dataset: Dataset, weights: Readonly<Record<string, number>>): Float64Array {
-  const lower = new Map<string, number>();
-  for (const [type, w] of Object.entries(weights)) lower.set(type.toLowerCase(), w);
-  const out = new Float64Array(dataset.eventTypes.size);
-  for (let t = 0; t < out.length; t++) {
-    const name = dataset.eventTypes.ids[t];
-    out[t] = name === '' ? 1 : (lower.get(name.toLowerCase()) ?? 1);
-  }
-  return out;
-}
-
 /**
  * Per-user distinct items with their aggregated (decayed, weighted) weight, as CSR over users. Every
  * interacted item is kept (so it counts as seen) even when its weight is 0.
@@ -142,7 +129,7 @@ function aggregateUserItems(dataset: Dataset, opts: ResolvedOptions): UserItemWe
   const { user, item, timestamp, eventType, length } = dataset.interactions;
   const nUsers = dataset.users.size;
   const nItems = dataset.items.size;
-  const typeWeight = eventTypeWeights(dataset, opts.eventWeights);
+  const typeWeight = resolveEventWeights(dataset.eventTypes, opts.eventWeights);
   const decay = Number.isFinite(opts.halfLifeSeconds);
 
   // counting sort of rows by user
@@ -164,7 +151,7 @@ function aggregateUserItems(dataset: Dataset, opts: ResolvedOptions): UserItemWe
     for (let p = counts[u]; p < counts[u + 1]; p++) {
       const r = rows[p];
       let w = typeWeight[eventType[r]];
-      if (!(w > 0)) w = 0; // negative or zero-weight events mark the item seen but add no popularity
+      if (!(w > 0)) w = 0; // zero-weight events mark the item seen but add no popularity
       if (decay && w > 0) {
         const age = Math.max(0, opts.now - timestamp[r]); // future events are not boosted above weight 1
         w *= 2 ** (-age / opts.halfLifeSeconds);
