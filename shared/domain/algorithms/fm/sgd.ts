@@ -3,6 +3,7 @@ import { indexInSorted } from '../../data/csr.js';
 import type { Rng } from '../../random.js';
 import { accumulateRows, type FeatureRows, type FmParams, itemSide } from '../fm-model.js';
 import type { Resolved } from './options.js';
+import { bprWeight, warpWeight, wmrbWeight } from './losses.js';
 import type { Split } from './positives.js';
 
 /** Draws negative items uniformly or mixed with a popularity^α distribution (CDF + binary search). */
@@ -210,8 +211,7 @@ export class FmSgd {
         for (let j = 0; j < z; j++) if (poolScore[j] > limit) v++;
         posCoef[t] = 0;
         if (v === 0) continue;
-        const rank = Math.floor((nNeg * v) / z);
-        const mult = trainWeight[s + t] * Math.min(Math.log(Math.max(rank, 1)), 10);
+        const mult = trainWeight[s + t] * wmrbWeight(nNeg, v, z);
         if (!(mult > 0)) continue;
         posCoef[t] = mult;
         if (o.poolUpdates === 'all') {
@@ -295,9 +295,7 @@ export class FmSgd {
         const neg = this.itemScore(j, nvec);
         if (neg > pos - o.margin) {
           if (indexInSorted(trainIdx, rowS, rowE, j) >= 0) continue;
-          // WARP: rank estimate ⌊(N−1)/tries⌋, loss weight log(rank) (capped like LightFM)
-          const rank = Math.floor((nItems - 1) / tries);
-          this.mult = trainWeight[pair] * Math.min(Math.log(Math.max(rank, 1)), 10);
+          this.mult = trainWeight[pair] * warpWeight(nItems, tries);
           return this.mult > 0 ? j : -1;
         }
       }
@@ -307,8 +305,7 @@ export class FmSgd {
       const j = sampler.draw(rng);
       if (j === i || indexInSorted(trainIdx, rowS, rowE, j) >= 0) continue;
       const neg = this.itemScore(j, nvec);
-      // d/d(diff) of log σ(diff) = σ(−diff)
-      this.mult = trainWeight[pair] / (1 + Math.exp(pos - neg));
+      this.mult = trainWeight[pair] * bprWeight(pos, neg);
       return j;
     }
     return -1;
