@@ -1,10 +1,14 @@
 import type { Dataset } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
 import { type PopularityOptions, trainPopularity, trainSegmentPopularity } from '../popularity/popularity.js';
+import { trainEase } from './ease.js';
 import { type FmOptions, trainFm } from './fm.js';
+import { trainIals } from './ials.js';
 import { type ItemCfOptions, trainItemCf } from './item-cf.js';
 import type { Recommender } from './recommender.js';
+import { trainRp3beta } from './rp3beta.js';
 import { type SessionOptions, trainSession } from './session.js';
+import { trainSlim } from './slim.js';
 
 /**
  * Options every trainer accepts from the registry: algorithm-specific keys are passed through untouched
@@ -31,6 +35,23 @@ export const ALGORITHMS: Readonly<Record<string, AlgorithmEntry>> = {
     train: (dataset, options) => trainFm(dataset, options as FmOptions),
     description:
       'factorization machine (WARP-batch/WARP/BPR, user/item attributes and history as features, early stopping, 2-member ensemble)',
+  },
+  ease: {
+    train: (dataset, options) => trainEase(dataset, options),
+    description: 'EASE closed-form item-item linear model (dense solve over at most maxItems items)',
+  },
+  ials: {
+    train: (dataset, options) => trainIals(dataset, options),
+    description: 'implicit ALS matrix factorisation with a conjugate-gradient solver (scales to 100k+ items)',
+  },
+  rp3beta: {
+    train: (dataset, options) => trainRp3beta(dataset, options),
+    description: 'RP3beta graph random walk item → user → item with popularity damping (sparse, top-K)',
+  },
+  slim: {
+    train: (dataset, options) => trainSlim(dataset, options),
+    description:
+      'SLIM-style sparse linear model: non-negative ElasticNet per item over its top-K co-occurring items',
   },
   popularity: {
     train: (dataset, options) => trainPopularity(dataset, options as PopularityOptions),
