@@ -31,6 +31,11 @@ export const easeOptionsSchema = z
 
 export type EaseOptions = z.input<typeof easeOptionsSchema>;
 
+/** The key hyperparameters and their ranges, for the tuner (the registry's searchSpace). */
+export const EASE_SEARCH_SPACE = {
+  lambda: { kind: 'float', min: 10, max: 5000, log: true },
+} as const;
+
 /** Trains EASE on a dataset (options validated strictly; see easeOptionsSchema). */
 export function trainEase(dataset: Dataset, options: unknown = {}): LinearItemModel {
   const o = parseModelOptions('ease', easeOptionsSchema, options);

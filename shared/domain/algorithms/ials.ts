@@ -14,18 +14,19 @@ import { topK } from './top-k.js';
  * preference 0. Each half-step solves one small f × f system per user (per item) by a few warm-started CG
  * steps, touching only that user's interactions plus the shared f × f Gram YᵀY, so a sweep costs
  * O(nnz·f + (users + items)·f²) and memory is (users + items)·f floats: it scales to 100k+ items, and a
- * half-step shards by user (item) ranges.
+ * half-step shards by user (item) ranges. Defaults: the best of a random search on a validation split
+ * carved from ML-100K's training split (bench/models.ts, seed 42); the tuner re-chooses them per shop.
  */
 export const ialsOptionsSchema = z
   .object({
     /** Latent dimensions. */
-    factors: z.number().int().min(1).max(512).default(64),
+    factors: z.number().int().min(1).max(512).default(24),
     /** Alternating sweeps (users then items). */
     iterations: z.number().int().min(1).max(200).default(15),
     /** L2 regularisation on every factor vector. */
-    reg: z.number().min(0).default(10),
+    reg: z.number().min(0).default(13),
     /** Confidence slope: an observed pair weighs 1 + alpha·r. */
-    alpha: z.number().min(0).default(10),
+    alpha: z.number().min(0).default(1.5),
     /** CG steps per vector and sweep (warm-started, so 2-4 suffice). */
     cgSteps: z.number().int().min(1).max(50).default(3),
     /** Standard deviation of the initial factors. */
@@ -36,6 +37,13 @@ export const ialsOptionsSchema = z
   .strict();
 
 export type IalsOptions = z.input<typeof ialsOptionsSchema>;
+
+/** The key hyperparameters and their ranges, for the tuner (the registry's searchSpace). */
+export const IALS_SEARCH_SPACE = {
+  factors: { kind: 'int', min: 16, max: 128, log: true },
+  reg: { kind: 'float', min: 0.5, max: 500, log: true },
+  alpha: { kind: 'float', min: 0.5, max: 50, log: true },
+} as const;
 
 /** A trained iALS model: user and item factors (row-major Float32) and the users' seen items. */
 export class IalsModel implements Recommender {

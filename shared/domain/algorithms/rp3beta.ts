@@ -28,6 +28,13 @@ export const rp3betaOptionsSchema = z
 
 export type Rp3betaOptions = z.input<typeof rp3betaOptionsSchema>;
 
+/** The key hyperparameters and their ranges, for the tuner (the registry's searchSpace). */
+export const RP3BETA_SEARCH_SPACE = {
+  alpha: { kind: 'float', min: 0.2, max: 1.5 },
+  beta: { kind: 'float', min: 0, max: 0.9 },
+  neighbours: { kind: 'int', min: 20, max: 500, log: true },
+} as const;
+
 /** Trains RP3beta on a dataset (options validated strictly; see rp3betaOptionsSchema). */
 export function trainRp3beta(dataset: Dataset, options: unknown = {}): LinearItemModel {
   const o = parseModelOptions('rp3beta', rp3betaOptionsSchema, options);

@@ -34,6 +34,13 @@ export const slimOptionsSchema = z
 
 export type SlimOptions = z.input<typeof slimOptionsSchema>;
 
+/** The key hyperparameters and their ranges, for the tuner (the registry's searchSpace). */
+export const SLIM_SEARCH_SPACE = {
+  neighbours: { kind: 'int', min: 20, max: 300, log: true },
+  l1: { kind: 'float', min: 0.01, max: 50, log: true },
+  l2: { kind: 'float', min: 1, max: 1000, log: true },
+} as const;
+
 /** Trains the SLIM-style model on a dataset (options validated strictly; see slimOptionsSchema). */
 export function trainSlim(dataset: Dataset, options: unknown = {}): LinearItemModel {
   const o = parseModelOptions('slim', slimOptionsSchema, options);
