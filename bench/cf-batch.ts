@@ -70,7 +70,15 @@ try {
   const b: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     // alternate which goes first, so neither always runs on a warmer page cache
-    const [x, y] = r % 2 === 0 ? [osusume(), reference()] : [reference(), osusume()].reverse();
+    let x: number;
+    let y: number;
+    if (r % 2 === 0) {
+      x = osusume();
+      y = reference();
+    } else {
+      y = reference();
+      x = osusume();
+    }
     a.push(x);
     b.push(y);
     console.log(`| ${r + 1} | ${x.toFixed(2)} | ${y.toFixed(2)} | ${loadavg()[0].toFixed(1)} |`);
