@@ -12,14 +12,9 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { BlendModel, blendOptionsSchema } from '../shared/domain/algorithms/blend.js';
-import { EASE_SEARCH_SPACE, trainEase } from '../shared/domain/algorithms/ease.js';
-import { trainFm } from '../shared/domain/algorithms/fm.js';
-import { IALS_SEARCH_SPACE, trainIals } from '../shared/domain/algorithms/ials.js';
-import { trainItemCf } from '../shared/domain/algorithms/item-cf.js';
+import { BlendModel, blendOptions } from '../shared/domain/algorithms/blend.js';
 import type { Recommender, TopN } from '../shared/domain/algorithms/recommender.js';
-import { RP3BETA_SEARCH_SPACE, trainRp3beta } from '../shared/domain/algorithms/rp3beta.js';
-import { SLIM_SEARCH_SPACE, trainSlim } from '../shared/domain/algorithms/slim.js';
+import { getAlgorithm, type ParamRange, trainEntry } from '../shared/domain/algorithms/registry.js';
 import { DatasetBuilder } from '../shared/domain/data/builder.js';
 import type { Dataset } from '../shared/domain/data/dataset.js';
 import { generateShop } from '../shared/domain/data/generator.js';
@@ -36,27 +31,21 @@ const DATASETS = arg('datasets', 'ml,taobao,generated').split(',');
 const TRIALS = Number(arg('trials', '6'));
 const WITH_FM = !process.argv.includes('--no-fm');
 
-type Range =
-  | { readonly kind: 'float'; readonly min: number; readonly max: number; readonly log?: boolean }
-  | { readonly kind: 'int'; readonly min: number; readonly max: number; readonly log?: boolean }
-  | { readonly kind: 'choice'; readonly values: readonly (string | number | boolean)[] };
-
 interface Family {
   readonly name: string;
-  readonly train: (d: Dataset, o: Record<string, unknown>) => Recommender;
-  readonly space?: Readonly<Record<string, Range>>;
+  readonly train: (d: Dataset, o: Record<string, unknown>, seed: number) => Recommender;
+  readonly space?: Readonly<Record<string, ParamRange>>;
 }
 
-const FAMILIES: Family[] = [
-  { name: 'cf', train: (d, o) => trainItemCf(d, o) },
-  ...(WITH_FM ? [{ name: 'fm', train: (d: Dataset, o: Record<string, unknown>) => trainFm(d, o) }] : []),
-  { name: 'ease', train: trainEase, space: EASE_SEARCH_SPACE },
-  { name: 'ials', train: trainIals, space: IALS_SEARCH_SPACE },
-  { name: 'rp3beta', train: trainRp3beta, space: RP3BETA_SEARCH_SPACE },
-  { name: 'slim', train: trainSlim, space: SLIM_SEARCH_SPACE },
-];
+/** The registry's entries: trained as the CLI and the nightly train them (strict options). */
+const FAMILIES: Family[] = ['cf', ...(WITH_FM ? ['fm'] : []), 'ease', 'ials', 'rp3beta', 'slim'].map(
+  (name) => {
+    const entry = getAlgorithm(name);
+    return { name, train: (d, o, seed) => trainEntry(entry, d, o, seed), space: entry.searchSpace };
+  },
+);
 
-function sample(space: Readonly<Record<string, Range>>, rng: Rng): Record<string, unknown> {
+function sample(space: Readonly<Record<string, ParamRange>>, rng: Rng): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, r] of Object.entries(space)) {
     if (r.kind === 'choice') out[k] = r.values[rng.int(r.values.length)];
@@ -118,10 +107,10 @@ async function runDataset(label: string, d: Dataset, protocol: SplitProtocol, se
   rows.push(['popularity', pop, '']);
   const tuned: { name: string; options: Record<string, unknown>; valP: number; family: Family }[] = [];
   for (const fam of FAMILIES) {
-    const def = await score(d, split, (t) => fam.train(t, { seed }), fill);
+    const def = await score(d, split, (t) => fam.train(t, {}, seed), fill);
     rows.push([`${fam.name} (defaults)`, def, '']);
     if (!fam.space) {
-      const v = await score(split.train, val, (t) => fam.train(t, { seed }), fill);
+      const v = await score(split.train, val, (t) => fam.train(t, {}, seed), fill);
       tuned.push({ name: fam.name, options: {}, valP: v.p, family: fam });
       continue;
     }
@@ -130,42 +119,31 @@ async function runDataset(label: string, d: Dataset, protocol: SplitProtocol, se
     let best = { options: {} as Record<string, unknown>, p: -1 };
     for (let t = 0; t < TRIALS; t++) {
       const options = t === 0 ? {} : sample(fam.space, rng);
-      const v = await score(split.train, val, (x) => fam.train(x, { ...options, seed }), fill);
+      const v = await score(split.train, val, (x) => fam.train(x, options, seed), fill);
       if (v.p > best.p) best = { options, p: v.p };
     }
-    const final = await score(d, split, (t) => fam.train(t, { ...best.options, seed }), fill);
+    const final = await score(d, split, (t) => fam.train(t, best.options, seed), fill);
     rows.push([`${fam.name} (tuned on validation)`, final, JSON.stringify(best.options)]);
     tuned.push({ name: fam.name, options: best.options, valP: best.p, family: fam });
   }
   // blend of the three best on validation, weights by grid search on validation
   const top3 = [...tuned].sort((a, b) => b.valP - a.valP).slice(0, 3);
-  const members = top3.map((m) => new Cached(m.family.train(val.train, { ...m.options, seed })));
+  const members = top3.map((m) => new Cached(m.family.train(val.train, m.options, seed)));
   let bestBlend = { w: [1, 0, 0], p: -1, fusion: 'score' as 'score' | 'rank' };
   for (const fusion of ['score', 'rank'] as const)
     for (const a of WEIGHT_GRID)
       for (const b of WEIGHT_GRID)
         for (const c of WEIGHT_GRID) {
           if (a + b + c === 0 || (a !== 1 && b !== 1 && c !== 1)) continue; // scale-free: max weight 1
-          const blend = new BlendModel(
-            members,
-            [a, b, c],
-            d.items.size,
-            blendOptionsSchema.parse({ fusion }),
-          );
+          const blend = new BlendModel(members, [a, b, c], d.items.size, blendOptions({ fusion }));
           const v = await score(split.train, val, () => blend, fill);
           if (v.p > bestBlend.p) bestBlend = { w: [a, b, c], p: v.p, fusion };
         }
-  const finalMembers = top3.map((m) => m.family.train(split.train, { ...m.options, seed }));
+  const finalMembers = top3.map((m) => m.family.train(split.train, m.options, seed));
   const blendTest = await score(
     d,
     split,
-    () =>
-      new BlendModel(
-        finalMembers,
-        bestBlend.w,
-        d.items.size,
-        blendOptionsSchema.parse({ fusion: bestBlend.fusion }),
-      ),
+    () => new BlendModel(finalMembers, bestBlend.w, d.items.size, blendOptions({ fusion: bestBlend.fusion })),
     fill,
   );
   const blendDesc = `${bestBlend.fusion} ${top3.map((m, i) => `${m.name}×${bestBlend.w[i]}`).join(' + ')}`;

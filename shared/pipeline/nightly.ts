@@ -3,14 +3,22 @@
  * Each step is idempotent for its input (a retried task rewrites the same keys), reads the run's dataset
  * snapshot, and never touches an active version pointer except publishRun.
  */
-import { deserializeFm, serializeFm, trainFm } from '../domain/algorithms/fm.js';
-import { deserializeItemCf, serializeItemCf, trainItemCf } from '../domain/algorithms/item-cf.js';
-import type { Recommender } from '../domain/algorithms/recommender.js';
-import type { TrainOptions } from '../domain/algorithms/registry.js';
-import { deserializeSession, serializeSession, trainSession } from '../domain/algorithms/session.js';
+import type { Recommender, TopN } from '../domain/algorithms/recommender.js';
+import {
+  type AlgorithmEntry,
+  getAlgorithm,
+  type NightlyEvaluation,
+  nightlyEvaluationOf,
+  parseTrainOptions,
+  publishedEntries,
+  scoredEntries,
+} from '../domain/algorithms/registry.js';
+import { parseOptions } from '../domain/algorithms/option-schemas.js';
 import type { Dataset } from '../domain/data/dataset.js';
 import { ValidationError } from '../domain/errors.js';
-import { evaluateAlgorithms } from '../domain/evaluation/evaluate.js';
+import { evaluateAlgorithms, type NamedTrainer } from '../domain/evaluation/evaluate.js';
+import { containsSorted } from '../domain/evaluation/metrics.js';
+import { type HeldOut, heldOutTargets, splitDataset, targetsOf } from '../domain/evaluation/splits.js';
 import type { RankingMetrics } from '../domain/evaluation/metrics.js';
 import { decideGate, type GateDecision, type GateInput } from '../domain/pipeline/quality-gate.js';
 import { planShards, type ShardDescriptor } from '../domain/pipeline/shard-plan.js';
@@ -31,11 +39,13 @@ import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
 /** Neighbours stored per item for request-time session scoring (≤ 100 keeps an item ≈ 2.5 KB). */
 const SESSION_NEIGHBOURS_PER_ITEM = 50;
 
-/** Algorithms with per-user lists scored in shards (names the request path reads). */
-export const SCORED_ALGORITHMS = ['cf', 'fm', 'session'] as const;
-export type ScoredAlgorithm = (typeof SCORED_ALGORITHMS)[number];
-/** Every algorithm a nightly run publishes (each gets its own active version pointer). */
-export const PUBLISHED_ALGORITHMS = [...SCORED_ALGORITHMS, POPULARITY] as const;
+/** Algorithms with per-user lists scored in shards (registry entries marked scoredPerUser). */
+export const SCORED_ALGORITHMS: readonly string[] = scoredEntries().map((e) => e.name);
+/**
+ * Every pointer a nightly run publishes (each gets its own active version pointer): the scored entries,
+ * then the entries published under another name (the segment popularity as `popularity`).
+ */
+export const PUBLISHED_ALGORITHMS: readonly string[] = publishedEntries().map((p) => p.pointer);
 
 /** Execution input of the nightly scoring state machine (schedule, `osusume pipeline start/run`). */
 export interface NightlyInput {
@@ -45,8 +55,11 @@ export interface NightlyInput {
   readonly options?: {
     readonly shardUsers?: number;
     readonly numResults?: number;
-    /** Extra trainer options per algorithm, e.g. { fm: { epochs: 5 } } (also used by Evaluate). */
-    readonly trainOptions?: Readonly<Record<string, TrainOptions>>;
+    /**
+     * Extra trainer options per registry name, e.g. { fm: { epochs: 5 } } (also used by Evaluate); checked
+     * by Prepare against each entry's strict schema, so a misspelt key fails the run naming it.
+     */
+    readonly trainOptions?: Readonly<Record<string, unknown>>;
     readonly seed?: number;
     /** Merge the events the API exported (POST /events) into the training data; default true. */
     readonly mergeEvents?: boolean;
@@ -74,7 +87,7 @@ export interface RunContext {
   };
   readonly numResults: number;
   readonly seed: number;
-  readonly trainOptions: Readonly<Record<string, TrainOptions>>;
+  readonly trainOptions: Readonly<Record<string, unknown>>;
   readonly shards: ShardDescriptor[];
   readonly shardCount: number;
   /** True when the plan is large enough for the DISTRIBUTED Map (see PIPELINE_DISTRIBUTED_MIN_SHARDS). */
@@ -100,6 +113,8 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
   const numResults = o.numResults ?? cfg.PIPELINE_NUM_RESULTS;
   if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500)
     throw new ValidationError(`numResults must be in 1..500, got ${numResults}`, 'numResults');
+  // before any copying: a misspelt option must not cost a snapshot
+  parseTrainOptions(o.trainOptions);
   const version = newVersionId();
   const snapshot = runKeys.snapshot(version);
   const files = await snapshotDataset(deps.artifacts, source, snapshot);
@@ -158,9 +173,9 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
   return run;
 }
 
-/** Input of the TrainCf / TrainFm / TrainSession states. */
+/** Input of the Train<Alg> states (one per scored registry entry). */
 export interface TrainInput {
-  readonly algorithm: ScoredAlgorithm;
+  readonly algorithm: string;
   readonly run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions'>;
 }
 
@@ -171,37 +186,55 @@ export interface TrainOutput {
   readonly trainMs: number;
 }
 
-function assertScored(algorithm: string): asserts algorithm is ScoredAlgorithm {
-  if (!(SCORED_ALGORITHMS as readonly string[]).includes(algorithm))
+/** The scored entry of `algorithm`; a ValidationError naming the allowed values otherwise. */
+function scoredEntry(
+  algorithm: string,
+): AlgorithmEntry & Required<Pick<AlgorithmEntry, 'serialize' | 'deserialize'>> {
+  const entry = SCORED_ALGORITHMS.includes(algorithm) ? getAlgorithm(algorithm) : undefined;
+  if (!entry?.serialize || !entry.deserialize)
     throw new ValidationError(
       `unknown scored algorithm "${algorithm}"; allowed: ${SCORED_ALGORITHMS.join(', ')}`,
       'algorithm',
     );
+  return entry as AlgorithmEntry & Required<Pick<AlgorithmEntry, 'serialize' | 'deserialize'>>;
 }
 
-/** Train: fits one algorithm on the snapshot and stores the serialised model (CF neighbours, FM, session). */
+/** The run's options for `entry`, parsed by its strict schema (Prepare already checked them). */
+function optionsOf(run: Pick<RunContext, 'trainOptions'>, entry: AlgorithmEntry): unknown {
+  const raw = Object.hasOwn(run.trainOptions, entry.name) ? run.trainOptions[entry.name] : undefined;
+  return parseOptions(entry.options, raw, `trainOptions.${entry.name}`);
+}
+
+/**
+ * The nightly evaluation split (Amazon Personalize's protocol: 10 % of users, seeded by the run, their
+ * latest 10 % of interactions held out). The Train states fit the scored models on its training part and
+ * Evaluate scores those very models on its targets, so each model is trained once per night; the price is
+ * that the published models miss those targets (≈ 1 % of the interactions), which the shards still
+ * exclude from the users' lists.
+ */
+export const EVALUATION_PROTOCOL = 'personalize' as const;
+
+/** Train: fits one scored registry entry on the evaluation split's training part and stores the model. */
 export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise<TrainOutput> {
-  assertScored(input.algorithm);
+  const entry = scoredEntry(input.algorithm);
+  const options = optionsOf(input.run, entry);
   const dataset = await loadSnapshot(deps.artifacts, input.run.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
-  // options come from the execution input; each trainer validates its own keys
-  const opts = { seed: input.run.seed, ...input.run.trainOptions[input.algorithm] } as Record<
-    string,
-    unknown
-  >;
   const t0 = performance.now();
-  let bytes: Uint8Array;
-  if (input.algorithm === 'cf') bytes = serializeItemCf(trainItemCf(dataset, opts));
-  else if (input.algorithm === 'fm') bytes = serializeFm(trainFm(dataset, opts));
-  else {
-    const model = trainSession(dataset, opts);
-    bytes = serializeSession(model);
+  const train =
+    nightlyEvaluationOf(entry) === 'stored-model'
+      ? splitDataset(dataset, EVALUATION_PROTOCOL, { seed: input.run.seed }).train
+      : dataset;
+  const model = entry.train(train, options, input.run.seed);
+  const bytes = entry.serialize(model);
+  if (entry.itemNeighbours) {
     // the request path scores a user's recent events with these lists (shared/use-cases/session-source.ts)
     await publishSessionNeighbours(
       deps.recommendations,
       input.run.version,
-      neighbourListsOf(model.lists, dataset.items.ids, SESSION_NEIGHBOURS_PER_ITEM),
+      neighbourListsOf(entry.itemNeighbours(model), dataset.items.ids, SESSION_NEIGHBOURS_PER_ITEM),
+      entry.name,
     );
   }
   const trainMs = Math.round(performance.now() - t0);
@@ -212,10 +245,12 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
 
 /** Input of one shard iteration (the Map's ItemSelector). */
 export interface ShardInput {
-  readonly algorithm: ScoredAlgorithm;
+  readonly algorithm: string;
   readonly version: string;
   readonly snapshot: string;
   readonly numResults: number;
+  /** The run's seed (its evaluation split); default 42. */
+  readonly seed?: number;
   readonly shard: ShardDescriptor;
 }
 
@@ -228,24 +263,28 @@ export interface ShardOutput {
 }
 
 let modelCache: { key: string; model: Recommender } | undefined;
+let heldOutCache: { key: string; targets: HeldOut } | undefined;
 
-async function loadModel(deps: PipelineDeps, algorithm: ScoredAlgorithm, version: string, dataset: Dataset) {
+/** The evaluation split's targets of a snapshot (cached: a warm shard Lambda scores several shards). */
+function evaluationTargets(snapshot: string, seed: number, dataset: Dataset): HeldOut {
+  const key = `${snapshot}#${seed}`;
+  if (heldOutCache?.key !== key)
+    heldOutCache = { key, targets: heldOutTargets(dataset, EVALUATION_PROTOCOL, { seed }) };
+  return heldOutCache.targets;
+}
+
+async function loadModel(deps: PipelineDeps, algorithm: string, version: string, dataset: Dataset) {
   const key = runKeys.model(version, algorithm);
   if (modelCache?.key === key) return modelCache.model;
   const bytes = await deps.artifacts.get(key);
-  const model: Recommender =
-    algorithm === 'cf'
-      ? deserializeItemCf(bytes, dataset.items)
-      : algorithm === 'fm'
-        ? deserializeFm(bytes)
-        : deserializeSession(bytes, dataset.items);
+  const model = scoredEntry(algorithm).deserialize(bytes, dataset);
   modelCache = { key, model };
   return model;
 }
 
 /** ScoreShard: top-N for the shard's users with the stored model, written under the run's version. */
 export async function scoreShard(deps: PipelineDeps, input: ShardInput): Promise<ShardOutput> {
-  assertScored(input.algorithm);
+  const entry = scoredEntry(input.algorithm);
   const t0 = performance.now();
   const dataset = await loadSnapshot(deps.artifacts, input.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
@@ -256,10 +295,20 @@ export async function scoreShard(deps: PipelineDeps, input: ShardInput): Promise
   )
     throw new ValidationError(`shard ${index} [${from}, ${to}) is outside 0..${dataset.users.size}`, 'shard');
   const model = await loadModel(deps, input.algorithm, input.version, dataset);
+  // a model trained on the evaluation split never saw the held-out items: keep them out of the lists
+  const heldOut =
+    nightlyEvaluationOf(entry) === 'stored-model'
+      ? evaluationTargets(input.snapshot, input.seed ?? 42, dataset)
+      : undefined;
   const itemIds = dataset.items.ids;
   const lists: UserRecommendations[] = [];
   for (let u = from; u < to; u++) {
-    const top = model.recommend(u, input.numResults);
+    const unseen = heldOut ? targetsOf(heldOut, u) : undefined;
+    const top = withoutItems(
+      model.recommend(u, input.numResults + (unseen?.length ?? 0)),
+      unseen,
+      input.numResults,
+    );
     if (top.items.length === 0) continue;
     const items = new Array(top.items.length);
     for (let j = 0; j < top.items.length; j++)
@@ -274,6 +323,23 @@ export async function scoreShard(deps: PipelineDeps, input: ShardInput): Promise
     written: lists.length,
     ms: Math.round(performance.now() - t0),
   };
+}
+
+/** The first `n` entries of `top` whose items are not in `sorted` (ascending). */
+function withoutItems(top: TopN, sorted: Int32Array | undefined, n: number): TopN {
+  if (!sorted || sorted.length === 0)
+    return top.items.length > n
+      ? { items: top.items.subarray(0, n), scores: top.scores.subarray(0, n) }
+      : top;
+  const items = new Int32Array(Math.min(n, top.items.length));
+  const scores = new Float32Array(items.length);
+  let m = 0;
+  for (let j = 0; j < top.items.length && m < items.length; j++) {
+    if (containsSorted(sorted, top.items[j])) continue;
+    items[m] = top.items[j];
+    scores[m++] = top.scores[j];
+  }
+  return { items: items.subarray(0, m), scores: scores.subarray(0, m) };
 }
 
 export interface PopularityOutput {
@@ -314,51 +380,64 @@ export interface MetricsRecord {
   readonly version: string;
   readonly protocol: string;
   readonly metrics: RankingMetrics;
+  /** Training time of the evaluated model (the Train state's for a stored model). */
   readonly trainMs: number;
+  /** Whether Evaluate scored the model the Train state stored or trained one of its own. */
+  readonly evaluation?: NightlyEvaluation;
   readonly evaluatedAt: string;
 }
 
-/** Evaluation registry name per published algorithm (served popularity is the segment variant). */
-const EVALUATED_AS: Record<string, string> = {
-  cf: 'cf',
-  fm: 'fm',
-  session: 'session',
-  popularity: 'popularity:segment',
-};
-
 /**
- * Evaluate: offline metrics per algorithm (Personalize protocol: 10% of users held out, their last 10%
- * as targets), stored per version and appended to each algorithm's history.
+ * Evaluate: offline metrics per algorithm on the evaluation split (Personalize protocol: 10% of users held
+ * out, their last 10% as targets), stored per version and appended to each algorithm's history. Scored
+ * entries are not retrained: the models the Train states fitted on the split's training part are loaded.
  */
 export async function evaluateRun(
   deps: PipelineDeps,
-  input: { run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions'>; k?: number },
+  input: {
+    run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions'>;
+    /** The Train states' outputs by algorithm ($.models), for their training times. */
+    models?: Readonly<Record<string, Partial<TrainOutput>>>;
+    k?: number;
+  },
 ): Promise<{ protocol: string; k: number; metrics: Record<string, RankingMetrics> }> {
   const dataset = await loadSnapshot(deps.artifacts, input.run.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
-  const names = PUBLISHED_ALGORITHMS.map((a) => EVALUATED_AS[a]);
-  const trainOptions: Record<string, TrainOptions> = {};
-  for (const a of PUBLISHED_ALGORITHMS) trainOptions[EVALUATED_AS[a]] = input.run.trainOptions[a] ?? {};
+  const published = publishedEntries();
+  const split = splitDataset(dataset, EVALUATION_PROTOCOL, { seed: input.run.seed });
+  const algorithms: (string | NamedTrainer)[] = [];
+  for (const { entry } of published) {
+    if (nightlyEvaluationOf(entry) !== 'stored-model' || !entry.deserialize) {
+      algorithms.push(entry.name);
+      continue;
+    }
+    const { deserialize } = entry;
+    const bytes = await deps.artifacts.get(runKeys.model(input.run.version, entry.name));
+    algorithms.push({ name: entry.name, train: (train) => deserialize(bytes, train) });
+  }
   const result = await evaluateAlgorithms(dataset, {
-    algorithms: names,
-    protocol: 'personalize',
+    algorithms,
+    split,
     k: input.k ?? 10,
     seed: input.run.seed,
-    trainOptions,
+    trainOptions: new Map(published.map(({ entry }) => [entry.name, optionsOf(input.run, entry)])),
   });
   const metrics: Record<string, RankingMetrics> = {};
   const evaluatedAt = new Date().toISOString();
-  for (const a of PUBLISHED_ALGORITHMS) {
-    const r = result.results.find((x) => x.algorithm === EVALUATED_AS[a]);
+  for (const { pointer: a, entry } of published) {
+    const r = result.results.find((x) => x.algorithm === entry.name);
     if (!r) continue;
     metrics[a] = r.metrics;
+    const evaluation = nightlyEvaluationOf(entry);
+    const stored = evaluation === 'stored-model' ? input.models?.[entry.name]?.trainMs : undefined;
     const record: MetricsRecord = {
       algorithm: a,
       version: input.run.version,
       protocol: result.protocol,
       metrics: r.metrics,
-      trainMs: Math.round(r.trainMs),
+      trainMs: Math.round(typeof stored === 'number' ? stored : r.trainMs),
+      evaluation,
       evaluatedAt,
     };
     await deps.state.putRecord(metricsKey(a, input.run.version), record);

@@ -7,7 +7,10 @@ import type {
   EvaluationProgress,
   EvaluationResult,
 } from '../../domain/evaluation/evaluate.js';
+import { INTERVAL_METRICS } from '../../domain/evaluation/metrics.js';
 import { SPLIT_PROTOCOLS, type SplitProtocol } from '../../domain/evaluation/splits.js';
+// the generated index, not the registry: importing every trainer would slow `osusume --help`
+import { ALGORITHM_INDEX } from '../../domain/algorithms/served-algorithms.js';
 
 interface EvaluateCliOptions {
   data: string;
@@ -19,8 +22,8 @@ interface EvaluateCliOptions {
   fill: boolean;
 }
 
-/** The algorithms evaluated when --algorithms is omitted (those of them that are registered). */
-const DEFAULT_ALGORITHMS = ['cf', 'fm', 'popularity', 'session'];
+/** The algorithms evaluated when --algorithms is omitted: every registered one. */
+const DEFAULT_ALGORITHMS = ALGORITHM_INDEX.map((a) => a.name);
 
 /** Parses an integer option, naming it in the error. */
 export function parseIntOption(value: string, name: string, min: number): number {
@@ -56,7 +59,12 @@ export function formatColumns(head: string[], rows: string[][], rule = false): s
   return [fmt(head), ...(rule ? [widths.map((w) => '-'.repeat(w)).join('  ')] : []), ...rows.map(fmt)];
 }
 
-/** Formats results as a fixed-width table. */
+/** `mean±half` of a metric with its 95 % interval (half = the wider side, as clipping to [0, 1] may cut one). */
+export function withInterval(mean: number, ci: readonly [number, number]): string {
+  return `${mean.toFixed(4)}±${Math.max(ci[1] - mean, mean - ci[0]).toFixed(4)}`;
+}
+
+/** Formats results as a fixed-width table; each per-user average shows its 95 % interval (users sampled). */
 export function formatTable(r: EvaluationResult): string {
   const k = r.k;
   const head = [
@@ -70,8 +78,20 @@ export function formatTable(r: EvaluationResult): string {
     'train s',
     'users',
   ];
-  const rows = r.results.map((x) => [...resultCells(x), String(x.users)]);
-  return formatColumns(head, rows).join('\n');
+  const rows = r.results.map((x) => {
+    const m = x.metrics;
+    return [
+      x.algorithm,
+      ...INTERVAL_METRICS.map((name) => withInterval(m[name], m.ci95[name])),
+      m.coverage.toFixed(4),
+      (x.trainMs / 1000).toFixed(2),
+      String(x.users),
+    ];
+  });
+  return [
+    ...formatColumns(head, rows),
+    `± = 95% confidence half-width over the ${r.split.testUsers} test users (normal approximation)`,
+  ].join('\n');
 }
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal. */
@@ -101,7 +121,7 @@ export function register(program: Command): void {
     .requiredOption('-d, --data <dir>', 'dataset folder (interactions.csv, optional users.csv, items.csv)')
     .option(
       '-a, --algorithms <list>',
-      `comma-separated registry names (default ${DEFAULT_ALGORITHMS.join(',')})`,
+      `comma-separated registry names (default: all of ${DEFAULT_ALGORITHMS.join(',')})`,
     )
     .option('-p, --protocol <name>', `split protocol: ${SPLIT_PROTOCOLS.join('|')}`, 'personalize')
     .option('-k, --k <n>', 'list length K', '10')
@@ -110,19 +130,18 @@ export function register(program: Command): void {
     .option('--no-fill', 'do not top up lists shorter than K from training popularity (served lists are)')
     .action(async (opts: EvaluateCliOptions) => {
       // algorithms are imported here, not at registration, so `osusume --help` stays fast
-      const { algorithmNames, getTrainer } = await import('../../domain/algorithms/registry.js');
+      const { getAlgorithm } = await import('../../domain/algorithms/registry.js');
       const { loadDatasetReporting } = await import('../load-data.js');
       const { evaluateAlgorithms } = await import('../../domain/evaluation/evaluate.js');
       const { renderEvaluationSvg } = await import('../../domain/evaluation/svg-chart.js');
       // validate everything before the (slow) load
-      const registered = algorithmNames();
       const algorithms = opts.algorithms
         ? opts.algorithms
             .split(',')
             .map((a) => a.trim())
             .filter((a) => a !== '')
-        : DEFAULT_ALGORITHMS.filter((a) => registered.includes(a));
-      for (const a of algorithms) getTrainer(a);
+        : DEFAULT_ALGORITHMS;
+      for (const a of algorithms) getAlgorithm(a);
       if (!SPLIT_PROTOCOLS.includes(opts.protocol as SplitProtocol)) {
         throw new ValidationError(
           `--protocol must be one of ${SPLIT_PROTOCOLS.join(', ')}, got "${opts.protocol}"`,

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { resolveOptions } from './model-options.js';
 import type { RecommendOptions, Recommender, TopN } from './recommender.js';
 import { topK } from './top-k.js';
 
@@ -8,17 +9,26 @@ import { topK } from './top-k.js';
  * the union. With `fusion: 'rank'` a member contributes w / (rankOffset + rank) instead (reciprocal rank
  * fusion). Weights are meant to be chosen on a validation split carved from the training data.
  */
-export const blendOptionsSchema = z
-  .object({
-    fusion: z.enum(['score', 'rank']).default('score'),
-    /** Items each member proposes per user. */
-    candidates: z.number().int().min(1).max(5000).default(100),
-    /** Offset k of reciprocal rank fusion, 1 / (k + rank). */
-    rankOffset: z.number().min(0).default(20),
-  })
-  .strict();
+export const blendOptionsSchema = z.strictObject({
+  fusion: z.optional(z.enum(['score', 'rank'])),
+  /** Items each member proposes per user. */
+  candidates: z.optional(z.int().check(z.minimum(1), z.maximum(5000))),
+  /** Offset k of reciprocal rank fusion, 1 / (k + rank). */
+  rankOffset: z.optional(z.number().check(z.minimum(0))),
+});
 
-export type BlendOptions = z.infer<typeof blendOptionsSchema>;
+export interface BlendOptions {
+  readonly fusion: 'score' | 'rank';
+  readonly candidates: number;
+  readonly rankOffset: number;
+}
+
+export const DEFAULT_BLEND_OPTIONS: BlendOptions = { fusion: 'score', candidates: 100, rankOffset: 20 };
+
+/** Blend options from raw input (strict; defaults for the keys left out). */
+export function blendOptions(raw: unknown = {}): BlendOptions {
+  return resolveOptions('blend', blendOptionsSchema, raw, DEFAULT_BLEND_OPTIONS);
+}
 
 export class BlendModel implements Recommender {
   readonly name: string;
@@ -31,7 +41,7 @@ export class BlendModel implements Recommender {
     readonly members: readonly Recommender[],
     readonly weights: readonly number[],
     nItems: number,
-    readonly options: BlendOptions = blendOptionsSchema.parse({}),
+    readonly options: BlendOptions = DEFAULT_BLEND_OPTIONS,
     name = 'blend',
   ) {
     this.name = name;

@@ -1,10 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { buildUserItemCsr } from '../data/csr.js';
 import type { Dataset } from '../data/dataset.js';
 import { invertSpd } from './dense-spd.js';
 import { interactionWeight, NeighbourListsBuilder, TopSelector, transposeLists } from './item-cf.js';
 import { LinearItemModel } from './linear-item-model.js';
-import { parseModelOptions } from './model-options.js';
+import { resolveOptions } from './model-options.js';
+import { eventWeightsSchema } from './option-schemas.js';
 
 /**
  * EASE (Steck 2019): the closed-form item-item linear model B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹,
@@ -12,24 +13,31 @@ import { parseModelOptions } from './model-options.js';
  * on the `maxItems` most popular items: past that, use rp3beta, slim or ials, which are sparse. B is kept
  * as sparse lists of each target's `neighbours` largest weights, so it scores and serves like item CF.
  */
-export const easeOptionsSchema = z
-  .object({
-    /** L2 regularisation λ added to the Gram diagonal. */
-    lambda: z.number().positive().default(400),
-    /** Weights kept per target item (largest first); 0 keeps every weight, negatives included. */
-    neighbours: z.number().int().min(0).default(0),
-    /** Catalogue bound of the dense solve: only the most popular `maxItems` items are modelled. */
-    maxItems: z.number().int().min(1).max(20_000).default(8000),
-    /** Treat every user-item pair as 1 (true) or as its summed event weight (false). */
-    binary: z.boolean().default(false),
-    /** Weights per event type name (case-insensitive); unknown types weigh 1. */
-    eventWeights: z.record(z.string(), z.number().min(0)).optional(),
-    /** Half-life in days of an interaction's weight; 0 = no decay. */
-    halfLifeDays: z.number().min(0).default(0),
-  })
-  .strict();
+export const easeOptionsSchema = z.strictObject({
+  /** L2 regularisation λ added to the Gram diagonal. */
+  lambda: z.optional(z.number().check(z.positive())),
+  /** Weights kept per target item (largest first); 0 keeps every weight, negatives included. */
+  neighbours: z.optional(z.int().check(z.minimum(0))),
+  /** Catalogue bound of the dense solve: only the most popular `maxItems` items are modelled. */
+  maxItems: z.optional(z.int().check(z.minimum(1), z.maximum(20_000))),
+  /** Treat every user-item pair as 1 (true) or as its summed event weight (false). */
+  binary: z.optional(z.boolean()),
+  /** Weights per event type name (case-insensitive); unknown types weigh 1. */
+  eventWeights: z.optional(eventWeightsSchema),
+  /** Half-life in days of an interaction's weight; 0 = no decay. */
+  halfLifeDays: z.optional(z.number().check(z.minimum(0))),
+});
 
-export type EaseOptions = z.input<typeof easeOptionsSchema>;
+export type EaseOptions = z.infer<typeof easeOptionsSchema>;
+
+/** λ = 400 is the best of the published EASE range on ML-100K's validation split; the tuner re-picks it. */
+export const DEFAULT_EASE_OPTIONS = {
+  lambda: 400,
+  neighbours: 0,
+  maxItems: 4000,
+  binary: false,
+  halfLifeDays: 0,
+};
 
 /** The key hyperparameters and their ranges, for the tuner (the registry's searchSpace). */
 export const EASE_SEARCH_SPACE = {
@@ -37,8 +45,8 @@ export const EASE_SEARCH_SPACE = {
 } as const;
 
 /** Trains EASE on a dataset (options validated strictly; see easeOptionsSchema). */
-export function trainEase(dataset: Dataset, options: unknown = {}): LinearItemModel {
-  const o = parseModelOptions('ease', easeOptionsSchema, options);
+export function trainEase(dataset: Dataset, options: EaseOptions = {}): LinearItemModel {
+  const o = resolveOptions('ease', easeOptionsSchema, options, DEFAULT_EASE_OPTIONS);
   const weight = interactionWeight(dataset, o.eventWeights, o.halfLifeDays);
   const ui = buildUserItemCsr(dataset, weight);
   const nItems = ui.cols;

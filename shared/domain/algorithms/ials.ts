@@ -1,10 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { buildUserItemCsr, transposeCsr } from '../data/csr.js';
 import { type Dataset, IdIndex } from '../data/dataset.js';
 import { DataError, ValidationError } from '../errors.js';
 import { Rng } from '../random.js';
 import { interactionWeight } from './item-cf.js';
-import { parseModelOptions, seedOf } from './model-options.js';
+import { resolveOptions } from './model-options.js';
+import { eventWeightsSchema } from './option-schemas.js';
 import type { RecommendOptions, Recommender, TopN } from './recommender.js';
 import { topK } from './top-k.js';
 
@@ -17,26 +18,34 @@ import { topK } from './top-k.js';
  * half-step shards by user (item) ranges. Defaults: the best of a random search on a validation split
  * carved from ML-100K's training split (bench/models.ts, seed 42); the tuner re-chooses them per shop.
  */
-export const ialsOptionsSchema = z
-  .object({
-    /** Latent dimensions. */
-    factors: z.number().int().min(1).max(512).default(24),
-    /** Alternating sweeps (users then items). */
-    iterations: z.number().int().min(1).max(200).default(15),
-    /** L2 regularisation on every factor vector. */
-    reg: z.number().min(0).default(13),
-    /** Confidence slope: an observed pair weighs 1 + alpha·r. */
-    alpha: z.number().min(0).default(1.5),
-    /** CG steps per vector and sweep (warm-started, so 2-4 suffice). */
-    cgSteps: z.number().int().min(1).max(50).default(3),
-    /** Standard deviation of the initial factors. */
-    initStd: z.number().positive().default(0.01),
-    eventWeights: z.record(z.string(), z.number().min(0)).optional(),
-    halfLifeDays: z.number().min(0).default(0),
-  })
-  .strict();
+export const ialsOptionsSchema = z.strictObject({
+  /** Latent dimensions. */
+  factors: z.optional(z.int().check(z.minimum(1), z.maximum(512))),
+  /** Alternating sweeps (users then items). */
+  iterations: z.optional(z.int().check(z.minimum(1), z.maximum(200))),
+  /** L2 regularisation on every factor vector. */
+  reg: z.optional(z.number().check(z.minimum(0))),
+  /** Confidence slope: an observed pair weighs 1 + alpha·r. */
+  alpha: z.optional(z.number().check(z.minimum(0))),
+  /** CG steps per vector and sweep (warm-started, so 2-4 suffice). */
+  cgSteps: z.optional(z.int().check(z.minimum(1), z.maximum(50))),
+  /** Standard deviation of the initial factors. */
+  initStd: z.optional(z.number().check(z.positive())),
+  eventWeights: z.optional(eventWeightsSchema),
+  halfLifeDays: z.optional(z.number().check(z.minimum(0))),
+});
 
-export type IalsOptions = z.input<typeof ialsOptionsSchema>;
+export type IalsOptions = z.infer<typeof ialsOptionsSchema>;
+
+export const DEFAULT_IALS_OPTIONS = {
+  factors: 24,
+  iterations: 15,
+  reg: 13,
+  alpha: 1.5,
+  cgSteps: 3,
+  initStd: 0.01,
+  halfLifeDays: 0,
+};
 
 /** The key hyperparameters and their ranges, for the tuner (the registry's searchSpace). */
 export const IALS_SEARCH_SPACE = {
@@ -157,13 +166,13 @@ export class IalsModel implements Recommender {
 }
 
 /** Trains iALS on a dataset (options validated strictly; see ialsOptionsSchema). */
-export function trainIals(dataset: Dataset, options: unknown = {}): IalsModel {
-  const o = parseModelOptions('ials', ialsOptionsSchema, options);
+export function trainIals(dataset: Dataset, options: IalsOptions = {}, seed = 42): IalsModel {
+  const o = resolveOptions('ials', ialsOptionsSchema, options, DEFAULT_IALS_OPTIONS);
   const weight = interactionWeight(dataset, o.eventWeights, o.halfLifeDays);
   const ui = buildUserItemCsr(dataset, weight);
   const iu = transposeCsr(ui);
   const f = o.factors;
-  const rng = new Rng(seedOf(options));
+  const rng = new Rng(seed);
   const xu = new Float32Array(ui.rows * f);
   const yi = new Float32Array(ui.cols * f);
   for (let p = 0; p < yi.length; p++) yi[p] = rng.normal() * o.initStd;

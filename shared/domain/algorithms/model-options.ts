@@ -1,31 +1,18 @@
-import type { z } from 'zod';
-import { ValidationError } from '../errors.js';
+import type * as z from 'zod/mini';
+import { parseOptions } from './option-schemas.js';
 
 /**
- * Parses trainer options with a strict zod schema; the first problem becomes a ValidationError naming the
- * option (`ease.lambda: ...`), so a mistyped or unknown key fails loudly instead of training the defaults.
- * `seed` is accepted and dropped: the registry passes it to every trainer.
+ * Parses a trainer's options with its strict schema (a ValidationError names the bad key, e.g.
+ * `ease.lambda`) and fills the keys left out from `defaults`; a key given as undefined keeps its default.
  */
-export function parseModelOptions<T>(algorithm: string, schema: z.ZodType<T>, raw: unknown): T {
-  const input =
-    raw !== null && typeof raw === 'object' && Object.hasOwn(raw, 'seed')
-      ? Object.fromEntries(Object.entries(raw).filter(([k]) => k !== 'seed'))
-      : (raw ?? {});
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const keys =
-    issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.map((p) => String(p)).join('.');
-  const what = issue.code === 'unrecognized_keys' ? `unknown option(s) ${keys}` : `${keys}: ${issue.message}`;
-  throw new ValidationError(
-    `${algorithm} options: ${what}`,
-    keys === '' ? algorithm : `${algorithm}.${keys}`,
-  );
-}
-
-/** The `seed` the registry passes along with the options (default 42). */
-export function seedOf(raw: unknown, fallback = 42): number {
-  if (raw === null || typeof raw !== 'object' || !Object.hasOwn(raw, 'seed')) return fallback;
-  const s = (raw as { seed?: unknown }).seed;
-  return typeof s === 'number' && Number.isInteger(s) ? s : fallback;
+export function resolveOptions<D extends object, O extends Partial<D>>(
+  algorithm: string,
+  schema: z.core.$ZodType<O>,
+  raw: unknown,
+  defaults: D,
+): D & O {
+  const parsed = parseOptions(schema, raw, algorithm);
+  const out = { ...defaults } as D & O;
+  for (const [k, v] of Object.entries(parsed)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
 }

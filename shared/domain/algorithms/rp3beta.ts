@@ -1,9 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { buildUserItemCsr, transposeCsr } from '../data/csr.js';
 import type { Dataset } from '../data/dataset.js';
 import { interactionWeight, NeighbourListsBuilder, TopSelector } from './item-cf.js';
 import { LinearItemModel } from './linear-item-model.js';
-import { parseModelOptions } from './model-options.js';
+import { resolveOptions } from './model-options.js';
+import { eventWeightsSchema } from './option-schemas.js';
 
 /**
  * RP3beta (Paudel et al. 2017; Dacrema et al. 2019): a 3-step random walk item → user → item on the
@@ -11,22 +12,29 @@ import { parseModelOptions } from './model-options.js';
  * keeping each source item's top-K targets. Sparse: Σ_u |u|² work with a reused accumulator, memory
  * O(interactions + items·K), so it scales to 100k+ items and shards by source item.
  */
-export const rp3betaOptionsSchema = z
-  .object({
-    /** Exponent on the transition probabilities (1 = the plain random walk). */
-    alpha: z.number().min(0).max(3).default(0.8),
-    /** Popularity penalty: the target's weight is divided by its degree^beta. */
-    beta: z.number().min(0).max(1).default(0.3),
-    /** Targets kept per source item. */
-    neighbours: z.number().int().min(1).default(200),
-    /** Scale each source row so its largest weight is 1. */
-    normalizeRows: z.boolean().default(false),
-    eventWeights: z.record(z.string(), z.number().min(0)).optional(),
-    halfLifeDays: z.number().min(0).default(0),
-  })
-  .strict();
+export const rp3betaOptionsSchema = z.strictObject({
+  /** Exponent on the transition probabilities (1 = the plain random walk). */
+  alpha: z.optional(z.number().check(z.minimum(0), z.maximum(3))),
+  /** Popularity penalty: the target's weight is divided by its degree^beta. */
+  beta: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
+  /** Targets kept per source item. */
+  neighbours: z.optional(z.int().check(z.minimum(1))),
+  /** Scale each source row so its largest weight is 1. */
+  normalizeRows: z.optional(z.boolean()),
+  eventWeights: z.optional(eventWeightsSchema),
+  halfLifeDays: z.optional(z.number().check(z.minimum(0))),
+});
 
-export type Rp3betaOptions = z.input<typeof rp3betaOptionsSchema>;
+export type Rp3betaOptions = z.infer<typeof rp3betaOptionsSchema>;
+
+/** The usual published starting point (alpha 1, beta 0.5, K 200); the tuner re-picks them per shop. */
+export const DEFAULT_RP3BETA_OPTIONS = {
+  alpha: 1,
+  beta: 0.5,
+  neighbours: 200,
+  normalizeRows: false,
+  halfLifeDays: 0,
+};
 
 /** The key hyperparameters and their ranges, for the tuner (the registry's searchSpace). */
 export const RP3BETA_SEARCH_SPACE = {
@@ -36,8 +44,8 @@ export const RP3BETA_SEARCH_SPACE = {
 } as const;
 
 /** Trains RP3beta on a dataset (options validated strictly; see rp3betaOptionsSchema). */
-export function trainRp3beta(dataset: Dataset, options: unknown = {}): LinearItemModel {
-  const o = parseModelOptions('rp3beta', rp3betaOptionsSchema, options);
+export function trainRp3beta(dataset: Dataset, options: Rp3betaOptions = {}): LinearItemModel {
+  const o = resolveOptions('rp3beta', rp3betaOptionsSchema, options, DEFAULT_RP3BETA_OPTIONS);
   const weight = interactionWeight(dataset, o.eventWeights, o.halfLifeDays);
   const ui = buildUserItemCsr(dataset, weight);
   const iu = transposeCsr(ui);

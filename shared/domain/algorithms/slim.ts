@@ -1,9 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { buildUserItemCsr, indexInSorted, transposeCsr } from '../data/csr.js';
 import type { Dataset } from '../data/dataset.js';
 import { interactionWeight, NeighbourListsBuilder, TopSelector, transposeLists } from './item-cf.js';
 import { LinearItemModel } from './linear-item-model.js';
-import { parseModelOptions } from './model-options.js';
+import { resolveOptions } from './model-options.js';
+import { eventWeightsSchema } from './option-schemas.js';
 
 /**
  * SLIM-style sparse linear model (Ning & Karypis 2011, restricted as in fsSLIM): for every target item j,
@@ -12,27 +13,34 @@ import { parseModelOptions } from './model-options.js';
  * independent, so training shards by item range; memory is O(interactions + items·K), time
  * O(Σ_u |u|² + items·K²·sweeps), never items × items.
  */
-export const slimOptionsSchema = z
-  .object({
-    /** Candidate regressors per target (its most co-occurring items). */
-    neighbours: z.number().int().min(1).max(1000).default(100),
-    /**
-     * Co-occurrences kept per item for the local Gram lookups, as a multiple of `neighbours`: a pair of
-     * regressors outside each other's lists counts as 0, so larger is more exact (and memory items·K·m).
-     */
-    gramMultiple: z.number().int().min(1).max(64).default(4),
-    /** L1 penalty (sparsity), in units of co-occurrence. */
-    l1: z.number().min(0).default(1),
-    /** L2 penalty, in units of co-occurrence. */
-    l2: z.number().min(0).default(50),
-    /** Coordinate-descent sweeps over a target's regressors. */
-    sweeps: z.number().int().min(1).max(100).default(8),
-    eventWeights: z.record(z.string(), z.number().min(0)).optional(),
-    halfLifeDays: z.number().min(0).default(0),
-  })
-  .strict();
+export const slimOptionsSchema = z.strictObject({
+  /** Candidate regressors per target (its most co-occurring items). */
+  neighbours: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+  /**
+   * Co-occurrences kept per item for the local Gram lookups, as a multiple of `neighbours`: a pair of
+   * regressors outside each other's lists counts as 0, so larger is more exact (and memory items·K·m).
+   */
+  gramMultiple: z.optional(z.int().check(z.minimum(1), z.maximum(64))),
+  /** L1 penalty (sparsity), in units of co-occurrence. */
+  l1: z.optional(z.number().check(z.minimum(0))),
+  /** L2 penalty, in units of co-occurrence. */
+  l2: z.optional(z.number().check(z.minimum(0))),
+  /** Coordinate-descent sweeps over a target's regressors. */
+  sweeps: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
+  eventWeights: z.optional(eventWeightsSchema),
+  halfLifeDays: z.optional(z.number().check(z.minimum(0))),
+});
 
-export type SlimOptions = z.input<typeof slimOptionsSchema>;
+export type SlimOptions = z.infer<typeof slimOptionsSchema>;
+
+export const DEFAULT_SLIM_OPTIONS = {
+  neighbours: 100,
+  gramMultiple: 4,
+  l1: 1,
+  l2: 50,
+  sweeps: 8,
+  halfLifeDays: 0,
+};
 
 /** The key hyperparameters and their ranges, for the tuner (the registry's searchSpace). */
 export const SLIM_SEARCH_SPACE = {
@@ -42,8 +50,8 @@ export const SLIM_SEARCH_SPACE = {
 } as const;
 
 /** Trains the SLIM-style model on a dataset (options validated strictly; see slimOptionsSchema). */
-export function trainSlim(dataset: Dataset, options: unknown = {}): LinearItemModel {
-  const o = parseModelOptions('slim', slimOptionsSchema, options);
+export function trainSlim(dataset: Dataset, options: SlimOptions = {}): LinearItemModel {
+  const o = resolveOptions('slim', slimOptionsSchema, options, DEFAULT_SLIM_OPTIONS);
   const weight = interactionWeight(dataset, o.eventWeights, o.halfLifeDays);
   const ui = buildUserItemCsr(dataset, weight);
   const iu = transposeCsr(ui);

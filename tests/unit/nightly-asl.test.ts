@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import validator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { generatedFiles, NIGHTLY_ASL, SERVED_MODULE } from '../../shared/build/generate-asl.js';
+import {
+  ALGORITHMS,
+  type AlgorithmEntry,
+  getAlgorithm,
+  registryOf,
+  scoredEntries,
+} from '../../shared/domain/algorithms/registry.js';
+import { stateNameOf } from '../../shared/pipeline/nightly-asl.js';
+import { ROOT } from '../helpers/start-process.js';
+
+interface Branch {
+  StartAt: string;
+  States: Record<string, { Parameters?: Record<string, unknown>; ItemSelector?: Record<string, unknown> }>;
+}
+const parallelOf = (text: string) =>
+  (JSON.parse(text) as { States: { ScoreAlgorithms: { Branches: Branch[]; ResultSelector: object } } }).States
+    .ScoreAlgorithms;
+
+/** A tiny extra algorithm: the CF trainer under another name, scored per user. */
+const tiny: AlgorithmEntry = { ...getAlgorithm('cf'), name: 'tiny-knn', description: 'test entry' };
+
+describe('generated nightly state machine (npm run generate:asl)', () => {
+  it('equals the committed files (run npm run generate:asl after changing the registry)', () => {
+    for (const [path, text] of generatedFiles()) {
+      const committed = readFileSync(join(ROOT, path), 'utf8');
+      if (path.endsWith('.json')) expect(JSON.parse(committed), path).toEqual(JSON.parse(text));
+      else expect(committed, path).toBe(text);
+    }
+  });
+
+  it('has one Train/Score branch per scored registry entry, then popularity', () => {
+    const parallel = parallelOf(generatedFiles().get(NIGHTLY_ASL)!);
+    expect(parallel.Branches.map((b) => b.StartAt)).toEqual([
+      'TrainCf',
+      'TrainFm',
+      'TrainEase',
+      'TrainIals',
+      'TrainRp3beta',
+      'TrainSlim',
+      'TrainSession',
+      'ComputePopularity',
+    ]);
+    expect(parallel.ResultSelector).toEqual({
+      'cf.$': '$[0].model',
+      'fm.$': '$[1].model',
+      'ease.$': '$[2].model',
+      'ials.$': '$[3].model',
+      'rp3beta.$': '$[4].model',
+      'slim.$': '$[5].model',
+      'session.$': '$[6].model',
+      'popularity.$': '$[7].model',
+    });
+  });
+
+  it('gives a newly registered algorithm its own valid branch and request-path entry', () => {
+    const files = generatedFiles(registryOf([...ALGORITHMS.values(), tiny]));
+    const text = files.get(NIGHTLY_ASL)!;
+    const result = validator(JSON.parse(text) as never);
+    expect(result.errorsText('\n')).toBe('');
+    const parallel = parallelOf(text);
+    // the new entry's branch comes after the registered scored ones, before popularity
+    const at = scoredEntries().length;
+    const branch = parallel.Branches[at];
+    expect(branch.StartAt).toBe('TrainTinyKnn');
+    expect(branch.States.TrainTinyKnn.Parameters).toEqual({ algorithm: 'tiny-knn', 'run.$': '$.run' });
+    expect(branch.States.ScoreTinyKnnShardsInline.ItemSelector?.algorithm).toBe('tiny-knn');
+    expect(Object.keys(branch.States)).toContain('ScoreTinyKnnShardsDistributed');
+    expect(parallel.ResultSelector).toMatchObject({
+      'tiny-knn.$': `$[${at}].model`,
+      'popularity.$': `$[${at + 1}].model`,
+    });
+    expect(files.get(SERVED_MODULE)).toContain(
+      "{ name: 'tiny-knn', scoredPerUser: true, requestSource: 'precomputed' },",
+    );
+  });
+
+  it('derives state names from algorithm names and refuses two that collide', () => {
+    expect(['cf', 'popularity:segment', 'rp3-beta'].map(stateNameOf)).toEqual([
+      'Cf',
+      'PopularitySegment',
+      'Rp3Beta',
+    ]);
+    const clash = registryOf([...ALGORITHMS.values(), { ...tiny, name: 'c-f' }, { ...tiny, name: 'c_f' }]);
+    expect(() => generatedFiles(clash)).toThrow(/share the state names CF/);
+  });
+});
