@@ -64,14 +64,14 @@ try {
   console.log(
     `ML-100K batch-recommend, ${users.size} users, top-10, whole process; node ${process.version}, numpy/scipy ${python}`,
   );
-  console.log('\n| round | osusume cf s | numpy/scipy ItemKNN s | load |');
-  console.log('|---:|---:|---:|---:|');
-  const a: number[] = [];
-  const b: number[] = [];
+  console.log('\n| round | osusume cf wall s | reference wall s | osusume CPU s | reference CPU s | load |');
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  const a: { wall: number; cpu: number }[] = [];
+  const b: { wall: number; cpu: number }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     // alternate which goes first, so neither always runs on a warmer page cache
-    let x: number;
-    let y: number;
+    let x: { wall: number; cpu: number };
+    let y: { wall: number; cpu: number };
     if (r % 2 === 0) {
       x = osusume();
       y = reference();
@@ -81,25 +81,41 @@ try {
     }
     a.push(x);
     b.push(y);
-    console.log(`| ${r + 1} | ${x.toFixed(2)} | ${y.toFixed(2)} | ${loadavg()[0].toFixed(1)} |`);
+    console.log(
+      `| ${r + 1} | ${x.wall.toFixed(2)} | ${y.wall.toFixed(2)} | ${x.cpu.toFixed(2)} | ${y.cpu.toFixed(2)} | ${loadavg()[0].toFixed(1)} |`,
+    );
   }
-  const ma = median(a);
-  const mb = median(b);
-  console.log(`| median | ${ma.toFixed(2)} | ${mb.toFixed(2)} | |`);
-  console.log(`\nosusume / reference wall-time ratio (medians): ${(ma / mb).toFixed(2)}× (target ≤ 1.0×)`);
+  const med = (xs: { wall: number; cpu: number }[], k: 'wall' | 'cpu') => median(xs.map((v) => v[k]));
+  console.log(
+    `| median | ${med(a, 'wall').toFixed(2)} | ${med(b, 'wall').toFixed(2)} | ${med(a, 'cpu').toFixed(2)} | ${med(b, 'cpu').toFixed(2)} | |`,
+  );
+  console.log(
+    `\nosusume / reference (medians): wall ${(med(a, 'wall') / med(b, 'wall')).toFixed(2)}×, ` +
+      `CPU ${(med(a, 'cpu') / med(b, 'cpu')).toFixed(2)}× (target ≤ 1.0× wall)`,
+  );
   const lines = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n').length;
   console.log(`output lines: osusume ${lines('osusume.jsonl')}, reference ${lines('reference.jsonl')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+/** Runs one whole process; returns its wall and CPU (user + sys, via /usr/bin/time) seconds. */
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { wall: number; cpu: number } {
+  const timing = join(dir, 'time.txt');
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const s = (performance.now() - t0) / 1000;
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timing, cmd, ...args], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0)
     throw new Error(`${cmd} ${args[0]} failed (${r.status}): ${r.stderr.toString().slice(0, 500)}`);
-  return s;
+  const [user, sys] = readFileSync(timing, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  return { wall, cpu: user + sys };
 }
 
 function median(xs: number[]): number {

@@ -82,10 +82,6 @@ describe('algorithm registry', () => {
     expect(publishedEntries().map((p) => [p.pointer, p.entry.name])).toEqual([
       ['cf', 'cf'],
       ['fm', 'fm'],
-      ['ease', 'ease'],
-      ['ials', 'ials'],
-      ['rp3beta', 'rp3beta'],
-      ['slim', 'slim'],
       ['session', 'session'],
       ['popularity', 'popularity:segment'],
     ]);

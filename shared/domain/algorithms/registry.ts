@@ -124,7 +124,8 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     train: (dataset, options) => trainEase(dataset, options),
     serialize: (model: LinearItemModel) => serializeLinearItemModel(model),
     deserialize: (bytes, dataset) => deserializeLinearItemModel('ease', bytes, dataset.items),
-    scoredPerUser: true,
+    // not scored nightly yet: each scored entry adds a nightly branch; the champion (auto) decides
+    scoredPerUser: false,
     searchSpace: EASE_SEARCH_SPACE,
   }),
   defineAlgorithm({
@@ -134,7 +135,8 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     train: (dataset, options, seed) => trainIals(dataset, options, seed),
     serialize: (model: IalsModel) => serializeIals(model),
     deserialize: (bytes, dataset) => deserializeIals(bytes, dataset.items),
-    scoredPerUser: true,
+    // not scored nightly yet: each scored entry adds a nightly branch; the champion (auto) decides
+    scoredPerUser: false,
     searchSpace: IALS_SEARCH_SPACE,
   }),
   defineAlgorithm({
@@ -144,7 +146,8 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     train: (dataset, options) => trainRp3beta(dataset, options),
     serialize: (model: LinearItemModel) => serializeLinearItemModel(model),
     deserialize: (bytes, dataset) => deserializeLinearItemModel('rp3beta', bytes, dataset.items),
-    scoredPerUser: true,
+    // not scored nightly yet: each scored entry adds a nightly branch; the champion (auto) decides
+    scoredPerUser: false,
     searchSpace: RP3BETA_SEARCH_SPACE,
   }),
   defineAlgorithm({
@@ -155,7 +158,8 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     train: (dataset, options) => trainSlim(dataset, options),
     serialize: (model: LinearItemModel) => serializeLinearItemModel(model),
     deserialize: (bytes, dataset) => deserializeLinearItemModel('slim', bytes, dataset.items),
-    scoredPerUser: true,
+    // not scored nightly yet: each scored entry adds a nightly branch; the champion (auto) decides
+    scoredPerUser: false,
     searchSpace: SLIM_SEARCH_SPACE,
   }),
   defineAlgorithm({
