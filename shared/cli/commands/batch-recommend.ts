@@ -39,7 +39,9 @@ export function register(program: Command): void {
       const { getAlgorithm, trainEntry } = await import('../../domain/algorithms/registry.js');
       const { loadDatasetReporting } = await import('../load-data.js');
       const { trainPopularity } = await import('../../domain/popularity/popularity.js');
-      const { batchRecommend, resolveNumResults } = await import('../../domain/batch/batch-recommend.js');
+      const { batchRecommend, LazyRecommender, resolveNumResults } = await import(
+        '../../domain/batch/batch-recommend.js'
+      );
       const entry = getAlgorithm(opts.algorithm);
       const numResults = resolveNumResults(parseIntOption(opts.numResults, 'num-results', 1));
       const seed = parseIntOption(opts.seed, 'seed', 0);
@@ -47,9 +49,15 @@ export function register(program: Command): void {
 
       const dataset = await loadDatasetReporting(opts.data);
       const started = performance.now();
-      const fallback = trainPopularity(dataset);
       const recommender =
-        opts.algorithm === 'popularity' ? fallback : trainEntry(entry, dataset, undefined, seed);
+        opts.algorithm === 'popularity'
+          ? trainPopularity(dataset)
+          : trainEntry(entry, dataset, undefined, seed);
+      // popularity answers unknown users and tops up short lists: trained only when a line needs it
+      const fallback =
+        opts.algorithm === 'popularity'
+          ? recommender
+          : new LazyRecommender('popularity', () => trainPopularity(dataset));
       const trainSeconds = (performance.now() - started) / 1000;
 
       const input = createReadStream(opts.input, { encoding: 'utf8' });

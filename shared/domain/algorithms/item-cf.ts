@@ -168,6 +168,28 @@ export function computeItemNeighbours(itemUsersRaw: CsrMatrix, options: ItemCfOp
   const sharpen = o.simExponent !== 1;
   for (let i = 0; i < nItems; i++) {
     let nt = 0;
+    // a row touching more entries than the catalogue has items accumulates densely: no mark test in the
+    // inner loop, one scan after (same sums in the same order, so the same lists)
+    let work = 0;
+    for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) work += uiPtr[iuIdx[p] + 1] - uiPtr[iuIdx[p]];
+    if (work > nItems) {
+      acc.fill(0);
+      for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) {
+        const u = iuIdx[p];
+        const x = iuVal[p];
+        for (let q = uiPtr[u]; q < uiPtr[u + 1]; q++) acc[uiIdx[q]] += x * uiVal[q];
+      }
+      sel.reset(k);
+      const ri = rowNorm[i];
+      for (let j = 0; j < nItems; j++) {
+        if (acc[j] === 0 || j === i) continue;
+        let s = acc[j] / (ri * colNorm[j] + o.shrink);
+        if (sharpen) s = s ** o.simExponent;
+        if (s > 0) sel.push(j, s);
+      }
+      out.appendRow(i, sel);
+      continue;
+    }
     for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) {
       const u = iuIdx[p];
       const x = iuVal[p];

@@ -14,6 +14,10 @@ export interface ServedAlgorithm {
 export const ALGORITHM_INDEX: readonly ServedAlgorithm[] = [
   { name: 'cf', scoredPerUser: true, requestSource: 'precomputed' },
   { name: 'fm', scoredPerUser: true, requestSource: 'precomputed' },
+  { name: 'ease', scoredPerUser: false },
+  { name: 'ials', scoredPerUser: false },
+  { name: 'rp3beta', scoredPerUser: false },
+  { name: 'slim', scoredPerUser: false },
   { name: 'popularity', scoredPerUser: false },
   { name: 'popularity:segment', scoredPerUser: false },
   { name: 'session', scoredPerUser: true, requestSource: 'recent-events' },

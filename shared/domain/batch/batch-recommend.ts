@@ -1,4 +1,4 @@
-import type { Recommender } from '../algorithms/recommender.js';
+import type { RecommendOptions, Recommender, TopN } from '../algorithms/recommender.js';
 import type { Dataset } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
 
@@ -73,7 +73,8 @@ export async function* batchRecommend(
   const n = resolveNumResults(options.numResults);
   const { dataset, recommender, fallback } = options;
   const ids = dataset.items.ids;
-  const globalList = fallback.recommend(-1, n, { includeSeen: true });
+  // asked for on the first unknown user only: a lazy fallback then never trains when no line needs it
+  let globalList: TopN | undefined;
   let lineNo = 0;
   for await (const raw of lines) {
     lineNo++;
@@ -95,6 +96,7 @@ export async function* batchRecommend(
     const scores: number[] = [];
     if (u < 0) {
       stats.unknownUsers++;
+      globalList ??= fallback.recommend(-1, n, { includeSeen: true });
       for (let j = 0; j < globalList.items.length; j++) {
         items.push(ids[globalList.items[j]]);
         scores.push(round(globalList.scores[j]));
@@ -125,6 +127,23 @@ export async function* batchRecommend(
       output: { recommendedItems: items, scores },
       error: null,
     } satisfies BatchOutputLine);
+  }
+}
+
+/**
+ * A recommender trained on its first use: the batch fallback (popularity) is only needed for unknown users
+ * and short lists, which a CF or FM run over known users may never have.
+ */
+export class LazyRecommender implements Recommender {
+  private model: Recommender | undefined;
+  constructor(
+    readonly name: string,
+    private readonly train: () => Recommender,
+  ) {}
+
+  recommend(user: number, n: number, options?: RecommendOptions): TopN {
+    this.model ??= this.train();
+    return this.model.recommend(user, n, options);
   }
 }
 
