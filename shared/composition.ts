@@ -15,6 +15,7 @@ import { StateParameterStore } from './adapters/local/state-parameters.js';
 import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
+import { ChampionSource } from './use-cases/champion.js';
 import type { CandidateSource } from './ports/candidates.js';
 import type { EventStore } from './ports/events.js';
 import { campaignParameterName } from './ports/parameters.js';
@@ -104,6 +105,7 @@ export function buildContainer(cfg: Config = config()): Container {
     ),
   };
   sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
+  sources.auto = new ChampionSource(state, sources, pointerTtl);
   return {
     config: cfg,
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),

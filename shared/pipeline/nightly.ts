@@ -23,10 +23,12 @@ import { publishSessionNeighbours } from '../use-cases/session-source.js';
 import type { MergeStats } from '../domain/events/export.js';
 import type { CatalogMergeStats } from '../domain/catalog/catalog.js';
 import { DATASET_COLUMNS_KEY, type DatasetColumns } from '../use-cases/catalog.js';
+import { CHAMPION_KEY, type PublishedChampion } from '../use-cases/champion.js';
 import { mergeCatalogWrites } from './catalog-merge.js';
 import { mergeExportedEvents } from './event-merge.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
+import { type RunTuning, tunedParamsOf } from './tuning.js';
 
 /** Neighbours stored per item for request-time session scoring (≤ 100 keeps an item ≈ 2.5 KB). */
 const SESSION_NEIGHBOURS_PER_ITEM = 50;
@@ -42,7 +44,11 @@ export interface NightlyInput {
   /** Dataset to snapshot: s3://bucket/prefix or a folder; default DATASET_URI. */
   readonly data?: string;
   readonly trigger?: string;
+  /** Run the Tune stage tonight even when it is not due (`pipeline run|start --tune`, the runs route). */
+  readonly tune?: boolean;
   readonly options?: {
+    /** Trials of a tuning night (default TUNING_MAX_TRIALS). */
+    readonly tuneTrials?: number;
     readonly shardUsers?: number;
     readonly numResults?: number;
     /** Extra trainer options per algorithm, e.g. { fm: { epochs: 5 } } (also used by Evaluate). */
@@ -75,6 +81,11 @@ export interface RunContext {
   readonly numResults: number;
   readonly seed: number;
   readonly trainOptions: Readonly<Record<string, TrainOptions>>;
+  /** A manual tuning request (PlanTuning tunes even when not due). */
+  readonly tune: boolean;
+  readonly maxTrials?: number;
+  /** Tuned params and champion, set by SelectChampion or UseStoredTuning (read by Train, Evaluate, Publish). */
+  readonly tuned?: RunTuning;
   readonly shards: ShardDescriptor[];
   readonly shardCount: number;
   /** True when the plan is large enough for the DISTRIBUTED Map (see PIPELINE_DISTRIBUTED_MIN_SHARDS). */
@@ -98,6 +109,13 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
   const o = input.options ?? {};
   const shardUsers = o.shardUsers ?? cfg.PIPELINE_SHARD_USERS;
   const numResults = o.numResults ?? cfg.PIPELINE_NUM_RESULTS;
+  if (input.tune !== undefined && typeof input.tune !== 'boolean')
+    throw new ValidationError('tune must be a boolean', 'tune');
+  if (
+    o.tuneTrials !== undefined &&
+    !(Number.isInteger(o.tuneTrials) && o.tuneTrials >= 1 && o.tuneTrials <= 500)
+  )
+    throw new ValidationError(`tuneTrials must be in 1..500, got ${o.tuneTrials}`, 'tuneTrials');
   if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500)
     throw new ValidationError(`numResults must be in 1..500, got ${numResults}`, 'numResults');
   const version = newVersionId();
@@ -149,6 +167,8 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
     numResults,
     seed: o.seed ?? 42,
     trainOptions: o.trainOptions ?? {},
+    tune: input.tune === true,
+    ...(o.tuneTrials !== undefined ? { maxTrials: o.tuneTrials } : {}),
     shards,
     shardCount: shards.length,
     distributed: shards.length >= cfg.PIPELINE_DISTRIBUTED_MIN_SHARDS,
@@ -161,7 +181,7 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
 /** Input of the TrainCf / TrainFm / TrainSession states. */
 export interface TrainInput {
   readonly algorithm: ScoredAlgorithm;
-  readonly run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions'>;
+  readonly run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions' | 'tuned'>;
 }
 
 export interface TrainOutput {
@@ -185,11 +205,12 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
   const dataset = await loadSnapshot(deps.artifacts, input.run.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
-  // options come from the execution input; each trainer validates its own keys
-  const opts = { seed: input.run.seed, ...input.run.trainOptions[input.algorithm] } as Record<
-    string,
-    unknown
-  >;
+  // tuned params, then the execution input's options (explicit options win); each trainer validates its keys
+  const opts = {
+    seed: input.run.seed,
+    ...tunedParamsOf(input.run.tuned, input.algorithm),
+    ...input.run.trainOptions[input.algorithm],
+  } as Record<string, unknown>;
   const t0 = performance.now();
   let bytes: Uint8Array;
   if (input.algorithm === 'cf') bytes = serializeItemCf(trainItemCf(dataset, opts));
@@ -332,14 +353,16 @@ const EVALUATED_AS: Record<string, string> = {
  */
 export async function evaluateRun(
   deps: PipelineDeps,
-  input: { run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions'>; k?: number },
+  input: { run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions' | 'tuned'>; k?: number },
 ): Promise<{ protocol: string; k: number; metrics: Record<string, RankingMetrics> }> {
   const dataset = await loadSnapshot(deps.artifacts, input.run.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
   const names = PUBLISHED_ALGORITHMS.map((a) => EVALUATED_AS[a]);
   const trainOptions: Record<string, TrainOptions> = {};
-  for (const a of PUBLISHED_ALGORITHMS) trainOptions[EVALUATED_AS[a]] = input.run.trainOptions[a] ?? {};
+  // evaluated as trained: tuned params, then the run's explicit options
+  for (const a of PUBLISHED_ALGORITHMS)
+    trainOptions[EVALUATED_AS[a]] = { ...tunedParamsOf(input.run.tuned, a), ...input.run.trainOptions[a] };
   const result = await evaluateAlgorithms(dataset, {
     algorithms: names,
     protocol: 'personalize',
@@ -394,13 +417,18 @@ export async function qualityGate(deps: PipelineDeps, input: { version: string }
 export interface PublishOutput {
   readonly version: string;
   readonly published: { algorithm: string; version: string; previous?: string }[];
+  /** The champion the `auto` arm serves from now on (absent when the night had none). */
+  readonly champion?: PublishedChampion;
 }
 
 /**
  * Publish: flips each algorithm's active version pointer to the run's version with a conditional write
  * (a concurrent publisher makes it fail with ConflictError instead of silently overwriting).
  */
-export async function publishRun(deps: PipelineDeps, input: { version: string }): Promise<PublishOutput> {
+export async function publishRun(
+  deps: PipelineDeps,
+  input: { version: string; tuned?: RunTuning },
+): Promise<PublishOutput> {
   const published: PublishOutput['published'] = [];
   for (const algorithm of PUBLISHED_ALGORITHMS) {
     const previous = await deps.state.getActiveVersion(algorithm);
@@ -415,5 +443,20 @@ export async function publishRun(deps: PipelineDeps, input: { version: string })
   });
   // the Personalize retraining imports the latest published snapshot
   await deps.state.putRecord(LATEST_RUN_KEY, { ...run, status: 'published' });
-  return { version: input.version, published };
+  const c = input.tuned?.champion;
+  let champion: PublishedChampion | undefined;
+  if (c && (PUBLISHED_ALGORITHMS as readonly string[]).includes(c.algorithm)) {
+    champion = {
+      algorithm: c.algorithm,
+      version: input.version,
+      metric: deps.config.TUNING_METRIC,
+      score: c.score,
+      params: c.params,
+      ...(input.tuned?.tunedAt ? { tunedAt: input.tuned.tunedAt } : {}),
+      publishedAt: new Date().toISOString(),
+    };
+    // the `auto` arm serves this algorithm's lists of the versions just published
+    await deps.state.putRecord(CHAMPION_KEY, champion);
+  }
+  return { version: input.version, published, ...(champion ? { champion } : {}) };
 }

@@ -2,8 +2,11 @@ import * as z from 'zod/mini';
 import '../../config/zod-messages.js';
 import { ValidationError } from '../errors.js';
 
-/** Algorithms an arm can serve from. `personalize` is Amazon Personalize (or its local stand-in). */
-export const ARM_ALGORITHMS = ['cf', 'fm', 'personalize', 'session', 'popularity'] as const;
+/**
+ * Algorithms an arm can serve from. `personalize` is Amazon Personalize (or its local stand-in); `auto`
+ * serves the champion the last published nightly run chose on validation.
+ */
+export const ARM_ALGORITHMS = ['cf', 'fm', 'personalize', 'session', 'popularity', 'auto'] as const;
 export type ArmAlgorithm = (typeof ARM_ALGORITHMS)[number];
 
 const armSchema = z.object({
