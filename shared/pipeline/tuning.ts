@@ -149,7 +149,11 @@ export async function planTuning(deps: PipelineDeps, input: PlanTuningInput): Pr
     ...(plan.trimmed ? { trimmed: plan.trimmed } : {}),
     maxConcurrency,
     // what the night uses if the trials fail: the stored params, so a failed tuning never blocks the refresh
-    tuned: runTuning(last, last ? 'stored' : 'none', `${decision.reason}, but tonight's tuning did not finish`),
+    tuned: runTuning(
+      last,
+      last ? 'stored' : 'none',
+      `${decision.reason}, but tonight's tuning did not finish`,
+    ),
   };
 }
 
