@@ -61,9 +61,9 @@ export async function chooseAuto(
   dataset: Dataset,
   options: { seed: number; protocol: SplitProtocol; maxTrials: number; maxMs: number; candidates?: string[] },
 ): Promise<AutoChoice> {
-  const { algorithmNames, getTrainer } = await import('../domain/algorithms/registry.js');
+  const { algorithmNames, getAlgorithm } = await import('../domain/algorithms/registry.js');
   const names = options.candidates ?? algorithmNames();
-  for (const a of names) getTrainer(a);
+  for (const a of names) getAlgorithm(a);
   const { searchChampion, describeChampion } = await import('../domain/tuning/champion.js');
   const { searchSpaceOf, trainWithParams } = await import('../domain/tuning/search-spaces.js');
   const search = await searchChampion(dataset, {

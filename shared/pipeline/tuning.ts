@@ -3,7 +3,6 @@
  * → SelectChampion, or UseStoredTuning when not due): per-shop hyperparameters searched on a validation
  * split carved from the evaluation's training part, only when due, stored and reused on the other nights.
  */
-import type { TrainOptions } from '../domain/algorithms/registry.js';
 import type { Dataset } from '../domain/data/dataset.js';
 import { splitDataset, type Split } from '../domain/evaluation/splits.js';
 import { decideTuning } from '../domain/tuning/policy.js';
@@ -163,7 +162,7 @@ export interface TrialInput {
   readonly snapshot: string;
   readonly seed: number;
   /** The run's explicit trainer options: they win over a trial's params, as they do in training. */
-  readonly trainOptions?: Readonly<Record<string, TrainOptions>>;
+  readonly trainOptions?: Readonly<Record<string, unknown>>;
 }
 
 // a warm Lambda container runs several trials of one night: split once per snapshot
@@ -192,7 +191,10 @@ async function validationOf(deps: PipelineDeps, snapshot: string, seed: number):
 /** TuneTrial: trains one trial's params on the validation-train part and scores the validation part. */
 export async function tuneTrial(deps: PipelineDeps, input: TrialInput): Promise<TrialResult> {
   const validation = await validationOf(deps, input.snapshot, input.seed);
-  const explicit = input.trainOptions?.[input.trial.algorithm];
+  const explicit =
+    input.trainOptions && Object.hasOwn(input.trainOptions, input.trial.algorithm)
+      ? input.trainOptions[input.trial.algorithm]
+      : undefined;
   return runTrial(
     validation,
     input.trial,

@@ -4,6 +4,7 @@ import { finished } from 'node:stream/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ValidationError } from '../../domain/errors.js';
+import { ALGORITHM_INDEX } from '../../domain/algorithms/served-algorithms.js';
 import { type AutoCliOptions, addAutoOptions, autoBudget } from '../auto.js';
 import { parseIntOption } from './evaluate.js';
 
@@ -17,9 +18,9 @@ interface BatchCliOptions extends AutoCliOptions {
 }
 
 /**
- * `osusume batch-recommend --data DIR --algorithm cf|fm|popularity|session|auto --input users.jsonl
+ * `osusume batch-recommend --data DIR --algorithm NAME (a registry name) --input users.jsonl
  * --output out.jsonl [--num-results 25] [--seed S]`: Amazon Personalize batch-inference JSON Lines.
- * `auto` is the champion of a validation search on the data (see shared/cli/auto.ts).
+ * `--algorithm auto` is the champion of a validation search on the data (see shared/cli/auto.ts).
  */
 export function register(program: Command): void {
   const command = program
@@ -30,21 +31,20 @@ export function register(program: Command): void {
     .requiredOption('-d, --data <dir>', 'dataset folder (interactions.csv, optional users.csv, items.csv)')
     .requiredOption(
       '-a, --algorithm <name>',
-      'algorithm (cf, fm, popularity, session, ..., or auto: the champion of a validation search)',
+      `registered algorithm: ${ALGORITHM_INDEX.map((a) => a.name).join(', ')}, or auto (the champion of a validation search)`,
     )
     .requiredOption('-i, --input <file>', 'input JSON Lines, one {"userId": "..."} per line')
     .requiredOption('-o, --output <file>', 'output JSON Lines')
     .option('-n, --num-results <n>', 'items per user (1-500)', '25')
     .option('--seed <n>', 'seed of stochastic trainers', '42');
   addAutoOptions(command).action(async (opts: BatchCliOptions) => {
-    const { getTrainer } = await import('../../domain/algorithms/registry.js');
+    const { getAlgorithm, trainEntry } = await import('../../domain/algorithms/registry.js');
     const { loadDatasetReporting } = await import('../load-data.js');
     const { trainPopularity } = await import('../../domain/popularity/popularity.js');
     const { batchRecommend, resolveNumResults } = await import('../../domain/batch/batch-recommend.js');
-    const auto = opts.algorithm === 'auto';
-    const budget = auto ? autoBudget(opts) : undefined;
-    for (const a of budget?.candidates ?? []) getTrainer(a);
-    const train = auto ? undefined : getTrainer(opts.algorithm);
+    const budget = opts.algorithm === 'auto' ? autoBudget(opts) : undefined;
+    for (const a of budget?.candidates ?? []) getAlgorithm(a);
+    const entry = budget ? undefined : getAlgorithm(opts.algorithm);
     const numResults = resolveNumResults(parseIntOption(opts.numResults, 'num-results', 1));
     const seed = parseIntOption(opts.seed, 'seed', 0);
     if (opts.input === opts.output) throw new ValidationError('--input and --output must differ', 'output');
@@ -57,7 +57,8 @@ export function register(program: Command): void {
       const { chooseAuto } = await import('../auto.js');
       const choice = await chooseAuto(dataset, { seed, protocol: 'random', ...budget });
       recommender = choice.train(dataset, seed);
-    } else if (train && opts.algorithm !== 'popularity') recommender = train(dataset, { seed });
+    } else if (entry && opts.algorithm !== 'popularity')
+      recommender = trainEntry(entry, dataset, undefined, seed);
     const trainSeconds = (performance.now() - started) / 1000;
 
     const input = createReadStream(opts.input, { encoding: 'utf8' });

@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError } from '../../domain/errors.js';
-import type { Dataset } from '../../domain/data/dataset.js';
 import type {
   AlgorithmResult,
   NamedTrainer,
@@ -11,6 +10,8 @@ import type {
 } from '../../domain/evaluation/evaluate.js';
 import { SPLIT_PROTOCOLS, type Split, type SplitProtocol } from '../../domain/evaluation/splits.js';
 import { type AutoCliOptions, addAutoOptions, autoBudget } from '../auto.js';
+// the generated index, not the registry: importing every trainer would slow `osusume --help`
+import { ALGORITHM_INDEX } from '../../domain/algorithms/served-algorithms.js';
 
 interface EvaluateCliOptions extends AutoCliOptions {
   data: string;
@@ -22,8 +23,8 @@ interface EvaluateCliOptions extends AutoCliOptions {
   fill: boolean;
 }
 
-/** The algorithms evaluated when --algorithms is omitted (those of them that are registered). */
-const DEFAULT_ALGORITHMS = ['cf', 'fm', 'popularity', 'session'];
+/** The algorithms evaluated when --algorithms is omitted: every registered one. */
+const DEFAULT_ALGORITHMS = ALGORITHM_INDEX.map((a) => a.name);
 
 /** Parses an integer option, naming it in the error. */
 export function parseIntOption(value: string, name: string, min: number): number {
@@ -104,7 +105,7 @@ export function register(program: Command): void {
     .requiredOption('-d, --data <dir>', 'dataset folder (interactions.csv, optional users.csv, items.csv)')
     .option(
       '-a, --algorithms <list>',
-      `comma-separated registry names or auto (the champion of a validation search on the training part; default ${DEFAULT_ALGORITHMS.join(',')})`,
+      `comma-separated registry names or auto (the champion of a validation search on the training part; default: all of ${DEFAULT_ALGORITHMS.join(',')})`,
     )
     .option('-p, --protocol <name>', `split protocol: ${SPLIT_PROTOCOLS.join('|')}`, 'personalize')
     .option('-k, --k <n>', 'list length K', '10')
@@ -113,23 +114,22 @@ export function register(program: Command): void {
     .option('--no-fill', 'do not top up lists shorter than K from training popularity (served lists are)');
   addAutoOptions(command).action(async (opts: EvaluateCliOptions) => {
     // algorithms are imported here, not at registration, so `osusume --help` stays fast
-    const { algorithmNames, getTrainer } = await import('../../domain/algorithms/registry.js');
+    const { getAlgorithm } = await import('../../domain/algorithms/registry.js');
     const { loadDatasetReporting } = await import('../load-data.js');
     const { evaluateAlgorithms } = await import('../../domain/evaluation/evaluate.js');
     const { splitDataset } = await import('../../domain/evaluation/splits.js');
     const { chooseAuto } = await import('../auto.js');
     const { renderEvaluationSvg } = await import('../../domain/evaluation/svg-chart.js');
     // validate everything before the (slow) load
-    const registered = algorithmNames();
     const algorithms = opts.algorithms
       ? opts.algorithms
           .split(',')
           .map((a) => a.trim())
           .filter((a) => a !== '')
-      : DEFAULT_ALGORITHMS.filter((a) => registered.includes(a));
-    for (const a of algorithms) if (a !== 'auto') getTrainer(a);
+      : DEFAULT_ALGORITHMS;
+    for (const a of algorithms) if (a !== 'auto') getAlgorithm(a);
     const budget = algorithms.includes('auto') ? autoBudget(opts) : undefined;
-    for (const a of budget?.candidates ?? []) getTrainer(a);
+    for (const a of budget?.candidates ?? []) getAlgorithm(a);
     if (!SPLIT_PROTOCOLS.includes(opts.protocol as SplitProtocol)) {
       throw new ValidationError(
         `--protocol must be one of ${SPLIT_PROTOCOLS.join(', ')}, got "${opts.protocol}"`,
@@ -149,9 +149,7 @@ export function register(program: Command): void {
       split = splitDataset(dataset, protocol, { seed });
       const choice = await chooseAuto(split.train, { seed, protocol, ...budget });
       notes.push(choice.summary);
-      named = algorithms.map((a) =>
-        a === 'auto' ? { name: 'auto', train: (ds: Dataset) => choice.train(ds, seed) } : a,
-      );
+      named = algorithms.map((a) => (a === 'auto' ? { name: 'auto', train: choice.train } : a));
     }
     const evaluated = await evaluateAlgorithms(dataset, {
       algorithms: named,

@@ -1,4 +1,4 @@
-import { getTrainer } from '../algorithms/registry.js';
+import { getAlgorithm, trainEntry } from '../algorithms/registry.js';
 import type { Recommender } from '../algorithms/recommender.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Params, SearchSpace } from './search.js';
@@ -28,17 +28,20 @@ const SEARCH_SPACES = new Map<string, SearchSpace>([
   ],
 ]);
 
-/** The search space of `algorithm`, if it has one. */
+/** The search space of `algorithm`: its registry entry's `searchSpace`, else the one here, if any. */
 export function searchSpaceOf(algorithm: string): SearchSpace | undefined {
-  return SEARCH_SPACES.get(algorithm);
+  return getAlgorithm(algorithm).searchSpace ?? SEARCH_SPACES.get(algorithm);
 }
 
-/** Trains a registry algorithm with trial params (the run's explicit options are merged by callers). */
+/**
+ * Trains a registry algorithm with trial params, checked by its strict options schema (the run's
+ * explicit options are merged by callers).
+ */
 export function trainWithParams(
   algorithm: string,
   dataset: Dataset,
   params: Params,
   seed: number,
 ): Recommender {
-  return getTrainer(algorithm)(dataset, { seed, ...params });
+  return trainEntry(getAlgorithm(algorithm), dataset, params, seed);
 }
