@@ -44,6 +44,18 @@ describe('parseRunRequest', () => {
     expect(() => parseRunRequest({ machine: 'scoring', hpo: true })).toThrow(/personalize/);
   });
 
+  it('accepts tune for the scoring machine and rejects it for the personalize machine', () => {
+    expect(parseRunRequest({ machine: 'scoring', tune: true })).toEqual({
+      machine: 'scoring',
+      hpo: false,
+      tune: true,
+    });
+    expect(() => parseRunRequest({ machine: 'personalize', tune: true })).toThrow(
+      /tune applies to the scoring/,
+    );
+    expect(() => parseRunRequest({ machine: 'scoring', tune: 'yes' })).toThrow(/tune must be a boolean/);
+  });
+
   it('rejects a requestId with characters an execution name cannot hold', () => {
     expect(() => parseRunRequest({ machine: 'scoring', requestId: 'a b' })).toThrow(/requestId/);
   });
@@ -78,6 +90,13 @@ describe('SfnPipelineRuns', () => {
     expect(JSON.parse(input?.input ?? '{}')).toEqual({ trigger: 'api', hpo: true });
     expect(r).toEqual({ runId: input?.name, started: true, status: 'RUNNING' });
     expect(r.runId).toMatch(/^manual-personalize-20261201-/);
+  });
+
+  it('starts a scoring run that tunes tonight with tune in its input', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'x' });
+    await runs().start({ machine: 'scoring', hpo: false, tune: true });
+    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(JSON.parse(input?.input ?? '{}')).toEqual({ trigger: 'api', tune: true });
   });
 
   it('answers a retried start with the execution it already started', async () => {

@@ -42,7 +42,7 @@ export class LocalPipelineRuns implements PipelineRuns {
 
   async start(request: RunRequest): Promise<{ runId: string; started: boolean; status: RunStatus }> {
     const input = {
-      ...machineInput(request.machine, { hpo: request.hpo, data: this.opts.data }, 'api'),
+      ...machineInput(request.machine, { hpo: request.hpo, tune: request.tune, data: this.opts.data }, 'api'),
       ...(this.opts.options ? { options: this.opts.options } : {}),
     };
     const now = this.opts.now?.() ?? new Date();

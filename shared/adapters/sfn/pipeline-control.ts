@@ -75,9 +75,28 @@ export interface RunSummary {
   /** For a failed run: the Fail state's error and cause (they name the failed state). */
   readonly error?: string;
   readonly cause?: string;
+  /** For a succeeded nightly scoring run: the champion it published and whether it was tuned that night. */
+  readonly champion?: string;
 }
 
-/** Recent executions, newest first; failed ones carry their error and cause. */
+/** "cf (tuned tonight, validation 0.3512)" from a nightly scoring execution's output, if it names one. */
+export function championOfOutput(output: string | undefined): string | undefined {
+  if (!output) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output);
+  } catch {
+    return undefined;
+  }
+  const tuning = (parsed as { tuning?: { source?: string; tunedAt?: string; champion?: unknown } })?.tuning;
+  const c = tuning?.champion as { algorithm?: unknown; score?: unknown } | null | undefined;
+  if (!c || typeof c.algorithm !== 'string') return undefined;
+  const when = tuning?.source === 'tuned' ? 'tuned tonight' : `tuned ${tuning?.tunedAt ?? 'earlier'}`;
+  const score = typeof c.score === 'number' ? `, validation ${c.score.toFixed(4)}` : '';
+  return `${c.algorithm} (${when}${score})`;
+}
+
+/** Recent executions, newest first; failed ones carry their error and cause, succeeded ones the champion. */
 export async function listPipelineRuns(
   client: SFNClient,
   options: { stage: string; machine: DeployedMachine; limit?: number },
@@ -90,10 +109,14 @@ export async function listPipelineRuns(
   for (const e of page.executions ?? []) {
     let error: string | undefined;
     let cause: string | undefined;
+    let champion: string | undefined;
     if (e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED') {
       const d = await client.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
       error = d.error;
       cause = d.cause;
+    } else if (e.status === 'SUCCEEDED' && options.machine === 'scoring') {
+      const d = await client.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+      champion = championOfOutput(d.output);
     }
     runs.push({
       name: e.name ?? '',
@@ -102,6 +125,7 @@ export async function listPipelineRuns(
       stopDate: e.stopDate,
       error,
       cause,
+      ...(champion ? { champion } : {}),
     });
   }
   return runs;

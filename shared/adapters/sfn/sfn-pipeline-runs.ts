@@ -45,7 +45,7 @@ export class SfnPipelineRuns implements PipelineRuns {
   }
 
   async start(request: RunRequest): Promise<{ runId: string; started: boolean; status: RunStatus }> {
-    const input = machineInput(request.machine, { hpo: request.hpo }, 'api');
+    const input = machineInput(request.machine, { hpo: request.hpo, tune: request.tune }, 'api');
     const runId = executionName(request.machine, input, this.now(), request.requestId);
     try {
       await this.sfn.send(
