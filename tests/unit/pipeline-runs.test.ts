@@ -215,6 +215,24 @@ describe('SfnPipelineRuns', () => {
     expect((await getRun(runs(), 'sched-1')).machine).toBe('personalize');
   });
 
+  it('shows the champion a succeeded scoring run published', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      startDate: DAY,
+      output: JSON.stringify({
+        tuning: {
+          source: 'stored',
+          tunedAt: '2026-11-28T18:00:00Z',
+          champion: { algorithm: 'fm', score: 0.3 },
+        },
+      }),
+    });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    expect((await getRun(runs(), 'manual-scoring-20261201-x')).champion).toBe(
+      'fm (tuned 2026-11-28T18:00:00Z, validation 0.3000)',
+    );
+  });
+
   it('answers 404 for a run on neither machine', async () => {
     sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
     await expect(getRun(runs(), 'nope')).rejects.toMatchObject({ status: 404 });

@@ -4,6 +4,7 @@ import {
   machineInput,
   type RunRequest,
   type RunStatus,
+  championOfOutput,
   type RunView,
   type StateTimingView,
 } from '../../domain/pipeline/runs.js';
@@ -94,6 +95,8 @@ export class LocalPipelineRuns implements PipelineRuns {
             }
           : {}),
       };
+      const champion = result.status === 'SUCCEEDED' ? championOfOutput(result.output) : undefined;
+      if (champion) run.view = { ...run.view, champion };
       if (result.status === 'SUCCEEDED') this.opts.onSucceeded?.();
       run.states = new Map(
         result.states.map((s) => [

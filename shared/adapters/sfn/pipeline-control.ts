@@ -1,3 +1,4 @@
+import { championOfOutput } from '../../domain/pipeline/runs.js';
 import { createHash } from 'node:crypto';
 import {
   DescribeExecutionCommand,
@@ -77,23 +78,6 @@ export interface RunSummary {
   readonly cause?: string;
   /** For a succeeded nightly scoring run: the champion it published and whether it was tuned that night. */
   readonly champion?: string;
-}
-
-/** "cf (tuned tonight, validation 0.3512)" from a nightly scoring execution's output, if it names one. */
-export function championOfOutput(output: string | undefined): string | undefined {
-  if (!output) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(output);
-  } catch {
-    return undefined;
-  }
-  const tuning = (parsed as { tuning?: { source?: string; tunedAt?: string; champion?: unknown } })?.tuning;
-  const c = tuning?.champion as { algorithm?: unknown; score?: unknown } | null | undefined;
-  if (!c || typeof c.algorithm !== 'string') return undefined;
-  const when = tuning?.source === 'tuned' ? 'tuned tonight' : `tuned ${tuning?.tunedAt ?? 'earlier'}`;
-  const score = typeof c.score === 'number' ? `, validation ${c.score.toFixed(4)}` : '';
-  return `${c.algorithm} (${when}${score})`;
 }
 
 /** Recent executions, newest first; failed ones carry their error and cause, succeeded ones the champion. */

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import {
   executionName,
+  championOfOutput,
   machineInput,
   machineOfRunId,
   PIPELINE_MACHINES,
@@ -118,6 +119,7 @@ export class SfnPipelineRuns implements PipelineRuns {
       }
       const { states, failedState } = timingsOf(events);
       const failed = d.status !== 'RUNNING' && d.status !== 'SUCCEEDED';
+      const champion = d.status === 'SUCCEEDED' ? championOfOutput(d.output) : undefined;
       return {
         runId,
         machine,
@@ -125,6 +127,7 @@ export class SfnPipelineRuns implements PipelineRuns {
         startedAt: (d.startDate ?? new Date(0)).toISOString(),
         ...(d.stopDate ? { stoppedAt: d.stopDate.toISOString() } : {}),
         ...(failed ? { failedState: failedState ?? 'unknown', error: d.error, cause: d.cause } : {}),
+        ...(champion ? { champion } : {}),
         states,
       };
     }

@@ -121,6 +121,27 @@ export interface RunView {
   readonly failedState?: string;
   readonly error?: string;
   readonly cause?: string;
+  /** A succeeded nightly scoring run: the champion it published, e.g. `cf (tuned tonight, validation 0.3512)`. */
+  readonly champion?: string;
   /** Per-state timings (GET of one run). */
   readonly states?: StateTimingView[];
+}
+
+/** "cf (tuned tonight, validation 0.3512)" from a nightly scoring execution's output, if it names one. */
+export function championOfOutput(output: unknown): string | undefined {
+  let parsed = output;
+  if (typeof output === 'string') {
+    try {
+      parsed = JSON.parse(output);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  const tuning = (parsed as { tuning?: { source?: string; tunedAt?: string; champion?: unknown } })?.tuning;
+  const c = tuning?.champion as { algorithm?: unknown; score?: unknown } | null | undefined;
+  if (!c || typeof c.algorithm !== 'string') return undefined;
+  const when = tuning?.source === 'tuned' ? 'tuned tonight' : `tuned ${tuning?.tunedAt ?? 'earlier'}`;
+  const score = typeof c.score === 'number' ? `, validation ${c.score.toFixed(4)}` : '';
+  return `${c.algorithm} (${when}${score})`;
 }
