@@ -17,7 +17,8 @@
  *     against the Lambda limits (900 s, 10,240 MB), extrapolated linearly in interactions to 20M.
  *
  *   npx tsx bench/pipeline.ts [--skip-ml] [--skip-shards] [--users N] [--items M] [--shard-users S]
- *     [--sample-shards K] [--tuning] [--tuner-scale --tune-users N --tune-items M --tune-days D]
+ *     [--sample-shards K] [--tuning] [--tuner-scale --tune-users N --tune-items M --tune-days D
+ *     --tune-algorithms cf,session]
  */
 import '../shared/polyfills.js';
 import { existsSync } from 'node:fs';
@@ -321,7 +322,11 @@ async function tunerScale(tmp: string): Promise<void> {
   t = performance.now();
   const run = await prepareRun(deps, { data: dir, options: { numResults: 100 } });
   console.log(`Prepare: ${fmt(performance.now() - t)}; ${run.interactions} interactions`);
-  const plan = await planTuning(deps, { run, algorithms: SCORED_ALGORITHMS });
+  const only = args.includes('--tune-algorithms')
+    ? args[args.indexOf('--tune-algorithms') + 1].split(',')
+    : undefined;
+  const algorithms = only ?? SCORED_ALGORITHMS;
+  const plan = await planTuning(deps, { run, algorithms });
   const scale = 20_000_000 / run.interactions;
   console.log(
     `plan: ${plan.trials.length} trials (${plan.reason}); one trial per algorithm measured (its defaults), then one sampled trial each`,
@@ -331,8 +336,8 @@ async function tunerScale(tmp: string): Promise<void> {
   );
   console.log('|---|---|---|---|---|---|---|---|');
   const picks = [
-    ...SCORED_ALGORITHMS.map((a) => plan.trials.find((x) => x.algorithm === a && x.index === 0)),
-    ...SCORED_ALGORITHMS.map((a) => plan.trials.find((x) => x.algorithm === a && x.index === 1)),
+    ...algorithms.map((a) => plan.trials.find((x) => x.algorithm === a && x.index === 0)),
+    ...algorithms.map((a) => plan.trials.find((x) => x.algorithm === a && x.index === 1)),
   ].filter((x) => x !== undefined);
   let first = true;
   for (const trial of picks) {
