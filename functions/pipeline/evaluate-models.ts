@@ -1,8 +1,8 @@
 import { getPipelineDeps } from '../../shared/pipeline/pipeline-container.js';
-import { type RunContext, evaluateRun } from '../../shared/pipeline/nightly.js';
+import { evaluateRun } from '../../shared/pipeline/nightly.js';
 import { taskHandler } from '../../shared/pipeline/task-handler.js';
 
-/** Evaluate: offline metrics per algorithm (Personalize protocol), stored per version. */
-export const handler = taskHandler('evaluate-models', (event: { run: RunContext }) =>
+/** Evaluate: offline metrics per algorithm of the stored models (Personalize protocol), stored per version. */
+export const handler = taskHandler('evaluate-models', (event: Parameters<typeof evaluateRun>[1]) =>
   evaluateRun(getPipelineDeps(), event),
 );

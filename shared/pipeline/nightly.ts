@@ -3,10 +3,12 @@
  * Each step is idempotent for its input (a retried task rewrites the same keys), reads the run's dataset
  * snapshot, and never touches an active version pointer except publishRun.
  */
-import type { Recommender } from '../domain/algorithms/recommender.js';
+import type { Recommender, TopN } from '../domain/algorithms/recommender.js';
 import {
   type AlgorithmEntry,
   getAlgorithm,
+  type NightlyEvaluation,
+  nightlyEvaluationOf,
   parseTrainOptions,
   publishedEntries,
   scoredEntries,
@@ -14,7 +16,9 @@ import {
 import { parseOptions } from '../domain/algorithms/option-schemas.js';
 import type { Dataset } from '../domain/data/dataset.js';
 import { ValidationError } from '../domain/errors.js';
-import { evaluateAlgorithms } from '../domain/evaluation/evaluate.js';
+import { evaluateAlgorithms, type NamedTrainer } from '../domain/evaluation/evaluate.js';
+import { containsSorted } from '../domain/evaluation/metrics.js';
+import { type HeldOut, heldOutTargets, splitDataset, targetsOf } from '../domain/evaluation/splits.js';
 import type { RankingMetrics } from '../domain/evaluation/metrics.js';
 import { decideGate, type GateDecision, type GateInput } from '../domain/pipeline/quality-gate.js';
 import { planShards, type ShardDescriptor } from '../domain/pipeline/shard-plan.js';
@@ -226,7 +230,16 @@ function optionsOf(run: Pick<RunContext, 'trainOptions' | 'tuned'>, entry: Algor
   return parseOptions(entry.options, merged, `trainOptions.${entry.name}`);
 }
 
-/** Train: fits one scored registry entry on the snapshot and stores the serialised model. */
+/**
+ * The nightly evaluation split (Amazon Personalize's protocol: 10 % of users, seeded by the run, their
+ * latest 10 % of interactions held out). The Train states fit the scored models on its training part and
+ * Evaluate scores those very models on its targets, so each model is trained once per night; the price is
+ * that the published models miss those targets (≈ 1 % of the interactions), which the shards still
+ * exclude from the users' lists.
+ */
+export const EVALUATION_PROTOCOL = 'personalize' as const;
+
+/** Train: fits one scored registry entry on the evaluation split's training part and stores the model. */
 export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise<TrainOutput> {
   const entry = scoredEntry(input.algorithm);
   const options = optionsOf(input.run, entry);
@@ -234,7 +247,11 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
   const t0 = performance.now();
-  const model = entry.train(dataset, options, input.run.seed);
+  const train =
+    nightlyEvaluationOf(entry) === 'stored-model'
+      ? splitDataset(dataset, EVALUATION_PROTOCOL, { seed: input.run.seed }).train
+      : dataset;
+  const model = entry.train(train, options, input.run.seed);
   const bytes = entry.serialize(model);
   if (entry.itemNeighbours) {
     // the request path scores a user's recent events with these lists (shared/use-cases/session-source.ts)
@@ -257,6 +274,8 @@ export interface ShardInput {
   readonly version: string;
   readonly snapshot: string;
   readonly numResults: number;
+  /** The run's seed (its evaluation split); default 42. */
+  readonly seed?: number;
   readonly shard: ShardDescriptor;
 }
 
@@ -269,6 +288,15 @@ export interface ShardOutput {
 }
 
 let modelCache: { key: string; model: Recommender } | undefined;
+let heldOutCache: { key: string; targets: HeldOut } | undefined;
+
+/** The evaluation split's targets of a snapshot (cached: a warm shard Lambda scores several shards). */
+function evaluationTargets(snapshot: string, seed: number, dataset: Dataset): HeldOut {
+  const key = `${snapshot}#${seed}`;
+  if (heldOutCache?.key !== key)
+    heldOutCache = { key, targets: heldOutTargets(dataset, EVALUATION_PROTOCOL, { seed }) };
+  return heldOutCache.targets;
+}
 
 async function loadModel(deps: PipelineDeps, algorithm: string, version: string, dataset: Dataset) {
   const key = runKeys.model(version, algorithm);
@@ -281,7 +309,7 @@ async function loadModel(deps: PipelineDeps, algorithm: string, version: string,
 
 /** ScoreShard: top-N for the shard's users with the stored model, written under the run's version. */
 export async function scoreShard(deps: PipelineDeps, input: ShardInput): Promise<ShardOutput> {
-  scoredEntry(input.algorithm);
+  const entry = scoredEntry(input.algorithm);
   const t0 = performance.now();
   const dataset = await loadSnapshot(deps.artifacts, input.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
@@ -292,10 +320,20 @@ export async function scoreShard(deps: PipelineDeps, input: ShardInput): Promise
   )
     throw new ValidationError(`shard ${index} [${from}, ${to}) is outside 0..${dataset.users.size}`, 'shard');
   const model = await loadModel(deps, input.algorithm, input.version, dataset);
+  // a model trained on the evaluation split never saw the held-out items: keep them out of the lists
+  const heldOut =
+    nightlyEvaluationOf(entry) === 'stored-model'
+      ? evaluationTargets(input.snapshot, input.seed ?? 42, dataset)
+      : undefined;
   const itemIds = dataset.items.ids;
   const lists: UserRecommendations[] = [];
   for (let u = from; u < to; u++) {
-    const top = model.recommend(u, input.numResults);
+    const unseen = heldOut ? targetsOf(heldOut, u) : undefined;
+    const top = withoutItems(
+      model.recommend(u, input.numResults + (unseen?.length ?? 0)),
+      unseen,
+      input.numResults,
+    );
     if (top.items.length === 0) continue;
     const items = new Array(top.items.length);
     for (let j = 0; j < top.items.length; j++)
@@ -310,6 +348,23 @@ export async function scoreShard(deps: PipelineDeps, input: ShardInput): Promise
     written: lists.length,
     ms: Math.round(performance.now() - t0),
   };
+}
+
+/** The first `n` entries of `top` whose items are not in `sorted` (ascending). */
+function withoutItems(top: TopN, sorted: Int32Array | undefined, n: number): TopN {
+  if (!sorted || sorted.length === 0)
+    return top.items.length > n
+      ? { items: top.items.subarray(0, n), scores: top.scores.subarray(0, n) }
+      : top;
+  const items = new Int32Array(Math.min(n, top.items.length));
+  const scores = new Float32Array(items.length);
+  let m = 0;
+  for (let j = 0; j < top.items.length && m < items.length; j++) {
+    if (containsSorted(sorted, top.items[j])) continue;
+    items[m] = top.items[j];
+    scores[m++] = top.scores[j];
+  }
+  return { items: items.subarray(0, m), scores: scores.subarray(0, m) };
 }
 
 export interface PopularityOutput {
@@ -350,25 +405,45 @@ export interface MetricsRecord {
   readonly version: string;
   readonly protocol: string;
   readonly metrics: RankingMetrics;
+  /** Training time of the evaluated model (the Train state's for a stored model). */
   readonly trainMs: number;
+  /** Whether Evaluate scored the model the Train state stored or trained one of its own. */
+  readonly evaluation?: NightlyEvaluation;
   readonly evaluatedAt: string;
 }
 
 /**
- * Evaluate: offline metrics per algorithm (Personalize protocol: 10% of users held out, their last 10%
- * as targets), stored per version and appended to each algorithm's history.
+ * Evaluate: offline metrics per algorithm on the evaluation split (Personalize protocol: 10% of users held
+ * out, their last 10% as targets), stored per version and appended to each algorithm's history. Scored
+ * entries are not retrained: the models the Train states fitted on the split's training part are loaded.
  */
 export async function evaluateRun(
   deps: PipelineDeps,
-  input: { run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions' | 'tuned'>; k?: number },
+  input: {
+    run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions' | 'tuned'>;
+    /** The Train states' outputs by algorithm ($.models), for their training times. */
+    models?: Readonly<Record<string, Partial<TrainOutput>>>;
+    k?: number;
+  },
 ): Promise<{ protocol: string; k: number; metrics: Record<string, RankingMetrics> }> {
   const dataset = await loadSnapshot(deps.artifacts, input.run.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
   const published = publishedEntries();
+  const split = splitDataset(dataset, EVALUATION_PROTOCOL, { seed: input.run.seed });
+  const algorithms: (string | NamedTrainer)[] = [];
+  for (const { entry } of published) {
+    if (nightlyEvaluationOf(entry) !== 'stored-model' || !entry.deserialize) {
+      algorithms.push(entry.name);
+      continue;
+    }
+    const { deserialize } = entry;
+    const bytes = await deps.artifacts.get(runKeys.model(input.run.version, entry.name));
+    algorithms.push({ name: entry.name, train: (train) => deserialize(bytes, train) });
+  }
   const result = await evaluateAlgorithms(dataset, {
-    algorithms: published.map(({ entry }) => entry.name),
-    protocol: 'personalize',
+    algorithms,
+    split,
     k: input.k ?? 10,
     seed: input.run.seed,
     trainOptions: new Map(published.map(({ entry }) => [entry.name, optionsOf(input.run, entry)])),
@@ -379,12 +454,15 @@ export async function evaluateRun(
     const r = result.results.find((x) => x.algorithm === entry.name);
     if (!r) continue;
     metrics[a] = r.metrics;
+    const evaluation = nightlyEvaluationOf(entry);
+    const stored = evaluation === 'stored-model' ? input.models?.[entry.name]?.trainMs : undefined;
     const record: MetricsRecord = {
       algorithm: a,
       version: input.run.version,
       protocol: result.protocol,
       metrics: r.metrics,
-      trainMs: Math.round(r.trainMs),
+      trainMs: Math.round(typeof stored === 'number' ? stored : r.trainMs),
+      evaluation,
       evaluatedAt,
     };
     await deps.state.putRecord(metricsKey(a, input.run.version), record);

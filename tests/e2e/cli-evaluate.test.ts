@@ -41,9 +41,15 @@ describe('osusume evaluate', () => {
     const json = JSON.parse(await readFile(join(out, 'evaluation.json'), 'utf8'));
     expect(json.results.map((r: { algorithm: string }) => r.algorithm)).toEqual(['cf', 'popularity']);
     expect(json.results[0].metrics.users).toBeGreaterThan(0);
+    // every per-user average carries its 95% interval over users: table, JSON and chart
+    expect(stdout).toMatch(/\ncf\s+\d\.\d{4}±\d\.\d{4}\s/);
+    const { precision, ci95 } = json.results[0].metrics;
+    expect(ci95.precision[0]).toBeLessThan(precision);
+    expect(ci95.precision[1]).toBeGreaterThan(precision);
     const svg = await readFile(join(out, 'evaluation.svg'), 'utf8');
     expect(svg).toMatch(/^<svg /);
     expect(svg).toContain('precision@5');
+    expect(svg.match(/class="ci"/g)).toHaveLength(2 * 5);
   });
 });
 

@@ -53,8 +53,8 @@ describe('algorithm registry', () => {
   });
 
   it('rejects options for an algorithm that is not registered, naming the allowed ones', () => {
-    expect(message(() => parseTrainOptions({ ease: {} }))).toBe(
-      `trainOptions.ease: unknown algorithm; allowed: ${algorithmNames().join(', ')}`,
+    expect(message(() => parseTrainOptions({ knn: {} }))).toBe(
+      `trainOptions.knn: unknown algorithm; allowed: ${algorithmNames().join(', ')}`,
     );
   });
 
@@ -82,6 +82,10 @@ describe('algorithm registry', () => {
     expect(publishedEntries().map((p) => [p.pointer, p.entry.name])).toEqual([
       ['cf', 'cf'],
       ['fm', 'fm'],
+      ['ease', 'ease'],
+      ['ials', 'ials'],
+      ['rp3beta', 'rp3beta'],
+      ['slim', 'slim'],
       ['session', 'session'],
       ['popularity', 'popularity:segment'],
     ]);

@@ -467,6 +467,32 @@ describe('loadDatasetFromStreams', () => {
     }
   });
 
+  it('reads plain lines directly and hands over to the CSV parser at the first quote, keeping line numbers', async () => {
+    const lines = ['\ufeffUSER_ID,ITEM_ID,TIMESTAMP,NOTE'];
+    for (let i = 0; i < 200; i++) {
+      if (i % 50 === 7) lines.push('');
+      const note = i < 120 ? 'plain' : i === 120 ? '"two\nlines"' : '"q, ""x"""';
+      lines.push(i % 41 === 0 ? `,i${i},1,x` : `u${i},i${i},${i},${note}`);
+    }
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    // physical lines as an editor numbers them (the quoted field of row 120 spans two)
+    const physical = bytes.toString().split('\n');
+    const expected = physical.flatMap((l, k) =>
+      l.startsWith(',i') ? [`s.csv:${k + 1}: empty USER_ID`] : [],
+    );
+    for (const size of [1, 3, 64, 100_000]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+      const d = await loadDatasetFromStreams({
+        interactions: { name: 's.csv', stream: Readable.from(chunks) },
+      });
+      expect(d.stats.interactions.errors).toEqual(expected);
+      expect(d.stats.interactions.rows).toBe(200);
+      expect(d.users.ids[0]).toBe('u1');
+      expect(d.interactions.length).toBe(200 - expected.length);
+    }
+  });
+
   it('propagates a read error of the source stream', async () => {
     const failing = new Readable({
       read() {

@@ -5,9 +5,11 @@ import {
   ndcgAtK,
   precisionAtK,
   recallAtK,
+  meanInterval,
   reciprocalRankAtK,
   userMetrics,
 } from '../../shared/domain/evaluation/metrics.js';
+import { Rng } from '../../shared/domain/random.js';
 
 const ints = (...xs: number[]) => Int32Array.from(xs);
 
@@ -81,5 +83,48 @@ describe('MetricAccumulator', () => {
     expect(r.mrr).toBeCloseTo((1 + 0.2) / 2, 10); // 0.6
     // distinct recommended items {0..9} = 10 of a 20-item catalogue
     expect(r.coverage).toBeCloseTo(0.5, 10);
+  });
+
+  it('gives each average a 95% interval over users: mean ± 1.96·sd/√n', () => {
+    const acc = new MetricAccumulator(5, 20);
+    acc.add(recA, relA);
+    acc.add(recB, relB);
+    const { precision, ci95 } = acc.result();
+    // precisions 0.4 and 0.2: sd = √0.02, half-width = 1.95996 · √0.02 / √2 = 0.195996
+    expect(ci95.precision[0]).toBeCloseTo(precision - 0.195996, 5);
+    expect(ci95.precision[1]).toBeCloseTo(precision + 0.195996, 5);
+    // recalls 2/3 and 1: the upper bound is clipped to 1
+    expect(ci95.recall[1]).toBe(1);
+  });
+});
+
+describe('confidence intervals of per-user averages', () => {
+  it('says nothing about the spread with fewer than 2 users', () => {
+    expect(meanInterval(1, 0.3, 0.09)).toEqual([0, 1]);
+  });
+
+  it('covers the population mean in about 95% of samples of users', () => {
+    // a skewed population like precision@10 values: mostly 0-3 hits in 10
+    const rng = new Rng(5);
+    const population = Float64Array.from(
+      { length: 20_000 },
+      () => Math.min(10, Math.floor(-Math.log(1 - rng.next()) * 1.5)) / 10,
+    );
+    const mean = population.reduce((a, b) => a + b, 0) / population.length;
+    let covered = 0;
+    const samples = 1000;
+    for (let s = 0; s < samples; s++) {
+      let sum = 0;
+      let sumSq = 0;
+      for (let j = 0; j < 200; j++) {
+        const v = population[Math.floor(rng.next() * population.length)];
+        sum += v;
+        sumSq += v * v;
+      }
+      const [lo, hi] = meanInterval(200, sum, sumSq);
+      if (lo <= mean && mean <= hi) covered++;
+    }
+    expect(covered / samples).toBeGreaterThan(0.93);
+    expect(covered / samples).toBeLessThan(0.97);
   });
 });

@@ -8,6 +8,7 @@ import {
   type AlgorithmEntry,
   getAlgorithm,
   registryOf,
+  scoredEntries,
 } from '../../shared/domain/algorithms/registry.js';
 import { stateNameOf } from '../../shared/pipeline/nightly-asl.js';
 import { ROOT } from '../helpers/start-process.js';
@@ -37,14 +38,22 @@ describe('generated nightly state machine (npm run generate:asl)', () => {
     expect(parallel.Branches.map((b) => b.StartAt)).toEqual([
       'TrainCf',
       'TrainFm',
+      'TrainEase',
+      'TrainIals',
+      'TrainRp3beta',
+      'TrainSlim',
       'TrainSession',
       'ComputePopularity',
     ]);
     expect(parallel.ResultSelector).toEqual({
       'cf.$': '$[0].model',
       'fm.$': '$[1].model',
-      'session.$': '$[2].model',
-      'popularity.$': '$[3].model',
+      'ease.$': '$[2].model',
+      'ials.$': '$[3].model',
+      'rp3beta.$': '$[4].model',
+      'slim.$': '$[5].model',
+      'session.$': '$[6].model',
+      'popularity.$': '$[7].model',
     });
   });
 
@@ -54,14 +63,16 @@ describe('generated nightly state machine (npm run generate:asl)', () => {
     const result = validator(JSON.parse(text) as never);
     expect(result.errorsText('\n')).toBe('');
     const parallel = parallelOf(text);
-    const branch = parallel.Branches[3];
+    // the new entry's branch comes after the registered scored ones, before popularity
+    const at = scoredEntries().length;
+    const branch = parallel.Branches[at];
     expect(branch.StartAt).toBe('TrainTinyKnn');
     expect(branch.States.TrainTinyKnn.Parameters).toEqual({ algorithm: 'tiny-knn', 'run.$': '$.run' });
     expect(branch.States.ScoreTinyKnnShardsInline.ItemSelector?.algorithm).toBe('tiny-knn');
     expect(Object.keys(branch.States)).toContain('ScoreTinyKnnShardsDistributed');
     expect(parallel.ResultSelector).toMatchObject({
-      'tiny-knn.$': '$[3].model',
-      'popularity.$': '$[4].model',
+      'tiny-knn.$': `$[${at}].model`,
+      'popularity.$': `$[${at + 1}].model`,
     });
     expect(files.get(SERVED_MODULE)).toContain(
       "{ name: 'tiny-knn', scoredPerUser: true, requestSource: 'precomputed' },",

@@ -78,8 +78,12 @@ describe('nightly scoring state machine, run locally', () => {
     for (const a of ALGORITHMS) {
       const rec = await deps.state.getRecord<{ metrics: { ndcg: number } }>(`metrics#${a}#${version}`);
       expect(rec?.metrics.ndcg, a).toBeGreaterThan(0);
-      const history = await deps.state.getRecord<{ version: string }[]>(`metrics-history#${a}`);
-      expect(history?.map((h) => h.version)).toContain(version);
+      type Entry = { version: string; metrics: { ndcg: number; ci95: { ndcg: [number, number] } } };
+      const history = await deps.state.getRecord<Entry[]>(`metrics-history#${a}`);
+      const entry = history?.find((h) => h.version === version);
+      // with its 95% interval over the held-out users
+      expect(entry?.metrics.ci95.ndcg[0]).toBeLessThan(entry!.metrics.ndcg);
+      expect(entry?.metrics.ci95.ndcg[1]).toBeGreaterThan(entry!.metrics.ndcg);
     }
     expect(first.events.map((e) => e.DetailType)).toEqual(['NightlyScoringSucceeded']);
   });
@@ -164,5 +168,74 @@ describe('nightly scoring state machine, run locally', () => {
     expect(result.error).toBe('Prepare.DataError');
     expect(result.cause).toMatch(/Prepare failed: .*interactions\.csv:\d+/);
     expect(await pointers()).toEqual(before);
+  });
+});
+
+describe('nightly training, once per algorithm', () => {
+  const nightly = () => import('../../shared/pipeline/nightly.js');
+  let run: import('../../shared/pipeline/nightly.js').RunContext;
+  let dataset: import('../../shared/domain/data/dataset.js').Dataset;
+
+  beforeAll(async () => {
+    const { prepareRun, trainModel } = await nightly();
+    const trainOptions = { ...OPTIONS.trainOptions, cf: { neighbours: 2 } };
+    run = await prepareRun(deps, {
+      data: stack.dataDir,
+      options: { ...OPTIONS, trainOptions, mergeEvents: false, mergeCatalog: false },
+    });
+    for (const algorithm of ['cf', 'fm', 'session']) await trainModel(deps, { algorithm, run });
+    const { loadSnapshot } = await import('../../shared/pipeline/snapshot.js');
+    dataset = await loadSnapshot(deps.artifacts, run.snapshot);
+  }, 120_000);
+
+  it('evaluates the model the Train state stored instead of training another', async () => {
+    const { evaluateRun, EVALUATION_PROTOCOL } = await nightly();
+    const { evaluateAlgorithms } = await import('../../shared/domain/evaluation/evaluate.js');
+    const { splitDataset } = await import('../../shared/domain/evaluation/splits.js');
+    // Evaluate is told nothing about the stored CF's options: it must score that model, not retrain one
+    const out = await evaluateRun(deps, { run: { ...run, trainOptions: {} } });
+    const split = splitDataset(dataset, EVALUATION_PROTOCOL, { seed: run.seed });
+    const expected = async (cf: object) =>
+      (await evaluateAlgorithms(dataset, { algorithms: ['cf'], split, trainOptions: new Map([['cf', cf]]) }))
+        .results[0].metrics;
+    expect(out.metrics.cf).toEqual(await expected({ neighbours: 2 }));
+    expect(out.metrics.cf).not.toEqual(await expected({}));
+    const record = await deps.state.getRecord<{ evaluation: string }>(`metrics#cf#${run.version}`);
+    expect(record?.evaluation).toBe('stored-model');
+  });
+
+  it("keeps the evaluation split's held-out items out of the published lists", async () => {
+    const { scoreShard, EVALUATION_PROTOCOL } = await nightly();
+    const { heldOutTargets, targetsOf } = await import('../../shared/domain/evaluation/splits.js');
+    const targets = heldOutTargets(dataset, EVALUATION_PROTOCOL, { seed: run.seed });
+    const heldOutUsers = [...Array(dataset.users.size).keys()].filter(
+      (u) => targetsOf(targets, u).length > 0,
+    );
+    expect(heldOutUsers.length).toBeGreaterThan(0);
+    for (const shard of run.shards)
+      await scoreShard(deps, {
+        algorithm: 'cf',
+        version: run.version,
+        snapshot: run.snapshot,
+        numResults: 10,
+        seed: run.seed,
+        shard,
+      });
+    // the stored model (trained without the held-out rows) does rank some of them: the filter matters
+    const { getAlgorithm } = await import('../../shared/domain/algorithms/registry.js');
+    const { runKeys } = await import('../../shared/pipeline/snapshot.js');
+    const model = getAlgorithm('cf').deserialize!(
+      await deps.artifacts.get(runKeys.model(run.version, 'cf')),
+      dataset,
+    );
+    let unfiltered = 0;
+    for (const u of heldOutUsers) {
+      const held = targetsOf(targets, u);
+      unfiltered += [...model.recommend(u, 10).items].filter((i) => held.includes(i)).length;
+      const ids = new Set([...held].map((i) => dataset.items.ids[i]));
+      const list = await deps.recommendations.getUserList('cf', run.version, dataset.users.ids[u]);
+      expect((list ?? []).filter((x) => ids.has(x.itemId))).toEqual([]);
+    }
+    expect(unfiltered).toBeGreaterThan(0);
   });
 });

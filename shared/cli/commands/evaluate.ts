@@ -8,6 +8,7 @@ import type {
   EvaluationProgress,
   EvaluationResult,
 } from '../../domain/evaluation/evaluate.js';
+import { INTERVAL_METRICS } from '../../domain/evaluation/metrics.js';
 import { SPLIT_PROTOCOLS, type Split, type SplitProtocol } from '../../domain/evaluation/splits.js';
 import { type AutoCliOptions, addAutoOptions, autoBudget } from '../auto.js';
 // the generated index, not the registry: importing every trainer would slow `osusume --help`
@@ -60,7 +61,12 @@ export function formatColumns(head: string[], rows: string[][], rule = false): s
   return [fmt(head), ...(rule ? [widths.map((w) => '-'.repeat(w)).join('  ')] : []), ...rows.map(fmt)];
 }
 
-/** Formats results as a fixed-width table. */
+/** `mean±half` of a metric with its 95 % interval (half = the wider side, as clipping to [0, 1] may cut one). */
+export function withInterval(mean: number, ci: readonly [number, number]): string {
+  return `${mean.toFixed(4)}±${Math.max(ci[1] - mean, mean - ci[0]).toFixed(4)}`;
+}
+
+/** Formats results as a fixed-width table; each per-user average shows its 95 % interval (users sampled). */
 export function formatTable(r: EvaluationResult): string {
   const k = r.k;
   const head = [
@@ -74,8 +80,20 @@ export function formatTable(r: EvaluationResult): string {
     'train s',
     'users',
   ];
-  const rows = r.results.map((x) => [...resultCells(x), String(x.users)]);
-  return formatColumns(head, rows).join('\n');
+  const rows = r.results.map((x) => {
+    const m = x.metrics;
+    return [
+      x.algorithm,
+      ...INTERVAL_METRICS.map((name) => withInterval(m[name], m.ci95[name])),
+      m.coverage.toFixed(4),
+      (x.trainMs / 1000).toFixed(2),
+      String(x.users),
+    ];
+  });
+  return [
+    ...formatColumns(head, rows),
+    `± = 95% confidence half-width over the ${r.split.testUsers} test users (normal approximation)`,
+  ].join('\n');
 }
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal. */

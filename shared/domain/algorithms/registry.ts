@@ -10,7 +10,16 @@ import type * as z from 'zod/mini';
 import type { Dataset } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
 import { trainPopularity, trainSegmentPopularity } from '../popularity/popularity.js';
+import { EASE_SEARCH_SPACE, easeOptionsSchema, trainEase } from './ease.js';
 import { deserializeFm, serializeFm, trainFm } from './fm.js';
+import {
+  deserializeIals,
+  IALS_SEARCH_SPACE,
+  type IalsModel,
+  ialsOptionsSchema,
+  serializeIals,
+  trainIals,
+} from './ials.js';
 import {
   deserializeItemCf,
   type ItemCfModel,
@@ -25,8 +34,15 @@ import {
   popularityOptionsSchema,
   sessionOptionsSchema,
 } from './option-schemas.js';
+import {
+  deserializeLinearItemModel,
+  type LinearItemModel,
+  serializeLinearItemModel,
+} from './linear-item-model.js';
 import type { Recommender } from './recommender.js';
 import type { RequestSource } from './request-source.js';
+import { RP3BETA_SEARCH_SPACE, rp3betaOptionsSchema, trainRp3beta } from './rp3beta.js';
+import { SLIM_SEARCH_SPACE, slimOptionsSchema, trainSlim } from './slim.js';
 import { deserializeSession, type SessionModel, serializeSession, trainSession } from './session.js';
 
 /** A hyperparameter's search range (the nightly tuner samples option keys within these). */
@@ -100,6 +116,47 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     serialize: serializeFm,
     deserialize: (bytes) => deserializeFm(bytes),
     scoredPerUser: true,
+  }),
+  defineAlgorithm({
+    name: 'ease',
+    description: 'EASE closed-form item-item linear model (dense solve over at most maxItems items)',
+    options: easeOptionsSchema,
+    train: (dataset, options) => trainEase(dataset, options),
+    serialize: (model: LinearItemModel) => serializeLinearItemModel(model),
+    deserialize: (bytes, dataset) => deserializeLinearItemModel('ease', bytes, dataset.items),
+    scoredPerUser: true,
+    searchSpace: EASE_SEARCH_SPACE,
+  }),
+  defineAlgorithm({
+    name: 'ials',
+    description: 'implicit ALS matrix factorisation with a conjugate-gradient solver (scales to 100k+ items)',
+    options: ialsOptionsSchema,
+    train: (dataset, options, seed) => trainIals(dataset, options, seed),
+    serialize: (model: IalsModel) => serializeIals(model),
+    deserialize: (bytes, dataset) => deserializeIals(bytes, dataset.items),
+    scoredPerUser: true,
+    searchSpace: IALS_SEARCH_SPACE,
+  }),
+  defineAlgorithm({
+    name: 'rp3beta',
+    description: 'RP3beta graph random walk item → user → item with popularity damping (sparse, top-K)',
+    options: rp3betaOptionsSchema,
+    train: (dataset, options) => trainRp3beta(dataset, options),
+    serialize: (model: LinearItemModel) => serializeLinearItemModel(model),
+    deserialize: (bytes, dataset) => deserializeLinearItemModel('rp3beta', bytes, dataset.items),
+    scoredPerUser: true,
+    searchSpace: RP3BETA_SEARCH_SPACE,
+  }),
+  defineAlgorithm({
+    name: 'slim',
+    description:
+      'SLIM-style sparse linear model: non-negative ElasticNet per item over its top-K co-occurring items',
+    options: slimOptionsSchema,
+    train: (dataset, options) => trainSlim(dataset, options),
+    serialize: (model: LinearItemModel) => serializeLinearItemModel(model),
+    deserialize: (bytes, dataset) => deserializeLinearItemModel('slim', bytes, dataset.items),
+    scoredPerUser: true,
+    searchSpace: SLIM_SEARCH_SPACE,
   }),
   defineAlgorithm({
     name: 'popularity',

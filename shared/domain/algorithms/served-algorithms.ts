@@ -14,6 +14,10 @@ export interface ServedAlgorithm {
 export const ALGORITHM_INDEX: readonly ServedAlgorithm[] = [
   { name: 'cf', scoredPerUser: true, requestSource: 'precomputed' },
   { name: 'fm', scoredPerUser: true, requestSource: 'precomputed' },
+  { name: 'ease', scoredPerUser: true, requestSource: 'precomputed' },
+  { name: 'ials', scoredPerUser: true, requestSource: 'precomputed' },
+  { name: 'rp3beta', scoredPerUser: true, requestSource: 'precomputed' },
+  { name: 'slim', scoredPerUser: true, requestSource: 'precomputed' },
   { name: 'popularity', scoredPerUser: false },
   { name: 'popularity:segment', scoredPerUser: false },
   { name: 'session', scoredPerUser: true, requestSource: 'recent-events' },

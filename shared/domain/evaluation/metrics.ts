@@ -1,4 +1,5 @@
 import { indexInSorted } from '../data/csr.js';
+import { Z95 } from '../measurement/statistics.js';
 
 /**
  * Top-K ranking metrics with binary relevance, as pure functions over typed arrays.
@@ -11,7 +12,14 @@ import { indexInSorted } from '../data/csr.js';
  * - MRR@K       = 1 / rank of the first hit within the top K (0 when none).
  * Every per-user value is averaged over users with at least one target. Coverage is the number of
  * distinct items recommended (top K, over all evaluated users) divided by the catalogue size.
+ * Each average carries a 95 % confidence interval with users as the sampling unit (see meanInterval).
  */
+
+/** The per-user averages that carry a confidence interval (coverage is not a per-user average). */
+export const INTERVAL_METRICS = ['precision', 'recall', 'ndcg', 'map', 'mrr'] as const;
+export type IntervalMetric = (typeof INTERVAL_METRICS)[number];
+/** A 95 % confidence interval [low, high] of a per-user average. */
+export type MetricInterval = readonly [number, number];
 
 /** Averaged metrics of one evaluation run. */
 export interface RankingMetrics {
@@ -24,6 +32,8 @@ export interface RankingMetrics {
   readonly coverage: number;
   /** Users with at least one target (the denominator of every average). */
   readonly users: number;
+  /** 95 % confidence interval of each per-user average (users are the sampling unit). */
+  readonly ci95: Readonly<Record<IntervalMetric, MetricInterval>>;
 }
 
 /** Per-user values (before averaging). */
@@ -47,7 +57,22 @@ export const METRIC_NOTES: readonly string[] = [
   'MAP@K: sum of precision at each hit rank / min(K, |relevant|).',
   'MRR: reciprocal rank of the first hit within the top K (Personalize reports mean_reciprocal_rank_at_25, i.e. K = 25).',
   'coverage: distinct recommended items / catalogue size (Personalize counts the catalogue as the items of the interactions and items datasets).',
+  'ci95: 95% confidence interval of each per-user average, users as the sampling unit: mean ± 1.96 · sd / √users (normal approximation), clipped to [0, 1]; [0, 1] with fewer than 2 users.',
 ];
+
+/**
+ * 95 % confidence interval of a mean of per-user values in [0, 1] from their count, sum and sum of
+ * squares: mean ± z·s/√n (normal approximation: the evaluations score hundreds of users or more, where the
+ * mean's sampling distribution is close to normal), clipped to [0, 1]. Fewer than 2 users say nothing
+ * about the spread, so the interval is all of [0, 1].
+ */
+export function meanInterval(n: number, sum: number, sumSq: number, z = Z95): MetricInterval {
+  if (n < 2) return [0, 1];
+  const mean = sum / n;
+  const variance = Math.max(0, (sumSq - n * mean * mean) / (n - 1));
+  const half = z * Math.sqrt(variance / n);
+  return [Math.max(0, mean - half), Math.min(1, mean + half)];
+}
 
 /** True when `x` is in the ascending-sorted `sorted` (binary search). */
 export function containsSorted(sorted: Int32Array, x: number): boolean {
@@ -135,6 +160,8 @@ export class MetricAccumulator {
   private ndcg = 0;
   private map = 0;
   private mrr = 0;
+  /** Sums of squared per-user values, in INTERVAL_METRICS order. */
+  private readonly squares = new Float64Array(INTERVAL_METRICS.length);
 
   constructor(
     readonly k: number,
@@ -162,6 +189,12 @@ export class MetricAccumulator {
     this.ndcg += m.ndcg;
     this.map += m.averagePrecision;
     this.mrr += m.reciprocalRank;
+    const sq = this.squares;
+    sq[0] += m.precision * m.precision;
+    sq[1] += m.recall * m.recall;
+    sq[2] += m.ndcg * m.ndcg;
+    sq[3] += m.averagePrecision * m.averagePrecision;
+    sq[4] += m.reciprocalRank * m.reciprocalRank;
   }
 
   result(): RankingMetrics {
@@ -175,6 +208,13 @@ export class MetricAccumulator {
       mrr: this.mrr / d,
       coverage: this.catalogueSize > 0 ? this.distinct / this.catalogueSize : 0,
       users: this.users,
+      ci95: {
+        precision: meanInterval(this.users, this.precision, this.squares[0]),
+        recall: meanInterval(this.users, this.recall, this.squares[1]),
+        ndcg: meanInterval(this.users, this.ndcg, this.squares[2]),
+        map: meanInterval(this.users, this.map, this.squares[3]),
+        mrr: meanInterval(this.users, this.mrr, this.squares[4]),
+      },
     };
   }
 }

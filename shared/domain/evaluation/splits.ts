@@ -78,6 +78,37 @@ function heldOutCount(n: number, fraction: number, atLeastOne: boolean): number 
  * recommender removes seen items, so it could never be hit).
  */
 export function splitDataset(dataset: Dataset, protocol: SplitProtocol, options: SplitOptions = {}): Split {
+  const { rows, offsets, isTest } = markHeldOut(dataset, protocol, options);
+  const train = filterInteractions(dataset, (r) => isTest[r] === 0);
+  const test = buildHeldOut(dataset, rows, offsets, isTest);
+  return { protocol, train, test, testUsers: countUsers(test) };
+}
+
+/**
+ * The held-out targets splitDataset would return for the same arguments, without copying the training
+ * rows (the nightly shards only need to know which items a model trained on the split never saw).
+ */
+export function heldOutTargets(
+  dataset: Dataset,
+  protocol: SplitProtocol,
+  options: SplitOptions = {},
+): HeldOut {
+  const { rows, offsets, isTest } = markHeldOut(dataset, protocol, options);
+  return buildHeldOut(dataset, rows, offsets, isTest);
+}
+
+function countUsers(test: HeldOut): number {
+  let n = 0;
+  for (let u = 0; u + 1 < test.offsets.length; u++) if (test.offsets[u + 1] > test.offsets[u]) n++;
+  return n;
+}
+
+/** Marks the held-out interaction rows (isTest[r] = 1) by the protocol's rule; see splitDataset. */
+function markHeldOut(
+  dataset: Dataset,
+  protocol: SplitProtocol,
+  options: SplitOptions,
+): { rows: Int32Array; offsets: Int32Array; isTest: Uint8Array } {
   if (!SPLIT_PROTOCOLS.includes(protocol)) {
     throw new ValidationError(
       `unknown protocol "${protocol}"; allowed: ${SPLIT_PROTOCOLS.join(', ')}`,
@@ -114,12 +145,7 @@ export function splitDataset(dataset: Dataset, protocol: SplitProtocol, options:
       for (let p = mine.length - k; p < mine.length; p++) isTest[mine[p]] = 1;
     }
   }
-
-  const train = filterInteractions(dataset, (r) => isTest[r] === 0);
-  const test = buildHeldOut(dataset, rows, offsets, isTest);
-  let testUsers = 0;
-  for (let u = 0; u < nUsers; u++) if (test.offsets[u + 1] > test.offsets[u]) testUsers++;
-  return { protocol, train, test, testUsers };
+  return { rows, offsets, isTest };
 }
 
 /** Distinct test items per user, minus the items the user also has in training. */

@@ -1,4 +1,5 @@
 import type { EvaluationResult } from './evaluate.js';
+import type { MetricInterval } from './metrics.js';
 
 /** Colour per algorithm (cycled), readable on white and for common colour-vision deficiencies. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
@@ -9,16 +10,18 @@ function escapeXml(s: string): string {
 
 /**
  * Renders an evaluation as a grouped bar chart (one group per metric, one bar per algorithm, value labels,
- * legend) in a self-contained SVG string. All metrics are in [0, 1], so they share one axis.
+ * 95 % confidence intervals as error bars, legend) in a self-contained SVG string. All metrics are in
+ * [0, 1], so they share one axis.
  */
 export function renderEvaluationSvg(result: EvaluationResult): string {
   const k = result.k;
-  const metrics: { label: string; get: (r: EvaluationResult['results'][number]) => number }[] = [
-    { label: `precision@${k}`, get: (r) => r.metrics.precision },
-    { label: `recall@${k}`, get: (r) => r.metrics.recall },
-    { label: `NDCG@${k}`, get: (r) => r.metrics.ndcg },
-    { label: `MAP@${k}`, get: (r) => r.metrics.map },
-    { label: 'MRR', get: (r) => r.metrics.mrr },
+  type Row = EvaluationResult['results'][number];
+  const metrics: { label: string; get: (r: Row) => number; ci?: (r: Row) => MetricInterval }[] = [
+    { label: `precision@${k}`, get: (r) => r.metrics.precision, ci: (r) => r.metrics.ci95.precision },
+    { label: `recall@${k}`, get: (r) => r.metrics.recall, ci: (r) => r.metrics.ci95.recall },
+    { label: `NDCG@${k}`, get: (r) => r.metrics.ndcg, ci: (r) => r.metrics.ci95.ndcg },
+    { label: `MAP@${k}`, get: (r) => r.metrics.map, ci: (r) => r.metrics.ci95.map },
+    { label: 'MRR', get: (r) => r.metrics.mrr, ci: (r) => r.metrics.ci95.mrr },
     { label: 'coverage', get: (r) => r.metrics.coverage },
   ];
   const algos = result.results;
@@ -32,7 +35,7 @@ export function renderEvaluationSvg(result: EvaluationResult): string {
   const width = left + metrics.length * groupW + legendW;
   const height = top + plotH + 60;
   let max = 0;
-  for (const m of metrics) for (const r of algos) max = Math.max(max, m.get(r));
+  for (const m of metrics) for (const r of algos) max = Math.max(max, m.ci ? m.ci(r)[1] : m.get(r));
   // round the axis up to the next 0.1 so small values stay visible
   const axisMax = Math.min(1, Math.max(0.1, Math.ceil(max * 10) / 10));
   const y = (v: number) => top + plotH - (v / axisMax) * plotH;
@@ -44,7 +47,7 @@ export function renderEvaluationSvg(result: EvaluationResult): string {
       `osusume offline evaluation: protocol ${result.protocol}, K=${k}, seed ${result.seed}`,
     )}</text>`,
     `<text x="${left}" y="38" fill="#555">${escapeXml(
-      `${result.dataset.users} users, ${result.dataset.items} items, ${result.dataset.interactions} interactions; ${result.split.testUsers} test users`,
+      `${result.dataset.users} users, ${result.dataset.items} items, ${result.dataset.interactions} interactions; ${result.split.testUsers} test users; error bars: 95% confidence intervals over users`,
     )}</text>`,
   );
   for (let t = 0; t <= 5; t++) {
@@ -61,9 +64,21 @@ export function renderEvaluationSvg(result: EvaluationResult): string {
       const v = m.get(r);
       const x = gx + a * barW;
       const yy = y(v);
+      const ci = m.ci?.(r);
+      const range = ci ? ` (95% CI ${ci[0].toFixed(4)}–${ci[1].toFixed(4)})` : '';
       out.push(
-        `<rect x="${x}" y="${yy.toFixed(1)}" width="${barW - 2}" height="${(top + plotH - yy).toFixed(1)}" fill="${PALETTE[a % PALETTE.length]}"><title>${escapeXml(`${r.algorithm} ${m.label} ${v.toFixed(4)}`)}</title></rect>`,
-        `<text x="${x + (barW - 2) / 2}" y="${(yy - 3).toFixed(1)}" text-anchor="middle" font-size="8">${v.toFixed(3)}</text>`,
+        `<rect x="${x}" y="${yy.toFixed(1)}" width="${barW - 2}" height="${(top + plotH - yy).toFixed(1)}" fill="${PALETTE[a % PALETTE.length]}"><title>${escapeXml(`${r.algorithm} ${m.label} ${v.toFixed(4)}${range}`)}</title></rect>`,
+      );
+      const cx = x + (barW - 2) / 2;
+      if (ci) {
+        const [lo, hi] = [y(ci[0]).toFixed(1), y(ci[1]).toFixed(1)];
+        out.push(
+          `<path class="ci" d="M${cx} ${lo}V${hi}M${cx - 3} ${lo}h6M${cx - 3} ${hi}h6" stroke="#333" stroke-width="1" fill="none"/>`,
+        );
+      }
+      const labelY = ci ? Math.min(yy, y(ci[1])) : yy;
+      out.push(
+        `<text x="${cx}" y="${(labelY - 3).toFixed(1)}" text-anchor="middle" font-size="8">${v.toFixed(3)}</text>`,
       );
     });
     out.push(
