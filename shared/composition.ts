@@ -16,6 +16,7 @@ import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
 import { ALGORITHM_INDEX } from './domain/algorithms/served-algorithms.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
+import { ChampionSource } from './use-cases/champion.js';
 import type { CandidateSource } from './ports/candidates.js';
 import type { EventStore } from './ports/events.js';
 import { campaignParameterName } from './ports/parameters.js';
@@ -110,6 +111,7 @@ export function buildContainer(cfg: Config = config()): Container {
         : precomputed;
   }
   sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
+  sources.auto = new ChampionSource(state, sources, pointerTtl);
   return {
     config: cfg,
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),

@@ -157,6 +157,23 @@ const schema = z.object({
   QUALITY_GATE_MARGIN: num(0, 1, 0.05),
   /** Metric the quality gate compares (offline evaluation, Personalize protocol, @10). */
   QUALITY_GATE_METRIC: z._default(z.enum(['precision', 'recall', 'ndcg', 'map', 'mrr']), 'ndcg'),
+  // ---- nightly tuning (the Tune stage of nightly-scoring, issue 14) ----
+  /** Most trials of one tuning night, over all algorithms (each a Lambda task of the Tune Map). */
+  TUNING_MAX_TRIALS: num(1, 500, 40, true),
+  /** Lambda-minutes a tuning night may spend (estimated from the last tuning's trial durations). */
+  TUNING_MAX_LAMBDA_MINUTES: num(1, 100_000, 120),
+  /** Trials run at once (the Tune Map's MaxConcurrency). */
+  TUNING_MAX_CONCURRENCY: num(1, 1000, 10, true),
+  /** Tune again when the last tuning is this many days old. */
+  TUNING_EVERY_DAYS: num(1, 3650, 7),
+  /** Tune again when interactions grew by at least this share since the last tuning (0.2 = 20 %). */
+  TUNING_GROWTH_SHARE: num(0, 100, 0.2),
+  /** Validation metric of a trial (@10). */
+  TUNING_METRIC: z._default(z.enum(['precision', 'recall', 'ndcg', 'map', 'mrr']), 'precision'),
+  /** Per-user protocol of the validation split carved from the training data. */
+  TUNING_PROTOCOL: z._default(z.enum(['random', 'temporal', 'personalize']), 'random'),
+  /** Validation users a trial scores at most (a seeded sample). */
+  TUNING_VALIDATION_USERS: num(10, 10_000_000, 5000, true),
   /** EventBridge bus the pipelines notify on. */
   EVENT_BUS_NAME: z._default(z.string().check(z.minLength(1)), 'default'),
 });

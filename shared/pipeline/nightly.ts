@@ -31,10 +31,12 @@ import { publishSessionNeighbours } from '../use-cases/session-source.js';
 import type { MergeStats } from '../domain/events/export.js';
 import type { CatalogMergeStats } from '../domain/catalog/catalog.js';
 import { DATASET_COLUMNS_KEY, type DatasetColumns } from '../use-cases/catalog.js';
+import { CHAMPION_KEY, type PublishedChampion } from '../use-cases/champion.js';
 import { mergeCatalogWrites } from './catalog-merge.js';
 import { mergeExportedEvents } from './event-merge.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
+import { type RunTuning, tunedParamsOf } from './tuning.js';
 
 /** Neighbours stored per item for request-time session scoring (≤ 100 keeps an item ≈ 2.5 KB). */
 const SESSION_NEIGHBOURS_PER_ITEM = 50;
@@ -52,7 +54,11 @@ export interface NightlyInput {
   /** Dataset to snapshot: s3://bucket/prefix or a folder; default DATASET_URI. */
   readonly data?: string;
   readonly trigger?: string;
+  /** Run the Tune stage tonight even when it is not due (`pipeline run|start --tune`, the runs route). */
+  readonly tune?: boolean;
   readonly options?: {
+    /** Trials of a tuning night (default TUNING_MAX_TRIALS). */
+    readonly tuneTrials?: number;
     readonly shardUsers?: number;
     readonly numResults?: number;
     /**
@@ -88,6 +94,11 @@ export interface RunContext {
   readonly numResults: number;
   readonly seed: number;
   readonly trainOptions: Readonly<Record<string, unknown>>;
+  /** A manual tuning request (PlanTuning tunes even when not due). */
+  readonly tune: boolean;
+  readonly maxTrials?: number;
+  /** Tuned params and champion, set by SelectChampion or UseStoredTuning (read by Train, Evaluate, Publish). */
+  readonly tuned?: RunTuning;
   readonly shards: ShardDescriptor[];
   readonly shardCount: number;
   /** True when the plan is large enough for the DISTRIBUTED Map (see PIPELINE_DISTRIBUTED_MIN_SHARDS). */
@@ -111,6 +122,13 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
   const o = input.options ?? {};
   const shardUsers = o.shardUsers ?? cfg.PIPELINE_SHARD_USERS;
   const numResults = o.numResults ?? cfg.PIPELINE_NUM_RESULTS;
+  if (input.tune !== undefined && typeof input.tune !== 'boolean')
+    throw new ValidationError('tune must be a boolean', 'tune');
+  if (
+    o.tuneTrials !== undefined &&
+    !(Number.isInteger(o.tuneTrials) && o.tuneTrials >= 1 && o.tuneTrials <= 500)
+  )
+    throw new ValidationError(`tuneTrials must be in 1..500, got ${o.tuneTrials}`, 'tuneTrials');
   if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500)
     throw new ValidationError(`numResults must be in 1..500, got ${numResults}`, 'numResults');
   // before any copying: a misspelt option must not cost a snapshot
@@ -164,6 +182,8 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
     numResults,
     seed: o.seed ?? 42,
     trainOptions: o.trainOptions ?? {},
+    tune: input.tune === true,
+    ...(o.tuneTrials !== undefined ? { maxTrials: o.tuneTrials } : {}),
     shards,
     shardCount: shards.length,
     distributed: shards.length >= cfg.PIPELINE_DISTRIBUTED_MIN_SHARDS,
@@ -176,7 +196,7 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
 /** Input of the Train<Alg> states (one per scored registry entry). */
 export interface TrainInput {
   readonly algorithm: string;
-  readonly run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions'>;
+  readonly run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions' | 'tuned'>;
 }
 
 export interface TrainOutput {
@@ -199,10 +219,15 @@ function scoredEntry(
   return entry as AlgorithmEntry & Required<Pick<AlgorithmEntry, 'serialize' | 'deserialize'>>;
 }
 
-/** The run's options for `entry`, parsed by its strict schema (Prepare already checked them). */
-function optionsOf(run: Pick<RunContext, 'trainOptions'>, entry: AlgorithmEntry): unknown {
+/**
+ * The run's options for `entry`: its tuned params (the Tune stage), then the run's explicit options,
+ * which win; parsed by its strict schema (Prepare already checked the explicit ones).
+ */
+function optionsOf(run: Pick<RunContext, 'trainOptions' | 'tuned'>, entry: AlgorithmEntry): unknown {
   const raw = Object.hasOwn(run.trainOptions, entry.name) ? run.trainOptions[entry.name] : undefined;
-  return parseOptions(entry.options, raw, `trainOptions.${entry.name}`);
+  const tuned = tunedParamsOf(run.tuned, entry.name);
+  const merged = Object.keys(tuned).length > 0 ? { ...tuned, ...(raw as object | undefined) } : raw;
+  return parseOptions(entry.options, merged, `trainOptions.${entry.name}`);
 }
 
 /**
@@ -395,7 +420,7 @@ export interface MetricsRecord {
 export async function evaluateRun(
   deps: PipelineDeps,
   input: {
-    run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions'>;
+    run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions' | 'tuned'>;
     /** The Train states' outputs by algorithm ($.models), for their training times. */
     models?: Readonly<Record<string, Partial<TrainOutput>>>;
     k?: number;
@@ -473,13 +498,18 @@ export async function qualityGate(deps: PipelineDeps, input: { version: string }
 export interface PublishOutput {
   readonly version: string;
   readonly published: { algorithm: string; version: string; previous?: string }[];
+  /** The champion the `auto` arm serves from now on (absent when the night had none). */
+  readonly champion?: PublishedChampion;
 }
 
 /**
  * Publish: flips each algorithm's active version pointer to the run's version with a conditional write
  * (a concurrent publisher makes it fail with ConflictError instead of silently overwriting).
  */
-export async function publishRun(deps: PipelineDeps, input: { version: string }): Promise<PublishOutput> {
+export async function publishRun(
+  deps: PipelineDeps,
+  input: { version: string; tuned?: RunTuning },
+): Promise<PublishOutput> {
   const published: PublishOutput['published'] = [];
   for (const algorithm of PUBLISHED_ALGORITHMS) {
     const previous = await deps.state.getActiveVersion(algorithm);
@@ -494,5 +524,20 @@ export async function publishRun(deps: PipelineDeps, input: { version: string })
   });
   // the Personalize retraining imports the latest published snapshot
   await deps.state.putRecord(LATEST_RUN_KEY, { ...run, status: 'published' });
-  return { version: input.version, published };
+  const c = input.tuned?.champion;
+  let champion: PublishedChampion | undefined;
+  if (c && (PUBLISHED_ALGORITHMS as readonly string[]).includes(c.algorithm)) {
+    champion = {
+      algorithm: c.algorithm,
+      version: input.version,
+      metric: deps.config.TUNING_METRIC,
+      score: c.score,
+      params: c.params,
+      ...(input.tuned?.tunedAt ? { tunedAt: input.tuned.tunedAt } : {}),
+      publishedAt: new Date().toISOString(),
+    };
+    // the `auto` arm serves this algorithm's lists of the versions just published
+    await deps.state.putRecord(CHAMPION_KEY, champion);
+  }
+  return { version: input.version, published, ...(champion ? { champion } : {}) };
 }

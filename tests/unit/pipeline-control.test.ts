@@ -68,7 +68,7 @@ describe('osusume pipeline start/status (Step Functions API)', () => {
     );
   });
 
-  it('lists recent executions with the error and cause of failed ones', async () => {
+  it('lists recent executions with the error and cause of failed ones and the champion of succeeded ones', async () => {
     sfn.on(ListExecutionsCommand).resolves({
       executions: [
         { executionArn: 'e2', stateMachineArn: ARN, name: 'n2', status: 'FAILED', startDate: NOW },
@@ -83,11 +83,19 @@ describe('osusume pipeline start/status (Step Functions API)', () => {
       error: 'ScoreAlgorithms.TrainFm.DataError',
       cause: 'ScoreAlgorithms failed: TrainFm failed: bad model',
     });
+    sfn.on(DescribeExecutionCommand, { executionArn: 'e1' }).resolves({
+      executionArn: 'e1',
+      stateMachineArn: ARN,
+      status: 'SUCCEEDED',
+      startDate: NOW,
+      output: JSON.stringify({
+        tuning: { source: 'tuned', champion: { algorithm: 'cf', score: 0.35123, params: {} } },
+      }),
+    });
     const runs = await listPipelineRuns(client, { stage: 'prod', machine: 'scoring' });
-    expect(runs.map((r) => [r.name, r.status, r.error])).toEqual([
-      ['n2', 'FAILED', 'ScoreAlgorithms.TrainFm.DataError'],
-      ['n1', 'SUCCEEDED', undefined],
+    expect(runs.map((r) => [r.name, r.status, r.error, r.champion])).toEqual([
+      ['n2', 'FAILED', 'ScoreAlgorithms.TrainFm.DataError', undefined],
+      ['n1', 'SUCCEEDED', undefined, 'cf (tuned tonight, validation 0.3512)'],
     ]);
-    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
   });
 });

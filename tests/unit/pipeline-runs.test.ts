@@ -44,6 +44,18 @@ describe('parseRunRequest', () => {
     expect(() => parseRunRequest({ machine: 'scoring', hpo: true })).toThrow(/personalize/);
   });
 
+  it('accepts tune for the scoring machine and rejects it for the personalize machine', () => {
+    expect(parseRunRequest({ machine: 'scoring', tune: true })).toEqual({
+      machine: 'scoring',
+      hpo: false,
+      tune: true,
+    });
+    expect(() => parseRunRequest({ machine: 'personalize', tune: true })).toThrow(
+      /tune applies to the scoring/,
+    );
+    expect(() => parseRunRequest({ machine: 'scoring', tune: 'yes' })).toThrow(/tune must be a boolean/);
+  });
+
   it('rejects a requestId with characters an execution name cannot hold', () => {
     expect(() => parseRunRequest({ machine: 'scoring', requestId: 'a b' })).toThrow(/requestId/);
   });
@@ -78,6 +90,13 @@ describe('SfnPipelineRuns', () => {
     expect(JSON.parse(input?.input ?? '{}')).toEqual({ trigger: 'api', hpo: true });
     expect(r).toEqual({ runId: input?.name, started: true, status: 'RUNNING' });
     expect(r.runId).toMatch(/^manual-personalize-20261201-/);
+  });
+
+  it('starts a scoring run that tunes tonight with tune in its input', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'x' });
+    await runs().start({ machine: 'scoring', hpo: false, tune: true });
+    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(JSON.parse(input?.input ?? '{}')).toEqual({ trigger: 'api', tune: true });
   });
 
   it('answers a retried start with the execution it already started', async () => {
@@ -194,6 +213,24 @@ describe('SfnPipelineRuns', () => {
       .rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     expect((await getRun(runs(), 'sched-1')).machine).toBe('personalize');
+  });
+
+  it('shows the champion a succeeded scoring run published', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      startDate: DAY,
+      output: JSON.stringify({
+        tuning: {
+          source: 'stored',
+          tunedAt: '2026-11-28T18:00:00Z',
+          champion: { algorithm: 'fm', score: 0.3 },
+        },
+      }),
+    });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    expect((await getRun(runs(), 'manual-scoring-20261201-x')).champion).toBe(
+      'fm (tuned 2026-11-28T18:00:00Z, validation 0.3000)',
+    );
   });
 
   it('answers 404 for a run on neither machine', async () => {

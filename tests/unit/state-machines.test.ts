@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import validator from 'asl-validator';
+import { scoredEntries } from '../../shared/domain/algorithms/registry.js';
+import { stateNameOf } from '../../shared/pipeline/nightly-asl.js';
 import { describe, expect, it } from 'vitest';
 import {
   allStates,
@@ -54,7 +56,10 @@ describe('nightly scoring shard Maps', () => {
 
   it('has an inline and a distributed Map per scored algorithm, fed by the plan (no ItemReader)', () => {
     expect(maps.map(([n]) => n).sort()).toEqual(
-      ['Cf', 'Fm', 'Session'].flatMap((a) => [`Score${a}ShardsDistributed`, `Score${a}ShardsInline`]).sort(),
+      scoredEntries()
+        .map((e) => stateNameOf(e.name))
+        .flatMap((a) => [`Score${a}ShardsDistributed`, `Score${a}ShardsInline`])
+        .sort(),
     );
     for (const [, m] of maps) {
       expect(m.ItemsPath).toBe('$.run.shards');

@@ -4,6 +4,7 @@ import {
   machineInput,
   type RunRequest,
   type RunStatus,
+  championOfOutput,
   type RunView,
   type StateTimingView,
 } from '../../domain/pipeline/runs.js';
@@ -42,7 +43,7 @@ export class LocalPipelineRuns implements PipelineRuns {
 
   async start(request: RunRequest): Promise<{ runId: string; started: boolean; status: RunStatus }> {
     const input = {
-      ...machineInput(request.machine, { hpo: request.hpo, data: this.opts.data }, 'api'),
+      ...machineInput(request.machine, { hpo: request.hpo, tune: request.tune, data: this.opts.data }, 'api'),
       ...(this.opts.options ? { options: this.opts.options } : {}),
     };
     const now = this.opts.now?.() ?? new Date();
@@ -94,6 +95,8 @@ export class LocalPipelineRuns implements PipelineRuns {
             }
           : {}),
       };
+      const champion = result.status === 'SUCCEEDED' ? championOfOutput(result.output) : undefined;
+      if (champion) run.view = { ...run.view, champion };
       if (result.status === 'SUCCEEDED') this.opts.onSucceeded?.();
       run.states = new Map(
         result.states.map((s) => [

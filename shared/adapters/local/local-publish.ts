@@ -11,6 +11,8 @@ import { REPO_ROOT } from './repo-root.js';
 export const QUICK_START_OPTIONS = {
   // the API default page; longer requests are topped up from popularity by the request path
   numResults: 25,
+  // a fresh local DynamoDB was never tuned: keep the first night's Tune stage short
+  tuneTrials: 8,
   trainOptions: { fm: { epochs: 5, factors: 32, validationFraction: 0 } },
 } as const;
 

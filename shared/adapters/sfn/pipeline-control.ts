@@ -1,3 +1,4 @@
+import { championOfOutput } from '../../domain/pipeline/runs.js';
 import { createHash } from 'node:crypto';
 import {
   DescribeExecutionCommand,
@@ -75,9 +76,11 @@ export interface RunSummary {
   /** For a failed run: the Fail state's error and cause (they name the failed state). */
   readonly error?: string;
   readonly cause?: string;
+  /** For a succeeded nightly scoring run: the champion it published and whether it was tuned that night. */
+  readonly champion?: string;
 }
 
-/** Recent executions, newest first; failed ones carry their error and cause. */
+/** Recent executions, newest first; failed ones carry their error and cause, succeeded ones the champion. */
 export async function listPipelineRuns(
   client: SFNClient,
   options: { stage: string; machine: DeployedMachine; limit?: number },
@@ -90,10 +93,14 @@ export async function listPipelineRuns(
   for (const e of page.executions ?? []) {
     let error: string | undefined;
     let cause: string | undefined;
+    let champion: string | undefined;
     if (e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED') {
       const d = await client.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
       error = d.error;
       cause = d.cause;
+    } else if (e.status === 'SUCCEEDED' && options.machine === 'scoring') {
+      const d = await client.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+      champion = championOfOutput(d.output);
     }
     runs.push({
       name: e.name ?? '',
@@ -102,6 +109,7 @@ export async function listPipelineRuns(
       stopDate: e.stopDate,
       error,
       cause,
+      ...(champion ? { champion } : {}),
     });
   }
   return runs;

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import {
   executionName,
+  championOfOutput,
   machineInput,
   machineOfRunId,
   PIPELINE_MACHINES,
@@ -45,7 +46,7 @@ export class SfnPipelineRuns implements PipelineRuns {
   }
 
   async start(request: RunRequest): Promise<{ runId: string; started: boolean; status: RunStatus }> {
-    const input = machineInput(request.machine, { hpo: request.hpo }, 'api');
+    const input = machineInput(request.machine, { hpo: request.hpo, tune: request.tune }, 'api');
     const runId = executionName(request.machine, input, this.now(), request.requestId);
     try {
       await this.sfn.send(
@@ -118,6 +119,7 @@ export class SfnPipelineRuns implements PipelineRuns {
       }
       const { states, failedState } = timingsOf(events);
       const failed = d.status !== 'RUNNING' && d.status !== 'SUCCEEDED';
+      const champion = d.status === 'SUCCEEDED' ? championOfOutput(d.output) : undefined;
       return {
         runId,
         machine,
@@ -125,6 +127,7 @@ export class SfnPipelineRuns implements PipelineRuns {
         startedAt: (d.startDate ?? new Date(0)).toISOString(),
         ...(d.stopDate ? { stoppedAt: d.stopDate.toISOString() } : {}),
         ...(failed ? { failedState: failedState ?? 'unknown', error: d.error, cause: d.cause } : {}),
+        ...(champion ? { champion } : {}),
         states,
       };
     }

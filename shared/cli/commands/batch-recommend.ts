@@ -3,11 +3,13 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import type { Recommender } from '../../domain/algorithms/recommender.js';
 import { ValidationError } from '../../domain/errors.js';
 import { ALGORITHM_INDEX } from '../../domain/algorithms/served-algorithms.js';
+import { type AutoCliOptions, addAutoOptions, autoBudget } from '../auto.js';
 import { parseIntOption } from './evaluate.js';
 
-interface BatchCliOptions {
+interface BatchCliOptions extends AutoCliOptions {
   data: string;
   algorithm: string;
   input: string;
@@ -19,9 +21,10 @@ interface BatchCliOptions {
 /**
  * `osusume batch-recommend --data DIR --algorithm NAME (a registry name) --input users.jsonl
  * --output out.jsonl [--num-results 25] [--seed S]`: Amazon Personalize batch-inference JSON Lines.
+ * `--algorithm auto` is the champion of a validation search on the data (see shared/cli/auto.ts).
  */
 export function register(program: Command): void {
-  program
+  const command = program
     .command('batch-recommend')
     .description(
       'train once, then answer a JSON Lines file of {"userId": "..."} in the Amazon Personalize batch-inference format',
@@ -29,56 +32,61 @@ export function register(program: Command): void {
     .requiredOption('-d, --data <dir>', 'dataset folder (interactions.csv, optional users.csv, items.csv)')
     .requiredOption(
       '-a, --algorithm <name>',
-      `registered algorithm: ${ALGORITHM_INDEX.map((a) => a.name).join(', ')}`,
+      `registered algorithm: ${ALGORITHM_INDEX.map((a) => a.name).join(', ')}, or auto (the champion of a validation search)`,
     )
     .requiredOption('-i, --input <file>', 'input JSON Lines, one {"userId": "..."} per line')
     .requiredOption('-o, --output <file>', 'output JSON Lines')
     .option('-n, --num-results <n>', 'items per user (1-500)', '25')
-    .option('--seed <n>', 'seed of stochastic trainers', '42')
-    .action(async (opts: BatchCliOptions) => {
-      const { getAlgorithm, trainEntry } = await import('../../domain/algorithms/registry.js');
-      const { loadDatasetReporting } = await import('../load-data.js');
-      const { trainPopularity } = await import('../../domain/popularity/popularity.js');
-      const { batchRecommend, LazyRecommender, resolveNumResults } = await import(
-        '../../domain/batch/batch-recommend.js'
-      );
-      const entry = getAlgorithm(opts.algorithm);
-      const numResults = resolveNumResults(parseIntOption(opts.numResults, 'num-results', 1));
-      const seed = parseIntOption(opts.seed, 'seed', 0);
-      if (opts.input === opts.output) throw new ValidationError('--input and --output must differ', 'output');
+    .option('--seed <n>', 'seed of stochastic trainers', '42');
+  addAutoOptions(command).action(async (opts: BatchCliOptions) => {
+    const { getAlgorithm, trainEntry } = await import('../../domain/algorithms/registry.js');
+    const { loadDatasetReporting } = await import('../load-data.js');
+    const { trainPopularity } = await import('../../domain/popularity/popularity.js');
+    const { batchRecommend, LazyRecommender, resolveNumResults } = await import(
+      '../../domain/batch/batch-recommend.js'
+    );
+    const budget = opts.algorithm === 'auto' ? autoBudget(opts) : undefined;
+    for (const a of budget?.candidates ?? []) getAlgorithm(a);
+    const entry = budget ? undefined : getAlgorithm(opts.algorithm);
+    const numResults = resolveNumResults(parseIntOption(opts.numResults, 'num-results', 1));
+    const seed = parseIntOption(opts.seed, 'seed', 0);
+    if (opts.input === opts.output) throw new ValidationError('--input and --output must differ', 'output');
 
-      const dataset = await loadDatasetReporting(opts.data);
-      const started = performance.now();
-      const recommender =
-        opts.algorithm === 'popularity'
-          ? trainPopularity(dataset)
-          : trainEntry(entry, dataset, undefined, seed);
-      // popularity answers unknown users and tops up short lists: trained only when a line needs it
-      const fallback =
-        opts.algorithm === 'popularity'
-          ? recommender
-          : new LazyRecommender('popularity', () => trainPopularity(dataset));
-      const trainSeconds = (performance.now() - started) / 1000;
+    const dataset = await loadDatasetReporting(opts.data);
+    const started = performance.now();
+    // popularity answers unknown users and tops up short lists: trained only when a line needs it
+    const fallback: Recommender =
+      opts.algorithm === 'popularity'
+        ? trainPopularity(dataset)
+        : new LazyRecommender('popularity', () => trainPopularity(dataset));
+    let recommender = fallback;
+    if (budget) {
+      const { chooseAuto } = await import('../auto.js');
+      const choice = await chooseAuto(dataset, { seed, protocol: 'random', ...budget });
+      recommender = choice.train(dataset, seed);
+    } else if (entry && opts.algorithm !== 'popularity')
+      recommender = trainEntry(entry, dataset, undefined, seed);
+    const trainSeconds = (performance.now() - started) / 1000;
 
-      const input = createReadStream(opts.input, { encoding: 'utf8' });
-      // open the input first so a missing file fails before the output is created
-      await once(input, 'open').catch((err: NodeJS.ErrnoException) => {
-        throw new ValidationError(`cannot read --input ${opts.input}: ${err.code ?? err.message}`, 'input');
-      });
-      const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-      const out = createWriteStream(opts.output, { encoding: 'utf8' });
-      const stats = { lines: 0, answered: 0, errors: 0, unknownUsers: 0, filled: 0 };
-      const t1 = performance.now();
-      for await (const line of batchRecommend(lines, { dataset, recommender, fallback, numResults }, stats)) {
-        if (!out.write(`${line}\n`)) await once(out, 'drain');
-      }
-      out.end();
-      await finished(out);
-      const seconds = (performance.now() - t1) / 1000;
-      console.log(
-        `${opts.algorithm}: trained in ${trainSeconds.toFixed(2)} s; answered ${stats.answered} of ${stats.lines} lines ` +
-          `(${stats.errors} bad, ${stats.unknownUsers} unknown users → popularity, ${stats.filled} filled) ` +
-          `in ${seconds.toFixed(2)} s → ${opts.output}`,
-      );
+    const input = createReadStream(opts.input, { encoding: 'utf8' });
+    // open the input first so a missing file fails before the output is created
+    await once(input, 'open').catch((err: NodeJS.ErrnoException) => {
+      throw new ValidationError(`cannot read --input ${opts.input}: ${err.code ?? err.message}`, 'input');
     });
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    const out = createWriteStream(opts.output, { encoding: 'utf8' });
+    const stats = { lines: 0, answered: 0, errors: 0, unknownUsers: 0, filled: 0 };
+    const t1 = performance.now();
+    for await (const line of batchRecommend(lines, { dataset, recommender, fallback, numResults }, stats)) {
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await finished(out);
+    const seconds = (performance.now() - t1) / 1000;
+    console.log(
+      `${opts.algorithm}: trained in ${trainSeconds.toFixed(2)} s; answered ${stats.answered} of ${stats.lines} lines ` +
+        `(${stats.errors} bad, ${stats.unknownUsers} unknown users → popularity, ${stats.filled} filled) ` +
+        `in ${seconds.toFixed(2)} s → ${opts.output}`,
+    );
+  });
 }

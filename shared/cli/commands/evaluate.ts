@@ -4,15 +4,17 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../domain/errors.js';
 import type {
   AlgorithmResult,
+  NamedTrainer,
   EvaluationProgress,
   EvaluationResult,
 } from '../../domain/evaluation/evaluate.js';
 import { INTERVAL_METRICS } from '../../domain/evaluation/metrics.js';
-import { SPLIT_PROTOCOLS, type SplitProtocol } from '../../domain/evaluation/splits.js';
+import { SPLIT_PROTOCOLS, type Split, type SplitProtocol } from '../../domain/evaluation/splits.js';
+import { type AutoCliOptions, addAutoOptions, autoBudget } from '../auto.js';
 // the generated index, not the registry: importing every trainer would slow `osusume --help`
 import { ALGORITHM_INDEX } from '../../domain/algorithms/served-algorithms.js';
 
-interface EvaluateCliOptions {
+interface EvaluateCliOptions extends AutoCliOptions {
   data: string;
   algorithms?: string;
   protocol: string;
@@ -112,7 +114,7 @@ function progressReporter(): ((p: EvaluationProgress) => void) | undefined {
  * [--k 10] [--seed 42] [--out DIR]`.
  */
 export function register(program: Command): void {
-  program
+  const command = program
     .command('evaluate')
     .description(
       'offline evaluation: split the data, train each algorithm, print precision/recall/NDCG/MAP/MRR/coverage@K; ' +
@@ -121,55 +123,72 @@ export function register(program: Command): void {
     .requiredOption('-d, --data <dir>', 'dataset folder (interactions.csv, optional users.csv, items.csv)')
     .option(
       '-a, --algorithms <list>',
-      `comma-separated registry names (default: all of ${DEFAULT_ALGORITHMS.join(',')})`,
+      `comma-separated registry names or auto (the champion of a validation search on the training part; default: all of ${DEFAULT_ALGORITHMS.join(',')})`,
     )
     .option('-p, --protocol <name>', `split protocol: ${SPLIT_PROTOCOLS.join('|')}`, 'personalize')
     .option('-k, --k <n>', 'list length K', '10')
     .option('--seed <n>', 'seed of the split and of stochastic trainers', '42')
     .option('-o, --out <dir>', 'output folder', './.osusume/evaluation')
-    .option('--no-fill', 'do not top up lists shorter than K from training popularity (served lists are)')
-    .action(async (opts: EvaluateCliOptions) => {
-      // algorithms are imported here, not at registration, so `osusume --help` stays fast
-      const { getAlgorithm } = await import('../../domain/algorithms/registry.js');
-      const { loadDatasetReporting } = await import('../load-data.js');
-      const { evaluateAlgorithms } = await import('../../domain/evaluation/evaluate.js');
-      const { renderEvaluationSvg } = await import('../../domain/evaluation/svg-chart.js');
-      // validate everything before the (slow) load
-      const algorithms = opts.algorithms
-        ? opts.algorithms
-            .split(',')
-            .map((a) => a.trim())
-            .filter((a) => a !== '')
-        : DEFAULT_ALGORITHMS;
-      for (const a of algorithms) getAlgorithm(a);
-      if (!SPLIT_PROTOCOLS.includes(opts.protocol as SplitProtocol)) {
-        throw new ValidationError(
-          `--protocol must be one of ${SPLIT_PROTOCOLS.join(', ')}, got "${opts.protocol}"`,
-          'protocol',
-        );
-      }
-      const k = parseIntOption(opts.k, 'k', 1);
-      const seed = parseIntOption(opts.seed, 'seed', 0);
-
-      const dataset = await loadDatasetReporting(opts.data);
-      const result = await evaluateAlgorithms(dataset, {
-        algorithms,
-        protocol: opts.protocol as SplitProtocol,
-        k,
-        seed,
-        fill: opts.fill,
-        onProgress: progressReporter(),
-      });
-      console.log(
-        `protocol ${result.protocol}, K=${k}, seed ${seed}${result.fill ? '' : ', no fill'}: ${result.dataset.users} users, ${result.dataset.items} items, ` +
-          `${result.dataset.interactions} interactions; ${result.split.trainInteractions} train rows, ` +
-          `${result.split.testUsers} test users, ${result.split.testTargets} held-out items`,
+    .option('--no-fill', 'do not top up lists shorter than K from training popularity (served lists are)');
+  addAutoOptions(command).action(async (opts: EvaluateCliOptions) => {
+    // algorithms are imported here, not at registration, so `osusume --help` stays fast
+    const { getAlgorithm } = await import('../../domain/algorithms/registry.js');
+    const { loadDatasetReporting } = await import('../load-data.js');
+    const { evaluateAlgorithms } = await import('../../domain/evaluation/evaluate.js');
+    const { splitDataset } = await import('../../domain/evaluation/splits.js');
+    const { chooseAuto } = await import('../auto.js');
+    const { renderEvaluationSvg } = await import('../../domain/evaluation/svg-chart.js');
+    // validate everything before the (slow) load
+    const algorithms = opts.algorithms
+      ? opts.algorithms
+          .split(',')
+          .map((a) => a.trim())
+          .filter((a) => a !== '')
+      : DEFAULT_ALGORITHMS;
+    for (const a of algorithms) if (a !== 'auto') getAlgorithm(a);
+    const budget = algorithms.includes('auto') ? autoBudget(opts) : undefined;
+    for (const a of budget?.candidates ?? []) getAlgorithm(a);
+    if (!SPLIT_PROTOCOLS.includes(opts.protocol as SplitProtocol)) {
+      throw new ValidationError(
+        `--protocol must be one of ${SPLIT_PROTOCOLS.join(', ')}, got "${opts.protocol}"`,
+        'protocol',
       );
-      console.log(formatTable(result));
-      const out = resolve(opts.out);
-      await mkdir(out, { recursive: true });
-      await writeFile(join(out, 'evaluation.json'), `${JSON.stringify(result, null, 2)}\n`);
-      await writeFile(join(out, 'evaluation.svg'), renderEvaluationSvg(result));
-      console.log(`wrote ${join(out, 'evaluation.json')} and ${join(out, 'evaluation.svg')}`);
+    }
+    const k = parseIntOption(opts.k, 'k', 1);
+    const seed = parseIntOption(opts.seed, 'seed', 0);
+
+    const dataset = await loadDatasetReporting(opts.data);
+    const protocol = opts.protocol as SplitProtocol;
+    let split: Split | undefined;
+    let named: (string | NamedTrainer)[] = algorithms;
+    const notes: string[] = [];
+    if (budget) {
+      // auto is tuned on the training part only: the held-out targets never inform the choice
+      split = splitDataset(dataset, protocol, { seed });
+      const choice = await chooseAuto(split.train, { seed, protocol, ...budget });
+      notes.push(choice.summary);
+      named = algorithms.map((a) => (a === 'auto' ? { name: 'auto', train: choice.train } : a));
+    }
+    const evaluated = await evaluateAlgorithms(dataset, {
+      algorithms: named,
+      protocol,
+      k,
+      seed,
+      fill: opts.fill,
+      ...(split ? { split } : {}),
+      onProgress: progressReporter(),
     });
+    const result = notes.length > 0 ? { ...evaluated, notes: [...evaluated.notes, ...notes] } : evaluated;
+    console.log(
+      `protocol ${result.protocol}, K=${k}, seed ${seed}${result.fill ? '' : ', no fill'}: ${result.dataset.users} users, ${result.dataset.items} items, ` +
+        `${result.dataset.interactions} interactions; ${result.split.trainInteractions} train rows, ` +
+        `${result.split.testUsers} test users, ${result.split.testTargets} held-out items`,
+    );
+    console.log(formatTable(result));
+    const out = resolve(opts.out);
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'evaluation.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(join(out, 'evaluation.svg'), renderEvaluationSvg(result));
+    console.log(`wrote ${join(out, 'evaluation.json')} and ${join(out, 'evaluation.svg')}`);
+  });
 }

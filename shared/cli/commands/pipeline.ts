@@ -29,6 +29,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'dataset folder (3-CSV contract); default: generated sample shop')
     .addOption(machineOption(RUN_MACHINES, 'all'))
     .option('--hpo', 'force hyperparameter optimisation in the Personalize retraining')
+    .option('--tune', "run the nightly scoring's Tune stage even when it is not due")
     .option('--shard-users <n>', 'users per scoring shard')
     .option('--quick', 'FM with fewer epochs (as npm start)')
     .option(
@@ -40,6 +41,7 @@ export function register(program: Command): void {
         data?: string;
         machine: string;
         hpo?: boolean;
+        tune?: boolean;
         shardUsers?: string;
         quick?: boolean;
         dbEndpoint?: string;
@@ -66,7 +68,7 @@ export function register(program: Command): void {
                 : {}),
             };
             const input = {
-              ...machineInput(machine, { data: stack.dataDir, hpo: opts.hpo }, 'cli'),
+              ...machineInput(machine, { data: stack.dataDir, hpo: opts.hpo, tune: opts.tune }, 'cli'),
               options,
             };
             let services: Awaited<ReturnType<typeof localPersonalize>> | undefined;
@@ -107,10 +109,18 @@ export function register(program: Command): void {
     .requiredOption('--stage <stage>', 'deployed stage')
     .addOption(machineOption(MACHINES, 'scoring'))
     .option('--hpo', 'Personalize retraining with hyperparameter optimisation')
+    .option('--tune', 'nightly scoring with the Tune stage even when it is not due')
     .option('--data <uri>', 'dataset prefix s3://bucket/prefix (default: the stage DATASET_URI)')
     .option('--region <region>', 'AWS region (default $AWS_REGION or ap-northeast-1)')
     .action(
-      async (opts: { stage: string; machine: string; hpo?: boolean; data?: string; region?: string }) => {
+      async (opts: {
+        stage: string;
+        machine: string;
+        hpo?: boolean;
+        tune?: boolean;
+        data?: string;
+        region?: string;
+      }) => {
         const machine = opts.machine as Machine;
         if (opts.data && !opts.data.startsWith('s3://'))
           throw new ValidationError(`--data must be an s3:// prefix on AWS, got '${opts.data}'`, '--data');
@@ -151,6 +161,7 @@ export function register(program: Command): void {
       for (const r of runs) {
         console.log(`${r.startDate?.toISOString() ?? '-'}  ${r.status.padEnd(9)}  ${r.name}`);
         if (r.error) console.log(`    ${r.error}: ${r.cause ?? ''}`);
+        if (r.champion) console.log(`    champion: ${r.champion}`);
       }
     });
 }

@@ -5,12 +5,14 @@ import { ValidationError } from '../errors.js';
 
 /**
  * Algorithms an arm can serve from: every registry entry the nightly scores per user, `personalize`
- * (Amazon Personalize or its local stand-in) and `popularity`.
+ * (Amazon Personalize or its local stand-in), `popularity` and `auto` (the champion the last published
+ * nightly run chose on validation).
  */
 export const ARM_ALGORITHMS: readonly [string, ...string[]] = [
   ...ALGORITHM_INDEX.filter((a) => a.scoredPerUser).map((a) => a.name),
   'personalize',
   'popularity',
+  'auto',
 ] as readonly string[] as readonly [string, ...string[]];
 export type ArmAlgorithm = string;
 

@@ -14,6 +14,8 @@ export interface RunRequest {
   readonly machine: PipelineMachine;
   /** Personalize retraining only: force hyperparameter optimisation. */
   readonly hpo: boolean;
+  /** Nightly scoring only: run the Tune stage even when it is not due. */
+  readonly tune?: boolean;
   /**
    * The caller's idempotency key: a retried request with the same key names the same run; without one,
    * the same request on the same UTC day does (as `osusume pipeline start`).
@@ -21,7 +23,7 @@ export interface RunRequest {
   readonly requestId?: string;
 }
 
-const KEYS = new Set(['machine', 'hpo', 'requestId']);
+const KEYS = new Set(['machine', 'hpo', 'tune', 'requestId']);
 
 /** Parses the body strictly: an unknown or mistyped key is a 400 naming it. */
 export function parseRunRequest(body: unknown): RunRequest {
@@ -36,6 +38,10 @@ export function parseRunRequest(body: unknown): RunRequest {
     throw new ValidationError('hpo must be a boolean', 'hpo');
   if (b.hpo === true && b.machine !== 'personalize')
     throw new ValidationError('hpo applies to the personalize machine only', 'hpo');
+  if (b.tune !== undefined && typeof b.tune !== 'boolean')
+    throw new ValidationError('tune must be a boolean', 'tune');
+  if (b.tune === true && b.machine !== 'scoring')
+    throw new ValidationError('tune applies to the scoring machine only', 'tune');
   if (
     b.requestId !== undefined &&
     (typeof b.requestId !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(b.requestId))
@@ -44,6 +50,7 @@ export function parseRunRequest(body: unknown): RunRequest {
   return {
     machine: b.machine as PipelineMachine,
     hpo: b.hpo === true,
+    ...(b.tune === true ? { tune: true } : {}),
     ...(b.requestId !== undefined ? { requestId: b.requestId as string } : {}),
   };
 }
@@ -51,11 +58,11 @@ export function parseRunRequest(body: unknown): RunRequest {
 /** Execution input of a machine, as the schedule, the CLI and the API pass it. */
 export function machineInput(
   machine: PipelineMachine,
-  opts: { data?: string; hpo?: boolean },
+  opts: { data?: string; hpo?: boolean; tune?: boolean },
   trigger: string,
 ): Record<string, unknown> {
   return machine === 'scoring'
-    ? { trigger, ...(opts.data ? { data: opts.data } : {}) }
+    ? { trigger, ...(opts.tune ? { tune: true } : {}), ...(opts.data ? { data: opts.data } : {}) }
     : { trigger, hpo: opts.hpo === true, ...(opts.data ? { data: opts.data } : {}) };
 }
 
@@ -114,6 +121,27 @@ export interface RunView {
   readonly failedState?: string;
   readonly error?: string;
   readonly cause?: string;
+  /** A succeeded nightly scoring run: the champion it published, e.g. `cf (tuned tonight, validation 0.3512)`. */
+  readonly champion?: string;
   /** Per-state timings (GET of one run). */
   readonly states?: StateTimingView[];
+}
+
+/** "cf (tuned tonight, validation 0.3512)" from a nightly scoring execution's output, if it names one. */
+export function championOfOutput(output: unknown): string | undefined {
+  let parsed = output;
+  if (typeof output === 'string') {
+    try {
+      parsed = JSON.parse(output);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  const tuning = (parsed as { tuning?: { source?: string; tunedAt?: string; champion?: unknown } })?.tuning;
+  const c = tuning?.champion as { algorithm?: unknown; score?: unknown } | null | undefined;
+  if (!c || typeof c.algorithm !== 'string') return undefined;
+  const when = tuning?.source === 'tuned' ? 'tuned tonight' : `tuned ${tuning?.tunedAt ?? 'earlier'}`;
+  const score = typeof c.score === 'number' ? `, validation ${c.score.toFixed(4)}` : '';
+  return `${c.algorithm} (${when}${score})`;
 }
