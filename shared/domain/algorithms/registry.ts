@@ -5,6 +5,8 @@ import { type FmOptions, trainFm } from './fm.js';
 import { type ItemCfOptions, trainItemCf } from './item-cf.js';
 import type { Recommender } from './recommender.js';
 import { type SessionOptions, trainSession } from './session.js';
+import { parseSessionKnnOptions } from './session-knn/options.js';
+import { trainSessionKnn } from './session-knn/train.js';
 
 /**
  * Options every trainer accepts from the registry: algorithm-specific keys are passed through untouched
@@ -43,6 +45,14 @@ export const ALGORITHMS: Readonly<Record<string, AlgorithmEntry>> = {
   session: {
     train: (dataset, options) => trainSession(dataset, options as SessionOptions),
     description: 'session-aware next items: recent events × transition + co-occurrence neighbours',
+  },
+  'session-knn': {
+    train: (dataset, options) => {
+      const { params, settings } = parseSessionKnnOptions(options);
+      return trainSessionKnn(dataset, params, settings).model;
+    },
+    description:
+      'session kNN (V-STAN family) blended with sequential rules and a learned repeat model, tuned on a validation split',
   },
 };
 
