@@ -139,7 +139,7 @@ function objective(ranks: Int32Array, k = 20): number {
       hr++;
       mrr += 1 / (r + 1);
     }
-  return ranks.length > 0 ? (hr + Number(process.env.MRRW ?? 1) * mrr) / ranks.length : 0;
+  return ranks.length > 0 ? (hr + mrr) / ranks.length : 0;
 }
 
 /**
