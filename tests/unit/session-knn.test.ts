@@ -41,7 +41,10 @@ function planted(seed: number, sessions = 600): Dataset {
       if (clicks.length >= 2 && rng.next() < 0.6) clicks.push(clicks[clicks.length - 2]);
       else clicks.push(rng.next() < 0.9 ? (last + 1) % ITEMS : rng.int(ITEMS));
     }
-    for (const i of clicks) b.addInteraction(`s${s}`, `i${i}`, (t += 20), 'view', Number.NaN, `s${s}`);
+    for (const i of clicks) {
+      t += 20;
+      b.addInteraction(`s${s}`, `i${i}`, t, 'view', Number.NaN, `s${s}`);
+    }
     t += 3600;
   }
   return b.build();
