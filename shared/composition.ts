@@ -14,6 +14,7 @@ import { PersonalizeRuntimeRecommender } from './adapters/personalize/personaliz
 import { StateParameterStore } from './adapters/local/state-parameters.js';
 import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
+import { ALGORITHM_INDEX } from './domain/algorithms/served-algorithms.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
 import type { CandidateSource } from './ports/candidates.js';
 import type { EventStore } from './ports/events.js';
@@ -92,17 +93,22 @@ export function buildContainer(cfg: Config = config()): Container {
     undefined,
     cfg.REQUEST_BUDGET_MS / 2,
   );
-  const sources: Record<string, CandidateSource> = {
-    cf: new PrecomputedSource('cf', 'cf', pointers, recommendations),
-    fm: new PrecomputedSource('fm', 'fm', pointers, recommendations),
-    session: new RecentEventsSessionSource(
-      'session',
-      new PrecomputedSource('session', 'session', pointers, recommendations),
-      recentEvents,
-      cfg.SESSION_RECENT_EVENTS,
-      new StoredSessionNeighbours(pointers, recommendations),
-    ),
-  };
+  // one arm per algorithm the nightly scores per user (the registry's generated index)
+  const sources: Record<string, CandidateSource> = {};
+  for (const a of ALGORITHM_INDEX) {
+    if (!a.scoredPerUser) continue;
+    const precomputed = new PrecomputedSource(a.name, a.name, pointers, recommendations);
+    sources[a.name] =
+      a.requestSource === 'recent-events'
+        ? new RecentEventsSessionSource(
+            a.name,
+            precomputed,
+            recentEvents,
+            cfg.SESSION_RECENT_EVENTS,
+            new StoredSessionNeighbours(pointers, recommendations, undefined, a.name),
+          )
+        : precomputed;
+  }
   sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
   return {
     config: cfg,

@@ -9,6 +9,8 @@ import type {
 } from '../../domain/evaluation/evaluate.js';
 import type { SessionProtocolResult } from '../../domain/evaluation/session-protocol.js';
 import { SPLIT_PROTOCOLS, type SplitProtocol } from '../../domain/evaluation/splits.js';
+// the generated index, not the registry: importing every trainer would slow `osusume --help`
+import { ALGORITHM_INDEX } from '../../domain/algorithms/served-algorithms.js';
 
 /** Protocols of `evaluate`: the split protocols, and `session` (next-item, per repeat policy). */
 const PROTOCOLS = [...SPLIT_PROTOCOLS, 'session'] as const;
@@ -24,8 +26,8 @@ interface EvaluateCliOptions {
   fill: boolean;
 }
 
-/** The algorithms evaluated when --algorithms is omitted (those of them that are registered). */
-const DEFAULT_ALGORITHMS = ['cf', 'fm', 'popularity', 'session'];
+/** The algorithms evaluated when --algorithms is omitted: every registered one. */
+const DEFAULT_ALGORITHMS = ALGORITHM_INDEX.map((a) => a.name);
 /** The algorithms evaluated by --protocol session when --algorithms is omitted. */
 const DEFAULT_SESSION_ALGORITHMS = ['session-knn'];
 
@@ -175,7 +177,7 @@ export function register(program: Command): void {
     .requiredOption('-d, --data <dir>', 'dataset folder (interactions.csv, optional users.csv, items.csv)')
     .option(
       '-a, --algorithms <list>',
-      `comma-separated registry names (default ${DEFAULT_ALGORITHMS.join(',')})`,
+      `comma-separated registry names (default: all of ${DEFAULT_ALGORITHMS.join(',')})`,
     )
     .option(
       '-p, --protocol <name>',
@@ -192,19 +194,18 @@ export function register(program: Command): void {
     .option('--no-fill', 'do not top up lists shorter than K from training popularity (served lists are)')
     .action(async (opts: EvaluateCliOptions) => {
       // algorithms are imported here, not at registration, so `osusume --help` stays fast
-      const { algorithmNames, getTrainer } = await import('../../domain/algorithms/registry.js');
+      const { getAlgorithm } = await import('../../domain/algorithms/registry.js');
       const { loadDatasetReporting } = await import('../load-data.js');
       const { evaluateAlgorithms } = await import('../../domain/evaluation/evaluate.js');
       const { renderEvaluationSvg } = await import('../../domain/evaluation/svg-chart.js');
       // validate everything before the (slow) load
-      const registered = algorithmNames();
       const algorithms = opts.algorithms
         ? opts.algorithms
             .split(',')
             .map((a) => a.trim())
             .filter((a) => a !== '')
-        : DEFAULT_ALGORITHMS.filter((a) => registered.includes(a));
-      for (const a of algorithms) getTrainer(a);
+        : DEFAULT_ALGORITHMS;
+      for (const a of algorithms) getAlgorithm(a);
       if (!(PROTOCOLS as readonly string[]).includes(opts.protocol)) {
         throw new ValidationError(
           `--protocol must be one of ${PROTOCOLS.join(', ')}, got "${opts.protocol}"`,

@@ -1,6 +1,7 @@
 import type { Recommender } from '../algorithms/recommender.js';
-import { getTrainer, type TrainOptions } from '../algorithms/registry.js';
+import { getAlgorithm, trainEntry } from '../algorithms/registry.js';
 import { SessionModel } from '../algorithms/session.js';
+import { SessionArmModel } from '../algorithms/session-knn/session-arm.js';
 import {
   type RepeatPolicy,
   type SessionEvent,
@@ -31,7 +32,10 @@ export interface SessionProtocolOptions {
   /** Test sessions from another dataset (train on all of `dataset`), e.g. session-rec's `_test` file. */
   readonly test?: Dataset;
   readonly sessionGapMinutes?: number;
-  readonly trainOptions?: Readonly<Record<string, TrainOptions>>;
+  /** Raw trainer options per algorithm name (validated by the entry's schema). */
+  readonly trainOptions?: ReadonlyMap<string, unknown>;
+  /** Seed of stochastic trainers (default 42). */
+  readonly seed?: number;
   readonly onProgress?: (algorithm: string, phase: 'train' | 'score') => void;
 }
 
@@ -69,6 +73,7 @@ function testSessions(log: SessionLog, dataset: Dataset, from: number): TestSess
 
 /** How a trained model ranks a session prefix, or undefined when it cannot score sessions. */
 export function sessionRankerOf(model: Recommender): SessionRanker | undefined {
+  if (model instanceof SessionArmModel) return sessionRankerOf(model.knn);
   if (model instanceof SessionKnnModel)
     return (prefix, k, policy) => scoreSession(model, prefix, { k, repeat: policy }).map((x) => x.itemId);
   if (model instanceof SessionModel) {
@@ -97,13 +102,13 @@ export function evaluateSessions(dataset: Dataset, options: SessionProtocolOptio
   if (!(share > 0 && share < 1)) throw new ValidationError('testShare must be in (0, 1)', 'testShare');
   for (const a of options.algorithms)
     if (!SESSION_ALGORITHMS.includes(a)) {
-      getTrainer(a); // an unknown name gets the registry's message
+      getAlgorithm(a); // an unknown name gets the registry's message
       throw new ValidationError(
         `algorithm "${a}" cannot score sessions; --protocol session takes ${SESSION_ALGORITHMS.join(', ')}`,
         'algorithms',
       );
     }
-  const trainers = options.algorithms.map((a) => ({ name: a, trainer: getTrainer(a) }));
+  const entries = options.algorithms.map((a) => getAlgorithm(a));
   const log = sessionLogOf(dataset, gap);
   let train: Dataset;
   let test: TestSession[];
@@ -135,10 +140,11 @@ export function evaluateSessions(dataset: Dataset, options: SessionProtocolOptio
     }
   }
   const results: SessionProtocolResult['results'] = [];
-  for (const { name, trainer } of trainers) {
+  for (const entry of entries) {
+    const name = entry.name;
     options.onProgress?.(name, 'train');
     const t0 = performance.now();
-    const model = trainer(train, options.trainOptions?.[name]);
+    const model = trainEntry(entry, train, options.trainOptions?.get(name), options.seed ?? 42);
     const trainMs = performance.now() - t0;
     const ranker = sessionRankerOf(model);
     if (!ranker) throw new ValidationError(`algorithm "${name}" cannot score sessions`, 'algorithms');

@@ -31,7 +31,6 @@ export const SESSION_KNN_OPTIONS = z.strictObject({
   validationShare: z.optional(z.number().check(z.gt(0), z.lt(1))),
   validationTargets: int(1, 10_000_000),
   recentEvents: int(1, 10_000),
-  seed: z.optional(z.number()),
 });
 
 export type SessionKnnOptions = z.infer<typeof SESSION_KNN_OPTIONS>;
@@ -49,7 +48,22 @@ const PARAM_KEYS: readonly (keyof SessionKnnParams)[] = [
   'srDecay',
 ];
 
-/** Validates raw options and splits them into searched parameters and fixed settings. */
+/** Splits validated options into the searched parameters and the fixed settings. */
+export function splitSessionKnnOptions(options: SessionKnnOptions): {
+  params: Partial<SessionKnnParams>;
+  settings: Partial<SessionKnnSettings>;
+} {
+  const params: Record<string, number> = {};
+  const settings: Record<string, number> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if ((PARAM_KEYS as readonly string[]).includes(key)) params[key] = value;
+    else settings[key] = value;
+  }
+  return { params: params as Partial<SessionKnnParams>, settings: settings as Partial<SessionKnnSettings> };
+}
+
+/** Validates raw options (ValidationError naming the key) and splits them as {@link splitSessionKnnOptions}. */
 export function parseSessionKnnOptions(raw: unknown): {
   params: Partial<SessionKnnParams>;
   settings: Partial<SessionKnnSettings>;
@@ -62,12 +76,5 @@ export function parseSessionKnnOptions(raw: unknown): {
     const why = issue.code === 'unrecognized_keys' ? 'unknown option' : issue.message;
     throw new ValidationError(`session-knn option ${key}: ${why}`, key);
   }
-  const params: Record<string, number> = {};
-  const settings: Record<string, number> = {};
-  for (const [key, value] of Object.entries(r.data)) {
-    if (value === undefined || key === 'seed') continue;
-    if ((PARAM_KEYS as readonly string[]).includes(key)) params[key] = value;
-    else settings[key] = value;
-  }
-  return { params: params as Partial<SessionKnnParams>, settings: settings as Partial<SessionKnnSettings> };
+  return splitSessionKnnOptions(r.data);
 }
