@@ -219,8 +219,9 @@ function generate(nSessions: number, nItems: number, seed: number): SessionLog {
       mine.push(u < 0.3 ? mine[rng.int(mine.length)] : u < 0.8 ? (last + 1 + rng.int(5)) % nItems : zipf());
     }
     for (const i of mine) {
+      t += 15;
       items.push(i);
-      times.push((t += 15));
+      times.push(t);
     }
     t += 5;
     ptr[s + 1] = items.length;

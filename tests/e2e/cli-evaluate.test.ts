@@ -55,9 +55,8 @@ describe('osusume evaluate --protocol session', () => {
       for (let s = 0; s < sessions; s++) {
         const clicks = [(s * 7) % 40];
         for (let k = 1; k < 5; k++) clicks.push(k % 3 === 2 ? clicks[k - 2] : (clicks[k - 1] + 1) % 40);
-        clicks.forEach((i, k) =>
-          rows.push(`${day}${s}\t${i}\t${1_400_000_000 + day * 86400 + s * 600 + k * 30}`),
-        );
+        for (const [k, i] of clicks.entries())
+          rows.push(`${day}${s}\t${i}\t${1_400_000_000 + day * 86400 + s * 600 + k * 30}`);
       }
       return `${rows.join('\n')}\n`;
     };
