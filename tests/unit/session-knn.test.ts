@@ -8,6 +8,12 @@ import {
   deserializeSessionKnn,
   serializeSessionKnn,
 } from '../../shared/domain/algorithms/session-knn/serialize.js';
+import {
+  deserializeSessionArm,
+  serializeSessionArm,
+  sessionKnnOfArm,
+  trainSessionArm,
+} from '../../shared/domain/algorithms/session-knn/session-arm.js';
 import { type SessionEvent, scoreSession } from '../../shared/domain/algorithms/session-knn/session-knn.js';
 import { sessionLogOf } from '../../shared/domain/algorithms/session-knn/session-log.js';
 import { trainSessionKnn } from '../../shared/domain/algorithms/session-knn/train.js';
@@ -106,6 +112,16 @@ describe('session kNN', () => {
       scoreSession(model, s, { k: 10, repeat: 'allow' }),
     );
     expect(back.recommend(0, 5)).toEqual(model.recommend(0, 5));
+  });
+
+  it('stores the session arm as one artefact whose kNN part the request path reads alone', () => {
+    const data = planted(5, 200);
+    const arm = trainSessionArm(data, { knn: { ...PARAMS, ...FAST } });
+    const bytes = serializeSessionArm(arm);
+    const s = events(['i3', 'i4']);
+    const want = scoreSession(arm.knn, s, { k: 10, repeat: 'allow' });
+    expect(scoreSession(sessionKnnOfArm(bytes), s, { k: 10, repeat: 'allow' })).toEqual(want);
+    expect(deserializeSessionArm(bytes, data).recommend(0, 5)).toEqual(arm.recommend(0, 5));
   });
 
   it('tunes on the latest training sessions within its budget and never ends below its start', () => {
