@@ -183,8 +183,14 @@ export class SessionKnnModel implements Recommender {
       }
     }
     if (cand.length > P.sampleSize) {
-      cand.sort((a, c) => x.sessTime[c] - x.sessTime[a] || c - a);
-      cand.length = P.sampleSize;
+      // the newest sampleSize by end time: a heap, not a sort of every candidate
+      const recent = new TopSelector(P.sampleSize);
+      recent.reset(P.sampleSize);
+      for (const s of cand) recent.push(s, x.sessTime[s]);
+      const keep = new Int32Array(P.sampleSize);
+      recent.drain(keep, new Float32Array(P.sampleSize));
+      cand.length = 0;
+      for (const s of keep) cand.push(s);
     }
     const sel = new TopSelector(P.k);
     sel.reset(P.k);
