@@ -172,8 +172,14 @@ async function load(
       return { name: s.name, stream: s.open() };
     };
 
+    // SESSION_ID counts when interactions.csv has the column (the export parts then follow it)
+    const sessions = { enabled: false };
     const iStats = new BadRows(interactions.name);
-    const hadHeader = await readCsv(take(interactions), interactionsSink(builder, interactions.name), iStats);
+    const hadHeader = await readCsv(
+      take(interactions),
+      interactionsSink(builder, interactions.name, sessions, false),
+      iStats,
+    );
     if (!hadHeader) {
       throw new DataError(
         'file is empty: expected a header with USER_ID,ITEM_ID,TIMESTAMP',
@@ -184,7 +190,7 @@ async function load(
     let eStats: FileStats | undefined;
     for (const part of events) {
       const bad = new BadRows(part.name);
-      await readCsv(take(part), interactionsSink(builder, part.name), bad);
+      await readCsv(take(part), interactionsSink(builder, part.name, sessions, true), bad);
       bad.check(limits);
       const st = bad.stats();
       eStats = eStats
@@ -320,7 +326,13 @@ function clip(s: string): string {
 }
 
 /** Sink for interactions.csv: header indices are mapped once, then each row goes straight into the builder. */
-function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
+function interactionsSink(
+  builder: DatasetBuilder,
+  file: string,
+  sessions: { enabled: boolean },
+  /** An events part merged after interactions.csv: a row without a session joins its user's own. */
+  part: boolean,
+): CsvSink {
   let ncols = 0;
   let iUser = -1;
   let iItem = -1;
@@ -343,15 +355,8 @@ function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
       iType = names.indexOf('EVENT_TYPE');
       iValue = names.indexOf('EVENT_VALUE');
       iSession = names.indexOf('SESSION_ID');
-      // one file of a dataset with sessions and one without would leave rows outside every session
-      if (builder.interactionCount > 0 && (iSession !== -1) !== builder.sessions.size > 0)
-        throw new DataError(
-          iSession === -1
-            ? 'missing column SESSION_ID (the interactions read before have one)'
-            : 'column SESSION_ID is new here (the interactions read before have none)',
-          file,
-          line,
-        );
+      if (!part) sessions.enabled = iSession !== -1;
+      else if (!sessions.enabled) iSession = -1;
     },
     row(r) {
       if (r.length !== ncols) return `expected ${ncols} columns, got ${r.length}`;
@@ -379,8 +384,10 @@ function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
       if (iSession !== -1) {
         session = trimField(r[iSession]);
         const sessionError = checkId('SESSION_ID', session);
-        if (sessionError) return sessionError;
+        if (sessionError && !(part && session === '')) return sessionError;
       }
+      // \u0001 cannot start a real id: a part's row without a session gets one per user
+      if (part && sessions.enabled && session === '') session = `\u0001${user}`;
       builder.addInteraction(user, item, ts, type, value, session);
       return undefined;
     },
