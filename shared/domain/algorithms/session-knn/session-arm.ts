@@ -18,7 +18,7 @@ import { trainSessionKnn } from './train.js';
  * The `session` arm's model: session kNN scores a session's events (what the shopper just did, repeats
  * included: {@link scoreSession}), and the transition + co-occurrence model keeps the per-user list the
  * nightly precomputes from each user's last training events, where it measures better (ML-100K temporal
- * P@10 0.209 vs 0.18 for kNN over the user's last events; bench/session.ts).
+ * P@10 0.209 vs 0.201 for kNN over the user's last events; bench/session.ts).
  */
 export class SessionArmModel implements Recommender {
   readonly name = 'session';
