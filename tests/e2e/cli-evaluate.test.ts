@@ -53,6 +53,56 @@ describe('osusume evaluate', () => {
   });
 });
 
+describe('osusume evaluate --protocol session', () => {
+  it('imports session-rec files and prints next-item HR/MRR per repeat policy for a train → test pair', async () => {
+    // two days of generated sessions: i → i+1, and the third click goes back to the first (so the fourth repeats too)
+    const lines = (day: number, sessions: number) => {
+      const rows = ['SessionId\tItemId\tTime'];
+      for (let s = 0; s < sessions; s++) {
+        const clicks = [(s * 7) % 40];
+        for (let k = 1; k < 5; k++) clicks.push(k % 3 === 2 ? clicks[k - 2] : (clicks[k - 1] + 1) % 40);
+        for (const [k, i] of clicks.entries())
+          rows.push(`${day}${s}\t${i}\t${1_400_000_000 + day * 86400 + s * 600 + k * 30}`);
+      }
+      return `${rows.join('\n')}\n`;
+    };
+    await writeFile(join(dir, 'tr.txt'), lines(1, 300));
+    await writeFile(join(dir, 'te.txt'), lines(2, 60));
+    for (const [src, out] of [
+      ['tr.txt', 'srec-train'],
+      ['te.txt', 'srec-test'],
+    ])
+      await run(process.execPath, [
+        CLI,
+        'import',
+        'session-rec',
+        '--src',
+        join(dir, src),
+        '--out',
+        join(dir, out),
+      ]);
+    const out = join(dir, 'eval-session');
+    const { stdout } = await run(process.execPath, [
+      CLI,
+      'evaluate',
+      '--protocol',
+      'session',
+      '--data',
+      join(dir, 'srec-train'),
+      '--test',
+      join(dir, 'srec-test'),
+      '--out',
+      out,
+    ]);
+    expect(stdout).toMatch(/60 test sessions, 240 targets \(50\.0 % repeat/);
+    expect(stdout).toMatch(/session-knn\s+allow\s+\d\.\d{4} \[/);
+    const json = JSON.parse(await readFile(join(out, 'evaluation-session.json'), 'utf8'));
+    const allow = json.results.find((r: { policy: string }) => r.policy === 'allow');
+    expect(allow.repeat.hr.value).toBeGreaterThan(0.9);
+    expect(allow.hr.value).toBeGreaterThan(0.8);
+  });
+});
+
 describe('osusume batch-recommend', () => {
   it('answers each input line in the Personalize batch format', async () => {
     const input = join(dir, 'users.jsonl');

@@ -6,7 +6,7 @@
  * (`npm run generate:asl`). Adding an algorithm = its module under shared/domain/algorithms/ + one entry
  * here + `npm run generate:asl`.
  */
-import type * as z from 'zod/mini';
+import * as z from 'zod/mini';
 import type { Dataset } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
 import { trainPopularity, trainSegmentPopularity } from '../popularity/popularity.js';
@@ -43,7 +43,16 @@ import type { Recommender } from './recommender.js';
 import type { RequestSource } from './request-source.js';
 import { RP3BETA_SEARCH_SPACE, rp3betaOptionsSchema, trainRp3beta } from './rp3beta.js';
 import { SLIM_SEARCH_SPACE, slimOptionsSchema, trainSlim } from './slim.js';
-import { deserializeSession, type SessionModel, serializeSession, trainSession } from './session.js';
+import { SESSION_KNN_OPTIONS, splitSessionKnnOptions } from './session-knn/options.js';
+import { serializeSessionKnn, deserializeSessionKnn } from './session-knn/serialize.js';
+import {
+  deserializeSessionArm,
+  type SessionArmModel,
+  serializeSessionArm,
+  trainSessionArm,
+} from './session-knn/session-arm.js';
+import type { SessionKnnModel } from './session-knn/session-knn.js';
+import { SESSION_KNN_GRID, trainSessionKnn } from './session-knn/train.js';
 
 /** A hyperparameter's search range (the nightly tuner samples option keys within these). */
 export type ParamRange =
@@ -180,14 +189,32 @@ const ENTRIES: readonly AlgorithmEntry[] = [
   }),
   defineAlgorithm({
     name: 'session',
-    description: 'session-aware next items: recent events × transition + co-occurrence neighbours',
-    options: sessionOptionsSchema,
-    train: (dataset, options) => trainSession(dataset, options),
-    serialize: (model: SessionModel) => serializeSession(model),
-    deserialize: (bytes, dataset) => deserializeSession(bytes, dataset.items),
+    description:
+      'session-aware: session kNN with a learned repeat model scores the session; per-user lists from recent events × transition + co-occurrence neighbours',
+    options: z.extend(sessionOptionsSchema, { knn: z.optional(SESSION_KNN_OPTIONS) }),
+    train: (dataset, options) => trainSessionArm(dataset, options),
+    serialize: (model: SessionArmModel) => serializeSessionArm(model),
+    deserialize: (bytes, dataset) => deserializeSessionArm(bytes, dataset),
     scoredPerUser: true,
     requestSource: 'recent-events',
-    itemNeighbours: (model: SessionModel) => model.lists,
+    itemNeighbours: (model: SessionArmModel) => model.lists,
+  }),
+  defineAlgorithm({
+    name: 'session-knn',
+    description:
+      'session kNN (V-STAN family) blended with sequential rules and a learned repeat model, tuned on a validation split of the latest training sessions',
+    options: SESSION_KNN_OPTIONS,
+    train: (dataset, options) => {
+      const { params, settings } = splitSessionKnnOptions(options);
+      return trainSessionKnn(dataset, params, settings).model;
+    },
+    serialize: (model: SessionKnnModel) => serializeSessionKnn(model),
+    deserialize: (bytes) => deserializeSessionKnn(bytes),
+    scoredPerUser: false,
+    // the trainer searches these itself on its validation split (coordinate search over the grid)
+    searchSpace: Object.fromEntries(
+      Object.entries(SESSION_KNN_GRID).map(([key, values]) => [key, { kind: 'choice', values }]),
+    ),
   }),
 ];
 

@@ -21,4 +21,5 @@ export const ALGORITHM_INDEX: readonly ServedAlgorithm[] = [
   { name: 'popularity', scoredPerUser: false },
   { name: 'popularity:segment', scoredPerUser: false },
   { name: 'session', scoredPerUser: true, requestSource: 'recent-events' },
+  { name: 'session-knn', scoredPerUser: false },
 ];

@@ -62,8 +62,8 @@ interface LazySource {
  * Loads a dataset folder holding interactions.csv (required), users.csv and items.csv (optional).
  * File names match case-insensitively. Errors are DataErrors naming the file (its path under `dir`) and line.
  *
- * Columns: interactions need USER_ID, ITEM_ID, TIMESTAMP (unix seconds in [1970, 2100)); EVENT_TYPE and
- * EVENT_VALUE are optional and other columns are ignored. In users.csv / items.csv every column except the
+ * Columns: interactions need USER_ID, ITEM_ID, TIMESTAMP (unix seconds in [1970, 2100)); EVENT_TYPE,
+ * EVENT_VALUE and SESSION_ID are optional (with SESSION_ID, every row needs one) and other columns are ignored. In users.csv / items.csv every column except the
  * id (and items' CREATION_TIMESTAMP, which may go back to 1800) becomes a categorical attribute named by its
  * upper-cased header. `dataset.stats.<file>.rows` counts the data rows read (loaded + skipped), `skipped`
  * the bad rows left out (see {@link LoadOptions} for the rule), `errors` the first 20 as "file:line: message".
@@ -172,8 +172,14 @@ async function load(
       return { name: s.name, stream: s.open() };
     };
 
+    // SESSION_ID counts when interactions.csv has the column (the export parts then follow it)
+    const sessions = { enabled: false };
     const iStats = new BadRows(interactions.name);
-    const hadHeader = await readCsv(take(interactions), interactionsSink(builder, interactions.name), iStats);
+    const hadHeader = await readCsv(
+      take(interactions),
+      interactionsSink(builder, interactions.name, sessions, false),
+      iStats,
+    );
     if (!hadHeader) {
       throw new DataError(
         'file is empty: expected a header with USER_ID,ITEM_ID,TIMESTAMP',
@@ -184,7 +190,7 @@ async function load(
     let eStats: FileStats | undefined;
     for (const part of events) {
       const bad = new BadRows(part.name);
-      await readCsv(take(part), interactionsSink(builder, part.name), bad);
+      await readCsv(take(part), interactionsSink(builder, part.name, sessions, true), bad);
       bad.check(limits);
       const st = bad.stats();
       eStats = eStats
@@ -320,18 +326,25 @@ function clip(s: string): string {
 }
 
 /** Sink for interactions.csv: header indices are mapped once, then each row goes straight into the builder. */
-function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
+function interactionsSink(
+  builder: DatasetBuilder,
+  file: string,
+  sessions: { enabled: boolean },
+  /** An events part merged after interactions.csv: a row without a session joins its user's own. */
+  part: boolean,
+): CsvSink {
   let ncols = 0;
   let iUser = -1;
   let iItem = -1;
   let iTs = -1;
   let iType = -1;
   let iValue = -1;
+  let iSession = -1;
   return {
     header(fields, line) {
       const names = normalizeHeader(
         fields,
-        ['USER_ID', 'ITEM_ID', 'TIMESTAMP', 'EVENT_TYPE', 'EVENT_VALUE'],
+        ['USER_ID', 'ITEM_ID', 'TIMESTAMP', 'EVENT_TYPE', 'EVENT_VALUE', 'SESSION_ID'],
         file,
         line,
       );
@@ -341,6 +354,9 @@ function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
       iTs = requireColumn(names, 'TIMESTAMP', file, line);
       iType = names.indexOf('EVENT_TYPE');
       iValue = names.indexOf('EVENT_VALUE');
+      iSession = names.indexOf('SESSION_ID');
+      if (!part) sessions.enabled = iSession !== -1;
+      else if (!sessions.enabled) iSession = -1;
     },
     row(r) {
       if (r.length !== ncols) return `expected ${ncols} columns, got ${r.length}`;
@@ -364,7 +380,15 @@ function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
         type = trimField(r[iType]);
         if (type.length > MAX_ID_LENGTH) return `EVENT_TYPE longer than ${MAX_ID_LENGTH} characters`;
       }
-      builder.addInteraction(user, item, ts, type, value);
+      let session = '';
+      if (iSession !== -1) {
+        session = trimField(r[iSession]);
+        const sessionError = checkId('SESSION_ID', session);
+        if (sessionError && !(part && session === '')) return sessionError;
+      }
+      // \u0001 cannot start a real id: a part's row without a session gets one per user
+      if (part && sessions.enabled && session === '') session = `\u0001${user}`;
+      builder.addInteraction(user, item, ts, type, value, session);
       return undefined;
     },
   };
