@@ -59,6 +59,10 @@ export interface Container {
   readonly events: EventStore;
   /** Total budget of a recommendations request (REQUEST_BUDGET_MS). */
   readonly budgetMs: number;
+  /** The request path's cached event reads (the session arm and the repeat policy share them). */
+  readonly recentEvents: CachedRecentEvents;
+  /** SESSION_RECENT_EVENTS: how many recent events make up the visitor's session. */
+  readonly recentLimit: number;
 }
 
 /**
@@ -124,6 +128,8 @@ export function buildContainer(cfg: Config = config()): Container {
     sources,
     events,
     budgetMs: cfg.REQUEST_BUDGET_MS,
+    recentEvents,
+    recentLimit: cfg.SESSION_RECENT_EVENTS,
   };
 }
 

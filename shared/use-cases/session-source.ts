@@ -2,7 +2,7 @@ import { LruCache } from '../domain/cache.js';
 import { withDeadline } from '../domain/deadline.js';
 import type { StoredEvent } from '../domain/events/events.js';
 import { DEFAULT_SESSION_POSITION_DECAY, scoreRecentEvents } from '../domain/recommend/session-scoring.js';
-import type { CandidateSource } from '../ports/candidates.js';
+import type { CandidateContext, CandidateSource } from '../ports/candidates.js';
 import type { EventStore } from '../ports/events.js';
 import type { RecommendationStore } from '../ports/stores.js';
 import type { ScoredItem } from '../ports/types.js';
@@ -63,17 +63,17 @@ export class RecentEventsSessionSource implements CandidateSource {
   constructor(
     readonly source: string,
     private readonly precomputed: CandidateSource,
-    private readonly events: Pick<EventStore, 'recentEvents'>,
+    private readonly events: VisitorEvents,
     private readonly recentLimit: number,
     private readonly neighbours?: SessionNeighbours,
     private readonly onError?: (err: unknown) => void,
     private readonly positionDecay = DEFAULT_SESSION_POSITION_DECAY,
   ) {}
 
-  async candidates(userId: string, n: number): Promise<ScoredItem[]> {
+  async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
     if (this.recentLimit <= 0) return this.precomputed.candidates(userId, n);
     const [recentResult, baseResult] = await Promise.allSettled([
-      this.events.recentEvents(userId, this.recentLimit),
+      visitorEvents(this.events, userId, this.recentLimit, context),
       this.precomputed.candidates(userId, n + this.recentLimit),
     ]);
     if (baseResult.status === 'rejected') throw baseResult.reason;
@@ -170,19 +170,34 @@ export async function publishSessionNeighbours(
   return lists.length;
 }
 
+/** The event reads of the request path: a user's timeline, or a session's. */
+export type VisitorEvents = Pick<EventStore, 'recentEvents' | 'sessionEvents'>;
+
+/** The events that count for a request: the session's on the session route, else the user's. */
+export function visitorEvents(
+  events: VisitorEvents,
+  userId: string,
+  limit: number,
+  context?: CandidateContext,
+): Promise<StoredEvent[]> {
+  return context?.sessionId !== undefined
+    ? events.sessionEvents(context.sessionId, limit)
+    : events.recentEvents(userId, limit);
+}
+
 /**
- * A user's recent events, cached for a short time (bounded LRU, concurrent reads shared): one page view
+ * A user's (or a session's) recent events, cached for a short time (bounded LRU, concurrent reads shared): one page view
  * asks for several slots at once, and a hot user's burst of requests should cost one Query, while an
  * event posted since still shows within `ttlMs` (0 = always read).
  */
-export class CachedRecentEvents implements Pick<EventStore, 'recentEvents'> {
+export class CachedRecentEvents implements VisitorEvents {
   private readonly cache: LruCache<string, { events: StoredEvent[]; expires: number }>;
   /**
    * `deadlineMs`: how long a read may take; past it the user's last events answer if cached, else the
    * read fails (the session arm then serves its precomputed list instead of waiting).
    */
   constructor(
-    private readonly inner: Pick<EventStore, 'recentEvents'>,
+    private readonly inner: VisitorEvents,
     private readonly ttlMs: number,
     capacity = 20_000,
     private readonly now: () => number = Date.now,
@@ -191,17 +206,20 @@ export class CachedRecentEvents implements Pick<EventStore, 'recentEvents'> {
     this.cache = new LruCache(capacity);
   }
 
-  async recentEvents(userId: string, limit: number): Promise<StoredEvent[]> {
-    if (this.ttlMs <= 0)
-      return withDeadline(this.inner.recentEvents(userId, limit), this.deadlineMs, 'events');
-    const key = `${limit}#${userId}`;
+  recentEvents(userId: string, limit: number): Promise<StoredEvent[]> {
+    return this.read(`u#${limit}#${userId}`, () => this.inner.recentEvents(userId, limit));
+  }
+
+  sessionEvents(sessionId: string, limit: number): Promise<StoredEvent[]> {
+    return this.read(`s#${limit}#${sessionId}`, () => this.inner.sessionEvents(sessionId, limit));
+  }
+
+  private async read(key: string, load: () => Promise<StoredEvent[]>): Promise<StoredEvent[]> {
+    if (this.ttlMs <= 0) return withDeadline(load(), this.deadlineMs, 'events');
     const previous = this.cache.get(key);
     const loading = this.cache.getOrLoad(
       key,
-      async () => ({
-        events: await this.inner.recentEvents(userId, limit),
-        expires: this.now() + this.ttlMs,
-      }),
+      async () => ({ events: await load(), expires: this.now() + this.ttlMs }),
       (e) => e.expires > this.now(),
     );
     try {
