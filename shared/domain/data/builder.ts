@@ -61,6 +61,9 @@ export class DatasetBuilder {
   private readonly ts = new Column((k) => new Float64Array(k));
   private readonly et = new Column((k) => new Uint16Array(k));
   private readonly ev = new Column((k) => new Float32Array(k));
+  private readonly se = new Column((k) => new Int32Array(k));
+  /** SESSION_IDs; stays empty (and the dataset has no session column) unless a row carries one. */
+  readonly sessions = new IdIndex();
   private readonly userCols = new Map<string, CategoricalBuilder>();
   private readonly itemCols = new Map<string, CategoricalBuilder>();
   private readonly itemCreated = new Map<number, number>();
@@ -76,8 +79,11 @@ export class DatasetBuilder {
     timestamp: number,
     eventType = '',
     eventValue = Number.NaN,
+    /** SESSION_ID; '' = none (allowed only while no row has one: a column is all or nothing). */
+    sessionId = '',
   ): void {
     const i = this.n++;
+    if (sessionId !== '') this.se.set(i, this.sessions.intern(sessionId));
     this.user.set(i, this.users.intern(userId));
     this.item.set(i, this.items.intern(itemId));
     this.ts.set(i, timestamp);
@@ -126,6 +132,7 @@ export class DatasetBuilder {
       timestamp: this.ts.finish(n),
       eventType: this.et.finish(n),
       eventValue: this.ev.finish(n),
+      ...(this.sessions.size > 0 ? { session: this.se.finish(n) } : {}),
     };
     let itemCreated: Float64Array | undefined;
     if (this.itemCreated.size > 0) {
@@ -136,6 +143,7 @@ export class DatasetBuilder {
       users: this.users,
       items: this.items,
       eventTypes: this.eventTypes,
+      ...(this.sessions.size > 0 ? { sessions: this.sessions } : {}),
       interactions,
       userAttributes: [...this.userCols.values()].map((c) => c.finish(this.users.size)),
       itemAttributes: [...this.itemCols.values()].map((c) => c.finish(this.items.size)),
@@ -170,6 +178,7 @@ export function filterInteractions(dataset: Dataset, keep: (row: number) => bool
       timestamp: pick(src.timestamp, (k) => new Float64Array(k)),
       eventType: pick(src.eventType, (k) => new Uint16Array(k)),
       eventValue: pick(src.eventValue, (k) => new Float32Array(k)),
+      ...(src.session ? { session: pick(src.session, (k) => new Int32Array(k)) } : {}),
     },
   };
 }

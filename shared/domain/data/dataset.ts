@@ -52,6 +52,8 @@ export interface Interactions {
   readonly eventType: Uint16Array;
   /** EVENT_VALUE, NaN when absent. */
   readonly eventValue: Float32Array;
+  /** SESSION_ID as an index into Dataset.sessions, present only when interactions.csv has the column. */
+  readonly session?: Int32Array;
 }
 
 /** Everything loaded from one dataset folder. */
@@ -59,6 +61,8 @@ export interface Dataset {
   readonly users: IdIndex;
   readonly items: IdIndex;
   readonly eventTypes: IdIndex;
+  /** SESSION_IDs of interactions.csv (present only with that optional column). */
+  readonly sessions?: IdIndex;
   readonly interactions: Interactions;
   /** Categorical columns of users.csv (excluding USER_ID), aligned with `users`. */
   readonly userAttributes: CategoricalColumn[];

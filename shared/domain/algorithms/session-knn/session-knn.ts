@@ -1,0 +1,417 @@
+import type { Dataset } from '../../data/dataset.js';
+import { type NeighbourLists, TopSelector } from '../item-cf.js';
+import type { RecommendOptions, Recommender, TopN } from '../recommender.js';
+import { exploreCell, type PrefixItem, prefixItems, type RepeatTables, repeatCell } from './repeat-model.js';
+import type { SessionIndex } from './session-index.js';
+
+/**
+ * Session kNN in the V-SKNN / STAN / V-STAN family (Ludewig et al., UMUAI 2021; Garg et al., SIGIR 2019),
+ * blended with sequential rules, plus a learned repeat model for the session's own items.
+ */
+export interface SessionKnnParams {
+  /** Neighbour sessions kept. */
+  readonly k: number;
+  /** Most recent sessions sharing an item with the current one that are compared (the sample). */
+  readonly sampleSize: number;
+  /** STAN λ1: a prefix item p clicks before the last weighs exp(-p/λ1); 0 = all weigh 1. */
+  readonly spwLambda: number;
+  /** STAN λ2 in days: a neighbour session that ended Δ days ago weighs exp(-Δ/λ2); 0 = off. */
+  readonly snhDays: number;
+  /** STAN λ3: a neighbour's item d positions from its match weighs exp(-d/λ3); 0 = all weigh 1. */
+  readonly ipwLambda: number;
+  /** Weight of neighbour items before the match relative to those after it (V-STAN's direction). */
+  readonly beforeWeight: number;
+  /** Item scores × (idf / max idf)^idfPower (V-SKNN's IDF weighting); 0 = off. */
+  readonly idfPower: number;
+  /** Share of sequential rules in the blend with kNN (each scaled by its max). */
+  readonly srWeight: number;
+  /** Sequential rules from the last item weigh 1, from the one before srDecay, ... */
+  readonly srDecay: number;
+}
+
+/** Defaults tuned on a validation split of the RSC15 100k sample's training part (bench/session.ts). */
+export const DEFAULT_SESSION_KNN_PARAMS: SessionKnnParams = {
+  k: 100,
+  sampleSize: 500,
+  spwLambda: 2,
+  snhDays: 0,
+  ipwLambda: 2,
+  beforeWeight: 0.5,
+  idfPower: 0.5,
+  srWeight: 0.3,
+  srDecay: 0.3,
+};
+
+/** One event of a session, as the request path and the evaluation give it. */
+export interface SessionEvent {
+  readonly itemId: string;
+  readonly eventType?: string;
+  /** Unix seconds. */
+  readonly timestamp: number;
+}
+
+/** `allow`: the session's own items compete on their learned repeat score; `exclude`: never returned. */
+export type RepeatPolicy = 'allow' | 'exclude';
+
+export interface ScoredSessionItem {
+  readonly itemId: string;
+  readonly score: number;
+}
+
+/** Scratch buffers reused across calls (scoring is synchronous, so one set per model is enough). */
+class Scratch {
+  readonly itemStamp: Int32Array;
+  readonly itemW: Float64Array;
+  readonly itemPos: Int32Array;
+  readonly acc: Float64Array;
+  readonly accStamp: Int32Array;
+  readonly touched: Int32Array;
+  readonly sr: Float64Array;
+  readonly sessStamp: Int32Array;
+  stamp = 0;
+  constructor(nItems: number, nSessions: number) {
+    this.itemStamp = new Int32Array(nItems);
+    this.itemW = new Float64Array(nItems);
+    this.itemPos = new Int32Array(nItems);
+    this.acc = new Float64Array(nItems);
+    this.accStamp = new Int32Array(nItems);
+    this.touched = new Int32Array(nItems);
+    this.sr = new Float64Array(nItems);
+    this.sessStamp = new Int32Array(nSessions);
+  }
+}
+
+/** The trained model: index, rules, repeat tables, and per-user recent items for recommend(user). */
+export class SessionKnnModel implements Recommender {
+  readonly name: string = 'session-knn';
+  readonly nItems: number;
+  private readonly byId: Map<string, number>;
+  private readonly typeById: Map<string, number>;
+  private scratch?: Scratch;
+
+  constructor(
+    readonly itemIds: readonly string[],
+    /** Event type names of the training data, index order (index 0 = none). */
+    readonly eventTypeNames: readonly string[],
+    readonly index: SessionIndex,
+    readonly rules: NeighbourLists,
+    readonly repeat: RepeatTables,
+    readonly params: SessionKnnParams,
+    /** Per user: their last events oldest → newest (items, times), for recommend(user). */
+    readonly recent?: {
+      readonly indptr: Int32Array;
+      readonly items: Int32Array;
+      readonly times: Float64Array;
+    },
+    /** Per user: every item seen in training, sorted (excluded by recommend(user) unless includeSeen). */
+    readonly history?: { readonly indptr: Int32Array; readonly items: Int32Array },
+  ) {
+    this.nItems = itemIds.length;
+    this.byId = new Map(itemIds.map((id, i) => [id, i]));
+    this.typeById = new Map(eventTypeNames.map((t, i) => [t.toLowerCase(), i]));
+  }
+
+  /** Index of an item id, -1 when the model does not know it. */
+  itemIndex(id: string): number {
+    return this.byId.get(id) ?? -1;
+  }
+
+  /** Bucket of an event type name for the repeat table (unknown and absent types share bucket 0). */
+  typeIndex(name: string | undefined): number {
+    if (name === undefined) return 0;
+    const t = this.typeById.get(name.toLowerCase()) ?? 0;
+    return t < this.repeat.types ? t : 0;
+  }
+
+  private buffers(): Scratch {
+    this.scratch ??= new Scratch(this.nItems, this.index.sessTime.length);
+    const s = this.scratch;
+    if (++s.stamp >= 0x7fffffff) {
+      s.itemStamp.fill(0);
+      s.accStamp.fill(0);
+      s.sessStamp.fill(0);
+      s.stamp = 1;
+    }
+    return s;
+  }
+
+  /**
+   * The best `n` new items (not in `prefix`, nor in `exclude`) for a session prefix of known item indices,
+   * oldest first, at time `now` (unix seconds), by blended kNN and sequential-rule score.
+   */
+  rankNew(prefix: ArrayLike<number>, now: number, n: number, exclude?: ArrayLike<number>): TopN {
+    const P = this.params;
+    const x = this.index;
+    const b = this.buffers();
+    const q = b.stamp;
+    const len = prefix.length;
+    if (len === 0 || n <= 0) return { items: new Int32Array(0), scores: new Float32Array(0) };
+    // prefix weights (STAN λ1), the latest occurrence of an item counts
+    const distinct: number[] = [];
+    for (let p = 0; p < len; p++) {
+      const i = prefix[p];
+      const w = P.spwLambda > 0 ? Math.exp(-(len - 1 - p) / P.spwLambda) : 1;
+      if (b.itemStamp[i] !== q) {
+        b.itemStamp[i] = q;
+        distinct.push(i);
+      }
+      b.itemW[i] = w;
+      b.itemPos[i] = p;
+    }
+    // candidate neighbours: the union of each prefix item's most recent sessions, then the newest sampleSize
+    const cand: number[] = [];
+    for (const i of distinct) {
+      const end = Math.min(x.itemPtr[i + 1], x.itemPtr[i] + P.sampleSize);
+      for (let p = x.itemPtr[i]; p < end; p++) {
+        const s = x.itemSess[p];
+        if (b.sessStamp[s] === q) continue;
+        b.sessStamp[s] = q;
+        cand.push(s);
+      }
+    }
+    if (cand.length > P.sampleSize) {
+      cand.sort((a, c) => x.sessTime[c] - x.sessTime[a] || c - a);
+      cand.length = P.sampleSize;
+    }
+    const sel = new TopSelector(P.k);
+    sel.reset(P.k);
+    const matchOf = new Map<number, number>();
+    for (const s of cand) {
+      let dot = 0;
+      let bestPos = -1;
+      let match = -1;
+      const from = x.sessPtr[s];
+      const to = x.sessPtr[s + 1];
+      for (let p = from; p < to; p++) {
+        const j = x.sessItems[p];
+        if (b.itemStamp[j] !== q) continue;
+        // an item repeated in the neighbour counts once in the dot product
+        let dup = false;
+        for (let r = from; r < p; r++)
+          if (x.sessItems[r] === j) {
+            dup = true;
+            break;
+          }
+        if (!dup) dot += b.itemW[j];
+        if (b.itemPos[j] >= bestPos) {
+          bestPos = b.itemPos[j];
+          match = p - from;
+        }
+      }
+      if (!(dot > 0)) continue;
+      let sim = dot / Math.sqrt(to - from);
+      if (P.snhDays > 0) sim *= Math.exp(-Math.max(0, now - x.sessTime[s]) / (P.snhDays * 86400));
+      matchOf.set(s, match);
+      sel.push(s, sim);
+    }
+    const nb = sel.count;
+    const nbIdx = new Int32Array(nb);
+    const nbSim = new Float32Array(nb);
+    sel.drain(nbIdx, nbSim);
+    // item scores from neighbours (STAN λ3 around the match)
+    let nt = 0;
+    for (let t = 0; t < nb; t++) {
+      const s = nbIdx[t];
+      const sim = nbSim[t];
+      const m = matchOf.get(s) ?? 0;
+      const from = x.sessPtr[s];
+      const to = x.sessPtr[s + 1];
+      for (let p = from; p < to; p++) {
+        const j = x.sessItems[p];
+        if (b.itemStamp[j] === q) continue;
+        const d = p - from - m;
+        let w = P.ipwLambda > 0 ? Math.exp(-Math.abs(d) / P.ipwLambda) : 1;
+        if (d < 0) w *= P.beforeWeight;
+        if (b.accStamp[j] !== q) {
+          b.accStamp[j] = q;
+          b.acc[j] = 0;
+          b.sr[j] = 0;
+          b.touched[nt++] = j;
+        }
+        b.acc[j] += sim * w;
+      }
+    }
+    // sequential rules from the last items
+    const R = this.rules;
+    if (P.srWeight > 0) {
+      let decay = 1;
+      const seenLast = new Set<number>();
+      for (let p = len - 1; p >= 0 && decay > 1e-3; p--) {
+        const a = prefix[p];
+        if (seenLast.has(a)) continue;
+        seenLast.add(a);
+        for (let r = R.indptr[a]; r < R.indptr[a + 1]; r++) {
+          const j = R.indices[r];
+          if (b.itemStamp[j] === q) continue;
+          if (b.accStamp[j] !== q) {
+            b.accStamp[j] = q;
+            b.acc[j] = 0;
+            b.sr[j] = 0;
+            b.touched[nt++] = j;
+          }
+          b.sr[j] += decay * R.sims[r];
+        }
+        decay *= P.srDecay;
+      }
+    }
+    let maxK = 0;
+    let maxS = 0;
+    for (let t = 0; t < nt; t++) {
+      const j = b.touched[t];
+      if (P.idfPower > 0) b.acc[j] *= (x.idf[j] / this.maxIdf()) ** P.idfPower;
+      if (b.acc[j] > maxK) maxK = b.acc[j];
+      if (b.sr[j] > maxS) maxS = b.sr[j];
+    }
+    if (exclude) for (let e = 0; e < exclude.length; e++) b.accStamp[exclude[e]] = q - 1;
+    const wk = maxK > 0 ? (1 - P.srWeight) / maxK : 0;
+    const ws = maxS > 0 ? P.srWeight / maxS : 0;
+    const top = new TopSelector(n);
+    top.reset(n);
+    for (let t = 0; t < nt; t++) {
+      const j = b.touched[t];
+      if (b.accStamp[j] !== q) continue;
+      const v = wk * b.acc[j] + ws * b.sr[j];
+      if (v > 0) top.push(j, v);
+    }
+    const items = new Int32Array(top.count);
+    const scores = new Float32Array(top.count);
+    top.drain(items, scores);
+    return { items, scores };
+  }
+
+  private maxIdfValue = -1;
+  private maxIdf(): number {
+    if (this.maxIdfValue < 0) {
+      let m = 0;
+      for (let i = 0; i < this.index.idf.length; i++) if (this.index.idf[i] > m) m = this.index.idf[i];
+      this.maxIdfValue = m > 0 ? m : 1;
+    }
+    return this.maxIdfValue;
+  }
+
+  /**
+   * Top-n for a training user from their last training events (the next-session view of a user);
+   * items seen in training are left out unless includeSeen.
+   */
+  recommend(user: number, n: number, options?: RecommendOptions): TopN {
+    const rc = this.recent;
+    if (!rc || !(user >= 0 && user < rc.indptr.length - 1) || n <= 0)
+      return { items: new Int32Array(0), scores: new Float32Array(0) };
+    const prefix = rc.items.subarray(rc.indptr[user], rc.indptr[user + 1]);
+    if (prefix.length === 0) return { items: new Int32Array(0), scores: new Float32Array(0) };
+    const now = rc.times[rc.indptr[user + 1] - 1];
+    const h = this.history;
+    const seen =
+      options?.includeSeen !== true && h && user < h.indptr.length - 1
+        ? h.items.subarray(h.indptr[user], h.indptr[user + 1])
+        : undefined;
+    return this.rankNew(prefix, now, n, seen);
+  }
+}
+
+/** Repeat features of a session's distinct items (keys = positions in `ids`), most recent first. */
+function sessionPrefix(
+  model: SessionKnnModel,
+  events: readonly SessionEvent[],
+): { ids: string[]; items: PrefixItem[]; known: Int32Array; now: number } {
+  // events in time order; ties keep the given order
+  const order = events.map((_, k) => k).sort((a, b) => events[a].timestamp - events[b].timestamp || a - b);
+  const ids: string[] = [];
+  const keyOf = new Map<string, number>();
+  const keys = new Int32Array(order.length);
+  const types = new Int32Array(order.length);
+  const known: number[] = [];
+  for (let p = 0; p < order.length; p++) {
+    const e = events[order[p]];
+    let key = keyOf.get(e.itemId);
+    if (key === undefined) {
+      key = ids.length;
+      ids.push(e.itemId);
+      keyOf.set(e.itemId, key);
+    }
+    keys[p] = key;
+    types[p] = model.typeIndex(e.eventType);
+    const i = model.itemIndex(e.itemId);
+    if (i >= 0) known.push(i);
+  }
+  const now = order.length > 0 ? events[order[order.length - 1]].timestamp : 0;
+  return { ids, items: prefixItems(keys, types, order.length), known: Int32Array.from(known), now };
+}
+
+/**
+ * Scores a session: the top `k` items for the session's events (any order; sorted by timestamp), best
+ * first, scores descending. Scores are the model's probability that the item is the next click: new
+ * items by their kNN + sequential-rule rank, the session's own items (also ones unknown to the model)
+ * by the learned repeat model. With `repeat: 'exclude'` no item of the session is returned.
+ * Pure apart from reusing the model's scratch buffers (synchronous).
+ */
+export function scoreSession(
+  model: SessionKnnModel,
+  events: readonly SessionEvent[],
+  options: { readonly k: number; readonly repeat: RepeatPolicy },
+): ScoredSessionItem[] {
+  const k = Math.max(0, Math.floor(options.k));
+  if (k === 0 || events.length === 0) return [];
+  const { ids, items, known, now } = sessionPrefix(model, events);
+  const t = model.repeat;
+  const fresh = model.rankNew(known, now, k);
+  const pNew = t.explore[exploreCell(items.length, items[0].count)];
+  const out: ScoredSessionItem[] = [];
+  for (let q = 0; q < fresh.items.length; q++) {
+    const base = pNew * t.newRank[Math.min(q, t.newRank.length - 1)];
+    // within one rank bucket the blend score orders the tail; it never lifts a candidate above the previous
+    out.push({ itemId: model.itemIds[fresh.items[q]], score: base * (1 - q * 1e-7) });
+  }
+  if (options.repeat === 'allow') {
+    for (const it of items)
+      out.push({ itemId: ids[it.key], score: t.repeat[repeatCell(t, it.rank, it.count, it.type)] });
+    out.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
+  }
+  return out.slice(0, k);
+}
+
+/** Exported for the tuner and the evaluation: the dataset-free scoring core. */
+export type { SessionIndex };
+
+/** Per-user recent items and seen items of a dataset, for recommend(user). */
+export function userState(
+  dataset: Dataset,
+  recentEvents: number,
+): {
+  recent: { indptr: Int32Array; items: Int32Array; times: Float64Array };
+  history: { indptr: Int32Array; items: Int32Array };
+} {
+  const { user, item, timestamp, length } = dataset.interactions;
+  const nUsers = dataset.users.size;
+  const ptr = new Int32Array(nUsers + 1);
+  for (let r = 0; r < length; r++) ptr[user[r] + 1]++;
+  for (let u = 0; u < nUsers; u++) ptr[u + 1] += ptr[u];
+  const rows = new Int32Array(length);
+  const fill = ptr.slice(0, nUsers);
+  for (let r = 0; r < length; r++) rows[fill[user[r]]++] = r;
+  const rptr = new Int32Array(nUsers + 1);
+  const hptr = new Int32Array(nUsers + 1);
+  const hist: number[] = [];
+  for (let u = 0; u < nUsers; u++) {
+    const mine = rows.subarray(ptr[u], ptr[u + 1]);
+    mine.sort((a, b) => timestamp[a] - timestamp[b] || a - b);
+    rptr[u + 1] = rptr[u] + Math.min(recentEvents, mine.length);
+    const distinct = [...new Set(Array.from(mine, (r) => item[r]))].sort((a, b) => a - b);
+    for (const i of distinct) hist.push(i);
+    hptr[u + 1] = hist.length;
+  }
+  const ritems = new Int32Array(rptr[nUsers]);
+  const rtimes = new Float64Array(rptr[nUsers]);
+  for (let u = 0; u < nUsers; u++) {
+    const take = rptr[u + 1] - rptr[u];
+    for (let t = 0; t < take; t++) {
+      const r = rows[ptr[u + 1] - take + t];
+      ritems[rptr[u] + t] = item[r];
+      rtimes[rptr[u] + t] = timestamp[r];
+    }
+  }
+  return {
+    recent: { indptr: rptr, items: ritems, times: rtimes },
+    history: { indptr: hptr, items: Int32Array.from(hist) },
+  };
+}

@@ -1,0 +1,249 @@
+import type { Dataset } from '../../data/dataset.js';
+import { learnNewRank, learnRepeatTables } from './repeat-model.js';
+import { trainSequentialRules } from './sequential-rules.js';
+import { buildSessionIndex, type SessionIndexLimits } from './session-index.js';
+import {
+  DEFAULT_SESSION_KNN_PARAMS,
+  type SessionKnnParams,
+  SessionKnnModel,
+  userState,
+} from './session-knn.js';
+import { type SessionLog, sessionCount, sessionLogOf, splitLatest } from './session-log.js';
+
+/** Training settings that are not searched (structure and bounds of the index). */
+export interface SessionKnnSettings {
+  readonly sessionGapMinutes: number;
+  readonly maxSessionsPerItem: number;
+  readonly maxSessionLength: number;
+  readonly srSteps: number;
+  readonly srPrune: number;
+  /** Parameter evaluations of the tuner on the validation split (0 = train with `params` as given). */
+  readonly tuneBudget: number;
+  /** Share of the latest training sessions carved off as the validation split. */
+  readonly validationShare: number;
+  /** At most this many validation targets are scored per evaluation (evenly spread). */
+  readonly validationTargets: number;
+  /** recommend(user) scores the user's last this-many training events. */
+  readonly recentEvents: number;
+}
+
+export const DEFAULT_SESSION_KNN_SETTINGS: SessionKnnSettings = {
+  sessionGapMinutes: 30,
+  maxSessionsPerItem: 1000,
+  maxSessionLength: 50,
+  srSteps: 10,
+  srPrune: 50,
+  tuneBudget: 24,
+  validationShare: 0.2,
+  validationTargets: 3000,
+  recentEvents: 10,
+};
+
+/** Length of the learned P(rank | new) table: also the longest list whose tail is calibrated. */
+const NEW_RANK_LENGTH = 100;
+
+/** Values the tuner tries per parameter, around the current best (coordinate search). */
+export const SESSION_KNN_GRID: { readonly [K in keyof SessionKnnParams]: readonly number[] } = {
+  k: [50, 100, 200, 400],
+  sampleSize: [250, 500, 1000],
+  spwLambda: [0, 1, 2, 4],
+  snhDays: [0, 1, 4],
+  ipwLambda: [0, 1, 2, 4],
+  beforeWeight: [0.25, 0.5, 1],
+  idfPower: [0, 0.5, 1],
+  srWeight: [0, 0.15, 0.3, 0.5],
+  srDecay: [0, 0.3, 0.6],
+};
+
+const SEARCH_ORDER: readonly (keyof SessionKnnParams)[] = [
+  'srWeight',
+  'spwLambda',
+  'ipwLambda',
+  'idfPower',
+  'k',
+  'beforeWeight',
+  'srDecay',
+  'sampleSize',
+  'snhDays',
+];
+
+export interface TuningReport {
+  readonly evaluations: number;
+  readonly validationSessions: number;
+  readonly validationTargets: number;
+  /** HR@20 + MRR@20 over the validation split's new targets, default vs chosen parameters. */
+  readonly defaultObjective: number;
+  readonly bestObjective: number;
+  readonly params: SessionKnnParams;
+}
+
+/** New-target positions (session, position) of a log, evenly thinned to at most `max`. */
+function newTargets(log: SessionLog, max: number): { sess: Int32Array; pos: Int32Array } {
+  const s: number[] = [];
+  const p: number[] = [];
+  for (let x = 0; x < sessionCount(log); x++) {
+    const from = log.ptr[x];
+    for (let t = from + 1; t < log.ptr[x + 1]; t++) {
+      let repeat = false;
+      for (let r = from; r < t; r++)
+        if (log.items[r] === log.items[t]) {
+          repeat = true;
+          break;
+        }
+      if (!repeat) {
+        s.push(x);
+        p.push(t);
+      }
+    }
+  }
+  if (s.length <= max) return { sess: Int32Array.from(s), pos: Int32Array.from(p) };
+  const sess = new Int32Array(max);
+  const pos = new Int32Array(max);
+  for (let j = 0; j < max; j++) {
+    const at = Math.floor((j * s.length) / max);
+    sess[j] = s[at];
+    pos[j] = p[at];
+  }
+  return { sess, pos };
+}
+
+/** Rank (0-based) of each new target among the model's new candidates, -1 beyond `n`. */
+function targetRanks(
+  model: SessionKnnModel,
+  log: SessionLog,
+  targets: { sess: Int32Array; pos: Int32Array },
+  n: number,
+): Int32Array {
+  const out = new Int32Array(targets.pos.length).fill(-1);
+  for (let j = 0; j < targets.pos.length; j++) {
+    const from = log.ptr[targets.sess[j]];
+    const t = targets.pos[j];
+    const list = model.rankNew(log.items.subarray(from, t), log.times[t - 1], n);
+    const target = log.items[t];
+    for (let r = 0; r < list.items.length; r++)
+      if (list.items[r] === target) {
+        out[j] = r;
+        break;
+      }
+  }
+  return out;
+}
+
+function objective(ranks: Int32Array, k = 20): number {
+  let hr = 0;
+  let mrr = 0;
+  for (const r of ranks)
+    if (r >= 0 && r < k) {
+      hr++;
+      mrr += 1 / (r + 1);
+    }
+  return ranks.length > 0 ? (hr + mrr) / ranks.length : 0;
+}
+
+/**
+ * Trains session kNN on a session log. With a tuning budget, the latest `validationShare` of the sessions
+ * is carved off, the parameters are chosen there by coordinate search (objective: HR@20 + MRR@20 of new
+ * targets), and the P(rank | new) calibration is read off the same split; then the index and rules are
+ * rebuilt on every session. The repeat tables count over every training session.
+ */
+export function trainSessionKnnFromLog(
+  log: SessionLog,
+  itemIds: readonly string[],
+  eventTypeNames: readonly string[],
+  params: Partial<SessionKnnParams> = {},
+  settings: Partial<SessionKnnSettings> = {},
+): { model: SessionKnnModel; tuning?: TuningReport } {
+  const st = { ...DEFAULT_SESSION_KNN_SETTINGS, ...settings };
+  const limits: SessionIndexLimits = st;
+  const nItems = itemIds.length;
+  let best: SessionKnnParams = { ...DEFAULT_SESSION_KNN_PARAMS, ...params };
+  let newRank = learnNewRank([], NEW_RANK_LENGTH);
+  let tuning: TuningReport | undefined;
+  if (sessionCount(log) >= 10) {
+    const { train, test } = splitLatest(log, st.validationShare);
+    const index = buildSessionIndex(train, nItems, limits);
+    const rules = trainSequentialRules(train, nItems, st.srSteps, st.srPrune);
+    const repeat = learnRepeatTables(train, eventTypeNames.length, newRank);
+    const targets = newTargets(test, st.validationTargets);
+    const evaluate = (p: SessionKnnParams) =>
+      targetRanks(
+        new SessionKnnModel(itemIds, eventTypeNames, index, rules, repeat, p),
+        test,
+        targets,
+        NEW_RANK_LENGTH,
+      );
+    let bestRanks = evaluate(best);
+    const defaultObjective = objective(bestRanks);
+    let bestObjective = defaultObjective;
+    let evaluations = 1;
+    const tried = new Set<string>([JSON.stringify(best)]);
+    search: for (let pass = 0; pass < 3; pass++) {
+      let improved = false;
+      for (const key of SEARCH_ORDER) {
+        if (Object.hasOwn(params, key)) continue; // a parameter the caller fixed is not searched
+        for (const v of SESSION_KNN_GRID[key]) {
+          if (evaluations >= st.tuneBudget) break search;
+          const p = { ...best, [key]: v };
+          const id = JSON.stringify(p);
+          if (tried.has(id)) continue;
+          tried.add(id);
+          const ranks = evaluate(p);
+          evaluations++;
+          const o = objective(ranks);
+          if (o > bestObjective + 1e-9) {
+            best = p;
+            bestObjective = o;
+            bestRanks = ranks;
+            improved = true;
+          }
+        }
+      }
+      if (!improved) break;
+    }
+    newRank = learnNewRank(bestRanks, NEW_RANK_LENGTH);
+    if (st.tuneBudget > 0)
+      tuning = {
+        evaluations,
+        validationSessions: sessionCount(test),
+        validationTargets: targets.pos.length,
+        defaultObjective,
+        bestObjective,
+        params: best,
+      };
+  }
+  const index = buildSessionIndex(log, nItems, limits);
+  const rules = trainSequentialRules(log, nItems, st.srSteps, st.srPrune);
+  const repeat = learnRepeatTables(log, eventTypeNames.length, newRank);
+  return { model: new SessionKnnModel(itemIds, eventTypeNames, index, rules, repeat, best), tuning };
+}
+
+/** Trains session kNN on a dataset (sessions from SESSION_ID, else per user with the inactivity gap). */
+export function trainSessionKnn(
+  dataset: Dataset,
+  params: Partial<SessionKnnParams> = {},
+  settings: Partial<SessionKnnSettings> = {},
+): { model: SessionKnnModel; tuning?: TuningReport } {
+  const st = { ...DEFAULT_SESSION_KNN_SETTINGS, ...settings };
+  const log = sessionLogOf(dataset, st.sessionGapMinutes);
+  const { model, tuning } = trainSessionKnnFromLog(
+    log,
+    dataset.items.ids,
+    dataset.eventTypes.ids,
+    params,
+    st,
+  );
+  const { recent, history } = userState(dataset, st.recentEvents);
+  return {
+    model: new SessionKnnModel(
+      model.itemIds,
+      model.eventTypeNames,
+      model.index,
+      model.rules,
+      model.repeat,
+      model.params,
+      recent,
+      history,
+    ),
+    tuning,
+  };
+}
