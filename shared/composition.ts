@@ -12,6 +12,7 @@ import {
 } from './adapters/local/personalize-stand-in.js';
 import { PersonalizeRuntimeRecommender } from './adapters/personalize/personalize-runtime.js';
 import { StateParameterStore } from './adapters/local/state-parameters.js';
+import { LazyArtifactReader } from './adapters/s3/lazy-artifact-reader.js';
 import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
@@ -35,6 +36,7 @@ import { CachedProfiles } from './use-cases/cached-profiles.js';
 import { ColdAwarePersonalizeSource, KnownUsers } from './use-cases/known-users.js';
 import { CachedCampaignArn } from './use-cases/personalize-campaign.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
+import { PublishedSessionModel, SessionKnnScorer } from './use-cases/session-index.js';
 import {
   CachedRecentEvents,
   RecentEventsSessionSource,
@@ -63,6 +65,8 @@ export interface Container {
   readonly recentEvents: CachedRecentEvents;
   /** SESSION_RECENT_EVENTS: how many recent events make up the visitor's session. */
   readonly recentLimit: number;
+  /** The published session kNN model of the session arm (when artifacts are configured). */
+  readonly sessionModel?: PublishedSessionModel;
 }
 
 /**
@@ -96,6 +100,18 @@ export function buildContainer(cfg: Config = config()): Container {
     undefined,
     cfg.REQUEST_BUDGET_MS / 2,
   );
+  // the published session kNN model, loaded per version from the artifacts (none configured: neighbour lists)
+  const sessionModel =
+    cfg.ARTIFACT_BUCKET || cfg.ARTIFACT_DIR
+      ? new PublishedSessionModel(
+          pointers,
+          new LazyArtifactReader({
+            bucket: cfg.ARTIFACT_BUCKET,
+            dir: cfg.ARTIFACT_DIR,
+            region: cfg.AWS_REGION,
+          }),
+        )
+      : undefined;
   const sources: Record<string, CandidateSource> = {
     cf: new PrecomputedSource('cf', 'cf', pointers, recommendations),
     fm: new PrecomputedSource('fm', 'fm', pointers, recommendations),
@@ -105,6 +121,9 @@ export function buildContainer(cfg: Config = config()): Container {
       recentEvents,
       cfg.SESSION_RECENT_EVENTS,
       new StoredSessionNeighbours(pointers, recommendations),
+      undefined,
+      undefined,
+      sessionModel ? new SessionKnnScorer(sessionModel) : undefined,
     ),
   };
   sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
@@ -130,6 +149,7 @@ export function buildContainer(cfg: Config = config()): Container {
     budgetMs: cfg.REQUEST_BUDGET_MS,
     recentEvents,
     recentLimit: cfg.SESSION_RECENT_EVENTS,
+    sessionModel,
   };
 }
 

@@ -12,6 +12,8 @@ import { ImpressionRecorder } from '../../shared/use-cases/impressions.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 
 const container = getContainer();
+// the session kNN model loads while the function initialises, so the first request finds it in memory
+void container.sessionModel?.preload();
 const PREVIEW_ROUTE = 'GET /admin/users/{userId}/recommendations';
 const SESSION_ROUTE = 'GET /sessions/{sessionId}/recommendations';
 const impressions = new ImpressionRecorder(container.events, {

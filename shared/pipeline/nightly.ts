@@ -20,6 +20,7 @@ import type { UserRecommendations } from '../ports/types.js';
 import { POPULARITY, type PopularityMeta, popularityMetaKey } from '../use-cases/popularity-source.js';
 import { newVersionId, userProfiles } from '../use-cases/publish-popularity.js';
 import { publishSessionNeighbours } from '../use-cases/session-source.js';
+import { publishSessionServing } from '../use-cases/publish-session-serving.js';
 import type { MergeStats } from '../domain/events/export.js';
 import type { CatalogMergeStats } from '../domain/catalog/catalog.js';
 import { DATASET_COLUMNS_KEY, type DatasetColumns } from '../use-cases/catalog.js';
@@ -197,6 +198,8 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
   else {
     const model = trainSession(dataset, opts);
     bytes = serializeSession(model);
+    // the request path loads the session kNN serving model per version (shared/use-cases/session-index.ts)
+    await publishSessionServing(deps.artifacts, input.run.version, dataset);
     // the request path scores a user's recent events with these lists (shared/use-cases/session-source.ts)
     await publishSessionNeighbours(
       deps.recommendations,

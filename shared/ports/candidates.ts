@@ -1,9 +1,12 @@
+import type { RepeatPolicy } from '../domain/experiments/experiments.js';
 import type { ScoredItem } from './types.js';
 
 /** What a request adds to the user id for a source. */
 export interface CandidateContext {
   /** Set on the session route: the session whose events count (else the user's recent events do). */
   readonly sessionId?: string;
+  /** The request's repeat policy: a session-aware source may score the session's own items under `allow`. */
+  readonly repeat?: RepeatPolicy;
 }
 
 /** Where an arm's candidates come from, for one user. */

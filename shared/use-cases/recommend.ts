@@ -113,7 +113,7 @@ export async function recommend(
   const recentLimit = deps.recentLimit ?? 0;
   const want =
     req.numResults + req.exclude.length + (deps.headroom ?? 20) + (repeat === 'exclude' ? recentLimit : 0);
-  const context = req.sessionId !== undefined ? { sessionId: req.sessionId } : undefined;
+  const context = { repeat, ...(req.sessionId !== undefined ? { sessionId: req.sessionId } : {}) };
   // the session's items: read alongside the arm (the session arm's own read is the same cached one)
   const eventsPromise = sessionEvents ? Promise.resolve(sessionEvents) : readEvents(deps, req);
 

@@ -7,6 +7,7 @@ import type { EventStore } from '../ports/events.js';
 import type { RecommendationStore } from '../ports/stores.js';
 import type { ScoredItem } from '../ports/types.js';
 import type { VersionPointers } from './candidate-sources.js';
+import type { SessionScorer } from './session-index.js';
 
 /**
  * Algorithm name under which the nightly run stores the session model's per-item neighbour lists
@@ -52,8 +53,9 @@ export class StoredSessionNeighbours implements SessionNeighbours {
 }
 
 /**
- * The `session` arm at request time. With recent events (the events table, newest first), the session
- * model scores them (neighbour lists of the recent items, weighted by event type and recency: the same
+ * The `session` arm at request time. With recent events (the events table, newest first), the published
+ * session kNN model scores them when there is one ({@link SessionScorer}: the session's own items on their
+ * learned repeat score under `allow`); else the session model scores them (neighbour lists of the recent items, weighted by event type and recency: the same
  * scoring as SessionModel.recommendFromRecent), and the nightly precomputed list fills up the rest,
  * without items seen since. When no neighbour list is published, it re-ranks the precomputed list
  * instead ({@link rerankWithRecent}). Without recent events, or if the events table fails, it is the
@@ -68,6 +70,8 @@ export class RecentEventsSessionSource implements CandidateSource {
     private readonly neighbours?: SessionNeighbours,
     private readonly onError?: (err: unknown) => void,
     private readonly positionDecay = DEFAULT_SESSION_POSITION_DECAY,
+    /** The published session kNN model; without one (or before it is published) the neighbour lists score. */
+    private readonly scorer?: SessionScorer,
   ) {}
 
   async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
@@ -84,6 +88,14 @@ export class RecentEventsSessionSource implements CandidateSource {
     }
     const recent = recentResult.value;
     if (recent.length === 0) return base.slice(0, n);
+    if (this.scorer) {
+      try {
+        const scored = await this.scorer.score(recent, n, context?.repeat ?? 'allow');
+        if (scored) return fillUp(scored, base, recent, n);
+      } catch (err) {
+        this.onError?.(err);
+      }
+    }
     let lists = new Map<string, ScoredItem[]>();
     if (this.neighbours) {
       try {

@@ -1,0 +1,168 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FolderArtifactStore } from '../../shared/adapters/local/folder-artifact-store.js';
+import { MemoryPipelineStateStore } from '../../shared/adapters/memory/pipeline-state-store.js';
+import { scoreSession } from '../../shared/domain/algorithms/session-knn/session-knn.js';
+import { trainSessionKnn } from '../../shared/domain/algorithms/session-knn/train.js';
+import { DatasetBuilder } from '../../shared/domain/data/builder.js';
+import type { StoredEvent } from '../../shared/domain/events/events.js';
+import { Rng } from '../../shared/domain/random.js';
+import {
+  deserializeSessionServing,
+  serializeSessionServing,
+} from '../../shared/domain/recommend/session-artifact.js';
+import type { CandidateSource } from '../../shared/ports/candidates.js';
+import { VersionPointers } from '../../shared/use-cases/candidate-sources.js';
+import { publishSessionServing } from '../../shared/use-cases/publish-session-serving.js';
+import {
+  PublishedSessionModel,
+  SessionKnnScorer,
+  sessionServingKey,
+} from '../../shared/use-cases/session-index.js';
+import { RecentEventsSessionSource } from '../../shared/use-cases/session-source.js';
+
+const T0 = 1_780_000_000;
+
+/**
+ * 400 shoppers' sessions over 60 items: each walks a chain (i → i+1 → i+2 ...) from a random start and
+ * goes back to an item viewed earlier in the session about a third of the time, as real shop sessions do.
+ */
+function shopSessions() {
+  const rng = new Rng(7);
+  const b = new DatasetBuilder();
+  for (let u = 0; u < 400; u++) {
+    let item = rng.int(60);
+    const seen: number[] = [];
+    const t = T0 + u * 3600;
+    for (let p = 0; p < 6; p++) {
+      const back = seen.length > 1 && rng.next() < 0.35;
+      const at = back ? seen[rng.int(seen.length - 1)] : item;
+      b.addInteraction(`u${u}`, `i${at}`, t + p * 30, p === 5 ? 'cart' : 'view');
+      seen.push(at);
+      if (!back) item = (item + 1) % 60;
+    }
+  }
+  return b.build();
+}
+
+const dataset = shopSessions();
+const { model } = trainSessionKnn(dataset, {}, { tuneBudget: 0 });
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+async function folder(): Promise<FolderArtifactStore> {
+  const dir = await mkdtemp(join(tmpdir(), 'osusume-serving-'));
+  dirs.push(dir);
+  return new FolderArtifactStore(dir);
+}
+
+const visit = (itemIds: string[], sessionId = 'visit'): StoredEvent[] =>
+  itemIds
+    .map((itemId, k) => ({
+      eventId: `${sessionId}-${k}`,
+      sessionId,
+      eventType: 'view' as const,
+      rawEventType: 'view',
+      itemId,
+      sentAt: (T0 + 900_000 + k * 30) * 1000,
+    }))
+    .reverse();
+
+describe('the session serving artifact', () => {
+  it('restores a model that scores every session exactly as the trained one, in both repeat policies', () => {
+    const restored = deserializeSessionServing(serializeSessionServing(model));
+    const sessions = [['i3'], ['i10', 'i11', 'i10'], ['i58', 'i59', 'i0', 'i1'], ['unknown', 'i20']];
+    for (const s of sessions) {
+      const events = s.map((itemId, k) => ({ itemId, eventType: 'view', timestamp: T0 + k * 30 }));
+      for (const repeat of ['allow', 'exclude'] as const)
+        expect(scoreSession(restored, events, { k: 20, repeat })).toEqual(
+          scoreSession(model, events, { k: 20, repeat }),
+        );
+    }
+  });
+
+  it('reads an artifact that does not start on an 8-byte boundary', () => {
+    const bytes = serializeSessionServing(model);
+    const shifted = new Uint8Array(bytes.length + 3).subarray(3);
+    shifted.set(bytes);
+    expect(deserializeSessionServing(shifted).itemIds).toEqual(model.itemIds);
+  });
+
+  it('rejects bytes that are not a session serving artifact', () => {
+    expect(() => deserializeSessionServing(new TextEncoder().encode('{"not":"a model"}'))).toThrow(
+      'not a session serving artifact',
+    );
+  });
+});
+
+describe('the published session model on the request path', () => {
+  async function published() {
+    const artifacts = await folder();
+    const state = new MemoryPipelineStateStore();
+    let reads = 0;
+    const counted = { get: (key: string) => (reads++, artifacts.get(key)) };
+    const pointers = new VersionPointers(state, 0);
+    return {
+      artifacts,
+      state,
+      pointers,
+      model: new PublishedSessionModel(pointers, counted),
+      reads: () => reads,
+    };
+  }
+
+  it('loads the active version once for concurrent requests, and the next version after the pointer moves', async () => {
+    const p = await published();
+    await publishSessionServing(p.artifacts, 'v1', dataset, { tuneBudget: 0 });
+    await publishSessionServing(p.artifacts, 'v2', dataset, { tuneBudget: 0 });
+    await p.state.setActiveVersion('session', 'v1', undefined);
+    const [a, b] = await Promise.all([p.model.model(), p.model.model()]);
+    expect(a).toBeDefined();
+    expect(a).toBe(b);
+    expect(p.reads()).toBe(1);
+    await p.state.setActiveVersion('session', 'v2', 'v1');
+    const c = await p.model.model();
+    expect(c).not.toBe(a);
+    expect(p.reads()).toBe(2);
+  });
+
+  it('answers nothing for a version published without the artifact, so the neighbour lists serve', async () => {
+    const p = await published();
+    await p.state.setActiveVersion('session', 'old-run', undefined);
+    expect(await p.model.model()).toBeUndefined();
+    expect(await new SessionKnnScorer(p.model).score(visit(['i1']), 10, 'allow')).toBeUndefined();
+    expect(await p.artifacts.open(sessionServingKey('old-run'))).toBeUndefined();
+  });
+
+  it("scores the session arm with the published model: the session's items on their repeat score under allow only", async () => {
+    const p = await published();
+    await publishSessionServing(p.artifacts, 'v1', dataset, { tuneBudget: 0 });
+    await p.state.setActiveVersion('session', 'v1', undefined);
+    const recent = visit(['i20', 'i21', 'i20', 'i22']);
+    const events = { recentEvents: async () => recent, sessionEvents: async () => recent };
+    const precomputed: CandidateSource = { source: 'session', candidates: async () => [] };
+    const source = new RecentEventsSessionSource(
+      'session',
+      precomputed,
+      events,
+      10,
+      undefined,
+      undefined,
+      undefined,
+      new SessionKnnScorer(p.model),
+    );
+    const allow = await source.candidates('u1', 10, { repeat: 'allow' });
+    const exclude = await source.candidates('u1', 10, { repeat: 'exclude' });
+    const session = new Set(['i20', 'i21', 'i22']);
+    expect(allow.some((i) => session.has(i.itemId))).toBe(true);
+    expect(exclude.some((i) => session.has(i.itemId))).toBe(false);
+    // the chain continues: the next item of the walk is among the new candidates
+    expect(exclude.map((i) => i.itemId)).toContain('i23');
+    for (const list of [allow, exclude])
+      for (let k = 1; k < list.length; k++) expect(list[k].score).toBeLessThanOrEqual(list[k - 1].score);
+  });
+});
