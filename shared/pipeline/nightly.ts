@@ -199,7 +199,8 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
     const model = trainSession(dataset, opts);
     bytes = serializeSession(model);
     // the request path loads the session kNN serving model per version (shared/use-cases/session-index.ts)
-    await publishSessionServing(deps.artifacts, input.run.version, dataset);
+    // untuned (the tuner's 24 evaluations take minutes on a shop's data); defaults tuned on RSC15 validation
+    await publishSessionServing(deps.artifacts, input.run.version, dataset, { tuneBudget: 0 });
     // the request path scores a user's recent events with these lists (shared/use-cases/session-source.ts)
     await publishSessionNeighbours(
       deps.recommendations,

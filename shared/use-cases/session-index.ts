@@ -20,43 +20,63 @@ export interface SessionScorer {
 }
 
 /**
- * The published session model of the active `session` version, held in memory: one version at a time
- * (the previous one is dropped once the next is loaded), loaded once per version and shared by
- * concurrent requests. `preload()` starts the load during the function's init so that the first request
- * finds it ready.
+ * The published session model of the active `session` version, held in memory: loaded once per version
+ * and shared by concurrent requests. A request never waits for a load: until the active version's model
+ * is in memory the previous version's answers (or none, and the arm scores with the neighbour lists), so
+ * a cold function or a pointer flip costs no request its budget. At most two versions are held, and only
+ * while the next one loads. `preload()` starts (and awaits) the load during the function's init.
  */
 export class PublishedSessionModel {
-  private current?: { version: string; model: Promise<SessionKnnModel | undefined> };
+  private loaded?: { version: string; model: SessionKnnModel };
+  private loading?: { version: string; done: Promise<unknown> };
+  /** A version whose artifact could not be read (an older run): not retried until the pointer moves. */
+  private missing?: string;
   constructor(
     private readonly pointers: VersionPointers,
     private readonly artifacts: Pick<ArtifactStore, 'get'>,
     private readonly onError?: (err: unknown) => void,
   ) {}
 
-  /** The active version's model; undefined when nothing is published or its artifact cannot be read. */
+  /** The model in memory for the active version (or the previous one while it loads); starts a load. */
   async model(): Promise<SessionKnnModel | undefined> {
     const version = await this.pointers.active('session');
     if (version === undefined) return undefined;
-    if (this.current?.version !== version) {
-      const loading = this.load(version);
-      this.current = { version, model: loading };
-    }
-    return this.current.model;
+    if (this.loaded?.version === version) return this.loaded.model;
+    if (this.missing === version) return undefined;
+    this.startLoad(version);
+    return this.loaded?.model;
   }
 
-  /** Starts loading the active version (never throws). */
-  preload(): Promise<unknown> {
-    return this.model().catch((err) => this.onError?.(err));
-  }
-
-  private async load(version: string): Promise<SessionKnnModel | undefined> {
+  /** Loads the active version's model and resolves once it is in memory (or known missing); never throws. */
+  async preload(): Promise<void> {
     try {
-      return deserializeSessionServing(await this.artifacts.get(sessionServingKey(version)));
+      const version = await this.pointers.active('session');
+      if (version === undefined || this.loaded?.version === version) return;
+      await this.startLoad(version);
     } catch (err) {
-      // an older run without the artifact: the neighbour lists serve; retried on the next version
       this.onError?.(err);
-      return undefined;
     }
+  }
+
+  private startLoad(version: string): Promise<unknown> {
+    if (this.loading?.version === version) return this.loading.done;
+    const done = this.artifacts.get(sessionServingKey(version)).then(
+      (bytes) => {
+        const model = deserializeSessionServing(bytes);
+        // the previous version is dropped here: only the active one stays referenced
+        if (this.loading?.version === version) this.loaded = { version, model };
+      },
+      (err) => {
+        // an older run without the artifact: the neighbour lists serve this version
+        this.missing = version;
+        this.onError?.(err);
+      },
+    );
+    const settle = () => {
+      if (this.loading?.version === version) this.loading = undefined;
+    };
+    this.loading = { version, done: done.finally(settle) };
+    return this.loading.done;
   }
 }
 

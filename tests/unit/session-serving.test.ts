@@ -115,17 +115,24 @@ describe('the published session model on the request path', () => {
     };
   }
 
-  it('loads the active version once for concurrent requests, and the next version after the pointer moves', async () => {
+  it('loads the active version once without making requests wait, and the next version after the pointer moves', async () => {
     const p = await published();
     await publishSessionServing(p.artifacts, 'v1', dataset, { tuneBudget: 0 });
     await publishSessionServing(p.artifacts, 'v2', dataset, { tuneBudget: 0 });
     await p.state.setActiveVersion('session', 'v1', undefined);
-    const [a, b] = await Promise.all([p.model.model(), p.model.model()]);
+    // a request does not wait for the load: nothing in memory yet, the neighbour lists answer
+    const [first, second] = await Promise.all([p.model.model(), p.model.model()]);
+    expect([first, second]).toEqual([undefined, undefined]);
+    await p.model.preload();
+    const a = await p.model.model();
     expect(a).toBeDefined();
-    expect(a).toBe(b);
     expect(p.reads()).toBe(1);
     await p.state.setActiveVersion('session', 'v2', 'v1');
+    // the previous version answers while the next one loads
+    expect(await p.model.model()).toBe(a);
+    await p.model.preload();
     const c = await p.model.model();
+    expect(c).toBeDefined();
     expect(c).not.toBe(a);
     expect(p.reads()).toBe(2);
   });
@@ -133,7 +140,9 @@ describe('the published session model on the request path', () => {
   it('answers nothing for a version published without the artifact, so the neighbour lists serve', async () => {
     const p = await published();
     await p.state.setActiveVersion('session', 'old-run', undefined);
+    await p.model.preload();
     expect(await p.model.model()).toBeUndefined();
+    expect(p.reads()).toBe(1);
     expect(await new SessionKnnScorer(p.model).score(visit(['i1']), 10, 'allow')).toBeUndefined();
     expect(await p.artifacts.open(sessionServingKey('old-run'))).toBeUndefined();
   });
@@ -142,6 +151,7 @@ describe('the published session model on the request path', () => {
     const p = await published();
     await publishSessionServing(p.artifacts, 'v1', dataset, { tuneBudget: 0 });
     await p.state.setActiveVersion('session', 'v1', undefined);
+    await p.model.preload();
     const recent = visit(['i20', 'i21', 'i20', 'i22']);
     const events = { recentEvents: async () => recent, sessionEvents: async () => recent };
     const precomputed: CandidateSource = { source: 'session', candidates: async () => [] };
