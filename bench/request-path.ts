@@ -419,13 +419,12 @@ async function sessionHttp(): Promise<void> {
   const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: token, ARTIFACT_DIR: artifactDir }, 180_000);
   try {
     const served = readdirSync(join(artifactDir, 'runs')).filter((v) =>
-      existsSync(join(artifactDir, 'runs', v, 'models/session-knn.serving.bin')),
+      existsSync(join(artifactDir, 'runs', v, 'models/session-knn.bin')),
     );
     let items = Array.from({ length: 1000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
     if (indexDir) {
-      const src = join(indexDir, 'runs/bench-1m/models/session-knn.serving.bin');
-      for (const v of served)
-        copyFileSync(src, join(artifactDir, 'runs', v, 'models/session-knn.serving.bin'));
+      const src = join(indexDir, 'runs/bench-1m/models/session-knn.bin');
+      for (const v of served) copyFileSync(src, join(artifactDir, 'runs', v, 'models/session-knn.bin'));
       items = Array.from({ length: 100_000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
     }
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });

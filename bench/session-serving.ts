@@ -10,7 +10,7 @@
  *     get-recommendations handler (as deployed), then reading + mapping the artifact and the first score;
  *     memory (RSS, heap, array buffers) after it.
  * Usage: npx tsx bench/session-serving.ts [--sessions N] [--items N] [--init-runs N] [--out DIR]
- *   --out keeps the artifact in DIR (runs/bench-1m/models/…) for bench/request-path.ts --session-index DIR.
+ *   --out keeps the artifact in DIR (runs/bench-1m/models/session-knn.bin) for bench/request-path.ts --session-index DIR.
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
@@ -36,15 +36,11 @@ import { type SessionLog, sliceSessions } from '../shared/domain/algorithms/sess
 import type { StoredEvent } from '../shared/domain/events/events.js';
 import { Rng } from '../shared/domain/random.js';
 import { parseRecommendationRequest } from '../shared/domain/recommend/request.js';
-import { serializeSessionServing } from '../shared/domain/recommend/session-artifact.js';
+import { serializeSessionKnn } from '../shared/domain/algorithms/session-knn/serialize.js';
 import type { CandidateSource } from '../shared/ports/candidates.js';
 import { VersionPointers } from '../shared/use-cases/candidate-sources.js';
 import { recommend } from '../shared/use-cases/recommend.js';
-import {
-  PublishedSessionModel,
-  SessionKnnScorer,
-  sessionServingKey,
-} from '../shared/use-cases/session-index.js';
+import { PublishedSessionModel, SessionKnnScorer, sessionKnnKey } from '../shared/use-cases/session-index.js';
 import { RecentEventsSessionSource } from '../shared/use-cases/session-source.js';
 import { items, memoryDeps, singleArm } from '../tests/helpers/request-path.js';
 import { ROOT } from '../tests/helpers/start-process.js';
@@ -168,14 +164,14 @@ console.log(
   `built: index ${(indexMs / 1000).toFixed(1)} s, sequential rules ${(rulesMs / 1000).toFixed(1)} s, repeat tables ${(repeatMs / 1000).toFixed(1)} s`,
 );
 t = performance.now();
-const bytes = serializeSessionServing(model);
+const bytes = serializeSessionKnn(model, { includeUsers: false });
 const serializeMs = performance.now() - t;
 
 const dir = outArg > 0 ? process.argv[outArg + 1] : mkdtempSync(join(tmpdir(), 'osusume-serving-'));
 mkdirSync(dir, { recursive: true });
 const artifacts = new FolderArtifactStore(dir);
 const VERSION = 'bench-1m';
-await artifacts.put(sessionServingKey(VERSION), bytes);
+await artifacts.put(sessionKnnKey(VERSION), bytes);
 console.log('\n## Serving artifact');
 console.log(
   `size ${mb(bytes.byteLength)} (index arrays ${mb(sessionIndexBytes(index))}, rules ${mb(rules.indices.byteLength * 2 + rules.indptr.byteLength)}), serialised in ${serializeMs.toFixed(0)} ms`,
@@ -365,7 +361,7 @@ process.exit(0);
     console.log(
       `memory after it: RSS ${mb(med((r) => r.rss))}, JS heap ${mb(med((r) => r.heap))}, array buffers ${mb(med((r) => r.buffers))}`,
     );
-    console.log(`artifact read from disk: ${mb(statSync(join(dir, sessionServingKey(VERSION))).size)}`);
+    console.log(`artifact read from disk: ${mb(statSync(join(dir, sessionKnnKey(VERSION))).size)}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
     if (outArg < 0) rmSync(dir, { recursive: true, force: true });

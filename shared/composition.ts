@@ -15,6 +15,7 @@ import { StateParameterStore } from './adapters/local/state-parameters.js';
 import { LazyArtifactReader } from './adapters/s3/lazy-artifact-reader.js';
 import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
+import { ALGORITHM_INDEX } from './domain/algorithms/served-algorithms.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
 import type { CandidateSource } from './ports/candidates.js';
 import type { EventStore } from './ports/events.js';
@@ -36,7 +37,7 @@ import { CachedProfiles } from './use-cases/cached-profiles.js';
 import { ColdAwarePersonalizeSource, KnownUsers } from './use-cases/known-users.js';
 import { CachedCampaignArn } from './use-cases/personalize-campaign.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
-import { PublishedSessionModel, SessionKnnScorer } from './use-cases/session-index.js';
+import { PublishedSessionModel, SESSION_ARM, SessionKnnScorer } from './use-cases/session-index.js';
 import {
   CachedRecentEvents,
   RecentEventsSessionSource,
@@ -100,7 +101,8 @@ export function buildContainer(cfg: Config = config()): Container {
     undefined,
     cfg.REQUEST_BUDGET_MS / 2,
   );
-  // the published session kNN model, loaded per version from the artifacts (none configured: neighbour lists)
+  // the published session kNN model (the session arm's stored model), loaded per version from the
+  // artifacts; none configured: the neighbour lists score
   const sessionModel =
     cfg.ARTIFACT_BUCKET || cfg.ARTIFACT_DIR
       ? new PublishedSessionModel(
@@ -112,20 +114,25 @@ export function buildContainer(cfg: Config = config()): Container {
           }),
         )
       : undefined;
-  const sources: Record<string, CandidateSource> = {
-    cf: new PrecomputedSource('cf', 'cf', pointers, recommendations),
-    fm: new PrecomputedSource('fm', 'fm', pointers, recommendations),
-    session: new RecentEventsSessionSource(
-      'session',
-      new PrecomputedSource('session', 'session', pointers, recommendations),
-      recentEvents,
-      cfg.SESSION_RECENT_EVENTS,
-      new StoredSessionNeighbours(pointers, recommendations),
-      undefined,
-      undefined,
-      sessionModel ? new SessionKnnScorer(sessionModel) : undefined,
-    ),
-  };
+  // one arm per algorithm the nightly scores per user (the registry's generated index)
+  const sources: Record<string, CandidateSource> = {};
+  for (const a of ALGORITHM_INDEX) {
+    if (!a.scoredPerUser) continue;
+    const precomputed = new PrecomputedSource(a.name, a.name, pointers, recommendations);
+    sources[a.name] =
+      a.requestSource === 'recent-events'
+        ? new RecentEventsSessionSource(
+            a.name,
+            precomputed,
+            recentEvents,
+            cfg.SESSION_RECENT_EVENTS,
+            new StoredSessionNeighbours(pointers, recommendations, undefined, a.name),
+            undefined,
+            undefined,
+            a.name === SESSION_ARM && sessionModel ? new SessionKnnScorer(sessionModel) : undefined,
+          )
+        : precomputed;
+  }
   sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
   return {
     config: cfg,

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 // zod/mini with short messages of our own keeps the request Lambda's bundle small
 import './zod-messages.js';
+import { ALGORITHM_INDEX } from '../domain/algorithms/served-algorithms.js';
 
 const csv = z.pipe(
   z.string(),
@@ -73,7 +74,10 @@ const schema = z.object({
   /** How long the request Lambda reuses the campaign ARN read from SSM before reading it again. */
   PERSONALIZE_CAMPAIGN_CACHE_SECONDS: num(0, 86_400, 60),
   /** What answers the `personalize` arm when PERSONALIZE_MODE is off: another arm's algorithm or popularity. */
-  PERSONALIZE_OFF_FALLBACK: z._default(z.enum(['popularity', 'cf', 'fm', 'session']), 'popularity'),
+  PERSONALIZE_OFF_FALLBACK: z._default(
+    z.enum(['popularity', ...ALGORITHM_INDEX.filter((a) => a.scoredPerUser).map((a) => a.name)]),
+    'popularity',
+  ),
   PERSONALIZE_FILTER_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   /** Deadline of one DynamoDB attempt (connect + request); a frozen table fails within attempts × this. */
   DYNAMODB_TIMEOUT_MS: num(50, 60_000, 1000, true),

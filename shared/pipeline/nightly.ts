@@ -3,11 +3,15 @@
  * Each step is idempotent for its input (a retried task rewrites the same keys), reads the run's dataset
  * snapshot, and never touches an active version pointer except publishRun.
  */
-import { deserializeFm, serializeFm, trainFm } from '../domain/algorithms/fm.js';
-import { deserializeItemCf, serializeItemCf, trainItemCf } from '../domain/algorithms/item-cf.js';
 import type { Recommender } from '../domain/algorithms/recommender.js';
-import type { TrainOptions } from '../domain/algorithms/registry.js';
-import { deserializeSession, serializeSession, trainSession } from '../domain/algorithms/session.js';
+import {
+  type AlgorithmEntry,
+  getAlgorithm,
+  parseTrainOptions,
+  publishedEntries,
+  scoredEntries,
+} from '../domain/algorithms/registry.js';
+import { parseOptions } from '../domain/algorithms/option-schemas.js';
 import type { Dataset } from '../domain/data/dataset.js';
 import { ValidationError } from '../domain/errors.js';
 import { evaluateAlgorithms } from '../domain/evaluation/evaluate.js';
@@ -20,7 +24,9 @@ import type { UserRecommendations } from '../ports/types.js';
 import { POPULARITY, type PopularityMeta, popularityMetaKey } from '../use-cases/popularity-source.js';
 import { newVersionId, userProfiles } from '../use-cases/publish-popularity.js';
 import { publishSessionNeighbours } from '../use-cases/session-source.js';
-import { publishSessionServing } from '../use-cases/publish-session-serving.js';
+import { sessionKnnKey } from '../use-cases/session-index.js';
+import { SessionArmModel } from '../domain/algorithms/session-knn/session-arm.js';
+import { serializeSessionKnn } from '../domain/algorithms/session-knn/serialize.js';
 import type { MergeStats } from '../domain/events/export.js';
 import type { CatalogMergeStats } from '../domain/catalog/catalog.js';
 import { DATASET_COLUMNS_KEY, type DatasetColumns } from '../use-cases/catalog.js';
@@ -32,11 +38,13 @@ import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
 /** Neighbours stored per item for request-time session scoring (≤ 100 keeps an item ≈ 2.5 KB). */
 const SESSION_NEIGHBOURS_PER_ITEM = 50;
 
-/** Algorithms with per-user lists scored in shards (names the request path reads). */
-export const SCORED_ALGORITHMS = ['cf', 'fm', 'session'] as const;
-export type ScoredAlgorithm = (typeof SCORED_ALGORITHMS)[number];
-/** Every algorithm a nightly run publishes (each gets its own active version pointer). */
-export const PUBLISHED_ALGORITHMS = [...SCORED_ALGORITHMS, POPULARITY] as const;
+/** Algorithms with per-user lists scored in shards (registry entries marked scoredPerUser). */
+export const SCORED_ALGORITHMS: readonly string[] = scoredEntries().map((e) => e.name);
+/**
+ * Every pointer a nightly run publishes (each gets its own active version pointer): the scored entries,
+ * then the entries published under another name (the segment popularity as `popularity`).
+ */
+export const PUBLISHED_ALGORITHMS: readonly string[] = publishedEntries().map((p) => p.pointer);
 
 /** Execution input of the nightly scoring state machine (schedule, `osusume pipeline start/run`). */
 export interface NightlyInput {
@@ -46,8 +54,11 @@ export interface NightlyInput {
   readonly options?: {
     readonly shardUsers?: number;
     readonly numResults?: number;
-    /** Extra trainer options per algorithm, e.g. { fm: { epochs: 5 } } (also used by Evaluate). */
-    readonly trainOptions?: Readonly<Record<string, TrainOptions>>;
+    /**
+     * Extra trainer options per registry name, e.g. { fm: { epochs: 5 } } (also used by Evaluate); checked
+     * by Prepare against each entry's strict schema, so a misspelt key fails the run naming it.
+     */
+    readonly trainOptions?: Readonly<Record<string, unknown>>;
     readonly seed?: number;
     /** Merge the events the API exported (POST /events) into the training data; default true. */
     readonly mergeEvents?: boolean;
@@ -75,7 +86,7 @@ export interface RunContext {
   };
   readonly numResults: number;
   readonly seed: number;
-  readonly trainOptions: Readonly<Record<string, TrainOptions>>;
+  readonly trainOptions: Readonly<Record<string, unknown>>;
   readonly shards: ShardDescriptor[];
   readonly shardCount: number;
   /** True when the plan is large enough for the DISTRIBUTED Map (see PIPELINE_DISTRIBUTED_MIN_SHARDS). */
@@ -101,6 +112,8 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
   const numResults = o.numResults ?? cfg.PIPELINE_NUM_RESULTS;
   if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500)
     throw new ValidationError(`numResults must be in 1..500, got ${numResults}`, 'numResults');
+  // before any copying: a misspelt option must not cost a snapshot
+  parseTrainOptions(o.trainOptions);
   const version = newVersionId();
   const snapshot = runKeys.snapshot(version);
   const files = await snapshotDataset(deps.artifacts, source, snapshot);
@@ -159,9 +172,9 @@ export async function prepareRun(deps: PipelineDeps, input: NightlyInput): Promi
   return run;
 }
 
-/** Input of the TrainCf / TrainFm / TrainSession states. */
+/** Input of the Train<Alg> states (one per scored registry entry). */
 export interface TrainInput {
-  readonly algorithm: ScoredAlgorithm;
+  readonly algorithm: string;
   readonly run: Pick<RunContext, 'version' | 'snapshot' | 'seed' | 'trainOptions'>;
 }
 
@@ -172,51 +185,59 @@ export interface TrainOutput {
   readonly trainMs: number;
 }
 
-function assertScored(algorithm: string): asserts algorithm is ScoredAlgorithm {
-  if (!(SCORED_ALGORITHMS as readonly string[]).includes(algorithm))
+/** The scored entry of `algorithm`; a ValidationError naming the allowed values otherwise. */
+function scoredEntry(
+  algorithm: string,
+): AlgorithmEntry & Required<Pick<AlgorithmEntry, 'serialize' | 'deserialize'>> {
+  const entry = SCORED_ALGORITHMS.includes(algorithm) ? getAlgorithm(algorithm) : undefined;
+  if (!entry?.serialize || !entry.deserialize)
     throw new ValidationError(
       `unknown scored algorithm "${algorithm}"; allowed: ${SCORED_ALGORITHMS.join(', ')}`,
       'algorithm',
     );
+  return entry as AlgorithmEntry & Required<Pick<AlgorithmEntry, 'serialize' | 'deserialize'>>;
 }
 
-/** Train: fits one algorithm on the snapshot and stores the serialised model (CF neighbours, FM, session). */
+/** The run's options for `entry`, parsed by its strict schema (Prepare already checked them). */
+function optionsOf(run: Pick<RunContext, 'trainOptions'>, entry: AlgorithmEntry): unknown {
+  const raw = Object.hasOwn(run.trainOptions, entry.name) ? run.trainOptions[entry.name] : undefined;
+  return parseOptions(entry.options, raw, `trainOptions.${entry.name}`);
+}
+
+/** Train: fits one scored registry entry on the snapshot and stores the serialised model. */
 export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise<TrainOutput> {
-  assertScored(input.algorithm);
+  const entry = scoredEntry(input.algorithm);
+  const options = optionsOf(input.run, entry);
   const dataset = await loadSnapshot(deps.artifacts, input.run.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
-  // options come from the execution input; each trainer validates its own keys
-  const opts = { seed: input.run.seed, ...input.run.trainOptions[input.algorithm] } as Record<
-    string,
-    unknown
-  >;
   const t0 = performance.now();
-  let bytes: Uint8Array;
-  if (input.algorithm === 'cf') bytes = serializeItemCf(trainItemCf(dataset, opts));
-  else if (input.algorithm === 'fm') bytes = serializeFm(trainFm(dataset, opts));
-  else {
-    const model = trainSession(dataset, opts);
-    bytes = serializeSession(model);
-    // the request path loads the session kNN serving model per version (shared/use-cases/session-index.ts)
-    // untuned (the tuner's 24 evaluations take minutes on a shop's data); defaults tuned on RSC15 validation
-    await publishSessionServing(deps.artifacts, input.run.version, dataset, { tuneBudget: 0 });
+  const model = entry.train(dataset, options, input.run.seed);
+  const bytes = entry.serialize(model);
+  if (entry.itemNeighbours) {
     // the request path scores a user's recent events with these lists (shared/use-cases/session-source.ts)
     await publishSessionNeighbours(
       deps.recommendations,
       input.run.version,
-      neighbourListsOf(model.lists, dataset.items.ids, SESSION_NEIGHBOURS_PER_ITEM),
+      neighbourListsOf(entry.itemNeighbours(model), dataset.items.ids, SESSION_NEIGHBOURS_PER_ITEM),
+      entry.name,
     );
   }
   const trainMs = Math.round(performance.now() - t0);
   const key = runKeys.model(input.run.version, input.algorithm);
   await deps.artifacts.put(key, bytes);
+  // the request function loads only the session kNN part: not the per-user lists it never reads
+  if (model instanceof SessionArmModel)
+    await deps.artifacts.put(
+      sessionKnnKey(input.run.version),
+      serializeSessionKnn(model.knn, { includeUsers: false }),
+    );
   return { algorithm: input.algorithm, key, bytes: bytes.byteLength, trainMs };
 }
 
 /** Input of one shard iteration (the Map's ItemSelector). */
 export interface ShardInput {
-  readonly algorithm: ScoredAlgorithm;
+  readonly algorithm: string;
   readonly version: string;
   readonly snapshot: string;
   readonly numResults: number;
@@ -233,23 +254,18 @@ export interface ShardOutput {
 
 let modelCache: { key: string; model: Recommender } | undefined;
 
-async function loadModel(deps: PipelineDeps, algorithm: ScoredAlgorithm, version: string, dataset: Dataset) {
+async function loadModel(deps: PipelineDeps, algorithm: string, version: string, dataset: Dataset) {
   const key = runKeys.model(version, algorithm);
   if (modelCache?.key === key) return modelCache.model;
   const bytes = await deps.artifacts.get(key);
-  const model: Recommender =
-    algorithm === 'cf'
-      ? deserializeItemCf(bytes, dataset.items)
-      : algorithm === 'fm'
-        ? deserializeFm(bytes)
-        : deserializeSession(bytes, dataset.items);
+  const model = scoredEntry(algorithm).deserialize(bytes, dataset);
   modelCache = { key, model };
   return model;
 }
 
 /** ScoreShard: top-N for the shard's users with the stored model, written under the run's version. */
 export async function scoreShard(deps: PipelineDeps, input: ShardInput): Promise<ShardOutput> {
-  assertScored(input.algorithm);
+  scoredEntry(input.algorithm);
   const t0 = performance.now();
   const dataset = await loadSnapshot(deps.artifacts, input.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
@@ -322,14 +338,6 @@ export interface MetricsRecord {
   readonly evaluatedAt: string;
 }
 
-/** Evaluation registry name per published algorithm (served popularity is the segment variant). */
-const EVALUATED_AS: Record<string, string> = {
-  cf: 'cf',
-  fm: 'fm',
-  session: 'session',
-  popularity: 'popularity:segment',
-};
-
 /**
  * Evaluate: offline metrics per algorithm (Personalize protocol: 10% of users held out, their last 10%
  * as targets), stored per version and appended to each algorithm's history.
@@ -341,20 +349,18 @@ export async function evaluateRun(
   const dataset = await loadSnapshot(deps.artifacts, input.run.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
-  const names = PUBLISHED_ALGORITHMS.map((a) => EVALUATED_AS[a]);
-  const trainOptions: Record<string, TrainOptions> = {};
-  for (const a of PUBLISHED_ALGORITHMS) trainOptions[EVALUATED_AS[a]] = input.run.trainOptions[a] ?? {};
+  const published = publishedEntries();
   const result = await evaluateAlgorithms(dataset, {
-    algorithms: names,
+    algorithms: published.map(({ entry }) => entry.name),
     protocol: 'personalize',
     k: input.k ?? 10,
     seed: input.run.seed,
-    trainOptions,
+    trainOptions: new Map(published.map(({ entry }) => [entry.name, optionsOf(input.run, entry)])),
   });
   const metrics: Record<string, RankingMetrics> = {};
   const evaluatedAt = new Date().toISOString();
-  for (const a of PUBLISHED_ALGORITHMS) {
-    const r = result.results.find((x) => x.algorithm === EVALUATED_AS[a]);
+  for (const { pointer: a, entry } of published) {
+    const r = result.results.find((x) => x.algorithm === entry.name);
     if (!r) continue;
     metrics[a] = r.metrics;
     const record: MetricsRecord = {

@@ -8,7 +8,13 @@ import { ValidationError } from '../domain/errors.js';
 import { decideHpo, type HpoDecision, type TuningRecord } from '../domain/pipeline/hpo-policy.js';
 import { campaignParameterName } from '../ports/parameters.js';
 import type { PipelineDeps } from './pipeline-container.js';
-import { LATEST_RUN_KEY, type MetricsRecord, metricsKey, type RunContext } from './nightly.js';
+import {
+  LATEST_RUN_KEY,
+  type MetricsRecord,
+  metricsKey,
+  PUBLISHED_ALGORITHMS,
+  type RunContext,
+} from './nightly.js';
 import { type KnownUsersLayout, KnownUsersBuilder } from '../domain/personalize/known-users.js';
 import { KNOWN_USERS_POINTER, knownUsersShardKey } from '../use-cases/known-users.js';
 import { collectUserIds, writeIncrementalInteractions } from './personalize-increment.js';
@@ -347,7 +353,7 @@ export async function recordRetraining(
   const latest = await deps.state.getRecord<RunContext>(LATEST_RUN_KEY);
   const osusume: Record<string, unknown> = {};
   if (latest) {
-    for (const a of ['cf', 'fm', 'session', 'popularity']) {
+    for (const a of PUBLISHED_ALGORITHMS) {
       const m = await deps.state.getRecord<MetricsRecord>(metricsKey(a, latest.version));
       if (m) osusume[a] = m.metrics;
     }

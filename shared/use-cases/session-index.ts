@@ -1,13 +1,19 @@
 import type { RepeatPolicy } from '../domain/experiments/experiments.js';
 import type { StoredEvent } from '../domain/events/events.js';
 import { type SessionKnnModel, scoreSession } from '../domain/algorithms/session-knn/session-knn.js';
-import { deserializeSessionServing } from '../domain/recommend/session-artifact.js';
+import { deserializeSessionKnn } from '../domain/algorithms/session-knn/serialize.js';
 import type { ArtifactStore } from '../ports/artifacts.js';
 import type { ScoredItem } from '../ports/types.js';
 import type { VersionPointers } from './candidate-sources.js';
 
-/** Artifact key of a run's session serving model (next to the run's other models). */
-export const sessionServingKey = (version: string) => `runs/${version}/models/session-knn.serving.bin`;
+/** The arm (and algorithm) whose stored model holds the session kNN part the request function scores with. */
+export const SESSION_ARM = 'session';
+
+/**
+ * Artifact key of a run's session kNN part alone (next to the run's `session.bin`, which also holds the
+ * per-user lists the request function never reads: tens of MB less to fetch at cold init).
+ */
+export const sessionKnnKey = (version: string) => `runs/${version}/models/${SESSION_ARM}-knn.bin`;
 
 /** Scores a visitor's session events (newest first) for the session arm. */
 export interface SessionScorer {
@@ -39,7 +45,7 @@ export class PublishedSessionModel {
 
   /** The model in memory for the active version (or the previous one while it loads); starts a load. */
   async model(): Promise<SessionKnnModel | undefined> {
-    const version = await this.pointers.active('session');
+    const version = await this.pointers.active(SESSION_ARM);
     if (version === undefined) return undefined;
     if (this.loaded?.version === version) return this.loaded.model;
     if (this.missing === version) return undefined;
@@ -50,7 +56,7 @@ export class PublishedSessionModel {
   /** Loads the active version's model and resolves once it is in memory (or known missing); never throws. */
   async preload(): Promise<void> {
     try {
-      const version = await this.pointers.active('session');
+      const version = await this.pointers.active(SESSION_ARM);
       if (version === undefined || this.loaded?.version === version) return;
       await this.startLoad(version);
     } catch (err) {
@@ -60,9 +66,10 @@ export class PublishedSessionModel {
 
   private startLoad(version: string): Promise<unknown> {
     if (this.loading?.version === version) return this.loading.done;
-    const done = this.artifacts.get(sessionServingKey(version)).then(
+    const done = this.artifacts.get(sessionKnnKey(version)).then(
       (bytes) => {
-        const model = deserializeSessionServing(bytes);
+        // arrays are views of the artifact's bytes
+        const model = deserializeSessionKnn(bytes);
         // the previous version is dropped here: only the active one stays referenced
         if (this.loading?.version === version) this.loaded = { version, model };
       },

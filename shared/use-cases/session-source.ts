@@ -15,32 +15,41 @@ import type { SessionScorer } from './session-index.js';
  */
 export const SESSION_NEIGHBOURS = 'session-items';
 
+/** Name the item neighbour lists of a 'recent-events' algorithm are stored under (`session-items`). */
+export const neighboursListName = (algorithm: string): string => `${algorithm}-items`;
+
 /** The session model's neighbour lists of a few items, for the active `session` version. */
 export interface SessionNeighbours {
   /** Lists of the given items (items without a list are absent); empty when nothing is published. */
   lists(itemIds: readonly string[]): Promise<Map<string, ScoredItem[]>>;
 }
 
-/** Neighbour lists read by key through the `session` version pointer (one GetItem per recent item, in parallel). */
+/**
+ * Neighbour lists read by key through the algorithm's version pointer (`session` by default; one GetItem
+ * per recent item, in parallel).
+ */
 export class StoredSessionNeighbours implements SessionNeighbours {
   // a published version's lists never change: cache them without expiry, bounded
   private readonly cache: LruCache<string, ScoredItem[] | null>;
+  private readonly listName: string;
   constructor(
     private readonly pointers: VersionPointers,
     private readonly store: RecommendationStore,
     cacheEntries = 50_000,
+    private readonly algorithm = 'session',
   ) {
     this.cache = new LruCache(cacheEntries);
+    this.listName = neighboursListName(algorithm);
   }
   async lists(itemIds: readonly string[]): Promise<Map<string, ScoredItem[]>> {
     const out = new Map<string, ScoredItem[]>();
-    const version = await this.pointers.active('session');
+    const version = await this.pointers.active(this.algorithm);
     if (version === undefined || itemIds.length === 0) return out;
     const lists = await Promise.all(
       itemIds.map((id) =>
         this.cache.getOrLoad(
           `${version}#${id}`,
-          async () => (await this.store.getUserList(SESSION_NEIGHBOURS, version, id)) ?? null,
+          async () => (await this.store.getUserList(this.listName, version, id)) ?? null,
         ),
       ),
     );
@@ -177,8 +186,9 @@ export async function publishSessionNeighbours(
   store: RecommendationStore,
   version: string,
   lists: Parameters<RecommendationStore['putUserLists']>[2],
+  algorithm = 'session',
 ): Promise<number> {
-  await store.putUserLists(SESSION_NEIGHBOURS, version, lists);
+  await store.putUserLists(neighboursListName(algorithm), version, lists);
   return lists.length;
 }
 

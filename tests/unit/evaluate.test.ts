@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { algorithmNames, getTrainer } from '../../shared/domain/algorithms/registry.js';
+import { algorithmNames, getAlgorithm } from '../../shared/domain/algorithms/registry.js';
 import { generateShop } from '../../shared/domain/data/generator.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { buildUserItemCsr } from '../../shared/domain/data/csr.js';
@@ -25,12 +25,12 @@ describe('evaluateAlgorithms', () => {
   it('does not let training items take list slots', async () => {
     const split = splitDataset(dataset, 'random', { seed: 9 });
     const seen = buildUserItemCsr(split.train);
-    const cf = getTrainer('cf');
+    const cf = getAlgorithm('cf');
     // the same CF lists, but with the user's own training items put in front
     const leaky: NamedTrainer = {
       name: 'leaky',
-      train: (train) => {
-        const model = cf(train);
+      train: (train, seed) => {
+        const model = cf.train(train, {}, seed);
         return {
           name: 'leaky',
           recommend: (u, n) => {
@@ -60,7 +60,7 @@ describe('evaluateAlgorithms', () => {
 
 describe('algorithm registry', () => {
   it('rejects an unknown algorithm naming the allowed values', () => {
-    expect(() => getTrainer('magic')).toThrow(ValidationError);
-    expect(() => getTrainer('magic')).toThrow(`allowed: ${algorithmNames().join(', ')}`);
+    expect(() => getAlgorithm('magic')).toThrow(ValidationError);
+    expect(() => getAlgorithm('magic')).toThrow(`allowed: ${algorithmNames().join(', ')}`);
   });
 });

@@ -138,6 +138,20 @@ describe('nightly scoring state machine, run locally', () => {
     expect(await pointers()).toEqual(before);
   });
 
+  it('fails in Prepare naming fm.epoch when a trainer option is misspelt', async () => {
+    const before = await pointers();
+    const result = await run({
+      root: ROOT,
+      machine: 'scoring',
+      input: { data: stack.dataDir, options: { ...OPTIONS, trainOptions: { fm: { epoch: 5 } } } },
+      retryMs: 1,
+    });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Prepare.ValidationError');
+    expect(result.cause).toContain('trainOptions.fm.epoch: unknown option; allowed: factors,');
+    expect(await pointers()).toEqual(before);
+  });
+
   it('fails in Prepare naming the file and line when too many rows are bad', async () => {
     const bad = join(tmp, 'bad-shop');
     const { cp } = await import('node:fs/promises');

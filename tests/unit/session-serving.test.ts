@@ -4,22 +4,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FolderArtifactStore } from '../../shared/adapters/local/folder-artifact-store.js';
 import { MemoryPipelineStateStore } from '../../shared/adapters/memory/pipeline-state-store.js';
-import { scoreSession } from '../../shared/domain/algorithms/session-knn/session-knn.js';
+import { serializeSessionKnn } from '../../shared/domain/algorithms/session-knn/serialize.js';
 import { trainSessionKnn } from '../../shared/domain/algorithms/session-knn/train.js';
 import { DatasetBuilder } from '../../shared/domain/data/builder.js';
 import type { StoredEvent } from '../../shared/domain/events/events.js';
 import { Rng } from '../../shared/domain/random.js';
-import {
-  deserializeSessionServing,
-  serializeSessionServing,
-} from '../../shared/domain/recommend/session-artifact.js';
 import type { CandidateSource } from '../../shared/ports/candidates.js';
 import { VersionPointers } from '../../shared/use-cases/candidate-sources.js';
-import { publishSessionServing } from '../../shared/use-cases/publish-session-serving.js';
 import {
   PublishedSessionModel,
   SessionKnnScorer,
-  sessionServingKey,
+  sessionKnnKey,
 } from '../../shared/use-cases/session-index.js';
 import { RecentEventsSessionSource } from '../../shared/use-cases/session-source.js';
 
@@ -49,6 +44,9 @@ function shopSessions() {
 
 const dataset = shopSessions();
 const { model } = trainSessionKnn(dataset, {}, { tuneBudget: 0 });
+/** What the nightly's session step stores for the request function (shared/pipeline/nightly.ts). */
+const publish = (artifacts: FolderArtifactStore, version: string) =>
+  artifacts.put(sessionKnnKey(version), serializeSessionKnn(model, { includeUsers: false }));
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -72,33 +70,6 @@ const visit = (itemIds: string[], sessionId = 'visit'): StoredEvent[] =>
     }))
     .reverse();
 
-describe('the session serving artifact', () => {
-  it('restores a model that scores every session exactly as the trained one, in both repeat policies', () => {
-    const restored = deserializeSessionServing(serializeSessionServing(model));
-    const sessions = [['i3'], ['i10', 'i11', 'i10'], ['i58', 'i59', 'i0', 'i1'], ['unknown', 'i20']];
-    for (const s of sessions) {
-      const events = s.map((itemId, k) => ({ itemId, eventType: 'view', timestamp: T0 + k * 30 }));
-      for (const repeat of ['allow', 'exclude'] as const)
-        expect(scoreSession(restored, events, { k: 20, repeat })).toEqual(
-          scoreSession(model, events, { k: 20, repeat }),
-        );
-    }
-  });
-
-  it('reads an artifact that does not start on an 8-byte boundary', () => {
-    const bytes = serializeSessionServing(model);
-    const shifted = new Uint8Array(bytes.length + 3).subarray(3);
-    shifted.set(bytes);
-    expect(deserializeSessionServing(shifted).itemIds).toEqual(model.itemIds);
-  });
-
-  it('rejects bytes that are not a session serving artifact', () => {
-    expect(() => deserializeSessionServing(new TextEncoder().encode('{"not":"a model"}'))).toThrow(
-      'not a session serving artifact',
-    );
-  });
-});
-
 describe('the published session model on the request path', () => {
   async function published() {
     const artifacts = await folder();
@@ -117,8 +88,8 @@ describe('the published session model on the request path', () => {
 
   it('loads the active version once without making requests wait, and the next version after the pointer moves', async () => {
     const p = await published();
-    await publishSessionServing(p.artifacts, 'v1', dataset, { tuneBudget: 0 });
-    await publishSessionServing(p.artifacts, 'v2', dataset, { tuneBudget: 0 });
+    await publish(p.artifacts, 'v1');
+    await publish(p.artifacts, 'v2');
     await p.state.setActiveVersion('session', 'v1', undefined);
     // a request does not wait for the load: nothing in memory yet, the neighbour lists answer
     const [first, second] = await Promise.all([p.model.model(), p.model.model()]);
@@ -144,12 +115,12 @@ describe('the published session model on the request path', () => {
     expect(await p.model.model()).toBeUndefined();
     expect(p.reads()).toBe(1);
     expect(await new SessionKnnScorer(p.model).score(visit(['i1']), 10, 'allow')).toBeUndefined();
-    expect(await p.artifacts.open(sessionServingKey('old-run'))).toBeUndefined();
+    expect(await p.artifacts.open(sessionKnnKey('old-run'))).toBeUndefined();
   });
 
   it("scores the session arm with the published model: the session's items on their repeat score under allow only", async () => {
     const p = await published();
-    await publishSessionServing(p.artifacts, 'v1', dataset, { tuneBudget: 0 });
+    await publish(p.artifacts, 'v1');
     await p.state.setActiveVersion('session', 'v1', undefined);
     await p.model.preload();
     const recent = visit(['i20', 'i21', 'i20', 'i22']);

@@ -4,6 +4,7 @@ import { finished } from 'node:stream/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ValidationError } from '../../domain/errors.js';
+import { ALGORITHM_INDEX } from '../../domain/algorithms/served-algorithms.js';
 import { parseIntOption } from './evaluate.js';
 
 interface BatchCliOptions {
@@ -16,7 +17,7 @@ interface BatchCliOptions {
 }
 
 /**
- * `osusume batch-recommend --data DIR --algorithm cf|fm|popularity|session --input users.jsonl
+ * `osusume batch-recommend --data DIR --algorithm NAME (a registry name) --input users.jsonl
  * --output out.jsonl [--num-results 25] [--seed S]`: Amazon Personalize batch-inference JSON Lines.
  */
 export function register(program: Command): void {
@@ -26,17 +27,20 @@ export function register(program: Command): void {
       'train once, then answer a JSON Lines file of {"userId": "..."} in the Amazon Personalize batch-inference format',
     )
     .requiredOption('-d, --data <dir>', 'dataset folder (interactions.csv, optional users.csv, items.csv)')
-    .requiredOption('-a, --algorithm <name>', 'algorithm (cf, fm, popularity, session, ...)')
+    .requiredOption(
+      '-a, --algorithm <name>',
+      `registered algorithm: ${ALGORITHM_INDEX.map((a) => a.name).join(', ')}`,
+    )
     .requiredOption('-i, --input <file>', 'input JSON Lines, one {"userId": "..."} per line')
     .requiredOption('-o, --output <file>', 'output JSON Lines')
     .option('-n, --num-results <n>', 'items per user (1-500)', '25')
     .option('--seed <n>', 'seed of stochastic trainers', '42')
     .action(async (opts: BatchCliOptions) => {
-      const { getTrainer } = await import('../../domain/algorithms/registry.js');
+      const { getAlgorithm, trainEntry } = await import('../../domain/algorithms/registry.js');
       const { loadDatasetReporting } = await import('../load-data.js');
       const { trainPopularity } = await import('../../domain/popularity/popularity.js');
       const { batchRecommend, resolveNumResults } = await import('../../domain/batch/batch-recommend.js');
-      const train = getTrainer(opts.algorithm);
+      const entry = getAlgorithm(opts.algorithm);
       const numResults = resolveNumResults(parseIntOption(opts.numResults, 'num-results', 1));
       const seed = parseIntOption(opts.seed, 'seed', 0);
       if (opts.input === opts.output) throw new ValidationError('--input and --output must differ', 'output');
@@ -44,7 +48,8 @@ export function register(program: Command): void {
       const dataset = await loadDatasetReporting(opts.data);
       const started = performance.now();
       const fallback = trainPopularity(dataset);
-      const recommender = opts.algorithm === 'popularity' ? fallback : train(dataset, { seed });
+      const recommender =
+        opts.algorithm === 'popularity' ? fallback : trainEntry(entry, dataset, undefined, seed);
       const trainSeconds = (performance.now() - started) / 1000;
 
       const input = createReadStream(opts.input, { encoding: 'utf8' });

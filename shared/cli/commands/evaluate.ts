@@ -7,20 +7,63 @@ import type {
   EvaluationProgress,
   EvaluationResult,
 } from '../../domain/evaluation/evaluate.js';
+import type { SessionProtocolResult } from '../../domain/evaluation/session-protocol.js';
 import { SPLIT_PROTOCOLS, type SplitProtocol } from '../../domain/evaluation/splits.js';
+// the generated index, not the registry: importing every trainer would slow `osusume --help`
+import { ALGORITHM_INDEX } from '../../domain/algorithms/served-algorithms.js';
+
+/** Protocols of `evaluate`: the split protocols, and `session` (next-item, per repeat policy). */
+const PROTOCOLS = [...SPLIT_PROTOCOLS, 'session'] as const;
 
 interface EvaluateCliOptions {
   data: string;
   algorithms?: string;
   protocol: string;
-  k: string;
+  k?: string;
+  test?: string;
   seed: string;
   out: string;
   fill: boolean;
 }
 
-/** The algorithms evaluated when --algorithms is omitted (those of them that are registered). */
-const DEFAULT_ALGORITHMS = ['cf', 'fm', 'popularity', 'session'];
+/** The algorithms evaluated when --algorithms is omitted: every registered one. */
+const DEFAULT_ALGORITHMS = ALGORITHM_INDEX.map((a) => a.name);
+/** The algorithms evaluated by --protocol session when --algorithms is omitted. */
+const DEFAULT_SESSION_ALGORITHMS = ['session-knn'];
+
+/** `evaluate --protocol session`: next-item HR/MRR per repeat policy; writes evaluation-session.json. */
+async function evaluateSessionProtocol(opts: EvaluateCliOptions, k: number): Promise<void> {
+  const { loadDatasetReporting } = await import('../load-data.js');
+  const { evaluateSessions, SESSION_ALGORITHMS } = await import(
+    '../../domain/evaluation/session-protocol.js'
+  );
+  const algorithms = opts.algorithms
+    ? opts.algorithms
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== '')
+    : DEFAULT_SESSION_ALGORITHMS;
+  for (const a of algorithms)
+    if (!SESSION_ALGORITHMS.includes(a))
+      throw new ValidationError(
+        `--algorithms: "${a}" cannot score sessions; --protocol session takes ${SESSION_ALGORITHMS.join(', ')}`,
+        'algorithms',
+      );
+  const dataset = await loadDatasetReporting(opts.data);
+  const test = opts.test === undefined ? undefined : await loadDatasetReporting(opts.test);
+  const result = evaluateSessions(dataset, { algorithms, k, test });
+  const s = result.split;
+  console.log(
+    `protocol session (next item), K=${k}, ${s.source === 'test dataset' ? `test sessions from ${opts.test}` : 'latest 20% of sessions as test'}: ` +
+      `${s.trainSessions} train sessions (${s.trainInteractions} events), ${s.testSessions} test sessions, ` +
+      `${s.testTargets} targets (${(100 * s.repeatShare).toFixed(1)} % repeat an item of their session)`,
+  );
+  console.log(formatSessionTable(result));
+  const out = resolve(opts.out);
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'evaluation-session.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote ${join(out, 'evaluation-session.json')}`);
+}
 
 /** Parses an integer option, naming it in the error. */
 export function parseIntOption(value: string, name: string, min: number): number {
@@ -54,6 +97,39 @@ export function formatColumns(head: string[], rows: string[][], rule = false): s
   const fmt = (row: string[]) =>
     row.map((v, c) => (c === 0 ? (v ?? '').padEnd(widths[c]) : (v ?? '').padStart(widths[c]))).join('  ');
   return [fmt(head), ...(rule ? [widths.map((w) => '-'.repeat(w)).join('  ')] : []), ...rows.map(fmt)];
+}
+
+/** "0.6633 [0.6521, 0.6745]". */
+function withInterval(r: { value: number; low: number; high: number }): string {
+  return `${r.value.toFixed(4)} [${r.low.toFixed(4)}, ${r.high.toFixed(4)}]`;
+}
+
+/** The session protocol's results as a fixed-width table (one row per algorithm and repeat policy). */
+export function formatSessionTable(r: SessionProtocolResult): string {
+  const k = r.k;
+  const head = [
+    'algorithm',
+    'repeat',
+    `HR@${k} [95% CI]`,
+    `MRR@${k} [95% CI]`,
+    'HR rep',
+    'MRR rep',
+    'HR new',
+    'MRR new',
+    'train s',
+  ];
+  const rows = r.results.map((x) => [
+    x.algorithm,
+    x.policy,
+    withInterval(x.hr),
+    withInterval(x.mrr),
+    x.repeat.hr.value.toFixed(4),
+    x.repeat.mrr.value.toFixed(4),
+    x.new.hr.value.toFixed(4),
+    x.new.mrr.value.toFixed(4),
+    (x.trainMs / 1000).toFixed(2),
+  ]);
+  return formatColumns(head, rows).join('\n');
 }
 
 /** Formats results as a fixed-width table. */
@@ -101,36 +177,49 @@ export function register(program: Command): void {
     .requiredOption('-d, --data <dir>', 'dataset folder (interactions.csv, optional users.csv, items.csv)')
     .option(
       '-a, --algorithms <list>',
-      `comma-separated registry names (default ${DEFAULT_ALGORITHMS.join(',')})`,
+      `comma-separated registry names (default: all of ${DEFAULT_ALGORITHMS.join(',')})`,
     )
-    .option('-p, --protocol <name>', `split protocol: ${SPLIT_PROTOCOLS.join('|')}`, 'personalize')
-    .option('-k, --k <n>', 'list length K', '10')
+    .option(
+      '-p, --protocol <name>',
+      `split protocol: ${PROTOCOLS.join('|')} (session: next-item HR/MRR on the latest 20% of sessions)`,
+      'personalize',
+    )
+    .option('-k, --k <n>', 'list length K (default 10; 20 with --protocol session)')
+    .option(
+      '--test <dir>',
+      '--protocol session: test sessions from this dataset folder, training on all of --data',
+    )
     .option('--seed <n>', 'seed of the split and of stochastic trainers', '42')
     .option('-o, --out <dir>', 'output folder', './.osusume/evaluation')
     .option('--no-fill', 'do not top up lists shorter than K from training popularity (served lists are)')
     .action(async (opts: EvaluateCliOptions) => {
       // algorithms are imported here, not at registration, so `osusume --help` stays fast
-      const { algorithmNames, getTrainer } = await import('../../domain/algorithms/registry.js');
+      const { getAlgorithm } = await import('../../domain/algorithms/registry.js');
       const { loadDatasetReporting } = await import('../load-data.js');
       const { evaluateAlgorithms } = await import('../../domain/evaluation/evaluate.js');
       const { renderEvaluationSvg } = await import('../../domain/evaluation/svg-chart.js');
       // validate everything before the (slow) load
-      const registered = algorithmNames();
       const algorithms = opts.algorithms
         ? opts.algorithms
             .split(',')
             .map((a) => a.trim())
             .filter((a) => a !== '')
-        : DEFAULT_ALGORITHMS.filter((a) => registered.includes(a));
-      for (const a of algorithms) getTrainer(a);
-      if (!SPLIT_PROTOCOLS.includes(opts.protocol as SplitProtocol)) {
+        : DEFAULT_ALGORITHMS;
+      for (const a of algorithms) getAlgorithm(a);
+      if (!(PROTOCOLS as readonly string[]).includes(opts.protocol)) {
         throw new ValidationError(
-          `--protocol must be one of ${SPLIT_PROTOCOLS.join(', ')}, got "${opts.protocol}"`,
+          `--protocol must be one of ${PROTOCOLS.join(', ')}, got "${opts.protocol}"`,
           'protocol',
         );
       }
-      const k = parseIntOption(opts.k, 'k', 1);
+      if (opts.test !== undefined && opts.protocol !== 'session')
+        throw new ValidationError('--test needs --protocol session', 'test');
+      const k = parseIntOption(opts.k ?? (opts.protocol === 'session' ? '20' : '10'), 'k', 1);
       const seed = parseIntOption(opts.seed, 'seed', 0);
+      if (opts.protocol === 'session') {
+        await evaluateSessionProtocol(opts, k);
+        return;
+      }
 
       const dataset = await loadDatasetReporting(opts.data);
       const result = await evaluateAlgorithms(dataset, {

@@ -26,14 +26,22 @@ const SOURCES = new Map<string, { src: string; what: string; run: () => Promise<
       run: async () => (await import('../../domain/data/importers.js')).importTaobao,
     },
   ],
+  [
+    'session-rec',
+    {
+      src: 'yoochoose-rsc15-100k-dev/yoochoose-clicks-100k_train_tr.txt',
+      what: 'a session-rec prepared file (tab-separated SessionId, ItemId, Time with that header; github.com/rn5l/session-rec)',
+      run: async () => (await import('../../domain/data/importers.js')).importSessionRec,
+    },
+  ],
 ]);
 
-/** `osusume import movielens|taobao [--src PATH] --out DIR`. */
+/** `osusume import movielens|taobao|session-rec [--src PATH] --out DIR`. */
 export function register(program: Command): void {
   program
     .command('import')
     .description(
-      'convert a public dataset (MovieLens 100K or Taobao UserBehavior) into the Personalize 3-CSV contract',
+      'convert a public dataset (MovieLens 100K, Taobao UserBehavior, session-rec sessions) into the Personalize 3-CSV contract',
     )
     .argument('<dataset>', `one of: ${[...SOURCES.keys()].join(', ')}`)
     .option(
@@ -47,7 +55,7 @@ export function register(program: Command): void {
       const source = SOURCES.get(dataset);
       if (!source) {
         throw new ValidationError(
-          `unknown dataset "${dataset}" (expected ${[...SOURCES.keys()].join(' or ')})`,
+          `unknown dataset "${dataset}" (expected ${[...SOURCES.keys()].join(', ')})`,
           'dataset',
         );
       }

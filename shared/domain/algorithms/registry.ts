@@ -1,64 +1,257 @@
+/**
+ * The algorithm registry: one entry describes an algorithm completely (trainer, strict options schema,
+ * model storage, nightly scoring, request-time candidate source, evaluation). The nightly pipeline, the
+ * evaluation, batch inference, the CLI and (through the generated served-algorithms.ts) the composition
+ * module iterate it; the nightly state machine's per-algorithm branches are generated from it
+ * (`npm run generate:asl`). Adding an algorithm = its module under shared/domain/algorithms/ + one entry
+ * here + `npm run generate:asl`.
+ */
+import * as z from 'zod/mini';
 import type { Dataset } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
-import { type PopularityOptions, trainPopularity, trainSegmentPopularity } from '../popularity/popularity.js';
-import { type FmOptions, trainFm } from './fm.js';
-import { type ItemCfOptions, trainItemCf } from './item-cf.js';
+import { trainPopularity, trainSegmentPopularity } from '../popularity/popularity.js';
+import { deserializeFm, serializeFm, trainFm } from './fm.js';
+import {
+  deserializeItemCf,
+  type ItemCfModel,
+  type NeighbourLists,
+  serializeItemCf,
+  trainItemCf,
+} from './item-cf.js';
+import {
+  fmOptionsSchema,
+  itemCfOptionsSchema,
+  parseOptions,
+  popularityOptionsSchema,
+  sessionOptionsSchema,
+} from './option-schemas.js';
 import type { Recommender } from './recommender.js';
-import { type SessionOptions, trainSession } from './session.js';
+import type { RequestSource } from './request-source.js';
+import { SESSION_KNN_OPTIONS, splitSessionKnnOptions } from './session-knn/options.js';
+import { serializeSessionKnn, deserializeSessionKnn } from './session-knn/serialize.js';
+import {
+  deserializeSessionArm,
+  type SessionArmModel,
+  serializeSessionArm,
+  trainSessionArm,
+} from './session-knn/session-arm.js';
+import type { SessionKnnModel } from './session-knn/session-knn.js';
+import { SESSION_KNN_GRID, trainSessionKnn } from './session-knn/train.js';
+
+/** A hyperparameter's search range (the nightly tuner samples option keys within these). */
+export type ParamRange =
+  | { readonly kind: 'float'; readonly min: number; readonly max: number; readonly log?: boolean }
+  | { readonly kind: 'int'; readonly min: number; readonly max: number; readonly log?: boolean }
+  | { readonly kind: 'choice'; readonly values: readonly (string | number | boolean)[] };
+
+export type { RequestSource } from './request-source.js';
 
 /**
- * Options every trainer accepts from the registry: algorithm-specific keys are passed through untouched
- * (each trainer validates its own); `seed` is used by stochastic trainers and ignored by the others.
+ * How the nightly Evaluate measures an entry: 'stored-model' scores the model the Train state stored
+ * (trained once on the evaluation split's training part); 'train-on-split' trains a model of its own on
+ * that split (for cheap models whose published artefact is not a model, e.g. popularity lists).
  */
-export type TrainOptions = Readonly<Record<string, unknown>> & { readonly seed?: number };
+export type NightlyEvaluation = 'stored-model' | 'train-on-split';
 
-export interface AlgorithmEntry {
-  /** Trains on `dataset` (evaluation passes the training split). */
-  readonly train: (dataset: Dataset, options?: TrainOptions) => Recommender;
+export interface AlgorithmEntry<O = unknown, M extends Recommender = Recommender> {
+  /** What users type: --algorithm NAME, an arm's algorithm, the nightly ASL branch. */
+  readonly name: string;
   readonly description: string;
+  /** Strict schema: an unknown or mistyped key is a ValidationError naming it (see parseTrainOptions). */
+  readonly options: z.core.$ZodType<O>;
+  /** Trains on `dataset` (evaluation passes the training split); `seed` drives stochastic trainers. */
+  readonly train: (dataset: Dataset, options: O, seed: number) => M;
+  /** The nightly stores the model once (Train) and every shard and Evaluate load it. */
+  readonly serialize?: (model: M) => Uint8Array;
+  /** Rebuilds a stored model for the dataset it was trained on (same user and item indices). */
+  readonly deserialize?: (bytes: Uint8Array, dataset: Dataset) => M;
+  /** The nightly scores per-user lists in user shards (a generated ASL branch) and publishes them. */
+  readonly scoredPerUser: boolean;
+  /** Request-time candidate source of a scoredPerUser entry (default 'precomputed'). */
+  readonly requestSource?: RequestSource;
+  /** Item neighbour lists the nightly publishes for request-time scoring ('recent-events' entries). */
+  readonly itemNeighbours?: (model: M) => NeighbourLists;
+  /**
+   * Pointer (and metrics) name the nightly publishes the entry under when it is not scoredPerUser (the
+   * segment popularity backs the `popularity` pointer, which ComputePopularity's lists serve).
+   */
+  readonly publishedAs?: string;
+  /** How the nightly evaluates it (default: 'stored-model' when it is scoredPerUser and serialisable). */
+  readonly nightlyEvaluation?: NightlyEvaluation;
+  /** Option keys the tuner searches (issue 14 item 3). */
+  readonly searchSpace?: Readonly<Record<string, ParamRange>>;
 }
 
-/**
- * Every algorithm the CLI, evaluation and batch inference can train, by the name users type
- * (`--algorithm cf`). Adding an algorithm = one entry here.
- */
-export const ALGORITHMS: Readonly<Record<string, AlgorithmEntry>> = {
-  cf: {
-    train: (dataset, options) => trainItemCf(dataset, options as ItemCfOptions),
+/** Builds an entry with its option type checked against its trainer (the map below erases it). */
+export function defineAlgorithm<O, M extends Recommender>(entry: AlgorithmEntry<O, M>): AlgorithmEntry {
+  return entry as unknown as AlgorithmEntry;
+}
+
+/** Names users type and state names derive from: lower-case letters, digits, `:`, `-`, `_`. */
+const NAME_PATTERN = /^[a-z][a-z0-9:_-]{0,39}$/;
+
+const ENTRIES: readonly AlgorithmEntry[] = [
+  defineAlgorithm({
+    name: 'cf',
     description: 'item-based collaborative filtering (ItemKNN, cosine with shrinkage, top-K neighbours)',
-  },
-  fm: {
-    train: (dataset, options) => trainFm(dataset, options as FmOptions),
+    options: itemCfOptionsSchema,
+    train: (dataset, options) => trainItemCf(dataset, options),
+    serialize: (model: ItemCfModel) => serializeItemCf(model),
+    deserialize: (bytes, dataset) => deserializeItemCf(bytes, dataset.items),
+    scoredPerUser: true,
+  }),
+  defineAlgorithm({
+    name: 'fm',
     description:
       'factorization machine (WARP-batch/WARP/BPR, user/item attributes and history as features, early stopping, 2-member ensemble)',
-  },
-  popularity: {
-    train: (dataset, options) => trainPopularity(dataset, options as PopularityOptions),
+    options: fmOptionsSchema,
+    train: (dataset, options, seed) => trainFm(dataset, { ...options, seed }),
+    serialize: serializeFm,
+    deserialize: (bytes) => deserializeFm(bytes),
+    scoredPerUser: true,
+  }),
+  defineAlgorithm({
+    name: 'popularity',
     description: 'global popularity (event-weighted, time-decayed); the cold-user fallback',
-  },
-  'popularity:segment': {
-    train: (dataset, options) => trainSegmentPopularity(dataset, options as PopularityOptions),
+    options: popularityOptionsSchema,
+    train: (dataset, options) => trainPopularity(dataset, options),
+    scoredPerUser: false,
+  }),
+  defineAlgorithm({
+    name: 'popularity:segment',
     description: 'popularity per user segment (user attributes), backing off to global',
-  },
-  session: {
-    train: (dataset, options) => trainSession(dataset, options as SessionOptions),
-    description: 'session-aware next items: recent events × transition + co-occurrence neighbours',
-  },
-};
+    options: popularityOptionsSchema,
+    train: (dataset, options) => trainSegmentPopularity(dataset, options),
+    scoredPerUser: false,
+    publishedAs: 'popularity',
+    nightlyEvaluation: 'train-on-split',
+  }),
+  defineAlgorithm({
+    name: 'session',
+    description:
+      'session-aware: session kNN with a learned repeat model scores the session; per-user lists from recent events × transition + co-occurrence neighbours',
+    options: z.extend(sessionOptionsSchema, { knn: z.optional(SESSION_KNN_OPTIONS) }),
+    train: (dataset, options) => trainSessionArm(dataset, options),
+    serialize: (model: SessionArmModel) => serializeSessionArm(model),
+    deserialize: (bytes, dataset) => deserializeSessionArm(bytes, dataset),
+    scoredPerUser: true,
+    requestSource: 'recent-events',
+    itemNeighbours: (model: SessionArmModel) => model.lists,
+  }),
+  defineAlgorithm({
+    name: 'session-knn',
+    description:
+      'session kNN (V-STAN family) blended with sequential rules and a learned repeat model, tuned on a validation split of the latest training sessions',
+    options: SESSION_KNN_OPTIONS,
+    train: (dataset, options) => {
+      const { params, settings } = splitSessionKnnOptions(options);
+      return trainSessionKnn(dataset, params, settings).model;
+    },
+    serialize: (model: SessionKnnModel) => serializeSessionKnn(model),
+    deserialize: (bytes) => deserializeSessionKnn(bytes),
+    scoredPerUser: false,
+    // the trainer searches these itself on its validation split (coordinate search over the grid)
+    searchSpace: Object.fromEntries(
+      Object.entries(SESSION_KNN_GRID).map(([key, values]) => [key, { kind: 'choice', values }]),
+    ),
+  }),
+];
 
-/** Names of the registered algorithms, in registry order. */
-export function algorithmNames(): string[] {
-  return Object.keys(ALGORITHMS);
+/** Every registered algorithm by the name users type (`--algorithm cf`), in registry order. */
+export const ALGORITHMS: ReadonlyMap<string, AlgorithmEntry> = registryOf(ENTRIES);
+
+/** Builds a name → entry map, rejecting duplicate names (tests build registries with extra entries). */
+export function registryOf(entries: readonly AlgorithmEntry[]): ReadonlyMap<string, AlgorithmEntry> {
+  const map = new Map<string, AlgorithmEntry>();
+  for (const e of entries) {
+    if (!NAME_PATTERN.test(e.name))
+      throw new ValidationError(`algorithm name "${e.name}" must match ${NAME_PATTERN}`, 'algorithm');
+    if (map.has(e.name)) throw new ValidationError(`algorithm "${e.name}" is registered twice`, 'algorithm');
+    if (e.scoredPerUser && (!e.serialize || !e.deserialize))
+      throw new ValidationError(`algorithm "${e.name}" is scored per user but cannot be stored`, 'algorithm');
+    map.set(e.name, e);
+  }
+  return map;
 }
 
-/** The trainer of `name`; throws a ValidationError naming the allowed values when unknown. */
-export function getTrainer(name: string): AlgorithmEntry['train'] {
-  const entry = Object.hasOwn(ALGORITHMS, name) ? ALGORITHMS[name] : undefined;
+/** Names of the registered algorithms, in registry order. */
+export function algorithmNames(registry: ReadonlyMap<string, AlgorithmEntry> = ALGORITHMS): string[] {
+  return [...registry.keys()];
+}
+
+/** The entry of `name`; throws a ValidationError naming the allowed values when unknown. */
+export function getAlgorithm(
+  name: string,
+  registry: ReadonlyMap<string, AlgorithmEntry> = ALGORITHMS,
+): AlgorithmEntry {
+  const entry = registry.get(name);
   if (entry === undefined) {
     throw new ValidationError(
-      `unknown algorithm "${name}"; allowed: ${algorithmNames().join(', ')}`,
+      `unknown algorithm "${name}"; allowed: ${algorithmNames(registry).join(', ')}`,
       'algorithm',
     );
   }
-  return entry.train;
+  return entry;
+}
+
+/** Entries the nightly scores per user in shards, in registry order. */
+export function scoredEntries(registry: ReadonlyMap<string, AlgorithmEntry> = ALGORITHMS): AlgorithmEntry[] {
+  return [...registry.values()].filter((e) => e.scoredPerUser);
+}
+
+/**
+ * Every entry a nightly run publishes, with the pointer name it publishes under: the scored entries
+ * under their own names, then those with `publishedAs`.
+ */
+export function publishedEntries(
+  registry: ReadonlyMap<string, AlgorithmEntry> = ALGORITHMS,
+): { readonly pointer: string; readonly entry: AlgorithmEntry }[] {
+  const all = [...registry.values()];
+  return [
+    ...all.filter((e) => e.scoredPerUser).map((entry) => ({ pointer: entry.name, entry })),
+    ...all.flatMap((entry) =>
+      !entry.scoredPerUser && entry.publishedAs ? [{ pointer: entry.publishedAs, entry }] : [],
+    ),
+  ];
+}
+
+/** How the nightly Evaluate measures `entry` (see NightlyEvaluation). */
+export function nightlyEvaluationOf(entry: AlgorithmEntry): NightlyEvaluation {
+  return entry.nightlyEvaluation ?? (entry.scoredPerUser ? 'stored-model' : 'train-on-split');
+}
+
+/**
+ * Validates per-algorithm trainer options (the nightly input's `trainOptions`, `{fm: {epochs: 5}}`):
+ * every key must be a registered algorithm and every value must pass its strict schema. Errors name the
+ * path, e.g. `trainOptions.fm.epoch`. Returns the parsed options by algorithm name.
+ */
+export function parseTrainOptions(
+  value: unknown,
+  registry: ReadonlyMap<string, AlgorithmEntry> = ALGORITHMS,
+  prefix = 'trainOptions',
+): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (value === undefined) return out;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ValidationError(`${prefix} must be an object of algorithm name → options`, prefix);
+  for (const [name, options] of Object.entries(value)) {
+    const entry = registry.get(name);
+    if (entry === undefined)
+      throw new ValidationError(
+        `${prefix}.${name}: unknown algorithm; allowed: ${algorithmNames(registry).join(', ')}`,
+        `${prefix}.${name}`,
+      );
+    out.set(name, parseOptions(entry.options, options, `${prefix}.${name}`));
+  }
+  return out;
+}
+
+/** Trains `entry` with raw options (validated first: a bad key throws before any training). */
+export function trainEntry(
+  entry: AlgorithmEntry,
+  dataset: Dataset,
+  options: unknown,
+  seed: number,
+): Recommender {
+  return entry.train(dataset, parseOptions(entry.options, options, entry.name), seed);
 }

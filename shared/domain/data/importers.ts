@@ -236,3 +236,70 @@ export async function importTaobao(srcFile: string, outDir: string): Promise<Imp
   await writeCsv(out.items, ['ITEM_ID', 'CATEGORY'], category.entries());
   return { interactions, users: 0, items: category.size, skipped, files: [out.interactions, out.items] };
 }
+
+/**
+ * Converts session-rec's prepared format (tab-separated `SessionId ItemId Time` with that header, Time in
+ * unix seconds, possibly fractional) into `outDir`: interactions.csv with SESSION_ID (and USER_ID = the
+ * session: the visitors are anonymous), EVENT_TYPE `click`, TIMESTAMP floored to whole seconds (rows of a
+ * session keep their file order on ties), items.csv and users.csv with the ids only.
+ * A malformed line raises a DataError naming file and line.
+ */
+export async function importSessionRec(srcFile: string, outDir: string): Promise<ImportSummary> {
+  await requireFile(srcFile);
+  await mkdir(outDir, { recursive: true });
+  const out = {
+    interactions: join(outDir, 'interactions.csv'),
+    users: join(outDir, 'users.csv'),
+    items: join(outDir, 'items.csv'),
+  };
+  const items = new Set<string>();
+  const sessions = new Set<string>();
+  let interactions = 0;
+  await writeCsv(
+    out.interactions,
+    ['USER_ID', 'ITEM_ID', 'TIMESTAMP', 'EVENT_TYPE', 'SESSION_ID'],
+    (async function* () {
+      let first = true;
+      for await (const [line, text] of readLines(srcFile, 'utf8')) {
+        const [session, item, time] = splitExact(text.trimEnd(), '\t', 3, srcFile, line);
+        if (first) {
+          first = false;
+          if (session !== 'SessionId' || item !== 'ItemId' || time !== 'Time')
+            throw new DataError(
+              `expected the header "SessionId<TAB>ItemId<TAB>Time", got "${text.slice(0, 60)}"`,
+              srcFile,
+              line,
+            );
+          continue;
+        }
+        if (session === '' || item === '')
+          throw new DataError(`empty ${session === '' ? 'SessionId' : 'ItemId'}`, srcFile, line);
+        const t = Number(time);
+        if (time.trim() === '' || !Number.isFinite(t) || t < 0 || t >= MAX_TIMESTAMP)
+          throw new DataError(`Time "${time}" is not unix seconds in [1970, 2100)`, srcFile, line);
+        items.add(item);
+        sessions.add(session);
+        yield [session, item, Math.floor(t), 'click', session];
+        interactions++;
+      }
+      if (first) throw new DataError('file is empty: expected the header SessionId, ItemId, Time', srcFile);
+    })(),
+  );
+  await writeCsv(
+    out.users,
+    ['USER_ID'],
+    Array.from(sessions, (s) => [s]),
+  );
+  await writeCsv(
+    out.items,
+    ['ITEM_ID'],
+    Array.from(items, (i) => [i]),
+  );
+  return {
+    interactions,
+    users: sessions.size,
+    items: items.size,
+    skipped: 0,
+    files: [out.interactions, out.users, out.items],
+  };
+}

@@ -62,8 +62,8 @@ interface LazySource {
  * Loads a dataset folder holding interactions.csv (required), users.csv and items.csv (optional).
  * File names match case-insensitively. Errors are DataErrors naming the file (its path under `dir`) and line.
  *
- * Columns: interactions need USER_ID, ITEM_ID, TIMESTAMP (unix seconds in [1970, 2100)); EVENT_TYPE and
- * EVENT_VALUE are optional and other columns are ignored. In users.csv / items.csv every column except the
+ * Columns: interactions need USER_ID, ITEM_ID, TIMESTAMP (unix seconds in [1970, 2100)); EVENT_TYPE,
+ * EVENT_VALUE and SESSION_ID are optional (with SESSION_ID, every row needs one) and other columns are ignored. In users.csv / items.csv every column except the
  * id (and items' CREATION_TIMESTAMP, which may go back to 1800) becomes a categorical attribute named by its
  * upper-cased header. `dataset.stats.<file>.rows` counts the data rows read (loaded + skipped), `skipped`
  * the bad rows left out (see {@link LoadOptions} for the rule), `errors` the first 20 as "file:line: message".
@@ -327,11 +327,12 @@ function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
   let iTs = -1;
   let iType = -1;
   let iValue = -1;
+  let iSession = -1;
   return {
     header(fields, line) {
       const names = normalizeHeader(
         fields,
-        ['USER_ID', 'ITEM_ID', 'TIMESTAMP', 'EVENT_TYPE', 'EVENT_VALUE'],
+        ['USER_ID', 'ITEM_ID', 'TIMESTAMP', 'EVENT_TYPE', 'EVENT_VALUE', 'SESSION_ID'],
         file,
         line,
       );
@@ -341,6 +342,16 @@ function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
       iTs = requireColumn(names, 'TIMESTAMP', file, line);
       iType = names.indexOf('EVENT_TYPE');
       iValue = names.indexOf('EVENT_VALUE');
+      iSession = names.indexOf('SESSION_ID');
+      // one file of a dataset with sessions and one without would leave rows outside every session
+      if (builder.interactionCount > 0 && (iSession !== -1) !== builder.sessions.size > 0)
+        throw new DataError(
+          iSession === -1
+            ? 'missing column SESSION_ID (the interactions read before have one)'
+            : 'column SESSION_ID is new here (the interactions read before have none)',
+          file,
+          line,
+        );
     },
     row(r) {
       if (r.length !== ncols) return `expected ${ncols} columns, got ${r.length}`;
@@ -364,7 +375,13 @@ function interactionsSink(builder: DatasetBuilder, file: string): CsvSink {
         type = trimField(r[iType]);
         if (type.length > MAX_ID_LENGTH) return `EVENT_TYPE longer than ${MAX_ID_LENGTH} characters`;
       }
-      builder.addInteraction(user, item, ts, type, value);
+      let session = '';
+      if (iSession !== -1) {
+        session = trimField(r[iSession]);
+        const sessionError = checkId('SESSION_ID', session);
+        if (sessionError) return sessionError;
+      }
+      builder.addInteraction(user, item, ts, type, value, session);
       return undefined;
     },
   };

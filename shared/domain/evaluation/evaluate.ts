@@ -1,5 +1,6 @@
 import type { Recommender } from '../algorithms/recommender.js';
-import { getTrainer, type TrainOptions } from '../algorithms/registry.js';
+import { parseOptions } from '../algorithms/option-schemas.js';
+import { getAlgorithm } from '../algorithms/registry.js';
 import { buildUserItemCsr } from '../data/csr.js';
 import type { Dataset } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
@@ -16,10 +17,10 @@ export interface EvaluationProgress {
   readonly total: number;
 }
 
-/** An ad-hoc algorithm to evaluate under `name`. */
+/** An ad-hoc algorithm to evaluate under `name` (trained on the split's training part with the seed). */
 export interface NamedTrainer {
   readonly name: string;
-  readonly train: (dataset: Dataset, options?: TrainOptions) => Recommender;
+  readonly train: (dataset: Dataset, seed: number) => Recommender;
 }
 
 export interface EvaluateOptions {
@@ -38,8 +39,8 @@ export interface EvaluateOptions {
    * without training history (personalize protocol) or algorithms that return few items.
    */
   readonly fill?: boolean;
-  /** Extra trainer options per algorithm name, e.g. { fm: { epochs: 5 } }. */
-  readonly trainOptions?: Readonly<Record<string, TrainOptions>>;
+  /** Trainer options per registry name, e.g. fm → { epochs: 5 } (checked by the entry's strict schema). */
+  readonly trainOptions?: ReadonlyMap<string, unknown>;
   /** Use this split instead of computing one (lets callers evaluate several runs on the same split). */
   readonly split?: Split;
   readonly onProgress?: (progress: EvaluationProgress) => void;
@@ -90,9 +91,13 @@ export async function evaluateAlgorithms(
   const seed = options.seed ?? 42;
   if (!Number.isInteger(seed)) throw new ValidationError(`seed must be an integer, got ${seed}`, 'seed');
   if (options.algorithms.length === 0) throw new ValidationError('no algorithm to evaluate', 'algorithms');
-  const trainers = options.algorithms.map((a) =>
-    typeof a === 'string' ? { name: a, train: getTrainer(a) } : a,
-  );
+  const trainers: NamedTrainer[] = options.algorithms.map((a) => {
+    if (typeof a !== 'string') return a;
+    const entry = getAlgorithm(a);
+    // parsed before the first (slow) training, so a bad key of the last algorithm fails at once
+    const parsed = parseOptions(entry.options, options.trainOptions?.get(a), a);
+    return { name: a, train: (d: Dataset, s: number) => entry.train(d, parsed, s) };
+  });
   const protocol = options.split?.protocol ?? options.protocol ?? 'personalize';
   const split = options.split ?? splitDataset(dataset, protocol, { seed });
   const { train, test } = split;
@@ -109,7 +114,7 @@ export async function evaluateAlgorithms(
     options.onProgress?.({ algorithm: name, phase: 'train', done: 0, total });
     await yieldToEventLoop();
     const t0 = performance.now();
-    const model = trainer(train, { seed, ...options.trainOptions?.[name] });
+    const model = trainer(train, seed);
     const trainMs = performance.now() - t0;
 
     const acc = new MetricAccumulator(k, dataset.items.size);

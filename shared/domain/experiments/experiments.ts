@@ -1,10 +1,18 @@
 import * as z from 'zod/mini';
 import '../../config/zod-messages.js';
+import { ALGORITHM_INDEX } from '../algorithms/served-algorithms.js';
 import { ValidationError } from '../errors.js';
 
-/** Algorithms an arm can serve from. `personalize` is Amazon Personalize (or its local stand-in). */
-export const ARM_ALGORITHMS = ['cf', 'fm', 'personalize', 'session', 'popularity'] as const;
-export type ArmAlgorithm = (typeof ARM_ALGORITHMS)[number];
+/**
+ * Algorithms an arm can serve from: every registry entry the nightly scores per user, `personalize`
+ * (Amazon Personalize or its local stand-in) and `popularity`.
+ */
+export const ARM_ALGORITHMS: readonly [string, ...string[]] = [
+  ...ALGORITHM_INDEX.filter((a) => a.scoredPerUser).map((a) => a.name),
+  'personalize',
+  'popularity',
+] as readonly string[] as readonly [string, ...string[]];
+export type ArmAlgorithm = string;
 
 /**
  * Whether a slot may show the items of the visitor's current session: `allow` (reminders compete with new

@@ -17,27 +17,33 @@ export interface SessionKnnParams {
   readonly spwLambda: number;
   /** STAN λ2 in days: a neighbour session that ended Δ days ago weighs exp(-Δ/λ2); 0 = off. */
   readonly snhDays: number;
-  /** STAN λ3: a neighbour's item d positions from its match weighs exp(-d/λ3); 0 = all weigh 1. */
+  /** STAN λ3 (V-STAN λ_inh): a neighbour's item d positions from its last shared item weighs exp(-d/λ3); 0 = all weigh 1. */
+  readonly inhLambda: number;
+  /** V-STAN λ_ipw: a neighbour whose latest shared item is the session's p-th newest weighs exp(-p/λ); 0 = off. */
   readonly ipwLambda: number;
   /** Weight of neighbour items before the match relative to those after it (V-STAN's direction). */
   readonly beforeWeight: number;
-  /** Item scores × (idf / max idf)^idfPower (V-SKNN's IDF weighting); 0 = off. */
-  readonly idfPower: number;
+  /** V-STAN λ_idf: item scores × (1 + idfWeight · idf); 0 = off. */
+  readonly idfWeight: number;
   /** Share of sequential rules in the blend with kNN (each scaled by its max). */
   readonly srWeight: number;
   /** Sequential rules from the last item weigh 1, from the one before srDecay, ... */
   readonly srDecay: number;
 }
 
-/** Defaults tuned on a validation split of the RSC15 100k sample's training part (bench/session.ts). */
+/**
+ * Defaults: session-rec's published V-STAN configuration for RSC15 ("vstan-hr", conf/save/rsc15/single),
+ * plus a sequential-rule share; training tunes from here on a validation split of its own data.
+ */
 export const DEFAULT_SESSION_KNN_PARAMS: SessionKnnParams = {
-  k: 100,
-  sampleSize: 500,
-  spwLambda: 2,
-  snhDays: 0,
-  ipwLambda: 2,
-  beforeWeight: 0.5,
-  idfPower: 0.5,
+  k: 2000,
+  sampleSize: 2500,
+  spwLambda: 8,
+  snhDays: 10,
+  inhLambda: 8,
+  ipwLambda: 0.5,
+  beforeWeight: 1,
+  idfWeight: 2,
   srWeight: 0.3,
   srDecay: 0.3,
 };
@@ -68,7 +74,9 @@ class Scratch {
   readonly touched: Int32Array;
   readonly sr: Float64Array;
   readonly sessStamp: Int32Array;
+  readonly itemNb: Int32Array;
   stamp = 0;
+  nbStamp = 0;
   constructor(nItems: number, nSessions: number) {
     this.itemStamp = new Int32Array(nItems);
     this.itemW = new Float64Array(nItems);
@@ -78,6 +86,7 @@ class Scratch {
     this.touched = new Int32Array(nItems);
     this.sr = new Float64Array(nItems);
     this.sessStamp = new Int32Array(nSessions);
+    this.itemNb = new Int32Array(nItems);
   }
 }
 
@@ -132,6 +141,10 @@ export class SessionKnnModel implements Recommender {
       s.sessStamp.fill(0);
       s.stamp = 1;
     }
+    if (s.nbStamp >= 0x7fff0000) {
+      s.itemNb.fill(0);
+      s.nbStamp = 0;
+    }
     return s;
   }
 
@@ -182,25 +195,26 @@ export class SessionKnnModel implements Recommender {
       let match = -1;
       const from = x.sessPtr[s];
       const to = x.sessPtr[s + 1];
+      const nb = ++b.nbStamp;
+      let distinctLen = 0;
       for (let p = from; p < to; p++) {
         const j = x.sessItems[p];
-        if (b.itemStamp[j] !== q) continue;
-        // an item repeated in the neighbour counts once in the dot product
-        let dup = false;
-        for (let r = from; r < p; r++)
-          if (x.sessItems[r] === j) {
-            dup = true;
-            break;
-          }
-        if (!dup) dot += b.itemW[j];
-        if (b.itemPos[j] >= bestPos) {
-          bestPos = b.itemPos[j];
-          match = p - from;
+        // an item repeated in the neighbour counts once (its last position is its position)
+        const first = b.itemNb[j] !== nb;
+        if (first) {
+          b.itemNb[j] = nb;
+          distinctLen++;
         }
+        if (b.itemStamp[j] !== q) continue;
+        if (first) dot += b.itemW[j];
+        match = p - from;
+        if (b.itemPos[j] > bestPos) bestPos = b.itemPos[j];
       }
       if (!(dot > 0)) continue;
-      let sim = dot / Math.sqrt(to - from);
+      let sim = dot / Math.sqrt(distinctLen);
       if (P.snhDays > 0) sim *= Math.exp(-Math.max(0, now - x.sessTime[s]) / (P.snhDays * 86400));
+      // V-STAN λ_ipw: a neighbour found through an older click of the session counts less
+      if (P.ipwLambda > 0) sim *= Math.exp(-(len - 1 - bestPos) / P.ipwLambda);
       matchOf.set(s, match);
       sel.push(s, sim);
     }
@@ -208,19 +222,20 @@ export class SessionKnnModel implements Recommender {
     const nbIdx = new Int32Array(nb);
     const nbSim = new Float32Array(nb);
     sel.drain(nbIdx, nbSim);
-    // item scores from neighbours (STAN λ3 around the match)
+    // item scores from neighbours (STAN λ3 around the neighbour's last shared item)
     let nt = 0;
     for (let t = 0; t < nb; t++) {
       const s = nbIdx[t];
       const sim = nbSim[t];
       const m = matchOf.get(s) ?? 0;
       const from = x.sessPtr[s];
-      const to = x.sessPtr[s + 1];
-      for (let p = from; p < to; p++) {
+      const nbs = ++b.nbStamp;
+      for (let p = x.sessPtr[s + 1] - 1; p >= from; p--) {
         const j = x.sessItems[p];
-        if (b.itemStamp[j] === q) continue;
+        if (b.itemStamp[j] === q || b.itemNb[j] === nbs) continue;
+        b.itemNb[j] = nbs;
         const d = p - from - m;
-        let w = P.ipwLambda > 0 ? Math.exp(-Math.abs(d) / P.ipwLambda) : 1;
+        let w = P.inhLambda > 0 ? Math.exp(-Math.abs(d) / P.inhLambda) : 1;
         if (d < 0) w *= P.beforeWeight;
         if (b.accStamp[j] !== q) {
           b.accStamp[j] = q;
@@ -258,7 +273,7 @@ export class SessionKnnModel implements Recommender {
     let maxS = 0;
     for (let t = 0; t < nt; t++) {
       const j = b.touched[t];
-      if (P.idfPower > 0) b.acc[j] *= (x.idf[j] / this.maxIdf()) ** P.idfPower;
+      if (P.idfWeight > 0) b.acc[j] *= 1 + P.idfWeight * x.idf[j];
       if (b.acc[j] > maxK) maxK = b.acc[j];
       if (b.sr[j] > maxS) maxS = b.sr[j];
     }
@@ -277,16 +292,6 @@ export class SessionKnnModel implements Recommender {
     const scores = new Float32Array(top.count);
     top.drain(items, scores);
     return { items, scores };
-  }
-
-  private maxIdfValue = -1;
-  private maxIdf(): number {
-    if (this.maxIdfValue < 0) {
-      let m = 0;
-      for (let i = 0; i < this.index.idf.length; i++) if (this.index.idf[i] > m) m = this.index.idf[i];
-      this.maxIdfValue = m > 0 ? m : 1;
-    }
-    return this.maxIdfValue;
   }
 
   /**

@@ -12,6 +12,8 @@ export interface SessionLog {
   readonly eventTypes: Uint16Array;
   /** The user index of each session (-1 when the session carries no user). */
   readonly user: Int32Array;
+  /** Logs built from a dataset: the interaction row of each position. */
+  readonly rows?: Int32Array;
 }
 
 /** Default inactivity gap (minutes) that cuts a user's events into sessions when there is no SESSION_ID. */
@@ -64,6 +66,7 @@ export function sessionLogOf(dataset: Dataset, gapMinutes = DEFAULT_SESSION_GAP_
   const times = new Float64Array(length);
   const types = new Uint16Array(length);
   const users = new Int32Array(nSessions);
+  const rowOf = new Int32Array(length);
   let w = 0;
   for (let j = 0; j < nSessions; j++) {
     const s = order[j];
@@ -74,12 +77,13 @@ export function sessionLogOf(dataset: Dataset, gapMinutes = DEFAULT_SESSION_GAP_
       items[w] = item[r];
       times[w] = timestamp[r];
       types[w] = eventType[r];
+      rowOf[w] = r;
       w++;
     }
     users[j] = user[rows[from]];
     ptr[j + 1] = w;
   }
-  return { ptr, items, times, eventTypes: types, user: users };
+  return { ptr, items, times, eventTypes: types, user: users, rows: rowOf };
 }
 
 /** Sessions `from .. to` of a log (a copy with its own ptr). */

@@ -44,13 +44,14 @@ const NEW_RANK_LENGTH = 100;
 
 /** Values the tuner tries per parameter, around the current best (coordinate search). */
 export const SESSION_KNN_GRID: { readonly [K in keyof SessionKnnParams]: readonly number[] } = {
-  k: [50, 100, 200, 400],
-  sampleSize: [250, 500, 1000],
-  spwLambda: [0, 1, 2, 4],
-  snhDays: [0, 1, 4],
-  ipwLambda: [0, 1, 2, 4],
-  beforeWeight: [0.25, 0.5, 1],
-  idfPower: [0, 0.5, 1],
+  k: [100, 500, 1000, 2000],
+  sampleSize: [500, 1000, 2500, 5000],
+  spwLambda: [1, 2, 4, 8],
+  snhDays: [0, 5, 10],
+  inhLambda: [1, 2, 4, 8],
+  ipwLambda: [0, 0.5, 1, 2, 4],
+  beforeWeight: [0.5, 1],
+  idfWeight: [0, 1, 2, 5],
   srWeight: [0, 0.15, 0.3, 0.5],
   srDecay: [0, 0.3, 0.6],
 };
@@ -58,8 +59,9 @@ export const SESSION_KNN_GRID: { readonly [K in keyof SessionKnnParams]: readonl
 const SEARCH_ORDER: readonly (keyof SessionKnnParams)[] = [
   'srWeight',
   'spwLambda',
+  'inhLambda',
   'ipwLambda',
-  'idfPower',
+  'idfWeight',
   'k',
   'beforeWeight',
   'srDecay',
