@@ -10,23 +10,14 @@
  *     fresh Node process (Node 22 as deployed, and this machine's Node), with and without the lazy-builtins
  *     esbuild plugin. Flags: --skip-http, --skip-bundle, --init-runs N (processes per variant, default 15).
  *  4. with --session-http: every step of a visitor posts one event (POST /events, sessionId only) and then
- *     reads the session arm (GET /sessions/{sessionId}/recommendations?arm=session), 200 steps/s open loop;
- *     --session-index DIR first puts the 1M-session serving model that `bench/session-serving.ts --out DIR`
- *     wrote in place of the server's own (its item ids are then what the visitors click).
- * Usage: npx tsx bench/request-path.ts [--skip-http] [--skip-bundle] [--init-runs N] [--session-http [--session-index DIR]] [--session-only]
+ *     reads the session arm (GET /sessions/{sessionId}/recommendations?arm=session), 200 steps/s open loop,
+ *     on the sample shop's own session kNN model (the 1M-session index is measured in-process by
+ *     bench/session-serving.ts: the server loads its published model at init, before a bench could swap it).
+ * Usage: npx tsx bench/request-path.ts [--skip-http] [--skip-bundle] [--init-runs N] [--session-http] [--session-only]
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, get as httpGet, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -412,21 +403,10 @@ function post(agent: Agent, url: string, body: string, headers: Record<string, s
  * list from the session arm; latency from the scheduled time, per call and for the step.
  */
 async function sessionHttp(): Promise<void> {
-  const indexArg = process.argv.indexOf('--session-index');
-  const indexDir = indexArg > 0 ? process.argv[indexArg + 1] : undefined;
-  const artifactDir = mkdtempSync(join(tmpdir(), 'osusume-bench-artifacts-'));
   const token = 'bench-admin-token-0123456789';
-  const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: token, ARTIFACT_DIR: artifactDir }, 180_000);
+  const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: token }, 180_000);
   try {
-    const served = readdirSync(join(artifactDir, 'runs')).filter((v) =>
-      existsSync(join(artifactDir, 'runs', v, 'models/session-knn.bin')),
-    );
-    let items = Array.from({ length: 1000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
-    if (indexDir) {
-      const src = join(indexDir, 'runs/bench-1m/models/session-knn.bin');
-      for (const v of served) copyFileSync(src, join(artifactDir, 'runs', v, 'models/session-knn.bin'));
-      items = Array.from({ length: 100_000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
-    }
+    const items = Array.from({ length: 1000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
     const headers = { 'x-api-key': app.appKey, authorization: `Bearer ${token}` };
     let seed = 5;
@@ -488,7 +468,7 @@ async function sessionHttp(): Promise<void> {
     const r = await run(200, 10, 1000);
     const f = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms`;
     console.log(
-      `\n## HTTP: 200 visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), ${indexDir ? '1M-session model' : "the generated shop's own session model"}`,
+      "\n## HTTP: 200 visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model",
     );
     console.log(`GET (session arm): ${f(r.getMs)}  (goal p99 <= 20 ms)`);
     console.log(`POST /events: ${f(r.postMs)}`);
@@ -496,7 +476,6 @@ async function sessionHttp(): Promise<void> {
     agent.destroy();
   } finally {
     await app.stop();
-    rmSync(artifactDir, { recursive: true, force: true });
   }
 }
 

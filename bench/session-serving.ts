@@ -10,7 +10,7 @@
  *     get-recommendations handler (as deployed), then reading + mapping the artifact and the first score;
  *     memory (RSS, heap, array buffers) after it.
  * Usage: npx tsx bench/session-serving.ts [--sessions N] [--items N] [--init-runs N] [--out DIR]
- *   --out keeps the artifact in DIR (runs/bench-1m/models/session-knn.bin) for bench/request-path.ts --session-index DIR.
+ *   --out keeps the artifact in DIR (runs/bench-1m/models/session.knn.bin) for bench/request-path.ts --session-index DIR.
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';

@@ -13,7 +13,7 @@ export const SESSION_ARM = 'session';
  * Artifact key of a run's session kNN part alone (next to the run's `session.bin`, which also holds the
  * per-user lists the request function never reads: tens of MB less to fetch at cold init).
  */
-export const sessionKnnKey = (version: string) => `runs/${version}/models/${SESSION_ARM}-knn.bin`;
+export const sessionKnnKey = (version: string) => `runs/${version}/models/${SESSION_ARM}.knn.bin`;
 
 /** Scores a visitor's session events (newest first) for the session arm. */
 export interface SessionScorer {
