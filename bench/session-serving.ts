@@ -210,7 +210,7 @@ console.log(`loaded through PublishedSessionModel (folder) in ${(performance.now
 const scorer = new SessionKnnScorer(published);
 
 console.log(
-  '\n## In-process latency (published 1M-session model, sampleSize 500, k 100; 5,000 held-out prefixes of ≤ 10 events)',
+  `\n## In-process latency (published model, sampleSize ${model.params.sampleSize}, k ${model.params.k}; 5,000 held-out prefixes of ≤ 10 events)`,
 );
 for (const policy of ['allow', 'exclude'] as const) {
   for (let k = 0; k < 500; k++) await scorer.score(visits[k % visits.length], 20, policy); // warm up
