@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FolderArtifactStore } from '../shared/adapters/local/folder-artifact-store.js';
 import { loadDatasetFromStreams } from '../shared/domain/data/loader.js';
-import type { StoredEvent } from '../shared/domain/events/events.js';
+import type { IdentifiedEvent } from '../shared/domain/events/events.js';
 import { exportPartition, exportRecord } from '../shared/domain/events/export.js';
 import { Rng } from '../shared/domain/random.js';
 import { mergeExportedEvents } from '../shared/pipeline/event-merge.js';
@@ -45,14 +45,14 @@ async function once(EVENTS: number) {
     // ---- write the export: 7 days of partitions, records in arrival order ----
     let t0 = performance.now();
     let objects = 0;
-    const recent: StoredEvent[] = [];
+    const recent: IdentifiedEvent[] = [];
     for (let n = 0; n < EVENTS; n += PER_OBJECT) {
       const arrival = now - 7 * DAY + Math.floor((n / EVENTS) * 7 * DAY);
       const lines: string[] = [];
       for (let k = 0; k < PER_OBJECT && n + k < EVENTS; k++) {
         const resend = recent.length > 0 && rng.next() < RESENT;
-        const e: StoredEvent = resend
-          ? (recent[rng.int(recent.length)] as StoredEvent)
+        const e: IdentifiedEvent = resend
+          ? (recent[rng.int(recent.length)] as IdentifiedEvent)
           : {
               eventId: `ev-${n + k}-${rng.int(1e9).toString(36)}`,
               userId: `u${rng.int(1_000_000)}`,

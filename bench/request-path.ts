@@ -9,12 +9,16 @@
  *     deployed artifact (SDK bundled, as serverless.yml builds it) and the cold init time of both in a
  *     fresh Node process (Node 22 as deployed, and this machine's Node), with and without the lazy-builtins
  *     esbuild plugin. Flags: --skip-http, --skip-bundle, --init-runs N (processes per variant, default 15).
- * Usage: npx tsx bench/request-path.ts [--skip-http] [--skip-bundle] [--init-runs N]
+ *  4. with --session-http: every step of a visitor posts one event (POST /events, sessionId only) and then
+ *     reads the session arm (GET /sessions/{sessionId}/recommendations?arm=session), 200 steps/s open loop,
+ *     on the sample shop's own session kNN model (the 1M-session index is measured in-process by
+ *     bench/session-serving.ts: the server loads its published model at init, before a bench could swap it).
+ * Usage: npx tsx bench/request-path.ts [--skip-http] [--skip-bundle] [--init-runs N] [--session-http] [--session-only]
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Agent, get as httpGet } from 'node:http';
+import { Agent, get as httpGet, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -377,6 +381,107 @@ async function bundle(): Promise<void> {
   }
 }
 
-await inProcess();
-if (!process.argv.includes('--skip-bundle')) await bundle();
-if (!process.argv.includes('--skip-http')) await http();
+/** POST over a keep-alive agent, resolving with the status once the body has been read. */
+function post(agent: Agent, url: string, body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { agent, method: 'POST', headers: { ...headers, 'content-type': 'application/json' } },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * 200 visitor steps per second, open loop: each posts one anonymous event and then reads its session's
+ * list from the session arm; latency from the scheduled time, per call and for the step.
+ */
+async function sessionHttp(): Promise<void> {
+  const token = 'bench-admin-token-0123456789';
+  const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: token }, 180_000);
+  try {
+    const items = Array.from({ length: 1000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
+    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    const headers = { 'x-api-key': app.appKey, authorization: `Bearer ${token}` };
+    let seed = 5;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 4294967296;
+    };
+    const lastItem = new Map<string, number>();
+    const step = (k: number) => {
+      const sessionId = `bench-visit-${k % 3000}`;
+      // a visitor walks neighbouring items and goes back to one seen before about a third of the time
+      const prev = lastItem.get(sessionId) ?? Math.floor(rnd() * rnd() * items.length);
+      const next = rnd() < 0.33 ? prev : (prev + 1 + Math.floor(rnd() * 7)) % items.length;
+      lastItem.set(sessionId, next);
+      const body = JSON.stringify({
+        sessionId,
+        eventList: [
+          { eventId: `bench-e${k}`, eventType: 'view', itemId: items[next], sentAt: Date.now() / 1000 },
+        ],
+      });
+      return { sessionId, body };
+    };
+    const run = async (rate: number, seconds: number, offset: number) => {
+      const getMs: number[] = [];
+      const postMs: number[] = [];
+      const stepMs: number[] = [];
+      let bad = 0;
+      const inflight: Promise<void>[] = [];
+      const t0 = performance.now();
+      for (let k = 0; k < rate * seconds; k++) {
+        const scheduled = t0 + (k * 1000) / rate;
+        const wait = scheduled - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const { sessionId, body } = step(offset + k);
+        inflight.push(
+          (async () => {
+            const p = await post(agent, `${app.url}/events`, body, headers);
+            const posted = performance.now();
+            postMs.push(posted - scheduled);
+            const g = await get(
+              agent,
+              `${app.url}/sessions/${sessionId}/recommendations?arm=session&numResults=20`,
+              headers,
+            );
+            getMs.push(performance.now() - posted);
+            stepMs.push(performance.now() - scheduled);
+            if (p !== 200 || g !== 200) bad++;
+          })().catch(() => {
+            bad++;
+          }),
+        );
+      }
+      await Promise.all(inflight);
+      return { getMs, postMs, stepMs, bad };
+    };
+    // warm up: the first session requests start loading the model (requests never wait for it)
+    await run(50, 4, 0);
+    await new Promise((r) => setTimeout(r, 3000));
+    const r = await run(200, 10, 1000);
+    const f = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms`;
+    console.log(
+      "\n## HTTP: 200 visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model",
+    );
+    console.log(`GET (session arm): ${f(r.getMs)}  (goal p99 <= 20 ms)`);
+    console.log(`POST /events: ${f(r.postMs)}`);
+    console.log(`whole step: ${f(r.stepMs)}  non-2xx or errors ${r.bad} of ${r.stepMs.length}`);
+    agent.destroy();
+  } finally {
+    await app.stop();
+  }
+}
+
+if (!process.argv.includes('--session-only')) {
+  await inProcess();
+  if (!process.argv.includes('--skip-bundle')) await bundle();
+  if (!process.argv.includes('--skip-http')) await http();
+}
+if (process.argv.includes('--session-http') || process.argv.includes('--session-only')) await sessionHttp();

@@ -12,6 +12,7 @@ import {
 } from './adapters/local/personalize-stand-in.js';
 import { PersonalizeRuntimeRecommender } from './adapters/personalize/personalize-runtime.js';
 import { StateParameterStore } from './adapters/local/state-parameters.js';
+import { LazyArtifactReader } from './adapters/s3/lazy-artifact-reader.js';
 import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
 import { ALGORITHM_INDEX } from './domain/algorithms/served-algorithms.js';
@@ -37,6 +38,7 @@ import { CachedProfiles } from './use-cases/cached-profiles.js';
 import { ColdAwarePersonalizeSource, KnownUsers } from './use-cases/known-users.js';
 import { CachedCampaignArn } from './use-cases/personalize-campaign.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
+import { PublishedSessionModel, SESSION_ARM, SessionKnnScorer } from './use-cases/session-index.js';
 import {
   CachedRecentEvents,
   RecentEventsSessionSource,
@@ -61,6 +63,12 @@ export interface Container {
   readonly events: EventStore;
   /** Total budget of a recommendations request (REQUEST_BUDGET_MS). */
   readonly budgetMs: number;
+  /** The request path's cached event reads (the session arm and the repeat policy share them). */
+  readonly recentEvents: CachedRecentEvents;
+  /** SESSION_RECENT_EVENTS: how many recent events make up the visitor's session. */
+  readonly recentLimit: number;
+  /** The published session kNN model of the session arm (when artifacts are configured). */
+  readonly sessionModel?: PublishedSessionModel;
 }
 
 /**
@@ -94,6 +102,19 @@ export function buildContainer(cfg: Config = config()): Container {
     undefined,
     cfg.REQUEST_BUDGET_MS / 2,
   );
+  // the published session kNN model (the session arm's stored model), loaded per version from the
+  // artifacts; none configured: the neighbour lists score
+  const sessionModel =
+    cfg.ARTIFACT_BUCKET || cfg.ARTIFACT_DIR
+      ? new PublishedSessionModel(
+          pointers,
+          new LazyArtifactReader({
+            bucket: cfg.ARTIFACT_BUCKET,
+            dir: cfg.ARTIFACT_DIR,
+            region: cfg.AWS_REGION,
+          }),
+        )
+      : undefined;
   // one arm per algorithm the nightly scores per user (the registry's generated index)
   const sources: Record<string, CandidateSource> = {};
   for (const a of ALGORITHM_INDEX) {
@@ -107,6 +128,9 @@ export function buildContainer(cfg: Config = config()): Container {
             recentEvents,
             cfg.SESSION_RECENT_EVENTS,
             new StoredSessionNeighbours(pointers, recommendations, undefined, a.name),
+            undefined,
+            undefined,
+            a.name === SESSION_ARM && sessionModel ? new SessionKnnScorer(sessionModel) : undefined,
           )
         : precomputed;
   }
@@ -132,6 +156,9 @@ export function buildContainer(cfg: Config = config()): Container {
     sources,
     events,
     budgetMs: cfg.REQUEST_BUDGET_MS,
+    recentEvents,
+    recentLimit: cfg.SESSION_RECENT_EVENTS,
+    sessionModel,
   };
 }
 

@@ -1,7 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getContainer } from '../../shared/composition.js';
 import { UnauthorizedError } from '../../shared/domain/errors.js';
-import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
+import {
+  parseRecommendationRequest,
+  parseSessionRecommendationRequest,
+} from '../../shared/domain/recommend/request.js';
 import { isAdmin } from '../../shared/http/admin-auth.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
@@ -9,7 +12,10 @@ import { ImpressionRecorder } from '../../shared/use-cases/impressions.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 
 const container = getContainer();
+// the session kNN model loads while the function initialises, so the first request finds it in memory
+void container.sessionModel?.preload();
 const PREVIEW_ROUTE = 'GET /admin/users/{userId}/recommendations';
+const SESSION_ROUTE = 'GET /sessions/{sessionId}/recommendations';
 const impressions = new ImpressionRecorder(container.events, {
   sampleRate: container.config.IMPRESSION_SAMPLE_RATE,
   batchMs: container.config.IMPRESSION_BATCH_MS,
@@ -20,18 +26,23 @@ const impressions = new ImpressionRecorder(container.events, {
 });
 
 /**
- * GET /users/{userId}/recommendations?numResults=&slot=&exclude=&arm=&<USER_ATTRIBUTE>= (app key), and the
+ * GET /users/{userId}/recommendations?numResults=&slot=&exclude=&repeat=&arm=&<USER_ATTRIBUTE>= (app key),
+ * the same for an anonymous visitor's session GET /sessions/{sessionId}/recommendations (app key), and the
  * admin preview GET /admin/users/{userId}/recommendations (IAM on AWS, the admin token locally), where
  * the `arm=` override of QA is honoured for IAM callers too.
  */
 export const handler = httpHandler(async (event: HttpEvent) => {
   const started = performance.now();
   const preview = event.routeKey === PREVIEW_ROUTE;
-  const request = parseRecommendationRequest(
-    event.pathParameters?.userId,
-    event.queryStringParameters ?? {},
-    container.config.DEFAULT_NUM_RESULTS,
-  );
+  const query = event.queryStringParameters ?? {};
+  const request =
+    event.routeKey === SESSION_ROUTE
+      ? parseSessionRecommendationRequest(
+          event.pathParameters?.sessionId,
+          query,
+          container.config.DEFAULT_NUM_RESULTS,
+        )
+      : parseRecommendationRequest(event.pathParameters?.userId, query, container.config.DEFAULT_NUM_RESULTS);
   const { ADMIN_AUTH, OSUSUME_ADMIN_TOKEN } = container.config;
   const admin = (preview || request.arm !== undefined) && isAdmin(event, ADMIN_AUTH, OSUSUME_ADMIN_TOKEN);
   if (preview && !admin)
@@ -47,6 +58,7 @@ export const handler = httpHandler(async (event: HttpEvent) => {
   metrics.addMetric('latency', MetricUnit.Milliseconds, ms);
   logger.info('served', {
     userId: response.userId,
+    sessionId: response.sessionId,
     arm: response.arm,
     slot: response.slot,
     ms,

@@ -5,7 +5,7 @@ import { buildEventExport } from '../../shared/event-export-container.js';
 import { parseEventTypeMapping } from '../../shared/domain/events/events.js';
 import { type HttpEvent, httpHandlerWith, json, parseJsonBody } from '../../shared/http/http-handler.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
-import { ingestEvents } from '../../shared/use-cases/events.js';
+import { ingestEvents, SessionOwners } from '../../shared/use-cases/events.js';
 
 const container = getContainer();
 const cfg = container.config;
@@ -20,8 +20,12 @@ const eventTypeMapping = parseEventTypeMapping(cfg.EVENT_TYPE_MAPPING);
 const eventExport = buildEventExport(cfg);
 // bodies beyond the bound get 413 before they are parsed
 const boundedHandler = httpHandlerWith({ maxBodyBytes: cfg.EVENTS_MAX_BODY_BYTES });
+const sessionOwners = new SessionOwners();
 
-/** POST /events: {userId, sessionId, eventList[1..10]} (Personalize PutEvents shape); idempotent per eventId. */
+/**
+ * POST /events: {userId?, sessionId, eventList[1..10]} (Personalize PutEvents shape: an anonymous visitor
+ * sends the sessionId alone); idempotent per eventId.
+ */
 export const handler = boundedHandler(async (event: HttpEvent) => {
   const body = parseJsonBody(event);
   const result = await ingestEvents(
@@ -30,6 +34,7 @@ export const handler = boundedHandler(async (event: HttpEvent) => {
       eventExport,
       eventTracker,
       eventTypeMapping,
+      sessionOwners,
       maxSkewMs: cfg.EVENT_MAX_SKEW_SECONDS * 1000,
       retentionMs: cfg.EVENT_TTL_DAYS * 86_400_000,
       onTrackerError: (err) => {

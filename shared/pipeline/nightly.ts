@@ -28,6 +28,9 @@ import type { UserRecommendations } from '../ports/types.js';
 import { POPULARITY, type PopularityMeta, popularityMetaKey } from '../use-cases/popularity-source.js';
 import { newVersionId, userProfiles } from '../use-cases/publish-popularity.js';
 import { publishSessionNeighbours } from '../use-cases/session-source.js';
+import { sessionKnnKey } from '../use-cases/session-index.js';
+import { SessionArmModel } from '../domain/algorithms/session-knn/session-arm.js';
+import { serializeSessionKnn } from '../domain/algorithms/session-knn/serialize.js';
 import type { MergeStats } from '../domain/events/export.js';
 import type { CatalogMergeStats } from '../domain/catalog/catalog.js';
 import { DATASET_COLUMNS_KEY, type DatasetColumns } from '../use-cases/catalog.js';
@@ -265,6 +268,12 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
   const trainMs = Math.round(performance.now() - t0);
   const key = runKeys.model(input.run.version, input.algorithm);
   await deps.artifacts.put(key, bytes);
+  // the request function loads only the session kNN part: not the per-user lists it never reads
+  if (model instanceof SessionArmModel)
+    await deps.artifacts.put(
+      sessionKnnKey(input.run.version),
+      serializeSessionKnn(model.knn, { includeUsers: false }),
+    );
   return { algorithm: input.algorithm, key, bytes: bytes.byteLength, trainMs };
 }
 

@@ -1,4 +1,4 @@
-import type { Impression, StoredEvent } from '../domain/events/events.js';
+import type { IdentifiedEvent, Impression, StoredEvent } from '../domain/events/events.js';
 
 /**
  * Interaction events and served impressions (the events table): idempotent on eventId, a user's recent
@@ -12,6 +12,13 @@ export interface EventStore {
   putEvents(events: readonly StoredEvent[]): Promise<{ stored: StoredEvent[]; duplicates: string[] }>;
   /** The user's most recent events, newest first (by sentAt). */
   recentEvents(userId: string, limit: number): Promise<StoredEvent[]>;
+  /** A session's most recent events, anonymous or not, newest first (by sentAt). */
+  sessionEvents(sessionId: string, limit: number): Promise<StoredEvent[]>;
+  /**
+   * Gives a session's anonymous events to the user who later identified in it: they join the user's
+   * timeline (the session arm) and carry the userId from now on. Idempotent.
+   */
+  assignToUser(userId: string, events: readonly StoredEvent[]): Promise<void>;
   /** Records served lists (batched; rewriting the same impression is harmless). */
   putImpressions(impressions: readonly Impression[]): Promise<void>;
   /** Events with sentAt in [from, to), in no particular order (reports: a Scan on DynamoDB). */
@@ -22,7 +29,8 @@ export interface EventStore {
 
 /** Forwards stored events to a real-time learner (Amazon Personalize's event tracker). */
 export interface EventTracker {
-  track(batch: { userId: string; sessionId: string; events: readonly StoredEvent[] }): Promise<void>;
+  /** `userId` absent for an anonymous visitor (PutEvents takes the sessionId alone). */
+  track(batch: { userId?: string; sessionId: string; events: readonly StoredEvent[] }): Promise<void>;
 }
 
 /**
@@ -36,4 +44,4 @@ export interface RecordExport<T> {
 }
 
 /** The export of accepted events (`events/dt=YYYY-MM-DD/`). */
-export type EventExport = RecordExport<StoredEvent>;
+export type EventExport = RecordExport<IdentifiedEvent>;

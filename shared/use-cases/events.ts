@@ -1,4 +1,11 @@
-import { type EventType, parseEventBatch, type StoredEvent } from '../domain/events/events.js';
+import { LruCache } from '../domain/cache.js';
+import {
+  type EventType,
+  type IdentifiedEvent,
+  isIdentified,
+  parseEventBatch,
+  type StoredEvent,
+} from '../domain/events/events.js';
 import type { ExperimentConfig } from '../domain/experiments/experiments.js';
 import { type AbReport, buildAbReport } from '../domain/measurement/ab-report.js';
 import { ValidationError } from '../domain/errors.js';
@@ -16,6 +23,28 @@ export interface IngestDeps {
   readonly retentionMs: number;
   /** Where a forwarding failure is reported (it never fails the call). */
   readonly onTrackerError?: (err: unknown) => void;
+  /** Sessions already given to a user in this process (see {@link SessionOwners}). */
+  readonly sessionOwners?: SessionOwners;
+}
+
+/** How many of a session's latest events are searched for anonymous ones when a userId arrives. */
+export const SESSION_LINK_EVENTS = 100;
+
+/**
+ * Sessions this process has already seen carry a userId (bounded LRU), so only a session's first
+ * identified batch per process pays the Query for its anonymous events.
+ */
+export class SessionOwners {
+  private readonly owners: LruCache<string, string>;
+  constructor(capacity = 50_000) {
+    this.owners = new LruCache(capacity);
+  }
+  owned(sessionId: string, userId: string): boolean {
+    return this.owners.get(sessionId) === userId;
+  }
+  remember(sessionId: string, userId: string): void {
+    this.owners.set(sessionId, userId);
+  }
 }
 
 export interface IngestResult {
@@ -45,7 +74,10 @@ export async function ingestEvents(deps: IngestDeps, body: unknown, now = Date.n
   const { stored, duplicates } = await deps.events.putEvents(batch.events);
   // Every accepted event is exported, duplicates too: if an earlier export failed (the client got a 503
   // and resends), the resend is what reaches training; the nightly merge keeps one per eventId.
-  if (deps.eventExport) await deps.eventExport.export(batch.events);
+  // anonymous events reach training once their session carries a userId (as Personalize trains on them)
+  const identified = batch.events.filter(isIdentified);
+  if (deps.eventExport && identified.length > 0) await deps.eventExport.export(identified);
+  if (batch.userId !== undefined) await claimSession(deps, batch.userId, batch.sessionId);
   let forwarded: boolean | undefined;
   if (deps.eventTracker && stored.length > 0) {
     try {
@@ -62,6 +94,25 @@ export async function ingestEvents(deps: IngestDeps, body: unknown, now = Date.n
     duplicates,
     ...(forwarded === undefined ? {} : { forwarded }),
   };
+}
+
+/**
+ * A session that now carries a userId: its earlier anonymous events become the user's (the user's
+ * session arm reads them, and the export sends them to training with the userId). Export first, then
+ * the store: if the store write fails the client's resend finds the events still anonymous and repeats
+ * both (the export is at least once; the nightly merge keeps one per eventId).
+ */
+async function claimSession(deps: IngestDeps, userId: string, sessionId: string): Promise<void> {
+  if (deps.sessionOwners?.owned(sessionId, userId)) return;
+  const anonymous = (await deps.events.sessionEvents(sessionId, SESSION_LINK_EVENTS)).filter(
+    (e) => e.userId === undefined,
+  );
+  if (anonymous.length > 0) {
+    const owned: IdentifiedEvent[] = anonymous.map((e) => ({ ...e, userId }));
+    if (deps.eventExport) await deps.eventExport.export(owned);
+    await deps.events.assignToUser(userId, anonymous);
+  }
+  deps.sessionOwners?.remember(sessionId, userId);
 }
 
 /** Bounds of `since`/`until`: what the report can mean, and what DynamoDB and Date can represent. */

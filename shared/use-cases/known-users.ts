@@ -1,9 +1,9 @@
 import { TtlCache } from '../domain/cache.js';
 import { type KnownUsersLayout, mayContain, shardOf } from '../domain/personalize/known-users.js';
-import type { CandidateSource } from '../ports/candidates.js';
-import type { EventStore } from '../ports/events.js';
+import type { CandidateContext, CandidateSource } from '../ports/candidates.js';
 import type { PipelineStateStore } from '../ports/stores.js';
 import type { ScoredItem } from '../ports/types.js';
+import { type VisitorEvents, visitorEvents } from './session-source.js';
 
 /** State record pointing at the known-user set of the campaign's training (written when the gate passes). */
 export const KNOWN_USERS_POINTER = 'personalize-users-latest';
@@ -64,14 +64,15 @@ export class ColdAwarePersonalizeSource implements CandidateSource {
   constructor(
     private readonly personalize: CandidateSource,
     private readonly knownUsers: KnownUsers,
-    private readonly events: Pick<EventStore, 'recentEvents'>,
+    private readonly events: VisitorEvents,
   ) {
     this.source = personalize.source;
   }
 
-  async candidates(userId: string, n: number): Promise<ScoredItem[]> {
+  async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
+    // an anonymous session is asked for under its sessionId (userId here), as Personalize documents
     if (await this.knownUsers.known(userId)) return this.personalize.candidates(userId, n);
-    const recent = await this.events.recentEvents(userId, 1);
+    const recent = await visitorEvents(this.events, userId, 1, context);
     return recent.length > 0 ? this.personalize.candidates(userId, n) : [];
   }
 }

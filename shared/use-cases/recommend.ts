@@ -1,16 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { budget, DeadlineError, untilOver } from '../domain/deadline.js';
 import { DependencyError, UnauthorizedError, ValidationError } from '../domain/errors.js';
-import { type Arm, assignArm, type ExperimentConfig } from '../domain/experiments/experiments.js';
+import type { StoredEvent } from '../domain/events/events.js';
+import {
+  type Arm,
+  assignArm,
+  DEFAULT_REPEAT_POLICY,
+  type ExperimentConfig,
+} from '../domain/experiments/experiments.js';
 import { ownValue } from '../domain/own-property.js';
 import { fillFromChain } from '../domain/popularity/popularity.js';
 import { GLOBAL_SEGMENT, segmentChain } from '../domain/popularity/segments.js';
+import { currentSessionItems, descendingScores } from '../domain/recommend/ordering.js';
 import type { RecommendationRequest } from '../domain/recommend/request.js';
 import type { CandidateSource } from '../ports/candidates.js';
 import { POPULARITY_PAGE_ITEMS, type UserProfileStore } from '../ports/stores.js';
 import type { ScoredItem, UserAttributes } from '../ports/types.js';
 import type { NgList } from './candidate-sources.js';
 import type { PopularitySource } from './popularity-source.js';
+import { type VisitorEvents, visitorEvents } from './session-source.js';
 
 export interface ServedItem {
   readonly itemId: string;
@@ -22,7 +30,10 @@ export interface ServedItem {
 /** The API's answer (Personalize's field names where they exist). */
 export interface RecommendResponse {
   readonly recommendationId: string;
+  /** The user served; for an anonymous session its sessionId (Personalize's convention). */
   readonly userId: string;
+  /** Set when the list was asked for a session (`GET /sessions/{sessionId}/recommendations`). */
+  readonly sessionId?: string;
   readonly slot: string;
   readonly experiment: string;
   readonly arm: string;
@@ -45,6 +56,13 @@ export interface RecommendDeps {
   readonly profiles: UserProfileStore;
   readonly popularity: PopularitySource;
   readonly ngList: NgList;
+  /**
+   * The visitor's events (the session's on the session route), for the repeat policy: without it no
+   * session items are known, so nothing is excluded as a repeat.
+   */
+  readonly recentEvents?: VisitorEvents;
+  /** How many recent events define the session's items (SESSION_RECENT_EVENTS). */
+  readonly recentLimit?: number;
   /** Extra candidates fetched from the arm so that NG and excluded items can be removed. */
   readonly headroom?: number;
   /**
@@ -72,6 +90,11 @@ export async function recommend(
       'slot',
     );
   }
+  const failures: string[] = [];
+  // the session route serves the user the session belongs to once it carries a userId
+  const sessionEvents = req.sessionId !== undefined ? await readEvents(deps, req) : undefined;
+  if (sessionEvents?.failed) failures.push('events');
+  const userId = sessionEvents?.events.find((e) => e.userId !== undefined)?.userId ?? req.userId;
   let arm: Arm;
   if (req.arm !== undefined) {
     if (!options.adminAuthorized) throw new UnauthorizedError('the arm override needs the admin token');
@@ -83,11 +106,16 @@ export async function recommend(
       );
     arm = forced;
   } else {
-    arm = assignArm(slot, req.userId);
+    arm = assignArm(slot, userId);
   }
-  const failures: string[] = [];
+  const repeat = req.repeat ?? slot.repeat ?? DEFAULT_REPEAT_POLICY;
   const source = ownValue(deps.sources, arm.algorithm);
-  const want = req.numResults + req.exclude.length + (deps.headroom ?? 20);
+  const recentLimit = deps.recentLimit ?? 0;
+  const want =
+    req.numResults + req.exclude.length + (deps.headroom ?? 20) + (repeat === 'exclude' ? recentLimit : 0);
+  const context = { repeat, ...(req.sessionId !== undefined ? { sessionId: req.sessionId } : {}) };
+  // the session's items: read alongside the arm (the session arm's own read is the same cached one)
+  const eventsPromise = sessionEvents ? Promise.resolve(sessionEvents) : readEvents(deps, req);
 
   // independent lookups in parallel: the request path's latency is the slowest, not the sum. The NG
   // list and the popularity pointer answer stale data once the budget is spent; the arm and the profile
@@ -99,9 +127,9 @@ export async function recommend(
   const timedOut = (dependency: string) => () => new DeadlineError(dependency, deps.budgetMs ?? 0);
   const [armResult, profileResult, ngResult, activeResult] = await Promise.allSettled([
     source
-      ? untilOver(source.candidates(req.userId, want), over, timedOut(source.source))
+      ? untilOver(source.candidates(userId, want, context), over, timedOut(source.source))
       : Promise.resolve([] as ScoredItem[]),
-    untilOver(deps.profiles.getProfile(req.userId), over, timedOut('profiles')),
+    untilOver(deps.profiles.getProfile(userId), over, timedOut('profiles')),
     ngPromise,
     activePromise,
   ]);
@@ -126,7 +154,16 @@ export async function recommend(
 
   const ng = ngResult.value.ids;
   const excluded = new Set(req.exclude);
-  const blocked = (itemId: string) => ng.has(itemId) || excluded.has(itemId);
+  const visitor = await eventsPromise;
+  if (visitor.failed && !sessionEvents) failures.push('events');
+  const sessionItems =
+    req.sessionId !== undefined
+      ? new Set(visitor.events.map((e) => e.itemId))
+      : currentSessionItems(visitor.events);
+  // under `exclude` no position shows a session item; under `allow` only the arm's own score may
+  const repeatBlocked = (itemId: string) => repeat === 'exclude' && sessionItems.has(itemId);
+  const blocked = (itemId: string) => ng.has(itemId) || excluded.has(itemId) || repeatBlocked(itemId);
+  const fillBlocked = (itemId: string) => blocked(itemId) || sessionItems.has(itemId);
   const items: ServedItem[] = [];
   const taken = new Set<string>();
   const label = source?.source ?? arm.algorithm;
@@ -153,7 +190,7 @@ export async function recommend(
           chain,
           lists,
           req.numResults - items.length,
-          (id) => taken.has(id) || blocked(id),
+          (id) => taken.has(id) || fillBlocked(id),
         );
         fallbackAnswered = true;
         for (const f of fill) {
@@ -172,7 +209,7 @@ export async function recommend(
             req.numResults,
             items,
             taken,
-            blocked,
+            fillBlocked,
             time.remaining,
           );
         }
@@ -189,15 +226,35 @@ export async function recommend(
   return {
     response: {
       recommendationId: randomUUID(),
-      userId: req.userId,
+      userId,
+      ...(req.sessionId !== undefined ? { sessionId: req.sessionId } : {}),
       slot: slotName,
       experiment: slot.experiment,
       arm: arm.name,
-      itemList: items,
+      // arm and popularity scores live on different scales: one non-increasing list, order kept
+      itemList: descendingScores(items),
       degraded: failures.length > 0,
     },
     diagnostics: { armItems, fallbackItems: items.length - armItems, failures, knownUser },
   };
+}
+
+/**
+ * The visitor's recent events (the session's on the session route), or none with `failed` when the
+ * events table fails: the list is then served without knowing the session's items.
+ */
+async function readEvents(
+  deps: RecommendDeps,
+  req: RecommendationRequest,
+): Promise<{ events: StoredEvent[]; failed: boolean }> {
+  const limit = deps.recentLimit ?? 0;
+  if (!deps.recentEvents || limit <= 0) return { events: [], failed: false };
+  const context = req.sessionId !== undefined ? { sessionId: req.sessionId } : undefined;
+  try {
+    return { events: await visitorEvents(deps.recentEvents, req.userId, limit, context), failed: false };
+  } catch {
+    return { events: [], failed: true };
+  }
 }
 
 /**

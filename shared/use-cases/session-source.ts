@@ -2,11 +2,12 @@ import { LruCache } from '../domain/cache.js';
 import { withDeadline } from '../domain/deadline.js';
 import type { StoredEvent } from '../domain/events/events.js';
 import { DEFAULT_SESSION_POSITION_DECAY, scoreRecentEvents } from '../domain/recommend/session-scoring.js';
-import type { CandidateSource } from '../ports/candidates.js';
+import type { CandidateContext, CandidateSource } from '../ports/candidates.js';
 import type { EventStore } from '../ports/events.js';
 import type { RecommendationStore } from '../ports/stores.js';
 import type { ScoredItem } from '../ports/types.js';
 import type { VersionPointers } from './candidate-sources.js';
+import type { SessionScorer } from './session-index.js';
 
 /**
  * Algorithm name under which the nightly run stores the session model's per-item neighbour lists
@@ -61,8 +62,9 @@ export class StoredSessionNeighbours implements SessionNeighbours {
 }
 
 /**
- * The `session` arm at request time. With recent events (the events table, newest first), the session
- * model scores them (neighbour lists of the recent items, weighted by event type and recency: the same
+ * The `session` arm at request time. With recent events (the events table, newest first), the published
+ * session kNN model scores them when there is one ({@link SessionScorer}: the session's own items on their
+ * learned repeat score under `allow`); else the session model scores them (neighbour lists of the recent items, weighted by event type and recency: the same
  * scoring as SessionModel.recommendFromRecent), and the nightly precomputed list fills up the rest,
  * without items seen since. When no neighbour list is published, it re-ranks the precomputed list
  * instead ({@link rerankWithRecent}). Without recent events, or if the events table fails, it is the
@@ -72,17 +74,19 @@ export class RecentEventsSessionSource implements CandidateSource {
   constructor(
     readonly source: string,
     private readonly precomputed: CandidateSource,
-    private readonly events: Pick<EventStore, 'recentEvents'>,
+    private readonly events: VisitorEvents,
     private readonly recentLimit: number,
     private readonly neighbours?: SessionNeighbours,
     private readonly onError?: (err: unknown) => void,
     private readonly positionDecay = DEFAULT_SESSION_POSITION_DECAY,
+    /** The published session kNN model; without one (or before it is published) the neighbour lists score. */
+    private readonly scorer?: SessionScorer,
   ) {}
 
-  async candidates(userId: string, n: number): Promise<ScoredItem[]> {
+  async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
     if (this.recentLimit <= 0) return this.precomputed.candidates(userId, n);
     const [recentResult, baseResult] = await Promise.allSettled([
-      this.events.recentEvents(userId, this.recentLimit),
+      visitorEvents(this.events, userId, this.recentLimit, context),
       this.precomputed.candidates(userId, n + this.recentLimit),
     ]);
     if (baseResult.status === 'rejected') throw baseResult.reason;
@@ -93,6 +97,14 @@ export class RecentEventsSessionSource implements CandidateSource {
     }
     const recent = recentResult.value;
     if (recent.length === 0) return base.slice(0, n);
+    if (this.scorer) {
+      try {
+        const scored = await this.scorer.score(recent, n, context?.repeat ?? 'allow');
+        if (scored) return fillUp(scored, base, recent, n);
+      } catch (err) {
+        this.onError?.(err);
+      }
+    }
     let lists = new Map<string, ScoredItem[]>();
     if (this.neighbours) {
       try {
@@ -180,19 +192,34 @@ export async function publishSessionNeighbours(
   return lists.length;
 }
 
+/** The event reads of the request path: a user's timeline, or a session's. */
+export type VisitorEvents = Pick<EventStore, 'recentEvents' | 'sessionEvents'>;
+
+/** The events that count for a request: the session's on the session route, else the user's. */
+export function visitorEvents(
+  events: VisitorEvents,
+  userId: string,
+  limit: number,
+  context?: CandidateContext,
+): Promise<StoredEvent[]> {
+  return context?.sessionId !== undefined
+    ? events.sessionEvents(context.sessionId, limit)
+    : events.recentEvents(userId, limit);
+}
+
 /**
- * A user's recent events, cached for a short time (bounded LRU, concurrent reads shared): one page view
+ * A user's (or a session's) recent events, cached for a short time (bounded LRU, concurrent reads shared): one page view
  * asks for several slots at once, and a hot user's burst of requests should cost one Query, while an
  * event posted since still shows within `ttlMs` (0 = always read).
  */
-export class CachedRecentEvents implements Pick<EventStore, 'recentEvents'> {
+export class CachedRecentEvents implements VisitorEvents {
   private readonly cache: LruCache<string, { events: StoredEvent[]; expires: number }>;
   /**
    * `deadlineMs`: how long a read may take; past it the user's last events answer if cached, else the
    * read fails (the session arm then serves its precomputed list instead of waiting).
    */
   constructor(
-    private readonly inner: Pick<EventStore, 'recentEvents'>,
+    private readonly inner: VisitorEvents,
     private readonly ttlMs: number,
     capacity = 20_000,
     private readonly now: () => number = Date.now,
@@ -201,17 +228,20 @@ export class CachedRecentEvents implements Pick<EventStore, 'recentEvents'> {
     this.cache = new LruCache(capacity);
   }
 
-  async recentEvents(userId: string, limit: number): Promise<StoredEvent[]> {
-    if (this.ttlMs <= 0)
-      return withDeadline(this.inner.recentEvents(userId, limit), this.deadlineMs, 'events');
-    const key = `${limit}#${userId}`;
+  recentEvents(userId: string, limit: number): Promise<StoredEvent[]> {
+    return this.read(`u#${limit}#${userId}`, () => this.inner.recentEvents(userId, limit));
+  }
+
+  sessionEvents(sessionId: string, limit: number): Promise<StoredEvent[]> {
+    return this.read(`s#${limit}#${sessionId}`, () => this.inner.sessionEvents(sessionId, limit));
+  }
+
+  private async read(key: string, load: () => Promise<StoredEvent[]>): Promise<StoredEvent[]> {
+    if (this.ttlMs <= 0) return withDeadline(load(), this.deadlineMs, 'events');
     const previous = this.cache.get(key);
     const loading = this.cache.getOrLoad(
       key,
-      async () => ({
-        events: await this.inner.recentEvents(userId, limit),
-        expires: this.now() + this.ttlMs,
-      }),
+      async () => ({ events: await load(), expires: this.now() + this.ttlMs }),
       (e) => e.expires > this.now(),
     );
     try {

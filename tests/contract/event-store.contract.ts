@@ -76,6 +76,31 @@ export function describeEventStore(name: string, factory: () => Promise<EventSto
       expect(recent.map((e) => e.eventId)).toEqual(['e-3', 'e-2']);
     });
 
+    it("returns a session's events newest first, anonymous ones included", async () => {
+      const store = await factory();
+      const { userId: _, ...anonymous } = event(1, { sessionId: 's9' });
+      await store.putEvents([anonymous, event(2, { sessionId: 's9' }), event(3)]);
+      expect((await store.sessionEvents('s9', 10)).map((e) => [e.eventId, e.userId])).toEqual([
+        ['e-2', 'u1'],
+        ['e-1', undefined],
+      ]);
+      expect((await store.recentEvents('u1', 10)).map((e) => e.eventId)).toEqual(['e-3', 'e-2']);
+    });
+
+    it("gives a session's anonymous events to the user who identified in it", async () => {
+      const store = await factory();
+      const { userId: _, ...anonymous } = event(1, { sessionId: 's9' });
+      await store.putEvents([anonymous]);
+      expect(await store.recentEvents('u7', 10)).toEqual([]);
+      await store.assignToUser('u7', [anonymous]);
+      expect(await store.recentEvents('u7', 10)).toEqual([{ ...anonymous, userId: 'u7' }]);
+      expect(await store.sessionEvents('s9', 10)).toEqual([{ ...anonymous, userId: 'u7' }]);
+      // a resend of the anonymous event keeps it the user's
+      await store.putEvents([anonymous]);
+      expect((await store.sessionEvents('s9', 10))[0].userId).toBe('u7');
+      expect(await store.eventsBetween(0, T0 * 2)).toEqual([{ ...anonymous, userId: 'u7' }]);
+    });
+
     it('returns no recent events for an unknown user', async () => {
       const store = await factory();
       expect(await store.recentEvents('nobody', 5)).toEqual([]);

@@ -191,6 +191,43 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     expect(res.status).toBe(200);
   });
 
+  it('serves an anonymous session from its own events, and gives them to the user who identifies in it', async () => {
+    const admin = { headers: { authorization: `Bearer ${adminToken()}` } };
+    const cf = async (path: string) => ((await (await app.appFetch(path, admin)).json()) as Recs).itemList;
+    const before = await cf('/users/u-anon-login/recommendations?arm=cf&repeat=exclude&numResults=5');
+    const [top, second] = before.map((i) => i.itemId);
+    const post = (event: Record<string, unknown>, itemId: string, eventId: string) =>
+      app.appFetch('/events', {
+        method: 'POST',
+        body: JSON.stringify({
+          ...event,
+          sessionId: 'anon-e2e',
+          eventList: [{ eventId, eventType: 'view', itemId, sentAt: Date.now() / 1000 - 1 }],
+        }),
+      });
+    expect((await post({}, top, 'anon-e2e-1')).status).toBe(200);
+    const res = await app.appFetch(
+      '/sessions/anon-e2e/recommendations?arm=cf&repeat=exclude&numResults=5',
+      admin,
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Recs & { sessionId: string };
+    expect(responseErrors('GET', '/sessions/{sessionId}/recommendations', 200, body)).toBe('');
+    expect(body).toMatchObject({ sessionId: 'anon-e2e', userId: 'anon-e2e', arm: 'cf' });
+    expect(body.itemList.map((i) => i.itemId)).not.toContain(top);
+    expect((await post({ userId: 'u-anon-login' }, second, 'anon-e2e-2')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 700)); // past SESSION_EVENTS_CACHE_MS
+    const after = await cf('/users/u-anon-login/recommendations?arm=cf&repeat=exclude&numResults=5');
+    expect(after.map((i) => i.itemId)).not.toContain(top);
+    expect(after.map((i) => i.itemId)).not.toContain(second);
+    const bad = await app.appFetch('/sessions/anon-e2e/recommendations?repeat=sometimes');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      code: 'ValidationError',
+      message: 'repeat must be one of allow, exclude',
+    });
+  });
+
   it('rejects a POST /events body over the bound with 413 {code, message}', async () => {
     const body = JSON.stringify({
       userId: 'u1',

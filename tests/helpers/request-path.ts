@@ -1,8 +1,10 @@
+import { MemoryEventStore } from '../../shared/adapters/memory/event-store.js';
 import { MemoryNgItemStore } from '../../shared/adapters/memory/ng-item-store.js';
 import { MemoryPipelineStateStore } from '../../shared/adapters/memory/pipeline-state-store.js';
 import { MemoryPopularityStore } from '../../shared/adapters/memory/popularity-store.js';
 import { MemoryRecommendationStore } from '../../shared/adapters/memory/recommendation-store.js';
 import { MemoryUserProfileStore } from '../../shared/adapters/memory/user-profile-store.js';
+import type { StoredEvent } from '../../shared/domain/events/events.js';
 import { DEFAULT_EXPERIMENTS, type ExperimentConfig } from '../../shared/domain/experiments/experiments.js';
 import type { CandidateSource } from '../../shared/ports/candidates.js';
 import type { ScoredItem, SegmentList } from '../../shared/ports/types.js';
@@ -21,6 +23,8 @@ export async function memoryDeps(options: {
   sources?: Record<string, CandidateSource>;
   pointerTtlMs?: number;
   ngTtlMs?: number;
+  /** Stored events: the visitors' sessions the repeat policy sees. */
+  events?: StoredEvent[];
 }) {
   const state = new MemoryPipelineStateStore();
   const popularityStore = new MemoryPopularityStore();
@@ -46,6 +50,8 @@ export async function memoryDeps(options: {
     Object.entries(options.profiles ?? {}).map(([userId, attributes]) => ({ userId, attributes })),
   );
   for (const id of options.ng ?? []) await ngItems.put({ itemId: id, createdAt: 0 });
+  const events = new MemoryEventStore();
+  await events.putEvents(options.events ?? []);
   const pointers = new VersionPointers(state, options.pointerTtlMs ?? 60_000);
   const deps: RecommendDeps = {
     experiments: options.experiments ?? DEFAULT_EXPERIMENTS,
@@ -58,8 +64,10 @@ export async function memoryDeps(options: {
     profiles,
     popularity: new PopularitySource(state, popularityStore, 60_000),
     ngList: new NgList(ngItems, options.ngTtlMs ?? 60_000),
+    recentEvents: events,
+    recentLimit: 10,
   };
-  return { deps, state, popularityStore, recommendations, profiles, ngItems };
+  return { deps, state, popularityStore, recommendations, profiles, ngItems, events };
 }
 
 export const items = (prefix: string, n: number, top = 1): ScoredItem[] =>
@@ -71,4 +79,18 @@ export const singleArm = (
 ): ExperimentConfig => ({
   defaultSlot: 'home',
   slots: { home: { experiment: 'e', salt: 's', arms: [{ name: algorithm, algorithm, weight: 1 }] } },
+});
+
+/** A view event of a visitor's session (userId absent = an anonymous visitor). */
+export const viewed = (
+  itemId: string,
+  at: number,
+  visitor: { userId?: string; sessionId: string },
+): StoredEvent => ({
+  eventId: `${visitor.sessionId}-${itemId}-${at}`,
+  ...visitor,
+  eventType: 'view',
+  rawEventType: 'view',
+  itemId,
+  sentAt: at,
 });

@@ -12,7 +12,7 @@ import { FolderArtifactStore } from '../../shared/adapters/local/folder-artifact
 import { MemoryEventStore } from '../../shared/adapters/memory/event-store.js';
 import { parseConfig } from '../../shared/config/config.js';
 import { loadDatasetFromStreams } from '../../shared/domain/data/loader.js';
-import { DEFAULT_EVENT_TYPE_MAPPING, type StoredEvent } from '../../shared/domain/events/events.js';
+import { DEFAULT_EVENT_TYPE_MAPPING, type IdentifiedEvent } from '../../shared/domain/events/events.js';
 import {
   EventMerger,
   eventCsvRow,
@@ -23,7 +23,7 @@ import { DependencyError } from '../../shared/domain/errors.js';
 import { buildEventExport } from '../../shared/event-export-container.js';
 import { mergeExportedEvents } from '../../shared/pipeline/event-merge.js';
 import type { EventExport } from '../../shared/ports/events.js';
-import { ingestEvents } from '../../shared/use-cases/events.js';
+import { ingestEvents, SessionOwners } from '../../shared/use-cases/events.js';
 import { TABLES_ENV } from '../helpers/config-env.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12);
@@ -39,7 +39,7 @@ async function store(): Promise<FolderArtifactStore> {
   return new FolderArtifactStore(dir);
 }
 
-const ev = (eventId: string, sentAt = NOW - 1000, extra: Partial<StoredEvent> = {}): StoredEvent => ({
+const ev = (eventId: string, sentAt = NOW - 1000, extra: Partial<IdentifiedEvent> = {}): IdentifiedEvent => ({
   eventId,
   userId: 'u1',
   sessionId: 's1',
@@ -179,6 +179,25 @@ describe('ingestEvents with an event export', () => {
     const again = await ingestEvents(deps, body(['a', 'b']), NOW);
     expect(again.duplicates).toEqual(['a']);
     expect(exported).toEqual(['a', 'a', 'b']);
+  });
+
+  it("exports a session's anonymous events with the userId once the session carries one", async () => {
+    const exported: string[] = [];
+    const deps = {
+      ...ingestDeps({
+        export: async (events) => void exported.push(...events.map((e) => `${e.eventId}:${e.userId}`)),
+      }),
+      sessionOwners: new SessionOwners(),
+    };
+    const { userId: _, ...anonymous } = body(['a', 'b']);
+    await ingestEvents(deps, anonymous, NOW);
+    expect(exported).toEqual([]);
+    await ingestEvents(deps, { ...body(['c']), userId: 'u9' }, NOW);
+    expect(exported.sort()).toEqual(['a:u9', 'b:u9', 'c:u9']);
+    expect((await deps.events.recentEvents('u9', 10)).map((e) => e.eventId).sort()).toEqual(['a', 'b', 'c']);
+    // the session is known to be u9's now: a further batch adds only itself
+    await ingestEvents(deps, { ...body(['d']), userId: 'u9' }, NOW);
+    expect(exported).toHaveLength(4);
   });
 
   it('stores the events and fails the call when the export fails, so the client resends', async () => {

@@ -125,6 +125,20 @@ describe('PersonalizeEventTracker', () => {
     mock.restore();
   });
 
+  it('sends PutEvents without a userId for an anonymous visitor', async () => {
+    const mock = mockClient(PersonalizeEventsClient);
+    mock.on(PutEventsCommand).resolves({});
+    const tracker = new PersonalizeEventTracker(new PersonalizeEventsClient({ region: 'ap-northeast-1' }), {
+      trackingId: 'tracker-1',
+    });
+    const { userId: _, ...anonymous } = event;
+    await tracker.track({ sessionId: 's1', events: [anonymous] });
+    const input = mock.commandCalls(PutEventsCommand)[0].args[0].input;
+    expect(input).toMatchObject({ trackingId: 'tracker-1', sessionId: 's1' });
+    expect('userId' in input).toBe(false);
+    mock.restore();
+  });
+
   it('loads the SDK on the first tracked batch when built lazily', async () => {
     const { lazyEventTracker } = await import('../../shared/adapters/personalize/lazy-event-tracker.js');
     const mock = mockClient(PersonalizeEventsClient);

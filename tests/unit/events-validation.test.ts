@@ -59,7 +59,7 @@ describe('parseEventBatch', () => {
 
   it.each([
     ['a non-object body', 'body', () => parseEventBatch([1], OPTIONS)],
-    ['a missing userId', 'userId', () => parseEventBatch(body({ userId: undefined }), OPTIONS)],
+    ['a numeric userId', 'userId', () => parseEventBatch(body({ userId: 7 }), OPTIONS)],
     ['an empty userId', 'userId', () => parseEventBatch(body({ userId: '' }), OPTIONS)],
     ['a userId over 256 chars', 'userId', () => parseEventBatch(body({ userId: 'x'.repeat(257) }), OPTIONS)],
     ['a userId with a control character', 'userId', () => parseEventBatch(body({ userId: 'a\nb' }), OPTIONS)],
@@ -155,6 +155,13 @@ describe('parseEventBatch', () => {
   it('accepts properties nested 16 levels deep', () => {
     const b = parseEventBatch(body({}, { properties: JSON.parse(nested(16)) }), OPTIONS);
     expect(b.events[0].properties).toBe(nested(16));
+  });
+
+  it('accepts a batch without a userId from an anonymous visitor, as PutEvents does', () => {
+    const batch = parseEventBatch(body({ userId: undefined }), OPTIONS);
+    expect(batch.userId).toBeUndefined();
+    expect(batch.sessionId).toBe('s1');
+    expect(batch.events.every((e) => !('userId' in e))).toBe(true);
   });
 
   it('rejects more than 10 events', () => {

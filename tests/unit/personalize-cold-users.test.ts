@@ -10,7 +10,10 @@ import { PersonalizeRuntimeRecommender } from '../../shared/adapters/personalize
 import { DatasetBuilder } from '../../shared/domain/data/builder.js';
 import { parseExperimentConfig } from '../../shared/domain/experiments/experiments.js';
 import { KnownUsersBuilder } from '../../shared/domain/personalize/known-users.js';
-import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
+import {
+  parseRecommendationRequest,
+  parseSessionRecommendationRequest,
+} from '../../shared/domain/recommend/request.js';
 import { NgList, PersonalizeSource } from '../../shared/use-cases/candidate-sources.js';
 import {
   ColdAwarePersonalizeSource,
@@ -82,6 +85,8 @@ beforeAll(async () => {
     profiles,
     popularity: new PopularitySource(state, popularityStore, 60_000),
     ngList: new NgList(new DynamoNgItemStore(doc, { tableName: await dynamo.freshTable('ngItems') }), 0),
+    recentEvents: events,
+    recentLimit: 10,
   };
 });
 
@@ -132,5 +137,41 @@ describe('cold users on the personalize arm', () => {
     const r = await serve('browsing-visitor');
     expect(askedFor()).toEqual(['browsing-visitor']);
     expect(r.itemList[0].source).toBe('personalize');
+  });
+
+  it('asks Personalize for an anonymous session under its sessionId, as Personalize documents', async () => {
+    await events.putEvents([
+      {
+        eventId: 'e-anon-1',
+        sessionId: 'anon-session-7',
+        eventType: 'view',
+        rawEventType: 'view',
+        itemId: 'i-m2',
+        sentAt: Date.now() - 1000,
+      },
+    ]);
+    const request = parseSessionRecommendationRequest('anon-session-7', { numResults: '3' }, 3);
+    const r = (await recommend(deps, request)).response;
+    expect(askedFor()).toEqual(['anon-session-7']);
+    expect(r).toMatchObject({ sessionId: 'anon-session-7', userId: 'anon-session-7' });
+    expect(r.itemList.map((i) => i.itemId)).toEqual(['p1', 'p2', 'p3']);
+  });
+
+  it('asks Personalize under the userId once the session carries one', async () => {
+    await events.putEvents([
+      {
+        eventId: 'e-login-1',
+        userId: 'u0',
+        sessionId: 'anon-session-8',
+        eventType: 'view',
+        rawEventType: 'view',
+        itemId: 'i-f2',
+        sentAt: Date.now() - 1000,
+      },
+    ]);
+    const request = parseSessionRecommendationRequest('anon-session-8', { numResults: '3' }, 3);
+    const r = (await recommend(deps, request)).response;
+    expect(askedFor()).toEqual(['u0']);
+    expect(r.userId).toBe('u0');
   });
 });

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DependencyError, UnauthorizedError, ValidationError } from '../../shared/domain/errors.js';
-import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
+import {
+  parseRecommendationRequest,
+  parseSessionRecommendationRequest,
+} from '../../shared/domain/recommend/request.js';
 import type { CandidateSource } from '../../shared/ports/candidates.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
-import { items, memoryDeps, singleArm } from '../helpers/request-path.js';
+import { items, memoryDeps, singleArm, viewed } from '../helpers/request-path.js';
 
 const req = (userId: string, query: Record<string, string> = {}) =>
   parseRecommendationRequest(userId, query, 10);
@@ -239,5 +242,140 @@ describe('precomputed candidates', () => {
     await state.setActiveVersion('cf', 'v2', 'v1');
     const { response } = await recommend(deps, req('u1'));
     expect(response.itemList[0].itemId).toBe('n0');
+  });
+});
+
+describe('repeat policy and the popularity fill', () => {
+  const visitor = { userId: 'u1', sessionId: 's1' };
+  const global = { segment: 'global', items: items('g', 50) };
+
+  it('never fills with an item the visitor viewed in the current session', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [global],
+      events: [viewed('g0', 1000, visitor), viewed('g2', 2000, visitor)],
+    });
+    const { response } = await recommend(deps, req('u1'));
+    const ids = response.itemList.map((i) => i.itemId);
+    expect(ids).toHaveLength(10);
+    expect(ids).not.toContain('g0');
+    expect(ids).not.toContain('g2');
+    expect(ids[0]).toBe('g1');
+  });
+
+  it('keeps a filled list in descending score order', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentColumns: ['GENDER'],
+      segmentLists: [{ segment: 'u:GENDER=f', items: items('f', 3, 40) }, global],
+      profiles: { u1: { GENDER: 'f' } },
+      userLists: {
+        cf: {
+          u1: [
+            { itemId: 'c0', score: 0.02 },
+            { itemId: 'c1', score: 0.01 },
+          ],
+        },
+      },
+    });
+    const { response } = await recommend(deps, req('u1'));
+    const scores = response.itemList.map((i) => i.score);
+    expect(response.itemList.map((i) => i.source)).toEqual([
+      'cf',
+      'cf',
+      ...Array(3).fill('popularity:segment'),
+      ...Array(5).fill('popularity:global'),
+    ]);
+    expect(scores.slice(0, 2)).toEqual([0.02, 0.01]);
+    for (let k = 1; k < scores.length; k++) expect(scores[k]).toBeLessThanOrEqual(scores[k - 1]);
+  });
+
+  it('shows no item of the session anywhere under repeat=exclude, the arm included', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [global],
+      userLists: { cf: { u1: items('c', 5) } },
+      events: [viewed('c0', 1000, visitor), viewed('g0', 2000, visitor)],
+    });
+    const { response } = await recommend(deps, req('u1', { repeat: 'exclude' }));
+    const ids = response.itemList.map((i) => i.itemId);
+    expect(ids).toEqual(['c1', 'c2', 'c3', 'c4', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6']);
+  });
+
+  it("lets the arm's own candidates show session items under repeat=allow", async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [global],
+      userLists: { cf: { u1: items('c', 5) } },
+      events: [viewed('c0', 1000, visitor), viewed('g0', 2000, visitor)],
+    });
+    const { response } = await recommend(deps, req('u1', { repeat: 'allow' }));
+    const ids = response.itemList.map((i) => i.itemId);
+    expect(ids.slice(0, 5)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    expect(ids).not.toContain('g0');
+  });
+
+  it("applies the slot's repeat policy when the request sets none", async () => {
+    const experiments = singleArm('cf');
+    const { deps } = await memoryDeps({
+      experiments: { ...experiments, slots: { home: { ...experiments.slots.home, repeat: 'exclude' } } },
+      segmentLists: [global],
+      userLists: { cf: { u1: items('c', 5) } },
+      events: [viewed('c0', 1000, visitor)],
+    });
+    expect((await recommend(deps, req('u1'))).response.itemList.map((i) => i.itemId)).not.toContain('c0');
+    expect(
+      (await recommend(deps, req('u1', { repeat: 'allow' }))).response.itemList.map((i) => i.itemId),
+    ).toContain('c0');
+  });
+
+  it('counts only the newest session of a user as the session', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [global],
+      events: [viewed('g0', 1000, { userId: 'u1', sessionId: 'old' }), viewed('g1', 2000, visitor)],
+    });
+    const ids = (await recommend(deps, req('u1', { repeat: 'exclude' }))).response.itemList.map(
+      (i) => i.itemId,
+    );
+    expect(ids[0]).toBe('g0');
+    expect(ids).not.toContain('g1');
+  });
+
+  it('rejects a repeat value other than allow or exclude, naming the parameter', () => {
+    expect(() => req('u1', { repeat: 'never' })).toThrow(
+      expect.objectContaining({ parameter: 'repeat', message: 'repeat must be one of allow, exclude' }),
+    );
+  });
+});
+
+describe('anonymous sessions', () => {
+  const sessionReq = (sessionId: string, query: Record<string, string> = {}) =>
+    parseSessionRecommendationRequest(sessionId, query, 10);
+
+  it("answers an anonymous session from that session's events, under its sessionId", async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      events: [viewed('g0', 1000, { sessionId: 'anon-1' }), viewed('g1', 1000, { sessionId: 'other' })],
+    });
+    const { response } = await recommend(deps, sessionReq('anon-1', { repeat: 'exclude' }));
+    expect(response).toMatchObject({ sessionId: 'anon-1', userId: 'anon-1' });
+    expect(response.itemList.map((i) => i.itemId).slice(0, 2)).toEqual(['g1', 'g2']);
+  });
+
+  it('serves the user a session belongs to once it carries a userId', async () => {
+    const { deps } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      userLists: { cf: { u5: items('c', 20) } },
+      events: [
+        viewed('c0', 1000, { sessionId: 's5' }),
+        viewed('c1', 2000, { userId: 'u5', sessionId: 's5' }),
+      ],
+    });
+    const { response } = await recommend(deps, sessionReq('s5', { repeat: 'exclude' }));
+    expect(response).toMatchObject({ sessionId: 's5', userId: 'u5', arm: 'cf' });
+    expect(response.itemList.map((i) => i.itemId).slice(0, 3)).toEqual(['c2', 'c3', 'c4']);
   });
 });

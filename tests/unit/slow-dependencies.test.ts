@@ -90,7 +90,13 @@ describe('the session arm when the events table is slow', () => {
     timeout: 5_000,
   }, async () => {
     const precomputed: CandidateSource = { source: 'session', candidates: async (_u, n) => items('s', n) };
-    const events = new CachedRecentEvents({ recentEvents: never }, 500, 100, Date.now, 20);
+    const events = new CachedRecentEvents(
+      { recentEvents: never, sessionEvents: never },
+      500,
+      100,
+      Date.now,
+      20,
+    );
     const source = new RecentEventsSessionSource('session', precomputed, events, 10);
     expect((await source.candidates('u1', 3)).map((i) => i.itemId)).toEqual(['s0', 's1', 's2']);
   });

@@ -16,7 +16,7 @@ type Item = Record<string, unknown>;
 const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
 
 /** Item kinds on the events table (the `kind` attribute lets a report Scan filter by type). */
-const KIND = { marker: 'mark', event: 'ev', impressions: 'imps' } as const;
+const KIND = { marker: 'mark', event: 'ev', sessionEvent: 'sev', impressions: 'imps' } as const;
 
 /**
  * Events and impressions on the events table (pk S, sk S, TTL expiresAt):
@@ -24,6 +24,8 @@ const KIND = { marker: 'mark', event: 'ev', impressions: 'imps' } as const;
  *   event as first sent, from which a repeat rewrites the (idempotent) timeline item, so a call that failed
  *   half-way is completed by the client's retry (dynalite has no transactions);
  * - `user#{userId}` / `ev#{sentAt}#{eventId}`: the user's timeline (Query newest first for the session arm);
+ * - `session#{sessionId}` / `ev#{sentAt}#{eventId}`: the session's timeline, anonymous events included
+ *   (`GET /sessions/{sessionId}/recommendations`, and finding the anonymous events once a userId arrives);
  * - `imps#{first recommendationId}` / `{tsMin}#{count}`: one item per flush of served lists (the request
  *   Lambda queues them), the lists as compact JSON in `lists`, with `ts` = the first and `tsMax` = the last
  *   list's time. One write per flush instead of one per list: the request path's only write costs one
@@ -85,23 +87,44 @@ export class DynamoEventStore implements EventStore {
     await batchWrite(
       this.doc,
       table,
-      claims.map(({ event: e }) => ({
-        PutRequest: {
-          Item: {
-            pk: `user#${e.userId}`,
-            sk: `ev#${pad(e.sentAt)}#${e.eventId}`,
-            kind: KIND.event,
-            ...eventAttributes(e),
-            expiresAt: this.expiresAt(e.sentAt),
-          },
-        },
-      })),
+      claims.flatMap(({ event: e }) => this.timelineItems(e).map((Item) => ({ PutRequest: { Item } }))),
       this.options.batch,
     );
     return {
       stored: claims.filter((c) => c.fresh).map((c) => c.event),
       duplicates: claims.filter((c) => !c.fresh).map((c) => c.event.eventId),
     };
+  }
+
+  /** The event's timeline items: the session's always, the user's when it carries a userId. */
+  private timelineItems(e: StoredEvent): Item[] {
+    const sk = `ev#${pad(e.sentAt)}#${e.eventId}`;
+    const base = { sk, kind: KIND.event, ...eventAttributes(e), expiresAt: this.expiresAt(e.sentAt) };
+    const items: Item[] = [{ pk: `session#${e.sessionId}`, ...base }];
+    // the session copy is not a reported event (a report Scan would count it twice)
+    items[0].kind = KIND.sessionEvent;
+    if (e.userId !== undefined) items.push({ pk: `user#${e.userId}`, ...base });
+    return items;
+  }
+
+  async sessionEvents(sessionId: string, limit: number): Promise<StoredEvent[]> {
+    return this.timeline(`session#${sessionId}`, limit);
+  }
+
+  async assignToUser(userId: string, events: readonly StoredEvent[]): Promise<void> {
+    // the marker too: a resend of an anonymous event rewrites the timelines from it
+    const writes = events
+      .filter((e) => e.userId === undefined)
+      .flatMap((e) => {
+        const owned = { ...e, userId };
+        return [this.markerItem(owned), ...this.timelineItems(owned)];
+      });
+    await batchWrite(
+      this.doc,
+      this.options.tableName,
+      writes.map((Item) => ({ PutRequest: { Item } })),
+      this.options.batch,
+    );
   }
 
   private markerItem(e: StoredEvent): Item {
@@ -115,12 +138,16 @@ export class DynamoEventStore implements EventStore {
   }
 
   async recentEvents(userId: string, limit: number): Promise<StoredEvent[]> {
+    return this.timeline(`user#${userId}`, limit);
+  }
+
+  private async timeline(pk: string, limit: number): Promise<StoredEvent[]> {
     const out = await dynamoCall('Query', () =>
       this.doc.send(
         new QueryCommand({
           TableName: this.options.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ev)',
-          ExpressionAttributeValues: { ':pk': `user#${userId}`, ':ev': 'ev#' },
+          ExpressionAttributeValues: { ':pk': pk, ':ev': 'ev#' },
           ScanIndexForward: false,
           Limit: limit,
         }),
@@ -210,13 +237,13 @@ export class DynamoEventStore implements EventStore {
 function eventAttributes(e: StoredEvent): Item {
   const a: Item = {
     eventId: e.eventId,
-    userId: e.userId,
     sessionId: e.sessionId,
     eventType: e.eventType,
     rawEventType: e.rawEventType,
     itemId: e.itemId,
     ts: e.sentAt,
   };
+  if (e.userId !== undefined) a.userId = e.userId;
   if (e.recommendationId !== undefined) a.recommendationId = e.recommendationId;
   if (e.properties !== undefined) a.properties = e.properties;
   return a;
@@ -225,13 +252,13 @@ function eventAttributes(e: StoredEvent): Item {
 function fromItem(i: Item): StoredEvent {
   const e: { -readonly [K in keyof StoredEvent]: StoredEvent[K] } = {
     eventId: i.eventId as string,
-    userId: i.userId as string,
     sessionId: i.sessionId as string,
     eventType: i.eventType as EventType,
     rawEventType: i.rawEventType as string,
     itemId: i.itemId as string,
     sentAt: i.ts as number,
   };
+  if (typeof i.userId === 'string') e.userId = i.userId;
   if (typeof i.recommendationId === 'string') e.recommendationId = i.recommendationId;
   if (typeof i.properties === 'string') e.properties = i.properties;
   return e;

@@ -1,6 +1,6 @@
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { DependencyError } from '../../domain/errors.js';
-import type { StoredEvent } from '../../domain/events/events.js';
+import type { IdentifiedEvent } from '../../domain/events/events.js';
 import { exportRecord } from '../../domain/events/export.js';
 import type { RecordExport } from '../../ports/events.js';
 
@@ -56,7 +56,7 @@ export class FirehoseRecordExport<T> implements RecordExport<T> {
 }
 
 /** The events' Firehose export: one {@link exportRecord} line per accepted event. */
-export class FirehoseEventExport extends FirehoseRecordExport<StoredEvent> {
+export class FirehoseEventExport extends FirehoseRecordExport<IdentifiedEvent> {
   constructor(firehose: FirehoseClient, streamName: string, sleep?: (ms: number) => Promise<void>) {
     super(firehose, streamName, exportRecord, sleep);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StoredEvent } from '../../domain/events/events.js';
+import type { IdentifiedEvent } from '../../domain/events/events.js';
 import { exportPartition, exportRecord } from '../../domain/events/export.js';
 import type { RecordExport } from '../../ports/events.js';
 import type { FolderArtifactStore } from './folder-artifact-store.js';
@@ -29,7 +29,7 @@ export class ArtifactRecordExport<T> implements RecordExport<T> {
 }
 
 /** The events' folder export under `events/dt=YYYY-MM-DD/`. */
-export class ArtifactEventExport extends ArtifactRecordExport<StoredEvent> {
+export class ArtifactEventExport extends ArtifactRecordExport<IdentifiedEvent> {
   constructor(artifacts: FolderArtifactStore, now?: () => number) {
     super(artifacts, exportPartition, exportRecord, now);
   }

@@ -55,7 +55,9 @@ export class FolderArtifactStore implements ArtifactStore {
 
   async get(key: string): Promise<Uint8Array> {
     try {
-      return new Uint8Array(await readFile(this.path(key)));
+      // a view, not a copy: models of tens of MB are read by the request function at init
+      const b = await readFile(this.path(key));
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT')
         throw new NotFoundError(`artifact not found: ${this.uri(key)}`);

@@ -28,6 +28,21 @@ export class MemoryEventStore implements EventStore {
       .map((e) => ({ ...e }));
   }
 
+  async sessionEvents(sessionId: string, limit: number): Promise<StoredEvent[]> {
+    return [...this.events.values()]
+      .filter((e) => e.sessionId === sessionId)
+      .sort((a, b) => b.sentAt - a.sentAt || (a.eventId < b.eventId ? 1 : -1))
+      .slice(0, limit)
+      .map((e) => ({ ...e }));
+  }
+
+  async assignToUser(userId: string, events: readonly StoredEvent[]): Promise<void> {
+    for (const e of events) {
+      const stored = this.events.get(e.eventId);
+      if (stored && stored.userId === undefined) this.events.set(e.eventId, { ...stored, userId });
+    }
+  }
+
   async putImpressions(impressions: readonly Impression[]): Promise<void> {
     for (const i of impressions) this.impressions.set(i.recommendationId, { ...i, items: [...i.items] });
   }

@@ -13,13 +13,14 @@ export class PersonalizeEventTracker implements EventTracker {
     private readonly options: { readonly trackingId: string },
   ) {}
 
-  async track(batch: { userId: string; sessionId: string; events: readonly StoredEvent[] }): Promise<void> {
+  async track(batch: { userId?: string; sessionId: string; events: readonly StoredEvent[] }): Promise<void> {
     if (batch.events.length === 0) return;
     try {
       await this.client.send(
         new PutEventsCommand({
           trackingId: this.options.trackingId,
-          userId: batch.userId,
+          // omitted for an anonymous visitor: Personalize ties the session to the user once one is sent
+          ...(batch.userId !== undefined ? { userId: batch.userId } : {}),
           sessionId: batch.sessionId,
           eventList: batch.events.map((e) => ({
             eventId: e.eventId,

@@ -40,9 +40,11 @@ export class S3ArtifactStore implements ArtifactStore {
   async get(key: string): Promise<Uint8Array> {
     const body = await this.open(key);
     if (!body) throw new NotFoundError(`artifact not found: ${this.uri(key)}`);
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
-    return new Uint8Array(Buffer.concat(chunks));
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body) chunks.push(chunk as Uint8Array);
+    // one copy (the concatenation), returned as a view: the session model is tens of MB
+    const all = Buffer.concat(chunks);
+    return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
   }
 
   async open(key: string): Promise<Readable | undefined> {

@@ -70,7 +70,8 @@ export function jsonBoundsExceeded(
 /** One stored interaction event (what the events table and the reports see). */
 export interface StoredEvent {
   readonly eventId: string;
-  readonly userId: string;
+  /** Absent for an anonymous visitor's event (a sessionId alone, as Personalize PutEvents allows). */
+  readonly userId?: string;
   readonly sessionId: string;
   /** Canonical type. */
   readonly eventType: EventType;
@@ -84,9 +85,26 @@ export interface StoredEvent {
   readonly properties?: string;
 }
 
+/** An event that carries a userId (what training and the export take). */
+export type IdentifiedEvent = StoredEvent & { readonly userId: string };
+
+/** Whether the event carries a userId. */
+export function isIdentified(e: StoredEvent): e is IdentifiedEvent {
+  return e.userId !== undefined;
+}
+
+/**
+ * The id a visitor is served and measured under: the userId, or for an anonymous visitor the sessionId
+ * (as Personalize serves anonymous sessions: the sessionId in place of the userId).
+ */
+export function visitorId(e: StoredEvent): string {
+  return e.userId ?? e.sessionId;
+}
+
 /** A validated POST /events body. */
 export interface EventBatch {
-  readonly userId: string;
+  /** Absent for an anonymous visitor. */
+  readonly userId?: string;
   readonly sessionId: string;
   readonly events: StoredEvent[];
 }
@@ -132,7 +150,8 @@ export function parseSentAt(value: unknown): number | undefined {
  */
 export function parseEventBatch(body: unknown, options: ParseEventsOptions): EventBatch {
   if (!isObject(body)) throw new ValidationError('the body must be a JSON object', 'body');
-  const userId = id(body.userId, 'userId');
+  // as PutEvents: an anonymous visitor sends a sessionId alone
+  const userId = body.userId === undefined || body.userId === null ? undefined : id(body.userId, 'userId');
   const sessionId = id(body.sessionId, 'sessionId');
   const list = body.eventList;
   if (!Array.isArray(list)) throw new ValidationError('eventList must be an array', 'eventList');
@@ -169,7 +188,8 @@ export function parseEventBatch(body: unknown, options: ParseEventsOptions): Eve
       throw new ValidationError(`${at('sentAt')} is older than the event retention`, at('sentAt'));
     const event: {
       -readonly [K in keyof StoredEvent]: StoredEvent[K];
-    } = { eventId, userId, sessionId, eventType, rawEventType, itemId, sentAt };
+    } = { eventId, sessionId, eventType, rawEventType, itemId, sentAt };
+    if (userId !== undefined) event.userId = userId;
     if (raw.recommendationId !== undefined && raw.recommendationId !== null)
       event.recommendationId = id(raw.recommendationId, at('recommendationId'));
     if (raw.properties !== undefined && raw.properties !== null) {

@@ -4,7 +4,7 @@
  * by the nightly Prepare step into the run's snapshot as CSV in the interactions schema, deduplicated by
  * eventId. Pure functions only: the adapters and the pipeline do the I/O.
  */
-import type { StoredEvent } from './events.js';
+import type { IdentifiedEvent } from './events.js';
 
 /** Where exported events live in the artifact store (the Firehose prefix on AWS). */
 export const EVENT_EXPORT_PREFIX = 'events/';
@@ -32,7 +32,7 @@ export interface ExportedEvent {
 }
 
 /** The JSON line of one event (newline-terminated, so concatenated Firehose records stay splittable). */
-export function exportRecord(e: StoredEvent): string {
+export function exportRecord(e: IdentifiedEvent): string {
   const out: ExportedEvent = {
     eventId: e.eventId,
     userId: e.userId,

@@ -16,17 +16,29 @@ export const ARM_ALGORITHMS: readonly [string, ...string[]] = [
 ] as readonly string[] as readonly [string, ...string[]];
 export type ArmAlgorithm = string;
 
+/**
+ * Whether a slot may show the items of the visitor's current session: `allow` (reminders compete with new
+ * items on their score), `exclude` (discovery only: no list position, fallback included, shows them).
+ */
+export const REPEAT_POLICIES = ['allow', 'exclude'] as const;
+export type RepeatPolicy = (typeof REPEAT_POLICIES)[number];
+/** The policy of a slot that does not set one. */
+export const DEFAULT_REPEAT_POLICY: RepeatPolicy = 'allow';
+
 const armSchema = z.object({
   name: z.string().check(z.minLength(1), z.maxLength(64)),
   algorithm: z.enum(ARM_ALGORITHMS),
   weight: z.number().check(z.positive()),
 });
 
-const slotSchema = z.object({
+// strict: a misspelt option (`repeats`) is an error, not a silently ignored key
+const slotSchema = z.strictObject({
   /** Experiment name; changing it (or the salt) reshuffles users. */
   experiment: z.string().check(z.minLength(1)),
   salt: z.string().check(z.minLength(1)),
   arms: z.array(armSchema).check(z.minLength(1)),
+  /** The slot's repeat policy (default `allow`); a request may override it with `repeat=`. */
+  repeat: z.optional(z.enum(REPEAT_POLICIES)),
 });
 
 /** Experiments per slot (`home`, `cart`, ...); `defaultSlot` answers requests without `slot`. */

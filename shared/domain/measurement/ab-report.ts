@@ -4,6 +4,7 @@ import {
   type Impression,
   isEventType,
   type StoredEvent,
+  visitorId,
 } from '../events/events.js';
 import type { ExperimentConfig } from '../experiments/experiments.js';
 import { ownValue } from '../own-property.js';
@@ -141,7 +142,7 @@ export function buildAbReport(
     const a = acc(impression.slot, impression.arm);
     a.events[event.eventType]++;
     a.impressionsWith[event.eventType].add(impression.recommendationId);
-    a.usersWith[event.eventType].add(event.userId);
+    a.usersWith[event.eventType].add(visitorId(event));
   }
 
   const slotReports: SlotReport[] = [];

@@ -1,4 +1,4 @@
-import type { Impression, StoredEvent } from '../events/events.js';
+import { type Impression, type StoredEvent, visitorId } from '../events/events.js';
 
 /** How an event was tied to an arm. */
 export type AttributionRule = 'direct' | 'window' | 'none';
@@ -44,7 +44,7 @@ export function attributeEvents(
       const imp = byId.get(event.recommendationId);
       if (imp) return { event, rule: 'direct', impression: imp };
     }
-    const list = byUser.get(event.userId);
+    const list = byUser.get(visitorId(event));
     if (list) {
       // last impression with ts <= sentAt, then walk back within the window
       let lo = 0;

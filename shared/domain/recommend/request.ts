@@ -1,10 +1,19 @@
 import { ValidationError } from '../errors.js';
+import { REPEAT_POLICIES, type RepeatPolicy } from '../experiments/experiments.js';
 import { idProblem } from '../ids.js';
 import { setOwn } from '../own-property.js';
 
-/** A validated request for one user's recommendations. */
+/** A validated request for one user's (or one anonymous session's) recommendations. */
 export interface RecommendationRequest {
+  /**
+   * The user; on the session route the session's id until the session carries a userId (the use case
+   * then serves that user), which is how Personalize serves anonymous visitors too.
+   */
   readonly userId: string;
+  /** Set on `GET /sessions/{sessionId}/recommendations`: answer from that session's events. */
+  readonly sessionId?: string;
+  /** Override of the slot's repeat policy (`repeat=allow|exclude`). */
+  readonly repeat?: RepeatPolicy;
   readonly numResults: number;
   /** Configured slot; undefined = the experiment config's default slot. */
   readonly slot?: string;
@@ -81,10 +90,32 @@ export function parseRecommendationRequest(
   if (arm !== undefined) parseId(arm, 'arm');
   return {
     userId: parseId(pathUserId, 'userId'),
+    ...parseRepeat(query.repeat),
     numResults: parseIntParam(query.numResults, 'numResults', 1, MAX_NUM_RESULTS, defaultNumResults),
     slot,
     exclude: parseExclude(query.exclude),
     attributes,
     arm,
   };
+}
+
+/** `repeat=allow|exclude`; absent = the slot's policy. */
+function parseRepeat(value: string | undefined): { repeat?: RepeatPolicy } {
+  if (value === undefined) return {};
+  const policy = REPEAT_POLICIES.find((p) => p === value);
+  if (!policy) throw new ValidationError(`repeat must be one of ${REPEAT_POLICIES.join(', ')}`, 'repeat');
+  return { repeat: policy };
+}
+
+/**
+ * The request of `GET /sessions/{sessionId}/recommendations`: the same query parameters as the user route,
+ * answered from the session's events (userId starts as the sessionId; see RecommendationRequest.userId).
+ */
+export function parseSessionRecommendationRequest(
+  pathSessionId: string | undefined,
+  query: Readonly<Record<string, string | undefined>>,
+  defaultNumResults: number,
+): RecommendationRequest {
+  const sessionId = parseId(pathSessionId, 'sessionId');
+  return { ...parseRecommendationRequest(sessionId, query, defaultNumResults), sessionId };
 }
