@@ -1,6 +1,8 @@
 import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { makeDynamoClients } from './adapters/dynamodb/clients.js';
 import { DynamoEventStore } from './adapters/dynamodb/event-store.js';
+import { DynamoFilterStore } from './adapters/dynamodb/filter-store.js';
+import { DynamoItemCatalogStore } from './adapters/dynamodb/item-catalog-store.js';
 import { DynamoNgItemStore } from './adapters/dynamodb/ng-item-store.js';
 import { DynamoPipelineStateStore } from './adapters/dynamodb/pipeline-state-store.js';
 import { DynamoPopularityStore } from './adapters/dynamodb/popularity-store.js';
@@ -19,6 +21,8 @@ import type { CandidateSource } from './ports/candidates.js';
 import type { EventStore } from './ports/events.js';
 import { campaignParameterName } from './ports/parameters.js';
 import type {
+  FilterStore,
+  ItemCatalogStore,
   NgItemStore,
   PipelineStateStore,
   PopularityStore,
@@ -32,6 +36,7 @@ import {
   VersionPointers,
 } from './use-cases/candidate-sources.js';
 import { CachedProfiles } from './use-cases/cached-profiles.js';
+import { FilterRegistry, ItemCatalogs } from './use-cases/filters.js';
 import { ColdAwarePersonalizeSource, KnownUsers } from './use-cases/known-users.js';
 import { CachedCampaignArn } from './use-cases/personalize-campaign.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
@@ -59,6 +64,14 @@ export interface Container {
   readonly events: EventStore;
   /** Total budget of a recommendations request (REQUEST_BUDGET_MS). */
   readonly budgetMs: number;
+  /** Named filters (admin routes) and their request-path cache. */
+  readonly filterStore: FilterStore;
+  readonly filters: FilterRegistry;
+  /** Item attributes per popularity version (the pipeline writes them, filters read them). */
+  readonly itemCatalog: ItemCatalogStore;
+  readonly catalogs: ItemCatalogs;
+  /** The user's recent events for `Interactions.EVENT_TYPE` filters (cached like the session arm's). */
+  readonly interactions: CachedRecentEvents;
 }
 
 /**
@@ -104,6 +117,11 @@ export function buildContainer(cfg: Config = config()): Container {
     ),
   };
   sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
+  const filterStore = new DynamoFilterStore(doc, { tableName: cfg.TABLE_STATE });
+  const itemCatalog = new DynamoItemCatalogStore(doc, {
+    tableName: cfg.TABLE_RECOMMENDATIONS,
+    retentionSeconds,
+  });
   return {
     config: cfg,
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),
@@ -124,6 +142,12 @@ export function buildContainer(cfg: Config = config()): Container {
     sources,
     events,
     budgetMs: cfg.REQUEST_BUDGET_MS,
+    filterStore,
+    // filters change as rarely as the NG list and reach other processes as fast
+    filters: new FilterRegistry(filterStore, cfg.NG_CACHE_TTL_SECONDS * 1000),
+    itemCatalog,
+    catalogs: new ItemCatalogs(itemCatalog),
+    interactions: recentEvents,
   };
 }
 

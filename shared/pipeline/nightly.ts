@@ -18,7 +18,7 @@ import { neighbourListsOf } from '../domain/recommend/session-scoring.js';
 import { computePopularityLists } from '../domain/popularity/popularity.js';
 import type { UserRecommendations } from '../ports/types.js';
 import { POPULARITY, type PopularityMeta, popularityMetaKey } from '../use-cases/popularity-source.js';
-import { newVersionId, userProfiles } from '../use-cases/publish-popularity.js';
+import { newVersionId, publishItemCatalog, userProfiles } from '../use-cases/publish-popularity.js';
 import { publishSessionNeighbours } from '../use-cases/session-source.js';
 import type { MergeStats } from '../domain/events/export.js';
 import type { CatalogMergeStats } from '../domain/catalog/catalog.js';
@@ -298,7 +298,13 @@ export async function computePopularity(
   const profiles = userProfiles(dataset);
   await deps.profiles.putProfiles(profiles);
   await deps.popularityStore.putSegmentLists(input.run.version, lists);
-  const meta: PopularityMeta = { segmentColumns, lists: lists.length, createdAt: Date.now() };
+  const itemCatalogPages = await publishItemCatalog(deps.itemCatalog, input.run.version, dataset);
+  const meta: PopularityMeta = {
+    segmentColumns,
+    lists: lists.length,
+    createdAt: Date.now(),
+    itemCatalogPages,
+  };
   await deps.state.putRecord(popularityMetaKey(input.run.version), meta);
   return {
     algorithm: POPULARITY,

@@ -1,6 +1,6 @@
 import { TtlCache } from '../domain/cache.js';
 import { type KnownUsersLayout, mayContain, shardOf } from '../domain/personalize/known-users.js';
-import type { CandidateSource } from '../ports/candidates.js';
+import type { CandidateContext, CandidateSource } from '../ports/candidates.js';
 import type { EventStore } from '../ports/events.js';
 import type { PipelineStateStore } from '../ports/stores.js';
 import type { ScoredItem } from '../ports/types.js';
@@ -69,9 +69,9 @@ export class ColdAwarePersonalizeSource implements CandidateSource {
     this.source = personalize.source;
   }
 
-  async candidates(userId: string, n: number): Promise<ScoredItem[]> {
-    if (await this.knownUsers.known(userId)) return this.personalize.candidates(userId, n);
+  async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
+    if (await this.knownUsers.known(userId)) return this.personalize.candidates(userId, n, context);
     const recent = await this.events.recentEvents(userId, 1);
-    return recent.length > 0 ? this.personalize.candidates(userId, n) : [];
+    return recent.length > 0 ? this.personalize.candidates(userId, n, context) : [];
   }
 }

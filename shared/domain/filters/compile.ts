@@ -29,15 +29,15 @@ export interface BoundFilter {
 }
 
 /**
- * Parses a request's `filterValues` (a JSON object: placeholder name → Personalize's value string, e.g.
- * `{"CATEGORY": "\"shoes\",\"bags\""}`) into each placeholder's values. Throws a ValidationError naming
- * `parameter` or the placeholder.
+ * Reads a request's `filterValues` (a JSON object: placeholder name → Personalize's value string, e.g.
+ * `{"CATEGORY": "\"shoes\",\"bags\""}`), checking Personalize's limits; throws a ValidationError naming
+ * `parameter`. The strings are what the Personalize arm forwards.
  */
-export function parseFilterValues(
+export function filterValueStrings(
   json: string | undefined,
   parameter = 'filterValues',
-): Map<string, (string | number)[]> {
-  const out = new Map<string, (string | number)[]>();
+): Map<string, string> {
+  const out = new Map<string, string>();
   if (json === undefined || json === '') return out;
   let raw: unknown;
   try {
@@ -48,6 +48,13 @@ export function parseFilterValues(
       parameter,
     );
   }
+  return filterValueObject(raw, parameter);
+}
+
+/** {@link filterValueStrings} for an already parsed JSON value. */
+export function filterValueObject(raw: unknown, parameter = 'filterValues'): Map<string, string> {
+  const out = new Map<string, string>();
+  if (raw === undefined) return out;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ValidationError(`${parameter} must be a JSON object`, parameter);
   const entries = Object.entries(raw as Record<string, unknown>);
@@ -64,20 +71,39 @@ export function parseFilterValues(
         `${parameter}.${name} must be a string of at most ${MAX_FILTER_VALUE_LENGTH} characters like "\\"a\\",\\"b\\""`,
         parameter,
       );
-    out.set(name, parseValueList(value, `${parameter}.${name}`));
+    out.set(name, value);
   }
   return out;
 }
 
+/** Each placeholder's values from Personalize's value strings (`"a","b"` or `10`); throws naming the placeholder. */
+export function parseValueStrings(
+  strings: ReadonlyMap<string, string>,
+  parameter = 'filterValues',
+): Map<string, (string | number)[]> {
+  const out = new Map<string, (string | number)[]>();
+  for (const [name, value] of strings)
+    out.set(name, parseValueList(value, `${parameter}.${name}`, parameter));
+  return out;
+}
+
+/** {@link filterValueStrings} then {@link parseValueStrings}. */
+export function parseFilterValues(
+  json: string | undefined,
+  parameter = 'filterValues',
+): Map<string, (string | number)[]> {
+  return parseValueStrings(filterValueStrings(json, parameter), parameter);
+}
+
 /** `"a","b"` or `10`: Personalize's value string of one placeholder. */
-function parseValueList(text: string, where: string): (string | number)[] {
+function parseValueList(text: string, where: string, parameter: string): (string | number)[] {
   let tokens: ReturnType<typeof tokenize>;
   try {
     tokens = tokenize(text);
   } catch (err) {
     throw new ValidationError(
       `${where}: ${(err as Error).message.replace(/^filter expression: /, '')}`,
-      'filterValues',
+      parameter,
     );
   }
   const values: (string | number)[] = [];
@@ -87,7 +113,7 @@ function parseValueList(text: string, where: string): (string | number)[] {
       if (t.value !== ',' || t.kind !== 'symbol')
         throw new ValidationError(
           `${where}: expected ',' at position ${t.pos}, found '${t.text}'`,
-          'filterValues',
+          parameter,
         );
       continue;
     }
@@ -96,11 +122,11 @@ function parseValueList(text: string, where: string): (string | number)[] {
     else
       throw new ValidationError(
         `${where}: expected a quoted value at position ${t.pos}, found '${t.text}' (write "\\"a\\",\\"b\\"")`,
-        'filterValues',
+        parameter,
       );
   }
   if (values.length === 0 || tokens.length % 2 === 1)
-    throw new ValidationError(`${where}: expected a quoted value like "\\"a\\""`, 'filterValues');
+    throw new ValidationError(`${where}: expected a quoted value like "\\"a\\""`, parameter);
   return values;
 }
 
@@ -290,4 +316,11 @@ function includeHint(
   const column = catalog.columns.get(c.attribute);
   if (!column) return [];
   return (valuesOf(c.operand) ?? []).map((v) => [column.name, String(v)] as [string, string]);
+}
+
+/** Whether any condition of the filter reads the user's interactions (the request then loads their events). */
+export function usesInteractions(ast: FilterAst): boolean {
+  const walk = (c: FilterCondition): boolean =>
+    c.kind === 'and' || c.kind === 'or' ? walk(c.left) || walk(c.right) : c.dataset === 'Interactions';
+  return ast.expressions.some((e) => walk(e.condition));
 }

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { idProblem } from '../ids.js';
+import { type FilterUse, type PromotionUse, parseFilterUse, parsePromotions } from '../filters/request.js';
 import { setOwn } from '../own-property.js';
 
 /** A validated request for one user's recommendations. */
@@ -14,6 +15,10 @@ export interface RecommendationRequest {
   readonly attributes: Readonly<Record<string, string>>;
   /** QA override of the assigned arm (only honoured with the admin token). */
   readonly arm?: string;
+  /** `filter=<name>&filterValues=<JSON>`: a stored filter every item of the answer passes. */
+  readonly filter?: FilterUse;
+  /** `promotions=[...]`: shares of the list reserved for items passing other filters. */
+  readonly promotions?: readonly PromotionUse[];
 }
 
 export { MAX_ID_LENGTH } from '../ids.js';
@@ -86,5 +91,7 @@ export function parseRecommendationRequest(
     exclude: parseExclude(query.exclude),
     attributes,
     arm,
+    filter: parseFilterUse(query.filter, query.filterValues),
+    promotions: parsePromotions(query.promotions),
   };
 }
