@@ -354,7 +354,9 @@ function interactionsOf(events: readonly StoredEvent[]): UserInteractions {
       types = new Set();
       out.set(e.itemId, types);
     }
+    // the canonical type and the shop's own name (which Personalize's EVENT_TYPE holds)
     types.add(e.eventType.toLowerCase());
+    types.add(e.rawEventType.toLowerCase());
   }
   return out;
 }

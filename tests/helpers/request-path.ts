@@ -1,3 +1,6 @@
+import { MemoryEventStore } from '../../shared/adapters/memory/event-store.js';
+import { MemoryFilterStore } from '../../shared/adapters/memory/filter-store.js';
+import { MemoryItemCatalogStore } from '../../shared/adapters/memory/item-catalog-store.js';
 import { MemoryNgItemStore } from '../../shared/adapters/memory/ng-item-store.js';
 import { MemoryPipelineStateStore } from '../../shared/adapters/memory/pipeline-state-store.js';
 import { MemoryPopularityStore } from '../../shared/adapters/memory/popularity-store.js';
@@ -5,8 +8,11 @@ import { MemoryRecommendationStore } from '../../shared/adapters/memory/recommen
 import { MemoryUserProfileStore } from '../../shared/adapters/memory/user-profile-store.js';
 import { DEFAULT_EXPERIMENTS, type ExperimentConfig } from '../../shared/domain/experiments/experiments.js';
 import type { CandidateSource } from '../../shared/ports/candidates.js';
-import type { ScoredItem, SegmentList } from '../../shared/ports/types.js';
+import type { StoredEvent } from '../../shared/domain/events/events.js';
+import type { ItemCatalogPage } from '../../shared/domain/filters/item-catalog.js';
+import type { FilterRecord, ScoredItem, SegmentList } from '../../shared/ports/types.js';
 import { NgList, PrecomputedSource, VersionPointers } from '../../shared/use-cases/candidate-sources.js';
+import { FilterRegistry, ItemCatalogs } from '../../shared/use-cases/filters.js';
 import { POPULARITY, PopularitySource, popularityMetaKey } from '../../shared/use-cases/popularity-source.js';
 import type { RecommendDeps } from '../../shared/use-cases/recommend.js';
 
@@ -21,6 +27,10 @@ export async function memoryDeps(options: {
   sources?: Record<string, CandidateSource>;
   pointerTtlMs?: number;
   ngTtlMs?: number;
+  /** Stored filters, the item catalogue of the popularity version and the users' events (for filters). */
+  filters?: FilterRecord[];
+  catalog?: ItemCatalogPage[];
+  events?: StoredEvent[];
 }) {
   const state = new MemoryPipelineStateStore();
   const popularityStore = new MemoryPopularityStore();
@@ -28,12 +38,19 @@ export async function memoryDeps(options: {
   const profiles = new MemoryUserProfileStore();
   const ngItems = new MemoryNgItemStore();
   await popularityStore.putSegmentLists('p1', options.segmentLists);
+  const itemCatalog = new MemoryItemCatalogStore();
+  if (options.catalog) await itemCatalog.putCatalog('p1', options.catalog);
   await state.putRecord(popularityMetaKey('p1'), {
     segmentColumns: options.segmentColumns ?? [],
     lists: options.segmentLists.length,
     createdAt: 0,
+    ...(options.catalog ? { itemCatalogPages: options.catalog.length } : {}),
   });
   await state.setActiveVersion(POPULARITY, 'p1', undefined);
+  const filterStore = new MemoryFilterStore();
+  for (const f of options.filters ?? []) await filterStore.put(f);
+  const events = new MemoryEventStore();
+  await events.putEvents(options.events ?? []);
   for (const [algorithm, lists] of Object.entries(options.userLists ?? {})) {
     await recommendations.putUserLists(
       algorithm,
@@ -58,8 +75,11 @@ export async function memoryDeps(options: {
     profiles,
     popularity: new PopularitySource(state, popularityStore, 60_000),
     ngList: new NgList(ngItems, options.ngTtlMs ?? 60_000),
+    filters: new FilterRegistry(filterStore, 60_000),
+    catalogs: new ItemCatalogs(itemCatalog),
+    interactions: events,
   };
-  return { deps, state, popularityStore, recommendations, profiles, ngItems };
+  return { deps, state, popularityStore, recommendations, profiles, ngItems, filterStore, events };
 }
 
 export const items = (prefix: string, n: number, top = 1): ScoredItem[] =>
