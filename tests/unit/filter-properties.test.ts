@@ -18,10 +18,11 @@ import { memoryDeps, singleArm } from '../helpers/request-path.js';
 
 const CATEGORIES = ['shoes', 'bags', 'hats', 'belts'];
 type Lit = string | number;
-type Cond =
+type Leaf =
   | { k: 'in'; ds: 'Items' | 'Interactions'; attr: string; not: boolean; lits?: Lit[]; ph?: string }
-  | { k: 'cmp'; op: '<' | '>' | '<=' | '>='; lit?: number; ph?: string }
-  | { k: 'and' | 'or'; l: Cond; r: Cond };
+  | { k: 'cmp'; op: '<' | '>' | '<=' | '>='; lit?: number; ph?: string };
+type Cond = Leaf | { k: 'and' | 'or'; l: Cond; r: Cond };
+const isBranch = (c: Cond): c is { k: 'and' | 'or'; l: Cond; r: Cond } => c.k === 'and' || c.k === 'or';
 interface Expr {
   action: 'INCLUDE' | 'EXCLUDE';
   cond: Cond;
@@ -74,7 +75,7 @@ const filterArb = fc.array(
 function print(exprs: Expr[]): { text: string; placeholders: { name: string; numeric: boolean }[] } {
   const placeholders: { name: string; numeric: boolean }[] = [];
   const side = (c: Cond): string => {
-    if (c.k === 'and' || c.k === 'or') return `(${side(c.l)} ${c.k.toUpperCase()} ${side(c.r)})`;
+    if (isBranch(c)) return `(${side(c.l)} ${c.k.toUpperCase()} ${side(c.r)})`;
     const value = (numeric: boolean, lits: Lit[] | undefined) => {
       if (lits) return lits.map((l) => (typeof l === 'number' ? String(l) : `"${l}"`)).join(', ');
       c.ph = `P${placeholders.length}`;
@@ -105,8 +106,7 @@ function referencePasses(
     .map((v) => v.trim())
     .filter((v) => v !== '');
   const eval_ = (c: Cond): boolean => {
-    if (c.k === 'and') return eval_(c.l) && eval_(c.r);
-    if (c.k === 'or') return eval_(c.l) || eval_(c.r);
+    if (isBranch(c)) return c.k === 'and' ? eval_(c.l) && eval_(c.r) : eval_(c.l) || eval_(c.r);
     if (c.k === 'cmp') {
       const bound = Number((c.lit !== undefined ? [c.lit] : values.get(c.ph!)!)[0]);
       const p = item && item.price.trim() !== '' ? Number(item.price) : Number.NaN;
@@ -122,8 +122,7 @@ function referencePasses(
     }
     return hit !== c.not;
   };
-  const uses = (c: Cond): string[] =>
-    c.k === 'and' || c.k === 'or' ? [...uses(c.l), ...uses(c.r)] : c.ph ? [c.ph] : [];
+  const uses = (c: Cond): string[] => (isBranch(c) ? [...uses(c.l), ...uses(c.r)] : c.ph ? [c.ph] : []);
   let anyInclude = false;
   let included = false;
   let excluded = false;
