@@ -12,6 +12,7 @@ import { DynamoUserProfileStore } from '../../shared/adapters/dynamodb/user-prof
 import { PersonalizeRuntimeRecommender } from '../../shared/adapters/personalize/personalize-runtime.js';
 import { DatasetBuilder } from '../../shared/domain/data/builder.js';
 import { NotFoundError, ValidationError } from '../../shared/domain/errors.js';
+import { catalogFromPages, catalogPages } from '../../shared/domain/filters/item-catalog.js';
 import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
 import {
   NgList,
@@ -104,6 +105,27 @@ async function failure(
 }
 
 describe('filters (PUT /filters and filter= on the request path)', () => {
+  it('stores the item catalogue in pages under the byte limit and reads it back from DynamoDB', async () => {
+    const b = new DatasetBuilder();
+    for (let k = 0; k < 300; k++)
+      b.addItem(`商品${k}`, { CATEGORY: k % 2 ? '靴|セール' : 'かばん', PRICE: String(k) });
+    const dataset = b.build();
+    const pages = catalogPages({ ids: dataset.items.ids, columns: dataset.itemAttributes }, 2000);
+    expect(pages.length).toBeGreaterThan(4);
+    for (const p of pages) expect(Buffer.byteLength(JSON.stringify(p))).toBeLessThanOrEqual(2000);
+    const store = new DynamoItemCatalogStore(dynamo.doc(), {
+      tableName: await dynamo.freshTable('recommendations'),
+    });
+    await store.putCatalog('v1', pages);
+    const catalog = catalogFromPages(await store.getCatalog('v1', pages.length));
+    expect(catalog.ids).toEqual(dataset.items.ids);
+    const column = catalog.columns.get('CATEGORY')!;
+    const i = catalog.index.get('商品7')!;
+    expect(
+      [...column.values.slice(column.offsets[i], column.offsets[i + 1])].map((v) => column.dict[v]),
+    ).toEqual(['靴', 'セール']);
+  });
+
   it('stores, lists and deletes filters on DynamoDB, with their placeholders', async () => {
     const { admin } = await shop();
     await putFilter(

@@ -78,8 +78,8 @@ export interface CatalogSource {
   }[];
 }
 
-/** Splits a dataset's items into pages whose JSON stays under `maxChars` (a DynamoDB item holds 400 KB). */
-export function catalogPages(source: CatalogSource, maxChars = 300_000): ItemCatalogPage[] {
+/** Splits a dataset's items into pages whose JSON stays under `maxBytes` of UTF-8 (a DynamoDB item holds 400 KB). */
+export function catalogPages(source: CatalogSource, maxBytes = 300_000): ItemCatalogPage[] {
   const pages: ItemCatalogPage[] = [];
   let page: ItemCatalogPage | undefined;
   let size = 0;
@@ -89,9 +89,9 @@ export function catalogPages(source: CatalogSource, maxChars = 300_000): ItemCat
       for (let k = c.offsets[i]; k < c.offsets[i + 1]; k++) parts.push(c.dict.ids[c.values[k]]);
       return parts.join('|');
     });
-    let cost = source.ids[i].length + 8;
-    for (const v of raw) cost += v.length + 4;
-    if (!page || size + cost > maxChars) {
+    let cost = utf8Bytes(source.ids[i]) + 8;
+    for (const v of raw) cost += utf8Bytes(v) + 4;
+    if (!page || size + cost > maxBytes) {
       page = { ids: [], columns: source.columns.map((c) => [c.name, []] as [string, string[]]) };
       pages.push(page);
       size = 0;
@@ -101,4 +101,14 @@ export function catalogPages(source: CatalogSource, maxChars = 300_000): ItemCat
     size += cost;
   }
   return pages;
+}
+
+/** UTF-8 length of a string, counted generously for JSON escapes (non-ASCII and control characters). */
+function utf8Bytes(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || c < 0x20 || c === 0x22 || c === 0x5c) n += c >= 0x800 ? 2 : c >= 0x80 ? 1 : 5;
+  }
+  return n;
 }
