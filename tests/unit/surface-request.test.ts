@@ -18,7 +18,10 @@ const columns = { users: ['GENDER', 'AGE_GROUP'], items: ['CATEGORY', 'PRICE_BAN
 /** The query parameter names OpenAPI lists for an operation ($refs resolved). */
 function documented(path: string, method: string): string[] {
   const op = (
-    openapi.paths[path] as Record<string, { parameters: { $ref?: string; name?: string; in?: string }[] }>
+    openapi.paths[path] as unknown as Record<
+      string,
+      { parameters: { $ref?: string; name?: string; in?: string }[] }
+    >
   )[method];
   const params = (
     openapi.components as unknown as { parameters: Record<string, { name: string; in: string }> }
