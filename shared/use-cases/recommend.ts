@@ -1,37 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { budget, DeadlineError, untilOver } from '../domain/deadline.js';
+import { budget, DeadlineError, untilOver, withDeadline } from '../domain/deadline.js';
 import { DependencyError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { type Arm, assignArm, type ExperimentConfig } from '../domain/experiments/experiments.js';
-import { ownValue } from '../domain/own-property.js';
+import { ownValue, setOwn } from '../domain/own-property.js';
 import { fillFromChain } from '../domain/popularity/popularity.js';
-import {
-  GLOBAL_SEGMENT,
-  ITEM_SEGMENT_PREFIX,
-  itemSegmentKey,
-  segmentChain,
-} from '../domain/popularity/segments.js';
-import { type BoundFilter, type UserInteractions, usesInteractions } from '../domain/filters/compile.js';
+import { GLOBAL_SEGMENT, itemSegmentKey, segmentChain } from '../domain/popularity/segments.js';
 import type { StoredEvent } from '../domain/events/events.js';
+import { type BoundFilter, type UserInteractions, usesInteractions } from '../domain/filters/compile.js';
 import type { ItemCatalog } from '../domain/filters/item-catalog.js';
 import { placePromoted, promotedSlots, seedOf } from '../domain/filters/promotions.js';
-import type { FilterUse } from '../domain/filters/request.js';
+import type { FilterUse, PromotionUse } from '../domain/filters/request.js';
 import type { RecommendationRequest } from '../domain/recommend/request.js';
+import { normalisedScores, reasonOf } from '../domain/recommend/scores.js';
 import type { CandidateContext, CandidateSource } from '../ports/candidates.js';
 import type { EventStore } from '../ports/events.js';
 import { POPULARITY_PAGE_ITEMS, type UserProfileStore } from '../ports/stores.js';
 import type { ScoredItem, UserAttributes } from '../ports/types.js';
 import type { NgList } from './candidate-sources.js';
 import type { FilterRegistry, ItemCatalogs, ResolvedFilter } from './filters.js';
-import type { PopularitySource } from './popularity-source.js';
+import type { PopularityMeta, PopularitySource } from './popularity-source.js';
 
 export interface ServedItem {
   readonly itemId: string;
+  /** In [0, 1]: each source's scores are scaled by that source's best (see normalisedScores). */
   readonly score: number;
-  /**
-   * Which step filled the item: the arm's source, `popularity:segment`, `popularity:attribute` (an item
-   * attribute's list, for a filter) or `popularity:global`.
-   */
+  /** Which step filled the item: the arm's source, `popularity:segment` or `popularity:global`, ... */
   readonly source: string;
+  /** Why it is shown (Personalize's `reason` shape: a list of strings). */
+  readonly reason: string[];
+  /** Item attributes asked for with `metadata=` (absent otherwise). */
+  metadata?: Record<string, string>;
   /** The promotion that placed the item (Personalize's `promotionName`); absent for other items. */
   readonly promotionName?: string;
 }
@@ -56,10 +54,9 @@ export interface RecommendDiagnostics {
   readonly knownUser: boolean;
 }
 
-export interface RecommendDeps {
+/** What every list of the request path needs: experiments, the NG list, popularity, the budget. */
+export interface ServeDeps {
   readonly experiments: ExperimentConfig;
-  readonly sources: Readonly<Record<string, CandidateSource>>;
-  readonly profiles: UserProfileStore;
   readonly popularity: PopularitySource;
   readonly ngList: NgList;
   /** Extra candidates fetched from the arm so that NG and excluded items can be removed. */
@@ -69,6 +66,8 @@ export interface RecommendDeps {
    * not answered by then is treated as failed, and stale or fallback data answers with degraded: true.
    */
   readonly budgetMs?: number;
+  /** Where `metadata=` reads item attributes (absent: metadata answers empty objects). */
+  readonly itemAttributes?: ItemMetadataSource;
   /** Named filters; without them a request naming a filter is a 400. */
   readonly filters?: Pick<FilterRegistry, 'resolve' | 'bind'>;
   /** Item attributes of the popularity version, which filters are evaluated on. */
@@ -79,52 +78,160 @@ export interface RecommendDeps {
 
 /** Events a filter's `Interactions` conditions look at: Personalize considers a user's latest 100 too. */
 export const FILTER_INTERACTIONS = 100;
+/** Most candidates a filtered request asks its arm for. */
+const MAX_FILTERED_CANDIDATES = 1000;
 
-/**
- * Serves one user's recommendations: assign an arm, fetch its candidates, remove NG and excluded
- * items, fill up from the popularity of the user's segment (backing off to global), never return
- * duplicates. A request filter keeps only the items it passes on every step (the fill reads the item
- * attribute lists an INCLUDE confines it to, then the global ranking); a promotion reserves its share
- * of the list for items passing its own filter, placed as Personalize places them. NG and `exclude`
- * stay absolute. A failing dependency degrades the answer instead of failing a valid request.
- */
-export async function recommend(
-  deps: RecommendDeps,
-  req: RecommendationRequest,
-  options: { adminAuthorized?: boolean } = {},
-): Promise<{ response: RecommendResponse; diagnostics: RecommendDiagnostics }> {
-  const slotName = req.slot ?? deps.experiments.defaultSlot;
-  const slot = ownValue(deps.experiments.slots, slotName);
+export interface RecommendDeps extends ServeDeps {
+  readonly sources: Readonly<Record<string, CandidateSource>>;
+  readonly profiles: UserProfileStore;
+}
+
+/** The part of a request every list shares. */
+export interface ServeRequest {
+  /** Who the arm is assigned to (the user; an item surface without a user: the item). */
+  readonly assignKey: string;
+  readonly numResults: number;
+  readonly slot?: string;
+  /** QA override of the assigned arm (only honoured with the admin token). */
+  readonly arm?: string;
+  readonly exclude: readonly string[];
+  /** Item attribute columns returned per item as `metadata` (validated names). */
+  readonly metadata?: readonly string[];
+  /** The user, when known: whose events `Interactions` filter conditions read. */
+  readonly userId?: string;
+  /** A stored filter every item of the answer passes (`filter=&filterValues=`). */
+  readonly filter?: FilterUse;
+  /** Shares of the list reserved for items passing other filters (`promotions=`). */
+  readonly promotions?: readonly PromotionUse[];
+}
+
+/** Item attributes for response metadata (the active version's). */
+export interface ItemMetadataSource {
+  of(itemIds: readonly string[]): Promise<Map<string, Readonly<Record<string, string>>>>;
+}
+
+/** The asked-for columns of an item's attributes (columns it lacks are left out). */
+function metadataOf(
+  attributes: Readonly<Record<string, string>> | undefined,
+  columns: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of columns) {
+    const v = attributes ? ownValue(attributes, c) : undefined;
+    if (v !== undefined) setOwn(out, c, v);
+  }
+  return out;
+}
+
+/** What a plan gets when a request starts: the arm, how many candidates to ask for, the budget. */
+export interface PlanContext {
+  readonly arm: Arm;
+  readonly want: number;
+  /** Gives up on `promise` once the request's budget is spent (named `dependency` in the failure). */
+  guard<T>(promise: Promise<T>, dependency: string): Promise<T>;
+  remaining(): number;
+  /** Records a failed dependency (the answer is then `degraded`). */
+  fail(dependency: string): void;
+  /** What the arm's source is asked with (the Personalize filter mapped from the request's filter). */
+  readonly context: CandidateContext;
+}
+
+/** One labelled candidate list of a plan (its items' `source`); a rejected one counts as a failure. */
+export interface CandidateList {
+  readonly source: string;
+  readonly items: Promise<readonly ScoredItem[]>;
+}
+
+/** One popularity list of a plan's fill chain and the `source` its items get. */
+export interface ChainLink {
+  readonly segment: string;
+  readonly source: string;
+}
+
+/** The lookups of one request, started in parallel with the NG list and the popularity pointer. */
+export interface StartedPlan {
+  /** Candidate lists in order; the first is the arm's. */
+  readonly lists: readonly CandidateList[];
+  /** Popularity lists filling what the candidates leave (in order), for the active popularity version. */
+  chain(meta: PopularityMeta): Promise<readonly ChainLink[]>;
+  /** Read the global ranking further down, page by page, up to this many pages (default: to its end). */
+  readonly globalPages?: number;
+  /** Items never to serve on this surface, besides NG and exclude (e.g. the item a page is about). */
+  readonly blocked?: (itemId: string) => boolean;
+  /** Only these items may be served (personalized re-ranking of an input list). */
+  readonly allowed?: ReadonlySet<string>;
+  /** Items appended last (score 0, source `unranked`) unless blocked: the input items nothing ranked. */
+  readonly unranked?: readonly string[];
+  /** Other lookups the answer waits for with the lists (e.g. the user's profile). */
+  readonly waitFor?: readonly Promise<unknown>[];
+}
+
+/** How one surface builds its list: which candidates, which fallback chain. */
+export interface ListPlan {
+  start(ctx: PlanContext): StartedPlan;
+}
+
+/** A served list before it is shaped into a route's response. */
+export interface ServedList {
+  readonly recommendationId: string;
+  readonly slot: string;
+  readonly experiment: string;
+  readonly arm: string;
+  readonly items: ServedItem[];
+  readonly degraded: boolean;
+  readonly armItems: number;
+  readonly failures: string[];
+  /** Whether NG, exclude or the plan's rules keep an item out of this list. */
+  readonly isBlocked: (itemId: string) => boolean;
+}
+
+/** Picks the slot and the arm: assigned by `assignKey`, or forced (admin only) for QA. */
+function resolveArm(
+  experiments: ExperimentConfig,
+  req: ServeRequest,
+  adminAuthorized: boolean,
+): { slotName: string; slot: ExperimentConfig['slots'][string]; arm: Arm } {
+  const slotName = req.slot ?? experiments.defaultSlot;
+  const slot = ownValue(experiments.slots, slotName);
   if (!slot) {
     throw new ValidationError(
-      `unknown slot '${slotName}'; configured: ${Object.keys(deps.experiments.slots).join(', ')}`,
+      `unknown slot '${slotName}'; configured: ${Object.keys(experiments.slots).join(', ')}`,
       'slot',
     );
   }
-  let arm: Arm;
-  if (req.arm !== undefined) {
-    if (!options.adminAuthorized) throw new UnauthorizedError('the arm override needs the admin token');
-    const forced = slot.arms.find((a) => a.name === req.arm);
-    if (!forced)
-      throw new ValidationError(
-        `unknown arm '${req.arm}'; arms: ${slot.arms.map((a) => a.name).join(', ')}`,
-        'arm',
-      );
-    arm = forced;
-  } else {
-    arm = assignArm(slot, req.userId);
-  }
+  if (req.arm === undefined) return { slotName, slot, arm: assignArm(slot, req.assignKey) };
+  if (!adminAuthorized) throw new UnauthorizedError('the arm override needs the admin token');
+  const forced = slot.arms.find((a) => a.name === req.arm);
+  if (!forced)
+    throw new ValidationError(
+      `unknown arm '${req.arm}'; arms: ${slot.arms.map((a) => a.name).join(', ')}`,
+      'arm',
+    );
+  return { slotName, slot, arm: forced };
+}
+
+/**
+ * The one pipeline of every surface: assign an arm, take the plan's candidate lists in order, remove NG,
+ * excluded and blocked items, fill up from the plan's popularity chain (and the global ranking further
+ * down), never return duplicates, scale each source's scores to [0, 1]. A failing dependency degrades
+ * the answer instead of failing a valid request; without any NG list nothing is served.
+ */
+export async function serveList(
+  deps: ServeDeps,
+  req: ServeRequest,
+  plan: ListPlan,
+  options: { adminAuthorized?: boolean } = {},
+): Promise<ServedList> {
+  const { slotName, slot, arm } = resolveArm(deps.experiments, req, options.adminAuthorized === true);
   const failures: string[] = [];
-  const source = ownValue(deps.sources, arm.algorithm);
   const time = budget(deps.budgetMs ?? Number.POSITIVE_INFINITY);
-  const timedOut = (dependency: string) => () => new DeadlineError(dependency, deps.budgetMs ?? 0);
 
   // the request's filters first: an unknown one is a 400, and the Personalize arm needs the mapped ARN
-  const filterUses: FilterUse[] = [...(req.filter ? [req.filter] : []), ...(req.promotions ?? [])];
+  const uses: FilterUse[] = [...(req.filter ? [req.filter] : []), ...(req.promotions ?? [])];
   let resolved: ResolvedFilter[];
   try {
     resolved = await Promise.all(
-      filterUses.map((use, k) =>
+      uses.map((use, k) =>
         resolveFilter(deps, use.name, k === 0 && req.filter ? 'filter' : 'promotions', time.remaining()),
       ),
     );
@@ -132,39 +239,42 @@ export async function recommend(
     time.cancel();
     throw err;
   }
-  const requestFilter = req.filter ? resolved[0] : undefined;
-  const promotionFilters = req.filter ? resolved.slice(1) : resolved;
   const filtered = resolved.length > 0;
+  const mapped = req.filter ? resolved[0].record.personalizeFilterArn : undefined;
   const context: CandidateContext =
-    req.filter && requestFilter?.record.personalizeFilterArn
-      ? {
-          personalizeFilter: {
-            filterArn: requestFilter.record.personalizeFilterArn,
-            filterValues: req.filter.valueStrings,
-          },
-        }
+    req.filter && mapped
+      ? { personalizeFilter: { filterArn: mapped, filterValues: req.filter.valueStrings } }
       : {};
   let want = req.numResults + req.exclude.length + (deps.headroom ?? 20);
-  // filters drop candidates: ask for more (a precomputed list is sliced from cache, Personalize caps at 500)
+  // filters drop candidates: ask for more (a stored list is sliced from cache, Personalize caps at 500)
   if (filtered) want = Math.min(MAX_FILTERED_CANDIDATES, want * 4);
 
   // independent lookups in parallel: the request path's latency is the slowest, not the sum. The NG
-  // list and the popularity pointer answer stale data once the budget is spent; the arm and the profile
-  // are given up once the budget is spent and those two are in (a cold process waits for them anyway)
+  // list and the popularity pointer answer stale data once the budget is spent; the plan's lookups are
+  // given up once the budget is spent and those two are in (a cold process waits for them anyway)
   const ngPromise = deps.ngList.ids(time.remaining());
   const activePromise = deps.popularity.active(time.remaining());
   const over = Promise.allSettled([time.over, ngPromise, activePromise]);
   const readsEvents = resolved.some((f) => usesInteractions(f.ast));
-  const [armResult, profileResult, ngResult, activeResult, eventsResult] = await Promise.allSettled([
-    source
-      ? untilOver(source.candidates(req.userId, want, context), over, timedOut(source.source))
-      : Promise.resolve([] as ScoredItem[]),
-    untilOver(deps.profiles.getProfile(req.userId), over, timedOut('profiles')),
+  const eventsPromise: Promise<readonly StoredEvent[]> =
+    readsEvents && deps.interactions && req.userId !== undefined
+      ? deps.interactions.recentEvents(req.userId, FILTER_INTERACTIONS)
+      : Promise.resolve([]);
+  const started = plan.start({
+    arm,
+    want,
+    guard: (promise, dependency) =>
+      untilOver(promise, over, () => new DeadlineError(dependency, deps.budgetMs ?? 0)),
+    remaining: time.remaining,
+    fail: (dependency) => failures.push(dependency),
+    context,
+  });
+  const [ngResult, activeResult, eventsResult, ...listResults] = await Promise.allSettled([
     ngPromise,
     activePromise,
-    readsEvents && deps.interactions
-      ? deps.interactions.recentEvents(req.userId, FILTER_INTERACTIONS)
-      : Promise.resolve([]),
+    eventsPromise,
+    ...started.lists.map((l) => l.items),
+    ...(started.waitFor ?? []),
   ]);
   if (ngResult.status === 'rejected') {
     time.cancel();
@@ -180,25 +290,12 @@ export async function recommend(
     );
   }
   if (ngResult.value.stale) failures.push('ng-items');
-  let candidates: ScoredItem[] = [];
-  if (armResult.status === 'fulfilled') candidates = armResult.value;
-  else failures.push(source?.source ?? arm.algorithm);
-  let attributes: UserAttributes = req.attributes;
-  let knownUser = false;
-  if (profileResult.status === 'fulfilled') {
-    if (profileResult.value) {
-      attributes = profileResult.value;
-      knownUser = true;
-    }
-  } else {
-    failures.push('profiles');
-  }
   const active = activeResult.status === 'fulfilled' ? activeResult.value : undefined;
   if (activeResult.status === 'rejected') failures.push('popularity');
   else if (active?.stale) failures.push('popularity-pointer');
 
   // filters bound to the catalogue of the popularity version (cached per filter and catalogue version)
-  let bound: (BoundFilter | undefined)[] = [];
+  let bound: BoundFilter[] = [];
   if (filtered) {
     let catalog: ItemCatalog;
     try {
@@ -209,9 +306,7 @@ export async function recommend(
     }
     if (!active?.meta.itemCatalogPages) failures.push('item-catalog');
     try {
-      bound = resolved.map((f, k) =>
-        deps.filters!.bind(f, active?.version ?? '', catalog, filterUses[k].values),
-      );
+      bound = resolved.map((f, k) => deps.filters!.bind(f, active?.version ?? '', catalog, uses[k].values));
     } catch (err) {
       time.cancel();
       throw err;
@@ -223,14 +318,32 @@ export async function recommend(
 
   const ng = ngResult.value.ids;
   const excluded = new Set(req.exclude);
-  const blocked = (itemId: string) => ng.has(itemId) || excluded.has(itemId);
+  const { allowed, blocked: planBlocked } = started;
+  const ruleBlocked = (itemId: string) =>
+    ng.has(itemId) || excluded.has(itemId) || (planBlocked?.(itemId) ?? false);
+  const blocked = (itemId: string) => ruleBlocked(itemId) || (allowed !== undefined && !allowed.has(itemId));
   const taken = new Set<string>();
-  const label = source?.source ?? arm.algorithm;
+  const candidateLists: { source: string; items: readonly ScoredItem[]; scores: Float64Array | number[] }[] =
+    [];
+  started.lists.forEach((list, k) => {
+    const result = listResults[k];
+    if (result.status === 'rejected') {
+      failures.push(list.source);
+      return;
+    }
+    const items = result.value as readonly ScoredItem[];
+    candidateLists.push({ source: list.source, items, scores: normalisedScores(items) });
+  });
   let armItems = 0;
   let fallbackAnswered = false;
   let popularityFailed = false;
+  let chain: readonly ChainLink[] | undefined;
 
-  /** Up to `n` items passing `passes`: the arm's candidates, then popularity lists (see recommend). */
+  /**
+   * Up to `n` items passing `passes` and no rule: the plan's candidates in order, then its popularity
+   * chain (with the item-attribute lists an INCLUDE confines the filter to before global), then the global
+   * ranking further down.
+   */
   const pick = async (
     n: number,
     passes: (itemId: string) => boolean,
@@ -238,12 +351,22 @@ export async function recommend(
     promotionName?: string,
   ): Promise<ServedItem[]> => {
     const out: ServedItem[] = [];
-    const promo = promotionName !== undefined ? { promotionName } : {};
-    for (const c of candidates) {
-      if (out.length >= n) break;
-      if (taken.has(c.itemId) || blocked(c.itemId) || !passes(c.itemId)) continue;
-      taken.add(c.itemId);
-      out.push({ itemId: c.itemId, score: c.score, source: label, ...promo });
+    const push = (itemId: string, score: number, source: string) => {
+      taken.add(itemId);
+      out.push({
+        itemId,
+        score,
+        source,
+        reason: reasonOf(source),
+        ...(promotionName !== undefined ? { promotionName } : {}),
+      });
+    };
+    const skip = (id: string) => taken.has(id) || blocked(id) || !passes(id);
+    for (const list of candidateLists) {
+      for (let j = 0; j < list.items.length && out.length < n; j++) {
+        const { itemId } = list.items[j];
+        if (!skip(itemId)) push(itemId, list.scores[j], list.source);
+      }
     }
     armItems += out.length;
     if (out.length >= n) {
@@ -251,35 +374,34 @@ export async function recommend(
       return out;
     }
     if (!active) return out;
-    const userChain = segmentChain(attributes, active.meta.segmentColumns);
-    const chain = includeLists
-      ? [
-          ...userChain.slice(0, -1),
-          ...includeLists.map(([column, value]) => itemSegmentKey(column, value)),
-          GLOBAL_SEGMENT,
-        ]
-      : userChain;
-    const skip = (id: string) => taken.has(id) || blocked(id) || !passes(id);
     try {
-      const { lists, stale } = await deps.popularity.segmentLists(active.version, chain, time.remaining());
+      chain ??= await started.chain(active.meta);
+      const links = withIncludeLists(chain, includeLists);
+      const segments = links.map((c) => c.segment);
+      const sourceOf = new Map(links.map((c) => [c.segment, c.source]));
+      const { lists, stale } = await deps.popularity.segmentLists(active.version, segments, time.remaining());
       if (stale) failures.push('popularity');
       fallbackAnswered = true;
-      for (const f of fillFromChain(chain, lists, n - out.length, skip)) {
-        taken.add(f.itemId);
-        out.push({ itemId: f.itemId, score: f.score, source: fillSource(f.segment), ...promo });
-      }
+      for (const f of fillFromChain(segments, lists, n - out.length, skip))
+        push(f.itemId, f.score, sourceOf.get(f.segment) ?? 'popularity:global');
       const firstPage = lists.get(GLOBAL_SEGMENT);
-      if (out.length < n && firstPage && firstPage.length >= POPULARITY_PAGE_ITEMS) {
-        await fillFromGlobalPages(
-          deps.popularity,
-          active.version,
-          n,
-          out,
-          taken,
-          skip,
-          time.remaining,
-          promo,
-        );
+      const maxPages = started.globalPages ?? Number.POSITIVE_INFINITY;
+      if (
+        out.length < n &&
+        sourceOf.has(GLOBAL_SEGMENT) &&
+        maxPages > 0 &&
+        firstPage &&
+        firstPage.length >= POPULARITY_PAGE_ITEMS
+      ) {
+        for (let page = 1; out.length < n && page <= maxPages; page++) {
+          const list = await deps.popularity.listPage(active.version, GLOBAL_SEGMENT, page, time.remaining());
+          if (!list) break;
+          for (const { itemId, score } of list) {
+            if (out.length >= n) break;
+            if (!skip(itemId)) push(itemId, score, 'popularity:global');
+          }
+          if (list.length < POPULARITY_PAGE_ITEMS) break;
+        }
       }
     } catch {
       popularityFailed = true;
@@ -288,8 +410,9 @@ export async function recommend(
   };
 
   const promoted: ServedItem[] = [];
-  for (let k = 0; k < promotionFilters.length; k++) {
-    const p = req.promotions![k];
+  const promotions = req.promotions ?? [];
+  for (let k = 0; k < promotions.length; k++) {
+    const p = promotions[k];
     const slots = Math.min(
       promotedSlots(req.numResults, p.percentPromotedItems),
       req.numResults - promoted.length,
@@ -297,46 +420,53 @@ export async function recommend(
     const f = bound[req.filter ? k + 1 : k];
     promoted.push(...(await pick(slots, passesOf(f), f?.includeLists, p.promotion)));
   }
-  const requestBound = req.filter ? bound[0] : undefined;
-  const main = await pick(
-    req.numResults - promoted.length,
-    passesOf(requestBound),
-    requestBound?.includeLists,
-  );
-  time.cancel();
+  const requestFilter = req.filter ? bound[0] : undefined;
+  const passesRequest = passesOf(requestFilter);
+  const main = await pick(req.numResults - promoted.length, passesRequest, requestFilter?.includeLists);
+  for (const itemId of started.unranked ?? []) {
+    if (main.length + promoted.length >= req.numResults) break;
+    if (taken.has(itemId) || ruleBlocked(itemId) || !passesRequest(itemId)) continue;
+    taken.add(itemId);
+    main.push({ itemId, score: 0, source: 'unranked', reason: reasonOf('unranked') });
+  }
   if (popularityFailed) failures.push('popularity');
   const recommendationId = randomUUID();
   const items = promoted.length > 0 ? placePromoted(main, promoted, seedOf(recommendationId)) : main;
+  if (req.metadata && req.metadata.length > 0 && items.length > 0 && deps.itemAttributes) {
+    try {
+      const found = await withDeadline(
+        deps.itemAttributes.of(items.map((i) => i.itemId)),
+        time.remaining(),
+        'item-attributes',
+      );
+      for (const item of items) item.metadata = metadataOf(found.get(item.itemId), req.metadata);
+    } catch {
+      failures.push('item-attributes');
+    }
+  }
+  time.cancel();
   // a 5xx only when nothing at all could answer; otherwise a (possibly short) degraded 200
   if (items.length === 0 && !fallbackAnswered && failures.length > 0) {
     throw new DependencyError([...new Set(failures)].join(','), 'no source could answer');
   }
   return {
-    response: {
-      recommendationId,
-      userId: req.userId,
-      slot: slotName,
-      experiment: slot.experiment,
-      arm: arm.name,
-      itemList: items,
-      degraded: failures.length > 0,
-    },
-    diagnostics: {
-      armItems,
-      fallbackItems: items.length - armItems,
-      failures: [...new Set(failures)],
-      knownUser,
-    },
+    recommendationId,
+    slot: slotName,
+    experiment: slot.experiment,
+    arm: arm.name,
+    items,
+    degraded: failures.length > 0,
+    armItems,
+    failures: [...new Set(failures)],
+    isBlocked: ruleBlocked,
   };
 }
 
-/** Most candidates a filtered request asks its arm for. */
-const MAX_FILTERED_CANDIDATES = 1000;
 const NO_INTERACTIONS: UserInteractions = new Map();
 
 /** The filter a request names; a 400 naming `parameter` when there is none (or no filters at all). */
 function resolveFilter(
-  deps: RecommendDeps,
+  deps: ServeDeps,
   name: string,
   parameter: string,
   deadlineMs: number,
@@ -361,37 +491,85 @@ function interactionsOf(events: readonly StoredEvent[]): UserInteractions {
   return out;
 }
 
-/** The `source` label of an item filled from a popularity list. */
-function fillSource(segment: string): string {
-  if (segment === GLOBAL_SEGMENT) return 'popularity:global';
-  return segment.startsWith(ITEM_SEGMENT_PREFIX) ? 'popularity:attribute' : 'popularity:segment';
+/** The plan's chain with the item-attribute lists a filter's INCLUDE confines it to, before global. */
+function withIncludeLists(
+  chain: readonly ChainLink[],
+  includeLists: BoundFilter['includeLists'],
+): readonly ChainLink[] {
+  if (!includeLists || includeLists.length === 0) return chain;
+  const extra = includeLists
+    .map(([column, value]) => ({ segment: itemSegmentKey(column, value), source: 'popularity:attribute' }))
+    .filter((l) => !chain.some((c) => c.segment === l.segment));
+  const global = chain.findIndex((c) => c.segment === GLOBAL_SEGMENT);
+  return global < 0 ? [...chain, ...extra] : [...chain.slice(0, global), ...extra, ...chain.slice(global)];
+}
+
+/** The popularity chain of a user's attributes: their segments (most specific first), then global. */
+export function userChain(attributes: UserAttributes, meta: PopularityMeta): ChainLink[] {
+  return segmentChain(attributes, meta.segmentColumns).map((segment) => ({
+    segment,
+    source: segment === GLOBAL_SEGMENT ? 'popularity:global' : 'popularity:segment',
+  }));
 }
 
 /**
- * Reads the global ranking further down, page by page, until `items` holds `numResults` or the ranking
- * ends: NG and excluded items (and filters) can leave the first page short, and the promise is a full
- * answer whenever the catalogue has enough allowed items. Each page is read once per process (a
- * version never changes).
+ * Serves one user's recommendations: assign an arm, fetch its candidates, remove NG and excluded
+ * items, fill up from the popularity of the user's segment (backing off to global), never return
+ * duplicates. A failing dependency degrades the answer instead of failing a valid request.
  */
-async function fillFromGlobalPages(
-  popularity: PopularitySource,
-  version: string,
-  numResults: number,
-  items: ServedItem[],
-  taken: Set<string>,
-  skip: (itemId: string) => boolean,
-  remaining: () => number,
-  promo: { promotionName?: string },
-): Promise<void> {
-  for (let page = 1; items.length < numResults; page++) {
-    const list = await popularity.listPage(version, GLOBAL_SEGMENT, page, remaining());
-    if (!list) return;
-    for (const { itemId, score } of list) {
-      if (items.length >= numResults) return;
-      if (skip(itemId)) continue;
-      taken.add(itemId);
-      items.push({ itemId, score, source: 'popularity:global', ...promo });
-    }
-    if (list.length < POPULARITY_PAGE_ITEMS) return;
-  }
+export async function recommend(
+  deps: RecommendDeps,
+  req: RecommendationRequest,
+  options: { adminAuthorized?: boolean } = {},
+): Promise<{ response: RecommendResponse; diagnostics: RecommendDiagnostics }> {
+  let knownUser = false;
+  const served = await serveList(
+    deps,
+    { ...req, assignKey: req.userId, userId: req.userId },
+    {
+      start(ctx) {
+        const source = ownValue(deps.sources, ctx.arm.algorithm);
+        let attributes: UserAttributes = req.attributes;
+        const profile = ctx.guard(deps.profiles.getProfile(req.userId), 'profiles').then(
+          (stored) => {
+            if (stored) {
+              attributes = stored;
+              knownUser = true;
+            }
+          },
+          () => ctx.fail('profiles'),
+        );
+        return {
+          waitFor: [profile],
+          lists: [
+            {
+              source: source?.source ?? ctx.arm.algorithm,
+              items: source
+                ? ctx.guard(source.candidates(req.userId, ctx.want, ctx.context), source.source)
+                : Promise.resolve([]),
+            },
+          ],
+          chain: async (meta) => userChain(attributes, meta),
+        };
+      },
+    },
+    options,
+  );
+  return {
+    response: {
+      recommendationId: served.recommendationId,
+      userId: req.userId,
+      slot: served.slot,
+      experiment: served.experiment,
+      arm: served.arm,
+      itemList: served.items,
+      degraded: served.degraded,
+    },
+    diagnostics: {
+      armItems: served.armItems,
+      fallbackItems: served.items.length - served.armItems,
+      failures: served.failures,
+      knownUser,
+    },
+  };
 }
