@@ -230,6 +230,13 @@ export async function serveList(
   const ruleBlocked = (itemId: string) =>
     ng.has(itemId) || excluded.has(itemId) || (planBlocked?.(itemId) ?? false);
   const blocked = (itemId: string) => ruleBlocked(itemId) || (allowed !== undefined && !allowed.has(itemId));
+  // with an allowed set, the list is full once every allowed item is placed (no reading further for NG ones)
+  let limit = req.numResults;
+  if (allowed !== undefined) {
+    let open = 0;
+    for (const id of allowed) if (!ruleBlocked(id)) open++;
+    limit = Math.min(limit, open);
+  }
   const items: ServedItem[] = [];
   const taken = new Set<string>();
   const push = (itemId: string, score: number, source: string) => {
@@ -244,16 +251,16 @@ export async function serveList(
     }
     const candidates = result.value as readonly ScoredItem[];
     const scores = normalisedScores(candidates);
-    for (let j = 0; j < candidates.length && items.length < req.numResults; j++) {
+    for (let j = 0; j < candidates.length && items.length < limit; j++) {
       const { itemId } = candidates[j];
       if (taken.has(itemId) || blocked(itemId)) continue;
       push(itemId, scores[j], list.source);
     }
   });
   const armItems = items.length;
-  let fallbackAnswered = items.length >= req.numResults;
+  let fallbackAnswered = items.length >= limit;
 
-  if (items.length < req.numResults) {
+  if (items.length < limit) {
     if (activeResult.status === 'rejected') {
       failures.push('popularity');
     } else if (activeResult.value) {
@@ -272,7 +279,7 @@ export async function serveList(
         const fill = fillFromChain(
           segments,
           lists,
-          req.numResults - items.length,
+          limit - items.length,
           (id) => taken.has(id) || blocked(id),
         );
         fallbackAnswered = true;
@@ -280,13 +287,13 @@ export async function serveList(
         const firstPage = lists.get(GLOBAL_SEGMENT);
         const maxPages = started.globalPages ?? Number.POSITIVE_INFINITY;
         if (
-          items.length < req.numResults &&
+          items.length < limit &&
           sourceOf.has(GLOBAL_SEGMENT) &&
           maxPages > 0 &&
           firstPage &&
           firstPage.length >= POPULARITY_PAGE_ITEMS
         ) {
-          for (let page = 1; items.length < req.numResults && page <= maxPages; page++) {
+          for (let page = 1; items.length < limit && page <= maxPages; page++) {
             const list = await deps.popularity.listPage(
               active.version,
               GLOBAL_SEGMENT,
@@ -295,7 +302,7 @@ export async function serveList(
             );
             if (!list) break;
             for (const { itemId, score } of list) {
-              if (items.length >= req.numResults) break;
+              if (items.length >= limit) break;
               if (taken.has(itemId) || blocked(itemId)) continue;
               push(itemId, score, 'popularity:global');
             }
@@ -308,7 +315,7 @@ export async function serveList(
     }
   }
   for (const itemId of started.unranked ?? []) {
-    if (items.length >= req.numResults) break;
+    if (items.length >= limit) break;
     if (taken.has(itemId) || ruleBlocked(itemId)) continue;
     push(itemId, 0, 'unranked');
   }
