@@ -192,13 +192,11 @@ export interface ItemSurfaceResponse {
 }
 
 /**
- * The popularity of an item's attribute values (`popularity:category`), then global. Started with the
- * request (in parallel with the candidates), awaited only when the candidates leave the list short.
+ * The popularity of an item's attribute values (`popularity:category`), then global. The item's attributes
+ * are read only when the candidates leave the list short (most answers never need them).
  */
 function itemChain(deps: SurfaceDeps, ctx: PlanContext, itemId: string): () => Promise<ChainLink[]> {
-  const read = ctx.guard(deps.itemAttributes.of([itemId]), 'item-attributes');
-  read.catch(() => undefined); // reported when awaited
-  return () => categoryChain(read, ctx, itemId);
+  return () => categoryChain(ctx.guard(deps.itemAttributes.of([itemId]), 'item-attributes'), ctx, itemId);
 }
 
 async function categoryChain(
