@@ -54,10 +54,12 @@ import {
   SESSION_NEIGHBOURS,
 } from './use-cases/session-source.js';
 import {
+  BlendedItemSource,
   ITEM_LISTS,
   ItemAttributes,
   PersonalizeSimilarSource,
   RelabelledItemSource,
+  SIMILAR_ITEMS,
   StoredItemLists,
 } from './use-cases/surfaces.js';
 
@@ -161,6 +163,8 @@ export function buildContainer(cfg: Config = config()): Container {
     pointers,
     recommendations,
   );
+  // osusume's similar items: CF neighbours and session co-view blended (bench/results/surfaces.md)
+  const similar = new BlendedItemSource(SIMILAR_ITEMS, [cfItems, coView]);
   return {
     config: cfg,
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),
@@ -191,9 +195,9 @@ export function buildContainer(cfg: Config = config()): Container {
     itemAttributeStore,
     itemAttributes: new ItemAttributes(pointers, itemAttributeStore),
     similar: {
-      default: cfItems,
+      default: similar,
       session: coView,
-      personalize: personalizeSimilar(cfg, cfItems),
+      personalize: personalizeSimilar(cfg, similar),
     },
     coView,
     attributeNeighbours: new StoredItemLists(
@@ -226,7 +230,7 @@ export function buildContainer(cfg: Config = config()): Container {
 
 /**
  * The personalize arm's similar items: the Similar-Items campaign in campaign mode when its ARN is set,
- * else osusume's CF neighbours labelled as the stand-in or as Personalize being off.
+ * else osusume's similar items labelled as the stand-in or as Personalize being off.
  */
 function personalizeSimilar(cfg: Config, cfItems: ItemCandidateSource): ItemCandidateSource {
   if (cfg.PERSONALIZE_MODE === 'campaign' && cfg.PERSONALIZE_SIMILAR_ITEMS_CAMPAIGN_ARN)
@@ -241,7 +245,7 @@ function personalizeSimilar(cfg: Config, cfItems: ItemCandidateSource): ItemCand
       ),
     );
   const label = cfg.PERSONALIZE_MODE === 'standin' ? 'personalize-standin' : 'personalize-off';
-  return new RelabelledItemSource(`${label}:${ITEM_LISTS.cf}`, cfItems);
+  return new RelabelledItemSource(`${label}:${SIMILAR_ITEMS}`, cfItems);
 }
 
 /**

@@ -422,9 +422,16 @@ export async function serveList(
   }
   const requestFilter = req.filter ? bound[0] : undefined;
   const passesRequest = passesOf(requestFilter);
-  const main = await pick(req.numResults - promoted.length, passesRequest, requestFilter?.includeLists);
+  // with an allowed set, the list is full once every allowed item is placed (no reading further for NG ones)
+  let limit = req.numResults;
+  if (allowed !== undefined) {
+    let open = 0;
+    for (const id of allowed) if (!ruleBlocked(id) && passesRequest(id)) open++;
+    limit = Math.min(limit, open);
+  }
+  const main = await pick(Math.max(0, limit - promoted.length), passesRequest, requestFilter?.includeLists);
   for (const itemId of started.unranked ?? []) {
-    if (main.length + promoted.length >= req.numResults) break;
+    if (main.length + promoted.length >= limit) break;
     if (taken.has(itemId) || ruleBlocked(itemId) || !passesRequest(itemId)) continue;
     taken.add(itemId);
     main.push({ itemId, score: 0, source: 'unranked', reason: reasonOf('unranked') });

@@ -42,6 +42,9 @@ export const ITEM_LISTS = {
   attributes: 'attribute-items',
 } as const;
 
+/** The `source` of osusume's similar items (CF neighbours and session co-view blended). */
+export const SIMILAR_ITEMS = 'similar-items';
+
 /**
  * Per-item lists the nightly run published (`rec#{list}#{version}#{itemId}`), read through the pointer of
  * the algorithm that wrote them. A published version never changes: cached without expiry, bounded.
@@ -66,6 +69,33 @@ export class StoredItemLists implements ItemCandidateSource {
       async () => (await this.store.getUserList(this.list, version, itemId)) ?? [],
     );
     return list.slice(0, n);
+  }
+}
+
+/**
+ * Several item sources blended: each list's scores scaled by its best, summed per item, best first. CF
+ * neighbours and session co-view disagree on which is better from shop to shop (bench/results/surfaces.md);
+ * their sum is close to the better of the two on each data set measured, without a per-shop choice.
+ */
+export class BlendedItemSource implements ItemCandidateSource {
+  constructor(
+    readonly source: string,
+    private readonly parts: readonly ItemCandidateSource[],
+    private readonly depth = 50,
+  ) {}
+  async candidates(itemId: string, n: number, userId?: string): Promise<ScoredItem[]> {
+    const lists = await Promise.all(
+      this.parts.map((p) => p.candidates(itemId, Math.max(n, this.depth), userId)),
+    );
+    const sum = new Map<string, number>();
+    for (const list of lists) {
+      const top = list.length > 0 && list[0].score > 0 ? list[0].score : 1;
+      for (const { itemId: id, score } of list) sum.set(id, (sum.get(id) ?? 0) + score / top);
+    }
+    return [...sum]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([id, score]) => ({ itemId: id, score }));
   }
 }
 
@@ -162,13 +192,11 @@ export interface ItemSurfaceResponse {
 }
 
 /**
- * The popularity of an item's attribute values (`popularity:category`), then global. Started with the
- * request (in parallel with the candidates), awaited only when the candidates leave the list short.
+ * The popularity of an item's attribute values (`popularity:category`), then global. The item's attributes
+ * are read only when the candidates leave the list short (most answers never need them).
  */
 function itemChain(deps: SurfaceDeps, ctx: PlanContext, itemId: string): () => Promise<ChainLink[]> {
-  const read = ctx.guard(deps.itemAttributes.of([itemId]), 'item-attributes');
-  read.catch(() => undefined); // reported when awaited
-  return () => categoryChain(read, ctx, itemId);
+  return () => categoryChain(ctx.guard(deps.itemAttributes.of([itemId]), 'item-attributes'), ctx, itemId);
 }
 
 async function categoryChain(

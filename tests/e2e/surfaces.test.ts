@@ -53,7 +53,7 @@ describe('shop surfaces over HTTP (osusume start: generated shop, nightly run, r
     await app?.stop();
   });
 
-  it('serves similar items of an item: full, without NG, excluded or the item itself, CF neighbours first', async () => {
+  it('serves similar items of an item: full, without NG, excluded or the item itself, CF and co-view neighbours first', async () => {
     const first = (await (await app.appFetch(`/items/${item}/similar?numResults=3`)).json()) as ItemSurface;
     const excluded = first.itemList[0].itemId;
     const res = await app.appFetch(`/items/${item}/similar?numResults=40&exclude=${excluded}&userId=u000001`);
@@ -62,7 +62,9 @@ describe('shop surfaces over HTTP (osusume start: generated shop, nightly run, r
     expect(responseErrors('GET', '/items/{itemId}/similar', 200, body)).toBe('');
     expectClean(body.itemList, 40, [ng, excluded, item]);
     expect(body.degraded).toBe(false);
-    expect(['cf-items', 'session-items', 'personalize-standin:cf-items']).toContain(body.itemList[0].source);
+    expect(['similar-items', 'session-items', 'personalize-standin:similar-items']).toContain(
+      body.itemList[0].source,
+    );
   });
 
   it('serves bought-together items from co-purchase baskets, filled from similar items', async () => {

@@ -31,6 +31,7 @@ const REASONS: ReadonlyMap<string, string> = new Map([
   ['personalize-off', 'Amazon Personalize is off: another arm answered'],
   ['cf-items', 'customers who chose this item also chose it'],
   ['session-items', 'viewed in the same sessions as this item'],
+  ['similar-items', 'customers who viewed this item also viewed it'],
   ['attribute-items', 'shares attributes with this item'],
   ['bought-together', 'bought together with this item'],
   ['ranking', 'ranked in this list'],
