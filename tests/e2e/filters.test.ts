@@ -19,6 +19,7 @@ describe('filters and promotions over HTTP (osusume start)', () => {
   let app: Started;
   let dir: string;
   const categoryOf = new Map<string, string>();
+  let boughtToday: string[] = [];
 
   const putFilter = (name: string, expression: string) =>
     fetch(`${app.url}/filters/${name}`, {
@@ -107,6 +108,7 @@ describe('filters and promotions over HTTP (osusume start)', () => {
   it('drops what the user bought today under an EXCLUDE purchased filter', async () => {
     const before = await recs('u000002', { numResults: '10' });
     const bought = before.body.itemList.slice(0, 4).map((i) => i.itemId);
+    boughtToday = bought;
     const posted = await app.appFetch('/events', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -151,6 +153,39 @@ describe('filters and promotions over HTTP (osusume start)', () => {
     expect(promoted).toHaveLength(5);
     expect(promoted.every((i) => categoryOf.get(i.itemId) === 'shoes')).toBe(true);
     expect(body.itemList.map((i) => i.itemId)).not.toContain([...categoryOf.keys()][0]);
+  });
+
+  it('applies filters on the item surfaces and rankings too', async () => {
+    const shoes = JSON.stringify({ CATEGORY: '"shoes"' });
+    const item = [...categoryOf.keys()][10];
+    for (const path of [
+      `/items/${item}/similar`,
+      `/items/${item}/bought-together`,
+      '/rankings/best-sellers',
+      '/rankings/trending',
+    ]) {
+      const res = await app.appFetch(
+        `${path}?${new URLSearchParams({ numResults: '8', filter: 'by-category', filterValues: shoes })}`,
+      );
+      expect(res.status, path).toBe(200);
+      const body = (await res.json()) as Recs;
+      const ids = body.itemList.map((i) => i.itemId);
+      expect(ids.length, path).toBeGreaterThan(0);
+      expect(new Set(ids).size, path).toBe(ids.length);
+      expect(
+        ids.filter((id) => categoryOf.get(id) !== 'shoes'),
+        path,
+      ).toEqual([]);
+    }
+    // the user who bought today (previous test) never sees those items on an item page either
+    const res = await app.appFetch(
+      `/items/${item}/similar?${new URLSearchParams({ numResults: '30', userId: 'u000002', filter: 'not-bought' })}`,
+    );
+    expect(res.status).toBe(200);
+    expect(boughtToday).toHaveLength(4);
+    const ids = ((await res.json()) as Recs).itemList.map((i) => i.itemId);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.filter((id) => boughtToday.includes(id))).toEqual([]);
   });
 
   it('answers 400 naming an unknown filter and a missing placeholder value', async () => {
