@@ -1,6 +1,9 @@
 import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { makeDynamoClients } from './adapters/dynamodb/clients.js';
 import { DynamoEventStore } from './adapters/dynamodb/event-store.js';
+import { DynamoFilterStore } from './adapters/dynamodb/filter-store.js';
+import { DynamoItemCatalogStore } from './adapters/dynamodb/item-catalog-store.js';
+import { DynamoItemAttributeStore } from './adapters/dynamodb/item-attribute-store.js';
 import { DynamoNgItemStore } from './adapters/dynamodb/ng-item-store.js';
 import { DynamoPipelineStateStore } from './adapters/dynamodb/pipeline-state-store.js';
 import { DynamoPopularityStore } from './adapters/dynamodb/popularity-store.js';
@@ -10,6 +13,10 @@ import {
   LocalPersonalizeStandIn,
   PERSONALIZE_STAND_IN_SOURCE,
 } from './adapters/local/personalize-stand-in.js';
+import {
+  PersonalizeRankingRuntime,
+  PersonalizeSimilarItemsRuntime,
+} from './adapters/personalize/personalize-item-runtime.js';
 import { PersonalizeRuntimeRecommender } from './adapters/personalize/personalize-runtime.js';
 import { StateParameterStore } from './adapters/local/state-parameters.js';
 import { LazyArtifactReader } from './adapters/s3/lazy-artifact-reader.js';
@@ -18,10 +25,13 @@ import { type Config, config } from './config/config.js';
 import { ALGORITHM_INDEX } from './domain/algorithms/served-algorithms.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
 import { ChampionSource } from './use-cases/champion.js';
-import type { CandidateSource } from './ports/candidates.js';
+import type { CandidateSource, ItemCandidateSource, PersonalizeItemRanker } from './ports/candidates.js';
+import type { ItemAttributeStore } from './ports/item-attributes.js';
 import type { EventStore } from './ports/events.js';
 import { campaignParameterName } from './ports/parameters.js';
 import type {
+  FilterStore,
+  ItemCatalogStore,
   NgItemStore,
   PipelineStateStore,
   PopularityStore,
@@ -35,6 +45,8 @@ import {
   VersionPointers,
 } from './use-cases/candidate-sources.js';
 import { CachedProfiles } from './use-cases/cached-profiles.js';
+import { FilterRegistry, ItemCatalogs } from './use-cases/filters.js';
+import { DatasetColumnsSource } from './use-cases/catalog.js';
 import { ColdAwarePersonalizeSource, KnownUsers } from './use-cases/known-users.js';
 import { CachedCampaignArn } from './use-cases/personalize-campaign.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
@@ -43,7 +55,17 @@ import {
   CachedRecentEvents,
   RecentEventsSessionSource,
   StoredSessionNeighbours,
+  SESSION_NEIGHBOURS,
 } from './use-cases/session-source.js';
+import {
+  BlendedItemSource,
+  ITEM_LISTS,
+  ItemAttributes,
+  PersonalizeSimilarSource,
+  RelabelledItemSource,
+  SIMILAR_ITEMS,
+  StoredItemLists,
+} from './use-cases/surfaces.js';
 
 /** Everything a handler needs, built once per process from the validated configuration. */
 export interface Container {
@@ -69,6 +91,26 @@ export interface Container {
   readonly recentLimit: number;
   /** The published session kNN model of the session arm (when artifacts are configured). */
   readonly sessionModel?: PublishedSessionModel;
+  /** Named filters (admin routes) and their request-path cache. */
+  readonly filterStore: FilterStore;
+  readonly filters: FilterRegistry;
+  /** Item attributes per popularity version (the pipeline writes them, filters read them). */
+  readonly itemCatalog: ItemCatalogStore;
+  readonly catalogs: ItemCatalogs;
+  /** The user's recent events for `Interactions.EVENT_TYPE` filters (cached like the session arm's). */
+  readonly interactions: CachedRecentEvents;
+  /** The latest dataset's columns (user attributes in queries, `metadata=` columns). */
+  readonly columns: DatasetColumnsSource;
+  /** Item attributes per version: the nightly run writes them, `metadata=` and category fallbacks read them. */
+  readonly itemAttributeStore: ItemAttributeStore;
+  readonly itemAttributes: ItemAttributes;
+  /** Similar-items source per arm algorithm (`default`: osusume's CF neighbours). */
+  readonly similar: Readonly<Record<string, ItemCandidateSource>>;
+  readonly coView: ItemCandidateSource;
+  readonly attributeNeighbours: ItemCandidateSource;
+  readonly boughtTogether: ItemCandidateSource;
+  /** GetPersonalizedRanking of the personalize arm (PERSONALIZE_RANKING_CAMPAIGN_ARN, campaign mode only). */
+  readonly ranker?: PersonalizeItemRanker;
 }
 
 /**
@@ -136,6 +178,25 @@ export function buildContainer(cfg: Config = config()): Container {
   }
   sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
   sources.auto = new ChampionSource(state, sources, pointerTtl);
+  const filterStore = new DynamoFilterStore(doc, { tableName: cfg.TABLE_STATE });
+  const itemCatalog = new DynamoItemCatalogStore(doc, {
+    tableName: cfg.TABLE_RECOMMENDATIONS,
+    retentionSeconds,
+  });
+  const itemAttributeStore = new DynamoItemAttributeStore(doc, {
+    tableName: cfg.TABLE_RECOMMENDATIONS,
+    retentionSeconds,
+  });
+  const cfItems = new StoredItemLists(ITEM_LISTS.cf, ITEM_LISTS.cf, 'cf', pointers, recommendations);
+  const coView = new StoredItemLists(
+    ITEM_LISTS.session,
+    SESSION_NEIGHBOURS,
+    'session',
+    pointers,
+    recommendations,
+  );
+  // osusume's similar items: CF neighbours and session co-view blended (bench/results/surfaces.md)
+  const similar = new BlendedItemSource(SIMILAR_ITEMS, [cfItems, coView]);
   return {
     config: cfg,
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),
@@ -159,7 +220,67 @@ export function buildContainer(cfg: Config = config()): Container {
     recentEvents,
     recentLimit: cfg.SESSION_RECENT_EVENTS,
     sessionModel,
+    filterStore,
+    // filters change as rarely as the NG list and reach other processes as fast
+    filters: new FilterRegistry(filterStore, cfg.NG_CACHE_TTL_SECONDS * 1000),
+    itemCatalog,
+    catalogs: new ItemCatalogs(itemCatalog),
+    interactions: recentEvents,
+    columns: new DatasetColumnsSource(state, pointerTtl),
+    itemAttributeStore,
+    itemAttributes: new ItemAttributes(pointers, itemAttributeStore),
+    similar: {
+      default: similar,
+      session: coView,
+      personalize: personalizeSimilar(cfg, similar),
+    },
+    coView,
+    attributeNeighbours: new StoredItemLists(
+      ITEM_LISTS.attributes,
+      ITEM_LISTS.attributes,
+      'popularity',
+      pointers,
+      recommendations,
+    ),
+    boughtTogether: new StoredItemLists(
+      ITEM_LISTS.boughtTogether,
+      ITEM_LISTS.boughtTogether,
+      'popularity',
+      pointers,
+      recommendations,
+    ),
+    ranker:
+      cfg.PERSONALIZE_MODE === 'campaign' && cfg.PERSONALIZE_RANKING_CAMPAIGN_ARN
+        ? new PersonalizeRankingRuntime(
+            new PersonalizeRuntimeClient({ region: cfg.AWS_REGION, maxAttempts: 1 }),
+            {
+              campaignArn: cfg.PERSONALIZE_RANKING_CAMPAIGN_ARN,
+              filterArn: cfg.PERSONALIZE_FILTER_ARN,
+              timeoutMs: cfg.PERSONALIZE_TIMEOUT_MS,
+            },
+          )
+        : undefined,
   };
+}
+
+/**
+ * The personalize arm's similar items: the Similar-Items campaign in campaign mode when its ARN is set,
+ * else osusume's similar items labelled as the stand-in or as Personalize being off.
+ */
+function personalizeSimilar(cfg: Config, cfItems: ItemCandidateSource): ItemCandidateSource {
+  if (cfg.PERSONALIZE_MODE === 'campaign' && cfg.PERSONALIZE_SIMILAR_ITEMS_CAMPAIGN_ARN)
+    return new PersonalizeSimilarSource(
+      new PersonalizeSimilarItemsRuntime(
+        new PersonalizeRuntimeClient({ region: cfg.AWS_REGION, maxAttempts: 1 }),
+        {
+          campaignArn: cfg.PERSONALIZE_SIMILAR_ITEMS_CAMPAIGN_ARN,
+          filterArn: cfg.PERSONALIZE_FILTER_ARN,
+          timeoutMs: cfg.PERSONALIZE_TIMEOUT_MS,
+        },
+      ),
+    );
+  const label = cfg.PERSONALIZE_MODE === 'standin' ? 'personalize-standin' : 'personalize-off';
+  return new RelabelledItemSource(`${label}:${SIMILAR_ITEMS}`, cfItems);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
 } from '../../shared/domain/recommend/request.js';
 import { isAdmin } from '../../shared/http/admin-auth.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
+import { routeColumns } from '../../shared/http/list-route.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
 import { ImpressionRecorder } from '../../shared/use-cases/impressions.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
@@ -26,7 +27,7 @@ const impressions = new ImpressionRecorder(container.events, {
 });
 
 /**
- * GET /users/{userId}/recommendations?numResults=&slot=&exclude=&repeat=&arm=&<USER_ATTRIBUTE>= (app key),
+ * GET /users/{userId}/recommendations?numResults=&slot=&exclude=&repeat=&arm=&metadata=&filter=&<USER_ATTRIBUTE>= (app key),
  * the same for an anonymous visitor's session GET /sessions/{sessionId}/recommendations (app key), and the
  * admin preview GET /admin/users/{userId}/recommendations (IAM on AWS, the admin token locally), where
  * the `arm=` override of QA is honoured for IAM callers too.
@@ -35,14 +36,15 @@ export const handler = httpHandler(async (event: HttpEvent) => {
   const started = performance.now();
   const preview = event.routeKey === PREVIEW_ROUTE;
   const query = event.queryStringParameters ?? {};
-  const request =
-    event.routeKey === SESSION_ROUTE
-      ? parseSessionRecommendationRequest(
-          event.pathParameters?.sessionId,
-          query,
-          container.config.DEFAULT_NUM_RESULTS,
-        )
-      : parseRecommendationRequest(event.pathParameters?.userId, query, container.config.DEFAULT_NUM_RESULTS);
+  const parse =
+    event.routeKey === SESSION_ROUTE ? parseSessionRecommendationRequest : parseRecommendationRequest;
+  const request = parse(
+    event.routeKey === SESSION_ROUTE ? event.pathParameters?.sessionId : event.pathParameters?.userId,
+    query,
+    container.config.DEFAULT_NUM_RESULTS,
+    await routeColumns(container),
+    container.config.MAX_METADATA_COLUMNS,
+  );
   const { ADMIN_AUTH, OSUSUME_ADMIN_TOKEN } = container.config;
   const admin = (preview || request.arm !== undefined) && isAdmin(event, ADMIN_AUTH, OSUSUME_ADMIN_TOKEN);
   if (preview && !admin)

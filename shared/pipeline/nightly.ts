@@ -26,7 +26,7 @@ import { neighbourListsOf } from '../domain/recommend/session-scoring.js';
 import { computePopularityLists } from '../domain/popularity/popularity.js';
 import type { UserRecommendations } from '../ports/types.js';
 import { POPULARITY, type PopularityMeta, popularityMetaKey } from '../use-cases/popularity-source.js';
-import { newVersionId, userProfiles } from '../use-cases/publish-popularity.js';
+import { newVersionId, publishItemCatalog, userProfiles } from '../use-cases/publish-popularity.js';
 import { publishSessionNeighbours } from '../use-cases/session-source.js';
 import { sessionKnnKey } from '../use-cases/session-index.js';
 import { SessionArmModel } from '../domain/algorithms/session-knn/session-arm.js';
@@ -40,6 +40,7 @@ import { mergeExportedEvents } from './event-merge.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
 import { type RunTuning, tunedParamsOf } from './tuning.js';
+import { ITEM_LISTS, publishSurfaceLists, type SurfaceCounts } from './surfaces.js';
 
 /** Neighbours stored per item for request-time session scoring (≤ 100 keeps an item ≈ 2.5 KB). */
 const SESSION_NEIGHBOURS_PER_ITEM = 50;
@@ -256,6 +257,14 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
       : dataset;
   const model = entry.train(train, options, input.run.seed);
   const bytes = entry.serialize(model);
+  if (entry.similarItems) {
+    // GET /items/{itemId}/similar reads these per item (shared/pipeline/surfaces.ts)
+    await deps.recommendations.putUserLists(
+      ITEM_LISTS.cf,
+      input.run.version,
+      neighbourListsOf(entry.similarItems(model), dataset.items.ids, SESSION_NEIGHBOURS_PER_ITEM),
+    );
+  }
   if (entry.itemNeighbours) {
     // the request path scores a user's recent events with these lists (shared/use-cases/session-source.ts)
     await publishSessionNeighbours(
@@ -380,6 +389,7 @@ export interface PopularityOutput {
   readonly algorithm: typeof POPULARITY;
   readonly lists: number;
   readonly profiles: number;
+  readonly surfaces: SurfaceCounts;
   readonly ms: number;
 }
 
@@ -398,12 +408,21 @@ export async function computePopularity(
   const profiles = userProfiles(dataset);
   await deps.profiles.putProfiles(profiles);
   await deps.popularityStore.putSegmentLists(input.run.version, lists);
-  const meta: PopularityMeta = { segmentColumns, lists: lists.length, createdAt: Date.now() };
+  // the shop surfaces' lists (bought-together, attribute neighbours, rankings) under the same version
+  const surfaces = await publishSurfaceLists(deps, dataset, input.run.version, lists);
+  const itemCatalogPages = await publishItemCatalog(deps.itemCatalog, input.run.version, dataset);
+  const meta: PopularityMeta = {
+    segmentColumns,
+    lists: lists.length,
+    createdAt: Date.now(),
+    itemCatalogPages,
+  };
   await deps.state.putRecord(popularityMetaKey(input.run.version), meta);
   return {
     algorithm: POPULARITY,
     lists: lists.length,
     profiles: profiles.length,
+    surfaces,
     ms: Math.round(performance.now() - t0),
   };
 }

@@ -7,6 +7,11 @@ export interface CandidateContext {
   readonly sessionId?: string;
   /** The request's repeat policy: a session-aware source may score the session's own items under `allow`. */
   readonly repeat?: RepeatPolicy;
+  /** The Personalize filter mapped from the request's osusume filter, with its filterValues. */
+  readonly personalizeFilter?: {
+    readonly filterArn: string;
+    readonly filterValues: ReadonlyMap<string, string>;
+  };
 }
 
 /** Where an arm's candidates come from, for one user. */
@@ -22,5 +27,29 @@ export interface CandidateSource {
 
 /** Amazon Personalize's GetRecommendations, as the request path uses it. */
 export interface PersonalizeRecommender {
-  getRecommendations(input: { userId: string; numResults: number }): Promise<ScoredItem[]>;
+  getRecommendations(input: {
+    userId: string;
+    numResults: number;
+    /** Replaces the stage's PERSONALIZE_FILTER_ARN for this request. */
+    filterArn?: string;
+    filterValues?: ReadonlyMap<string, string>;
+  }): Promise<ScoredItem[]>;
+}
+
+/** Where an item surface's candidates come from, for one item (and the shopper, when known). */
+export interface ItemCandidateSource {
+  /** Label written into each item's `source` (e.g. 'cf-items', 'personalize'). */
+  readonly source: string;
+  /** Up to `n` items for `itemId`, best first; [] when the source has nothing for it. Throws on failure. */
+  candidates(itemId: string, n: number, userId?: string): Promise<ScoredItem[]>;
+}
+
+/** Amazon Personalize's GetRecommendations with an itemId (a Similar-Items / SIMS campaign). */
+export interface PersonalizeSimilarItems {
+  similarItems(input: { itemId: string; userId?: string; numResults: number }): Promise<ScoredItem[]>;
+}
+
+/** Amazon Personalize's GetPersonalizedRanking (a Personalized-Ranking campaign). */
+export interface PersonalizeItemRanker {
+  rank(input: { userId: string; inputList: readonly string[] }): Promise<ScoredItem[]>;
 }

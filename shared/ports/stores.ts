@@ -1,4 +1,6 @@
+import type { ItemCatalogPage } from '../domain/filters/item-catalog.js';
 import type {
+  FilterRecord,
   NgItem,
   Page,
   ScoredItem,
@@ -62,4 +64,24 @@ export interface PipelineStateStore {
   setActiveVersion(algorithm: string, version: string, expected: string | undefined): Promise<VersionPointer>;
   putRecord(key: string, value: unknown): Promise<void>;
   getRecord<T = unknown>(key: string): Promise<T | undefined>;
+}
+
+/** Named filters (PUT /filters/{name}), read by the request path through a TTL cache. */
+export interface FilterStore {
+  put(filter: FilterRecord): Promise<void>;
+  get(name: string): Promise<FilterRecord | undefined>;
+  /** Returns true when the filter existed. */
+  delete(name: string): Promise<boolean>;
+  /** Every filter, in name order (a shop has a handful: Personalize allows 10 per dataset group). */
+  list(): Promise<FilterRecord[]>;
+}
+
+/**
+ * Item attributes of a popularity version (written with its lists, read whole by the request path to
+ * evaluate filters), stored as pages.
+ */
+export interface ItemCatalogStore {
+  putCatalog(version: string, pages: readonly ItemCatalogPage[]): Promise<void>;
+  /** The version's pages in order; pages that are missing are left out. */
+  getCatalog(version: string, pages: number): Promise<ItemCatalogPage[]>;
 }

@@ -38,3 +38,13 @@ export interface VersionPointer {
   readonly version: string;
   readonly updatedAt: number;
 }
+
+/** A named filter (PUT /filters/{name}): an expression in Personalize's filter syntax. */
+export interface FilterRecord {
+  readonly name: string;
+  readonly expression: string;
+  /** The Personalize filter with the same expression, which the personalize arm passes as filterArn. */
+  readonly personalizeFilterArn?: string;
+  /** Epoch ms of the last PUT; a new value is a new version (the request path compiles once per version). */
+  readonly updatedAt: number;
+}

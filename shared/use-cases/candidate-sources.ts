@@ -1,5 +1,5 @@
 import { LruCache, TtlCache } from '../domain/cache.js';
-import type { CandidateSource, PersonalizeRecommender } from '../ports/candidates.js';
+import type { CandidateContext, CandidateSource, PersonalizeRecommender } from '../ports/candidates.js';
 import type { NgItemStore, PipelineStateStore, RecommendationStore } from '../ports/stores.js';
 import type { ScoredItem } from '../ports/types.js';
 
@@ -71,8 +71,13 @@ export class PersonalizeSource implements CandidateSource {
     readonly source: string,
     private readonly personalize: PersonalizeRecommender,
   ) {}
-  candidates(userId: string, n: number): Promise<ScoredItem[]> {
-    return this.personalize.getRecommendations({ userId, numResults: n });
+  candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
+    const filter = context?.personalizeFilter;
+    return this.personalize.getRecommendations(
+      filter
+        ? { userId, numResults: n, filterArn: filter.filterArn, filterValues: filter.filterValues }
+        : { userId, numResults: n },
+    );
   }
 }
 

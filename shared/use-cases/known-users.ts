@@ -71,8 +71,8 @@ export class ColdAwarePersonalizeSource implements CandidateSource {
 
   async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
     // an anonymous session is asked for under its sessionId (userId here), as Personalize documents
-    if (await this.knownUsers.known(userId)) return this.personalize.candidates(userId, n);
+    if (await this.knownUsers.known(userId)) return this.personalize.candidates(userId, n, context);
     const recent = await visitorEvents(this.events, userId, 1, context);
-    return recent.length > 0 ? this.personalize.candidates(userId, n) : [];
+    return recent.length > 0 ? this.personalize.candidates(userId, n, context) : [];
   }
 }

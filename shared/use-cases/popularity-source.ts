@@ -9,6 +9,8 @@ export interface PopularityMeta {
   readonly segmentColumns: string[];
   readonly lists: number;
   readonly createdAt: number;
+  /** Pages of the version's item catalogue (item attributes for filters); absent before filters existed. */
+  readonly itemCatalogPages?: number;
 }
 
 export const POPULARITY = 'popularity';

@@ -1,7 +1,13 @@
 import type { Dataset } from '../domain/data/dataset.js';
 import { computePopularityLists, type PopularityOptions } from '../domain/popularity/popularity.js';
 import { setOwn } from '../domain/own-property.js';
-import type { PipelineStateStore, PopularityStore, UserProfileStore } from '../ports/stores.js';
+import { catalogPages } from '../domain/filters/item-catalog.js';
+import type {
+  ItemCatalogStore,
+  PipelineStateStore,
+  PopularityStore,
+  UserProfileStore,
+} from '../ports/stores.js';
 import type { UserAttributes } from '../ports/types.js';
 import { POPULARITY, type PopularityMeta, popularityMetaKey } from './popularity-source.js';
 
@@ -9,6 +15,8 @@ export interface PublishPopularityDeps {
   readonly popularity: PopularityStore;
   readonly profiles: UserProfileStore;
   readonly state: PipelineStateStore;
+  /** Where the item attributes go for filters on the request path (optional in tests that need none). */
+  readonly itemCatalog?: ItemCatalogStore;
 }
 
 export interface PublishResult {
@@ -60,9 +68,30 @@ export async function publishPopularity(
   const profiles = userProfiles(dataset);
   await deps.profiles.putProfiles(profiles);
   await deps.popularity.putSegmentLists(version, lists);
-  const meta: PopularityMeta = { segmentColumns, lists: lists.length, createdAt: Date.now() };
+  const itemCatalogPages = await publishItemCatalog(deps.itemCatalog, version, dataset);
+  const meta: PopularityMeta = {
+    segmentColumns,
+    lists: lists.length,
+    createdAt: Date.now(),
+    itemCatalogPages,
+  };
   await deps.state.putRecord(popularityMetaKey(version), meta);
   const previous = await deps.state.getActiveVersion(POPULARITY);
   await deps.state.setActiveVersion(POPULARITY, version, previous?.version);
   return { version, lists: lists.length, profiles: profiles.length, previousVersion: previous?.version };
+}
+
+/**
+ * Writes the dataset's item attributes under a popularity version (filters read them on the request
+ * path); returns the number of pages, undefined when there is no store.
+ */
+export async function publishItemCatalog(
+  store: ItemCatalogStore | undefined,
+  version: string,
+  dataset: Dataset,
+): Promise<number | undefined> {
+  if (!store) return undefined;
+  const pages = catalogPages({ ids: dataset.items.ids, columns: dataset.itemAttributes });
+  await store.putCatalog(version, pages);
+  return pages.length;
 }

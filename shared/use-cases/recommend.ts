@@ -1,38 +1,52 @@
 import { randomUUID } from 'node:crypto';
-import { budget, DeadlineError, untilOver } from '../domain/deadline.js';
+import { budget, DeadlineError, untilOver, withDeadline } from '../domain/deadline.js';
 import { DependencyError, UnauthorizedError, ValidationError } from '../domain/errors.js';
-import type { StoredEvent } from '../domain/events/events.js';
 import {
   type Arm,
   assignArm,
   DEFAULT_REPEAT_POLICY,
   type ExperimentConfig,
+  type RepeatPolicy,
 } from '../domain/experiments/experiments.js';
-import { ownValue } from '../domain/own-property.js';
+import { ownValue, setOwn } from '../domain/own-property.js';
 import { fillFromChain } from '../domain/popularity/popularity.js';
-import { GLOBAL_SEGMENT, segmentChain } from '../domain/popularity/segments.js';
+import { GLOBAL_SEGMENT, itemSegmentKey, segmentChain } from '../domain/popularity/segments.js';
+import type { StoredEvent } from '../domain/events/events.js';
+import { type BoundFilter, type UserInteractions, usesInteractions } from '../domain/filters/compile.js';
+import type { ItemCatalog } from '../domain/filters/item-catalog.js';
+import { placePromoted, promotedSlots, seedOf } from '../domain/filters/promotions.js';
+import type { FilterUse, PromotionUse } from '../domain/filters/request.js';
 import { currentSessionItems, descendingScores } from '../domain/recommend/ordering.js';
 import type { RecommendationRequest } from '../domain/recommend/request.js';
-import type { CandidateSource } from '../ports/candidates.js';
+import { normalisedScores, reasonOf } from '../domain/recommend/scores.js';
+import type { CandidateContext, CandidateSource } from '../ports/candidates.js';
+import type { EventStore } from '../ports/events.js';
 import { POPULARITY_PAGE_ITEMS, type UserProfileStore } from '../ports/stores.js';
 import type { ScoredItem, UserAttributes } from '../ports/types.js';
 import type { NgList } from './candidate-sources.js';
-import type { PopularitySource } from './popularity-source.js';
+import type { FilterRegistry, ItemCatalogs, ResolvedFilter } from './filters.js';
+import type { PopularityMeta, PopularitySource } from './popularity-source.js';
 import { type VisitorEvents, visitorEvents } from './session-source.js';
 
 export interface ServedItem {
   readonly itemId: string;
+  /** In [0, 1]: each source's scores are scaled by that source's best (see normalisedScores). */
   readonly score: number;
-  /** Which step filled the item: the arm's source, `popularity:segment` or `popularity:global`. */
+  /** Which step filled the item: the arm's source, `popularity:segment` or `popularity:global`, ... */
   readonly source: string;
+  /** Why it is shown (Personalize's `reason` shape: a list of strings). */
+  readonly reason: string[];
+  /** Item attributes asked for with `metadata=` (absent otherwise). */
+  metadata?: Record<string, string>;
+  /** The promotion that placed the item (Personalize's `promotionName`); absent for other items. */
+  readonly promotionName?: string;
 }
 
 /** The API's answer (Personalize's field names where they exist). */
 export interface RecommendResponse {
   readonly recommendationId: string;
-  /** The user served; for an anonymous session its sessionId (Personalize's convention). */
   readonly userId: string;
-  /** Set when the list was asked for a session (`GET /sessions/{sessionId}/recommendations`). */
+  /** Set on the session route. */
   readonly sessionId?: string;
   readonly slot: string;
   readonly experiment: string;
@@ -50,10 +64,9 @@ export interface RecommendDiagnostics {
   readonly knownUser: boolean;
 }
 
-export interface RecommendDeps {
+/** What every list of the request path needs: experiments, the NG list, popularity, the budget. */
+export interface ServeDeps {
   readonly experiments: ExperimentConfig;
-  readonly sources: Readonly<Record<string, CandidateSource>>;
-  readonly profiles: UserProfileStore;
   readonly popularity: PopularitySource;
   readonly ngList: NgList;
   /**
@@ -70,6 +83,511 @@ export interface RecommendDeps {
    * not answered by then is treated as failed, and stale or fallback data answers with degraded: true.
    */
   readonly budgetMs?: number;
+  /** Where `metadata=` reads item attributes (absent: metadata answers empty objects). */
+  readonly itemAttributes?: ItemMetadataSource;
+  /** Named filters; without them a request naming a filter is a 400. */
+  readonly filters?: Pick<FilterRegistry, 'resolve' | 'bind'>;
+  /** Item attributes of the popularity version, which filters are evaluated on. */
+  readonly catalogs?: Pick<ItemCatalogs, 'catalog'>;
+  /** The user's recent events, for `Interactions.EVENT_TYPE` conditions. */
+  readonly interactions?: Pick<EventStore, 'recentEvents'>;
+}
+
+/** Events a filter's `Interactions` conditions look at: Personalize considers a user's latest 100 too. */
+export const FILTER_INTERACTIONS = 100;
+/** Most candidates a filtered request asks its arm for. */
+const MAX_FILTERED_CANDIDATES = 1000;
+
+export interface RecommendDeps extends ServeDeps {
+  readonly sources: Readonly<Record<string, CandidateSource>>;
+  readonly profiles: UserProfileStore;
+}
+
+/** The part of a request every list shares. */
+export interface ServeRequest {
+  /** Who the arm is assigned to (the user; an item surface without a user: the item). */
+  readonly assignKey: string;
+  readonly numResults: number;
+  readonly slot?: string;
+  /** QA override of the assigned arm (only honoured with the admin token). */
+  readonly arm?: string;
+  readonly exclude: readonly string[];
+  /** Item attribute columns returned per item as `metadata` (validated names). */
+  readonly metadata?: readonly string[];
+  /** The user, when known: whose events `Interactions` filter conditions read. */
+  readonly userId?: string;
+  /** A stored filter every item of the answer passes (`filter=&filterValues=`). */
+  readonly filter?: FilterUse;
+  /** Shares of the list reserved for items passing other filters (`promotions=`). */
+  readonly promotions?: readonly PromotionUse[];
+  /** Set on the session route: the session whose events define the visitor's session items. */
+  readonly sessionId?: string;
+  /** Override of the slot's repeat policy (`repeat=`). */
+  readonly repeat?: RepeatPolicy;
+  /** The visitor's events when the caller already read them (the session route does, to find the user). */
+  readonly visitor?: Promise<VisitorRead>;
+}
+
+/** The visitor's recent events, or none with `failed` when the events table failed. */
+export interface VisitorRead {
+  readonly events: readonly StoredEvent[];
+  readonly failed: boolean;
+}
+
+/** Item attributes for response metadata (the active version's). */
+export interface ItemMetadataSource {
+  of(itemIds: readonly string[]): Promise<Map<string, Readonly<Record<string, string>>>>;
+}
+
+/** The asked-for columns of an item's attributes (columns it lacks are left out). */
+function metadataOf(
+  attributes: Readonly<Record<string, string>> | undefined,
+  columns: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of columns) {
+    const v = attributes ? ownValue(attributes, c) : undefined;
+    if (v !== undefined) setOwn(out, c, v);
+  }
+  return out;
+}
+
+/** What a plan gets when a request starts: the arm, how many candidates to ask for, the budget. */
+export interface PlanContext {
+  readonly arm: Arm;
+  readonly want: number;
+  /** Gives up on `promise` once the request's budget is spent (named `dependency` in the failure). */
+  guard<T>(promise: Promise<T>, dependency: string): Promise<T>;
+  remaining(): number;
+  /** Records a failed dependency (the answer is then `degraded`). */
+  fail(dependency: string): void;
+  /** What the arm's source is asked with (the Personalize filter mapped from the request's filter). */
+  readonly context: CandidateContext;
+}
+
+/** One labelled candidate list of a plan (its items' `source`); a rejected one counts as a failure. */
+export interface CandidateList {
+  readonly source: string;
+  readonly items: Promise<readonly ScoredItem[]>;
+}
+
+/** One popularity list of a plan's fill chain and the `source` its items get. */
+export interface ChainLink {
+  readonly segment: string;
+  readonly source: string;
+}
+
+/** The lookups of one request, started in parallel with the NG list and the popularity pointer. */
+export interface StartedPlan {
+  /** Candidate lists in order; the first is the arm's. */
+  readonly lists: readonly CandidateList[];
+  /** Popularity lists filling what the candidates leave (in order), for the active popularity version. */
+  chain(meta: PopularityMeta): Promise<readonly ChainLink[]>;
+  /** Read the global ranking further down, page by page, up to this many pages (default: to its end). */
+  readonly globalPages?: number;
+  /** Items never to serve on this surface, besides NG and exclude (e.g. the item a page is about). */
+  readonly blocked?: (itemId: string) => boolean;
+  /** Only these items may be served (personalized re-ranking of an input list). */
+  readonly allowed?: ReadonlySet<string>;
+  /** Items appended last (score 0, source `unranked`) unless blocked: the input items nothing ranked. */
+  readonly unranked?: readonly string[];
+  /** Other lookups the answer waits for with the lists (e.g. the user's profile). */
+  readonly waitFor?: readonly Promise<unknown>[];
+}
+
+/** How one surface builds its list: which candidates, which fallback chain. */
+export interface ListPlan {
+  start(ctx: PlanContext): StartedPlan;
+}
+
+/** A served list before it is shaped into a route's response. */
+export interface ServedList {
+  readonly recommendationId: string;
+  readonly slot: string;
+  readonly experiment: string;
+  readonly arm: string;
+  readonly items: ServedItem[];
+  readonly degraded: boolean;
+  readonly armItems: number;
+  readonly failures: string[];
+  /** Whether NG, exclude or the plan's rules keep an item out of this list. */
+  readonly isBlocked: (itemId: string) => boolean;
+}
+
+/** Picks the slot and the arm: assigned by `assignKey`, or forced (admin only) for QA. */
+function resolveArm(
+  experiments: ExperimentConfig,
+  req: ServeRequest,
+  adminAuthorized: boolean,
+): { slotName: string; slot: ExperimentConfig['slots'][string]; arm: Arm } {
+  const slotName = req.slot ?? experiments.defaultSlot;
+  const slot = ownValue(experiments.slots, slotName);
+  if (!slot) {
+    throw new ValidationError(
+      `unknown slot '${slotName}'; configured: ${Object.keys(experiments.slots).join(', ')}`,
+      'slot',
+    );
+  }
+  if (req.arm === undefined) return { slotName, slot, arm: assignArm(slot, req.assignKey) };
+  if (!adminAuthorized) throw new UnauthorizedError('the arm override needs the admin token');
+  const forced = slot.arms.find((a) => a.name === req.arm);
+  if (!forced)
+    throw new ValidationError(
+      `unknown arm '${req.arm}'; arms: ${slot.arms.map((a) => a.name).join(', ')}`,
+      'arm',
+    );
+  return { slotName, slot, arm: forced };
+}
+
+/**
+ * The one pipeline of every surface: assign an arm, take the plan's candidate lists in order, remove NG,
+ * excluded and blocked items, fill up from the plan's popularity chain (and the global ranking further
+ * down), never return duplicates, scale each source's scores to [0, 1]. A failing dependency degrades
+ * the answer instead of failing a valid request; without any NG list nothing is served.
+ */
+export async function serveList(
+  deps: ServeDeps,
+  req: ServeRequest,
+  plan: ListPlan,
+  options: { adminAuthorized?: boolean } = {},
+): Promise<ServedList> {
+  const { slotName, slot, arm } = resolveArm(deps.experiments, req, options.adminAuthorized === true);
+  const failures: string[] = [];
+  const repeat = req.repeat ?? slot.repeat ?? DEFAULT_REPEAT_POLICY;
+  const time = budget(deps.budgetMs ?? Number.POSITIVE_INFINITY);
+
+  // the request's filters first: an unknown one is a 400, and the Personalize arm needs the mapped ARN
+  const uses: FilterUse[] = [...(req.filter ? [req.filter] : []), ...(req.promotions ?? [])];
+  let resolved: ResolvedFilter[];
+  try {
+    resolved = await Promise.all(
+      uses.map((use, k) =>
+        resolveFilter(deps, use.name, k === 0 && req.filter ? 'filter' : 'promotions', time.remaining()),
+      ),
+    );
+  } catch (err) {
+    time.cancel();
+    throw err;
+  }
+  const filtered = resolved.length > 0;
+  const mapped = req.filter ? resolved[0].record.personalizeFilterArn : undefined;
+  const context: CandidateContext = {
+    repeat,
+    ...(req.sessionId !== undefined ? { sessionId: req.sessionId } : {}),
+    ...(req.filter && mapped
+      ? { personalizeFilter: { filterArn: mapped, filterValues: req.filter.valueStrings } }
+      : {}),
+  };
+  const recentLimit = deps.recentLimit ?? 0;
+  let want =
+    req.numResults + req.exclude.length + (deps.headroom ?? 20) + (repeat === 'exclude' ? recentLimit : 0);
+  // the session's items: read alongside the plan (the session arm's own read is the same cached one)
+  const visitorPromise = req.visitor ?? readVisitor(deps, req.userId, req.sessionId);
+  // filters drop candidates: ask for more (a stored list is sliced from cache, Personalize caps at 500)
+  if (filtered) want = Math.min(MAX_FILTERED_CANDIDATES, want * 4);
+
+  // independent lookups in parallel: the request path's latency is the slowest, not the sum. The NG
+  // list and the popularity pointer answer stale data once the budget is spent; the plan's lookups are
+  // given up once the budget is spent and those two are in (a cold process waits for them anyway)
+  const ngPromise = deps.ngList.ids(time.remaining());
+  const activePromise = deps.popularity.active(time.remaining());
+  const over = Promise.allSettled([time.over, ngPromise, activePromise]);
+  const readsEvents = resolved.some((f) => usesInteractions(f.ast));
+  const eventsPromise: Promise<readonly StoredEvent[]> =
+    readsEvents && deps.interactions && req.userId !== undefined
+      ? deps.interactions.recentEvents(req.userId, FILTER_INTERACTIONS)
+      : Promise.resolve([]);
+  const started = plan.start({
+    arm,
+    want,
+    guard: (promise, dependency) =>
+      untilOver(promise, over, () => new DeadlineError(dependency, deps.budgetMs ?? 0)),
+    remaining: time.remaining,
+    fail: (dependency) => failures.push(dependency),
+    context,
+  });
+  const [ngResult, activeResult, eventsResult, ...listResults] = await Promise.allSettled([
+    ngPromise,
+    activePromise,
+    eventsPromise,
+    ...started.lists.map((l) => l.items),
+    ...(started.waitFor ?? []),
+  ]);
+  if (ngResult.status === 'rejected') {
+    time.cancel();
+    // without any NG list we cannot promise that no NG item is shown
+    throw new DependencyError('ng-items', String((ngResult.reason as Error)?.message ?? ngResult.reason));
+  }
+  if (eventsResult.status === 'rejected') {
+    time.cancel();
+    // without the user's events an Interactions filter cannot be obeyed
+    throw new DependencyError(
+      'events',
+      String((eventsResult.reason as Error)?.message ?? eventsResult.reason),
+    );
+  }
+  if (ngResult.value.stale) failures.push('ng-items');
+  const active = activeResult.status === 'fulfilled' ? activeResult.value : undefined;
+  if (activeResult.status === 'rejected') failures.push('popularity');
+  else if (active?.stale) failures.push('popularity-pointer');
+
+  // filters bound to the catalogue of the popularity version (cached per filter and catalogue version)
+  let bound: BoundFilter[] = [];
+  if (filtered) {
+    let catalog: ItemCatalog;
+    try {
+      catalog = await deps.catalogs!.catalog(active?.version ?? '', active?.meta.itemCatalogPages);
+    } catch (err) {
+      time.cancel();
+      throw new DependencyError('item-catalog', (err as Error).message);
+    }
+    if (!active?.meta.itemCatalogPages) failures.push('item-catalog');
+    try {
+      bound = resolved.map((f, k) => deps.filters!.bind(f, active?.version ?? '', catalog, uses[k].values));
+    } catch (err) {
+      time.cancel();
+      throw err;
+    }
+  }
+  const interactions = eventsResult.value.length > 0 ? interactionsOf(eventsResult.value) : NO_INTERACTIONS;
+  const passesOf = (f: BoundFilter | undefined) =>
+    f ? (itemId: string) => f.passes(itemId, interactions) : () => true;
+
+  const ng = ngResult.value.ids;
+  const excluded = new Set(req.exclude);
+  const visitor = await visitorPromise;
+  if (visitor.failed && !req.visitor) failures.push('events');
+  const sessionItems =
+    req.sessionId !== undefined
+      ? new Set(visitor.events.map((e) => e.itemId))
+      : currentSessionItems(visitor.events);
+  const { allowed, blocked: planBlocked } = started;
+  // under `exclude` no position shows a session item; under `allow` only a candidate list's own score may
+  const ruleBlocked = (itemId: string) =>
+    ng.has(itemId) ||
+    excluded.has(itemId) ||
+    (repeat === 'exclude' && sessionItems.has(itemId)) ||
+    (planBlocked?.(itemId) ?? false);
+  const blocked = (itemId: string) => ruleBlocked(itemId) || (allowed !== undefined && !allowed.has(itemId));
+  const taken = new Set<string>();
+  const candidateLists: { source: string; items: readonly ScoredItem[]; scores: Float64Array | number[] }[] =
+    [];
+  started.lists.forEach((list, k) => {
+    const result = listResults[k];
+    if (result.status === 'rejected') {
+      failures.push(list.source);
+      return;
+    }
+    const items = result.value as readonly ScoredItem[];
+    candidateLists.push({ source: list.source, items, scores: normalisedScores(items) });
+  });
+  let armItems = 0;
+  let fallbackAnswered = false;
+  let popularityFailed = false;
+  let chain: readonly ChainLink[] | undefined;
+
+  /**
+   * Up to `n` items passing `passes` and no rule: the plan's candidates in order, then its popularity
+   * chain (with the item-attribute lists an INCLUDE confines the filter to before global), then the global
+   * ranking further down.
+   */
+  const pick = async (
+    n: number,
+    passes: (itemId: string) => boolean,
+    includeLists: BoundFilter['includeLists'],
+    promotionName?: string,
+  ): Promise<ServedItem[]> => {
+    const out: ServedItem[] = [];
+    const push = (itemId: string, score: number, source: string) => {
+      taken.add(itemId);
+      out.push({
+        itemId,
+        score,
+        source,
+        reason: reasonOf(source),
+        ...(promotionName !== undefined ? { promotionName } : {}),
+      });
+    };
+    const skip = (id: string) => taken.has(id) || blocked(id) || !passes(id);
+    for (const list of candidateLists) {
+      for (let j = 0; j < list.items.length && out.length < n; j++) {
+        const { itemId } = list.items[j];
+        if (!skip(itemId)) push(itemId, list.scores[j], list.source);
+      }
+    }
+    armItems += out.length;
+    if (out.length >= n) {
+      fallbackAnswered = true;
+      return out;
+    }
+    if (!active) return out;
+    try {
+      chain ??= await started.chain(active.meta);
+      const links = withIncludeLists(chain, includeLists);
+      const segments = links.map((c) => c.segment);
+      const sourceOf = new Map(links.map((c) => [c.segment, c.source]));
+      const { lists, stale } = await deps.popularity.segmentLists(active.version, segments, time.remaining());
+      if (stale) failures.push('popularity');
+      fallbackAnswered = true;
+      // the fill never puts back what the visitor just looked at, whatever the policy
+      const fillSkip = (id: string) => skip(id) || sessionItems.has(id);
+      for (const f of fillFromChain(segments, lists, n - out.length, fillSkip))
+        push(f.itemId, f.score, sourceOf.get(f.segment) ?? 'popularity:global');
+      const firstPage = lists.get(GLOBAL_SEGMENT);
+      const maxPages = started.globalPages ?? Number.POSITIVE_INFINITY;
+      if (
+        out.length < n &&
+        sourceOf.has(GLOBAL_SEGMENT) &&
+        maxPages > 0 &&
+        firstPage &&
+        firstPage.length >= POPULARITY_PAGE_ITEMS
+      ) {
+        for (let page = 1; out.length < n && page <= maxPages; page++) {
+          const list = await deps.popularity.listPage(active.version, GLOBAL_SEGMENT, page, time.remaining());
+          if (!list) break;
+          for (const { itemId, score } of list) {
+            if (out.length >= n) break;
+            if (!fillSkip(itemId)) push(itemId, score, 'popularity:global');
+          }
+          if (list.length < POPULARITY_PAGE_ITEMS) break;
+        }
+      }
+    } catch {
+      popularityFailed = true;
+    }
+    return out;
+  };
+
+  const promoted: ServedItem[] = [];
+  const promotions = req.promotions ?? [];
+  for (let k = 0; k < promotions.length; k++) {
+    const p = promotions[k];
+    const slots = Math.min(
+      promotedSlots(req.numResults, p.percentPromotedItems),
+      req.numResults - promoted.length,
+    );
+    const f = bound[req.filter ? k + 1 : k];
+    promoted.push(...(await pick(slots, passesOf(f), f?.includeLists, p.promotion)));
+  }
+  const requestFilter = req.filter ? bound[0] : undefined;
+  const passesRequest = passesOf(requestFilter);
+  // with an allowed set, the list is full once every allowed item is placed (no reading further for NG ones)
+  let limit = req.numResults;
+  if (allowed !== undefined) {
+    let open = 0;
+    for (const id of allowed) if (!ruleBlocked(id) && passesRequest(id)) open++;
+    limit = Math.min(limit, open);
+  }
+  const main = await pick(Math.max(0, limit - promoted.length), passesRequest, requestFilter?.includeLists);
+  for (const itemId of started.unranked ?? []) {
+    if (main.length + promoted.length >= limit) break;
+    if (taken.has(itemId) || ruleBlocked(itemId) || !passesRequest(itemId)) continue;
+    taken.add(itemId);
+    main.push({ itemId, score: 0, source: 'unranked', reason: reasonOf('unranked') });
+  }
+  if (popularityFailed) failures.push('popularity');
+  const recommendationId = randomUUID();
+  // each source is scaled to [0, 1] on its own: one non-increasing list, order kept
+  const items = descendingScores(
+    promoted.length > 0 ? placePromoted(main, promoted, seedOf(recommendationId)) : main,
+  );
+  if (req.metadata && req.metadata.length > 0 && items.length > 0 && deps.itemAttributes) {
+    try {
+      const found = await withDeadline(
+        deps.itemAttributes.of(items.map((i) => i.itemId)),
+        time.remaining(),
+        'item-attributes',
+      );
+      for (const item of items) item.metadata = metadataOf(found.get(item.itemId), req.metadata);
+    } catch {
+      failures.push('item-attributes');
+    }
+  }
+  time.cancel();
+  // a 5xx only when nothing at all could answer; otherwise a (possibly short) degraded 200
+  if (items.length === 0 && !fallbackAnswered && failures.length > 0) {
+    throw new DependencyError([...new Set(failures)].join(','), 'no source could answer');
+  }
+  return {
+    recommendationId,
+    slot: slotName,
+    experiment: slot.experiment,
+    arm: arm.name,
+    items,
+    degraded: failures.length > 0,
+    armItems,
+    failures: [...new Set(failures)],
+    isBlocked: ruleBlocked,
+  };
+}
+
+const NO_INTERACTIONS: UserInteractions = new Map();
+
+/**
+ * The visitor's recent events (the session's on the session route), or none with `failed` when the
+ * events table fails: the list is then served without knowing the session's items.
+ */
+function readVisitor(
+  deps: ServeDeps,
+  userId: string | undefined,
+  sessionId: string | undefined,
+): Promise<VisitorRead> {
+  const limit = deps.recentLimit ?? 0;
+  if (!deps.recentEvents || limit <= 0 || (userId === undefined && sessionId === undefined))
+    return Promise.resolve({ events: [], failed: false });
+  const context = sessionId !== undefined ? { sessionId } : undefined;
+  return visitorEvents(deps.recentEvents, userId ?? sessionId ?? '', limit, context).then(
+    (events) => ({ events, failed: false }),
+    () => ({ events: [], failed: true }),
+  );
+}
+
+/** The filter a request names; a 400 naming `parameter` when there is none (or no filters at all). */
+function resolveFilter(
+  deps: ServeDeps,
+  name: string,
+  parameter: string,
+  deadlineMs: number,
+): Promise<ResolvedFilter> {
+  if (!deps.filters) throw new ValidationError(`unknown filter '${name}'`, parameter);
+  return deps.filters.resolve(name, parameter, deadlineMs);
+}
+
+/** What the user did to each item (lower-cased event types), from their latest events. */
+function interactionsOf(events: readonly StoredEvent[]): UserInteractions {
+  const out = new Map<string, Set<string>>();
+  for (const e of events) {
+    let types = out.get(e.itemId);
+    if (!types) {
+      types = new Set();
+      out.set(e.itemId, types);
+    }
+    // the canonical type and the shop's own name (which Personalize's EVENT_TYPE holds)
+    types.add(e.eventType.toLowerCase());
+    types.add(e.rawEventType.toLowerCase());
+  }
+  return out;
+}
+
+/** The plan's chain with the item-attribute lists a filter's INCLUDE confines it to, before global. */
+function withIncludeLists(
+  chain: readonly ChainLink[],
+  includeLists: BoundFilter['includeLists'],
+): readonly ChainLink[] {
+  if (!includeLists || includeLists.length === 0) return chain;
+  const extra = includeLists
+    .map(([column, value]) => ({ segment: itemSegmentKey(column, value), source: 'popularity:attribute' }))
+    .filter((l) => !chain.some((c) => c.segment === l.segment));
+  const global = chain.findIndex((c) => c.segment === GLOBAL_SEGMENT);
+  return global < 0 ? [...chain, ...extra] : [...chain.slice(0, global), ...extra, ...chain.slice(global)];
+}
+
+/** The popularity chain of a user's attributes: their segments (most specific first), then global. */
+export function userChain(attributes: UserAttributes, meta: PopularityMeta): ChainLink[] {
+  return segmentChain(attributes, meta.segmentColumns).map((segment) => ({
+    segment,
+    source: segment === GLOBAL_SEGMENT ? 'popularity:global' : 'popularity:segment',
+  }));
 }
 
 /**
@@ -82,204 +600,66 @@ export async function recommend(
   req: RecommendationRequest,
   options: { adminAuthorized?: boolean } = {},
 ): Promise<{ response: RecommendResponse; diagnostics: RecommendDiagnostics }> {
-  const slotName = req.slot ?? deps.experiments.defaultSlot;
-  const slot = ownValue(deps.experiments.slots, slotName);
-  if (!slot) {
-    throw new ValidationError(
-      `unknown slot '${slotName}'; configured: ${Object.keys(deps.experiments.slots).join(', ')}`,
-      'slot',
-    );
-  }
-  const failures: string[] = [];
-  // the session route serves the user the session belongs to once it carries a userId
-  const sessionEvents = req.sessionId !== undefined ? await readEvents(deps, req) : undefined;
-  if (sessionEvents?.failed) failures.push('events');
-  const userId = sessionEvents?.events.find((e) => e.userId !== undefined)?.userId ?? req.userId;
-  let arm: Arm;
-  if (req.arm !== undefined) {
-    if (!options.adminAuthorized) throw new UnauthorizedError('the arm override needs the admin token');
-    const forced = slot.arms.find((a) => a.name === req.arm);
-    if (!forced)
-      throw new ValidationError(
-        `unknown arm '${req.arm}'; arms: ${slot.arms.map((a) => a.name).join(', ')}`,
-        'arm',
-      );
-    arm = forced;
-  } else {
-    arm = assignArm(slot, userId);
-  }
-  const repeat = req.repeat ?? slot.repeat ?? DEFAULT_REPEAT_POLICY;
-  const source = ownValue(deps.sources, arm.algorithm);
-  const recentLimit = deps.recentLimit ?? 0;
-  const want =
-    req.numResults + req.exclude.length + (deps.headroom ?? 20) + (repeat === 'exclude' ? recentLimit : 0);
-  const context = { repeat, ...(req.sessionId !== undefined ? { sessionId: req.sessionId } : {}) };
-  // the session's items: read alongside the arm (the session arm's own read is the same cached one)
-  const eventsPromise = sessionEvents ? Promise.resolve(sessionEvents) : readEvents(deps, req);
-
-  // independent lookups in parallel: the request path's latency is the slowest, not the sum. The NG
-  // list and the popularity pointer answer stale data once the budget is spent; the arm and the profile
-  // are given up once the budget is spent and those two are in (a cold process waits for them anyway)
-  const time = budget(deps.budgetMs ?? Number.POSITIVE_INFINITY);
-  const ngPromise = deps.ngList.ids(time.remaining());
-  const activePromise = deps.popularity.active(time.remaining());
-  const over = Promise.allSettled([time.over, ngPromise, activePromise]);
-  const timedOut = (dependency: string) => () => new DeadlineError(dependency, deps.budgetMs ?? 0);
-  const [armResult, profileResult, ngResult, activeResult] = await Promise.allSettled([
-    source
-      ? untilOver(source.candidates(userId, want, context), over, timedOut(source.source))
-      : Promise.resolve([] as ScoredItem[]),
-    untilOver(deps.profiles.getProfile(userId), over, timedOut('profiles')),
-    ngPromise,
-    activePromise,
-  ]);
-  if (ngResult.status === 'rejected') {
-    // without any NG list we cannot promise that no NG item is shown
-    throw new DependencyError('ng-items', String((ngResult.reason as Error)?.message ?? ngResult.reason));
-  }
-  if (ngResult.value.stale) failures.push('ng-items');
-  let candidates: ScoredItem[] = [];
-  if (armResult.status === 'fulfilled') candidates = armResult.value;
-  else failures.push(source?.source ?? arm.algorithm);
-  let attributes: UserAttributes = req.attributes;
   let knownUser = false;
-  if (profileResult.status === 'fulfilled') {
-    if (profileResult.value) {
-      attributes = profileResult.value;
-      knownUser = true;
-    }
-  } else {
-    failures.push('profiles');
-  }
-
-  const ng = ngResult.value.ids;
-  const excluded = new Set(req.exclude);
-  const visitor = await eventsPromise;
-  if (visitor.failed && !sessionEvents) failures.push('events');
-  const sessionItems =
-    req.sessionId !== undefined
-      ? new Set(visitor.events.map((e) => e.itemId))
-      : currentSessionItems(visitor.events);
-  // under `exclude` no position shows a session item; under `allow` only the arm's own score may
-  const repeatBlocked = (itemId: string) => repeat === 'exclude' && sessionItems.has(itemId);
-  const blocked = (itemId: string) => ng.has(itemId) || excluded.has(itemId) || repeatBlocked(itemId);
-  const fillBlocked = (itemId: string) => blocked(itemId) || sessionItems.has(itemId);
-  const items: ServedItem[] = [];
-  const taken = new Set<string>();
-  const label = source?.source ?? arm.algorithm;
-  for (const c of candidates) {
-    if (items.length >= req.numResults) break;
-    if (taken.has(c.itemId) || blocked(c.itemId)) continue;
-    taken.add(c.itemId);
-    items.push({ itemId: c.itemId, score: c.score, source: label });
-  }
-  const armItems = items.length;
-  let fallbackAnswered = items.length >= req.numResults;
-
-  if (items.length < req.numResults) {
-    if (activeResult.status === 'rejected') {
-      failures.push('popularity');
-    } else if (activeResult.value) {
-      const active = activeResult.value;
-      if (active.stale) failures.push('popularity-pointer');
-      const chain = segmentChain(attributes, active.meta.segmentColumns);
-      try {
-        const { lists, stale } = await deps.popularity.segmentLists(active.version, chain, time.remaining());
-        if (stale) failures.push('popularity');
-        const fill = fillFromChain(
-          chain,
-          lists,
-          req.numResults - items.length,
-          (id) => taken.has(id) || fillBlocked(id),
+  // the session route serves the user the session belongs to once it carries a userId
+  const sessionRead =
+    req.sessionId !== undefined ? await readVisitor(deps, req.userId, req.sessionId) : undefined;
+  const userId = sessionRead?.events.find((e) => e.userId !== undefined)?.userId ?? req.userId;
+  const failedEvents = sessionRead?.failed === true;
+  const served = await serveList(
+    deps,
+    {
+      ...req,
+      assignKey: userId,
+      userId,
+      ...(sessionRead ? { visitor: Promise.resolve(sessionRead) } : {}),
+    },
+    {
+      start(ctx) {
+        if (failedEvents) ctx.fail('events');
+        const source = ownValue(deps.sources, ctx.arm.algorithm);
+        let attributes: UserAttributes = req.attributes;
+        const profile = ctx.guard(deps.profiles.getProfile(userId), 'profiles').then(
+          (stored) => {
+            if (stored) {
+              attributes = stored;
+              knownUser = true;
+            }
+          },
+          () => ctx.fail('profiles'),
         );
-        fallbackAnswered = true;
-        for (const f of fill) {
-          taken.add(f.itemId);
-          items.push({
-            itemId: f.itemId,
-            score: f.score,
-            source: f.segment === GLOBAL_SEGMENT ? 'popularity:global' : 'popularity:segment',
-          });
-        }
-        const firstPage = lists.get(GLOBAL_SEGMENT);
-        if (items.length < req.numResults && firstPage && firstPage.length >= POPULARITY_PAGE_ITEMS) {
-          await fillFromGlobalPages(
-            deps.popularity,
-            active.version,
-            req.numResults,
-            items,
-            taken,
-            fillBlocked,
-            time.remaining,
-          );
-        }
-      } catch {
-        failures.push('popularity');
-      }
-    }
-  }
-  time.cancel();
-  // a 5xx only when nothing at all could answer; otherwise a (possibly short) degraded 200
-  if (items.length === 0 && !fallbackAnswered && failures.length > 0) {
-    throw new DependencyError(failures.join(','), 'no source could answer');
-  }
+        return {
+          waitFor: [profile],
+          lists: [
+            {
+              source: source?.source ?? ctx.arm.algorithm,
+              items: source
+                ? ctx.guard(source.candidates(userId, ctx.want, ctx.context), source.source)
+                : Promise.resolve([]),
+            },
+          ],
+          chain: async (meta) => userChain(attributes, meta),
+        };
+      },
+    },
+    options,
+  );
   return {
     response: {
-      recommendationId: randomUUID(),
+      recommendationId: served.recommendationId,
       userId,
       ...(req.sessionId !== undefined ? { sessionId: req.sessionId } : {}),
-      slot: slotName,
-      experiment: slot.experiment,
-      arm: arm.name,
-      // arm and popularity scores live on different scales: one non-increasing list, order kept
-      itemList: descendingScores(items),
-      degraded: failures.length > 0,
+      slot: served.slot,
+      experiment: served.experiment,
+      arm: served.arm,
+      itemList: served.items,
+      degraded: served.degraded,
     },
-    diagnostics: { armItems, fallbackItems: items.length - armItems, failures, knownUser },
+    diagnostics: {
+      armItems: served.armItems,
+      fallbackItems: served.items.length - served.armItems,
+      failures: served.failures,
+      knownUser,
+    },
   };
-}
-
-/**
- * The visitor's recent events (the session's on the session route), or none with `failed` when the
- * events table fails: the list is then served without knowing the session's items.
- */
-async function readEvents(
-  deps: RecommendDeps,
-  req: RecommendationRequest,
-): Promise<{ events: StoredEvent[]; failed: boolean }> {
-  const limit = deps.recentLimit ?? 0;
-  if (!deps.recentEvents || limit <= 0) return { events: [], failed: false };
-  const context = req.sessionId !== undefined ? { sessionId: req.sessionId } : undefined;
-  try {
-    return { events: await visitorEvents(deps.recentEvents, req.userId, limit, context), failed: false };
-  } catch {
-    return { events: [], failed: true };
-  }
-}
-
-/**
- * Reads the global ranking further down, page by page, until the answer is full or the ranking ends:
- * NG and excluded items can leave the first page short, and the promise is a full answer whenever the
- * catalogue has enough allowed items. Each page is read once per process (a version never changes).
- */
-async function fillFromGlobalPages(
-  popularity: PopularitySource,
-  version: string,
-  numResults: number,
-  items: ServedItem[],
-  taken: Set<string>,
-  blocked: (itemId: string) => boolean,
-  remaining: () => number,
-): Promise<void> {
-  for (let page = 1; items.length < numResults; page++) {
-    const list = await popularity.listPage(version, GLOBAL_SEGMENT, page, remaining());
-    if (!list) return;
-    for (const { itemId, score } of list) {
-      if (items.length >= numResults) return;
-      if (taken.has(itemId) || blocked(itemId)) continue;
-      taken.add(itemId);
-      items.push({ itemId, score, source: 'popularity:global' });
-    }
-    if (list.length < POPULARITY_PAGE_ITEMS) return;
-  }
 }

@@ -1,4 +1,6 @@
 import { MemoryEventStore } from '../../shared/adapters/memory/event-store.js';
+import { MemoryFilterStore } from '../../shared/adapters/memory/filter-store.js';
+import { MemoryItemCatalogStore } from '../../shared/adapters/memory/item-catalog-store.js';
 import { MemoryNgItemStore } from '../../shared/adapters/memory/ng-item-store.js';
 import { MemoryPipelineStateStore } from '../../shared/adapters/memory/pipeline-state-store.js';
 import { MemoryPopularityStore } from '../../shared/adapters/memory/popularity-store.js';
@@ -7,8 +9,10 @@ import { MemoryUserProfileStore } from '../../shared/adapters/memory/user-profil
 import type { StoredEvent } from '../../shared/domain/events/events.js';
 import { DEFAULT_EXPERIMENTS, type ExperimentConfig } from '../../shared/domain/experiments/experiments.js';
 import type { CandidateSource } from '../../shared/ports/candidates.js';
-import type { ScoredItem, SegmentList } from '../../shared/ports/types.js';
+import type { ItemCatalogPage } from '../../shared/domain/filters/item-catalog.js';
+import type { FilterRecord, ScoredItem, SegmentList } from '../../shared/ports/types.js';
 import { NgList, PrecomputedSource, VersionPointers } from '../../shared/use-cases/candidate-sources.js';
+import { FilterRegistry, ItemCatalogs } from '../../shared/use-cases/filters.js';
 import { POPULARITY, PopularitySource, popularityMetaKey } from '../../shared/use-cases/popularity-source.js';
 import type { RecommendDeps } from '../../shared/use-cases/recommend.js';
 
@@ -23,7 +27,12 @@ export async function memoryDeps(options: {
   sources?: Record<string, CandidateSource>;
   pointerTtlMs?: number;
   ngTtlMs?: number;
-  /** Stored events: the visitors' sessions the repeat policy sees. */
+  /**
+   * Stored filters, the item catalogue of the popularity version, and stored events (for filters'
+   * Interactions conditions and the visitors' sessions the repeat policy sees).
+   */
+  filters?: FilterRecord[];
+  catalog?: ItemCatalogPage[];
   events?: StoredEvent[];
 }) {
   const state = new MemoryPipelineStateStore();
@@ -32,12 +41,19 @@ export async function memoryDeps(options: {
   const profiles = new MemoryUserProfileStore();
   const ngItems = new MemoryNgItemStore();
   await popularityStore.putSegmentLists('p1', options.segmentLists);
+  const itemCatalog = new MemoryItemCatalogStore();
+  if (options.catalog) await itemCatalog.putCatalog('p1', options.catalog);
   await state.putRecord(popularityMetaKey('p1'), {
     segmentColumns: options.segmentColumns ?? [],
     lists: options.segmentLists.length,
     createdAt: 0,
+    ...(options.catalog ? { itemCatalogPages: options.catalog.length } : {}),
   });
   await state.setActiveVersion(POPULARITY, 'p1', undefined);
+  const filterStore = new MemoryFilterStore();
+  for (const f of options.filters ?? []) await filterStore.put(f);
+  const events = new MemoryEventStore();
+  await events.putEvents(options.events ?? []);
   for (const [algorithm, lists] of Object.entries(options.userLists ?? {})) {
     await recommendations.putUserLists(
       algorithm,
@@ -50,8 +66,6 @@ export async function memoryDeps(options: {
     Object.entries(options.profiles ?? {}).map(([userId, attributes]) => ({ userId, attributes })),
   );
   for (const id of options.ng ?? []) await ngItems.put({ itemId: id, createdAt: 0 });
-  const events = new MemoryEventStore();
-  await events.putEvents(options.events ?? []);
   const pointers = new VersionPointers(state, options.pointerTtlMs ?? 60_000);
   const deps: RecommendDeps = {
     experiments: options.experiments ?? DEFAULT_EXPERIMENTS,
@@ -64,10 +78,13 @@ export async function memoryDeps(options: {
     profiles,
     popularity: new PopularitySource(state, popularityStore, 60_000),
     ngList: new NgList(ngItems, options.ngTtlMs ?? 60_000),
+    filters: new FilterRegistry(filterStore, 60_000),
+    catalogs: new ItemCatalogs(itemCatalog),
+    interactions: events,
     recentEvents: events,
     recentLimit: 10,
   };
-  return { deps, state, popularityStore, recommendations, profiles, ngItems, events };
+  return { deps, state, popularityStore, recommendations, profiles, ngItems, filterStore, events };
 }
 
 export const items = (prefix: string, n: number, top = 1): ScoredItem[] =>

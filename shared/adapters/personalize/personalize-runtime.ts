@@ -1,3 +1,4 @@
+import { setOwn } from '../../domain/own-property.js';
 import {
   GetRecommendationsCommand,
   type PersonalizeRuntimeClient,
@@ -25,7 +26,12 @@ export class PersonalizeRuntimeRecommender implements PersonalizeRecommender {
     private readonly options: PersonalizeRuntimeOptions,
   ) {}
 
-  async getRecommendations(input: { userId: string; numResults: number }): Promise<ScoredItem[]> {
+  async getRecommendations(input: {
+    userId: string;
+    numResults: number;
+    filterArn?: string;
+    filterValues?: ReadonlyMap<string, string>;
+  }): Promise<ScoredItem[]> {
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     // race as well as abort: the deadline holds even if a stage of the SDK ignores the signal
@@ -51,7 +57,10 @@ export class PersonalizeRuntimeRecommender implements PersonalizeRecommender {
           userId: input.userId,
           // Personalize caps numResults at 500
           numResults: Math.min(500, Math.max(1, input.numResults)),
-          ...(this.options.filterArn ? { filterArn: this.options.filterArn } : {}),
+          ...filterOf(
+            input.filterArn ?? this.options.filterArn,
+            input.filterArn ? input.filterValues : undefined,
+          ),
         }),
         { abortSignal: abort.signal },
       );
@@ -73,4 +82,16 @@ export class PersonalizeRuntimeRecommender implements PersonalizeRecommender {
       clearTimeout(timer);
     }
   }
+}
+
+/** GetRecommendations' filterArn and filterValues (a record built with own properties only). */
+function filterOf(
+  filterArn: string | undefined,
+  values: ReadonlyMap<string, string> | undefined,
+): { filterArn?: string; filterValues?: Record<string, string> } {
+  if (!filterArn) return {};
+  if (!values || values.size === 0) return { filterArn };
+  const filterValues: Record<string, string> = Object.create(null);
+  for (const [name, value] of values) setOwn(filterValues, name, value);
+  return { filterArn, filterValues };
 }

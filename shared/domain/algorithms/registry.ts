@@ -87,6 +87,8 @@ export interface AlgorithmEntry<O = unknown, M extends Recommender = Recommender
   readonly requestSource?: RequestSource;
   /** Item neighbour lists the nightly publishes for request-time scoring ('recent-events' entries). */
   readonly itemNeighbours?: (model: M) => NeighbourLists;
+  /** Item neighbour lists the nightly publishes for `GET /items/{itemId}/similar` (the CF neighbours). */
+  readonly similarItems?: (model: M) => NeighbourLists;
   /**
    * Pointer (and metrics) name the nightly publishes the entry under when it is not scoredPerUser (the
    * segment popularity backs the `popularity` pointer, which ComputePopularity's lists serve).
@@ -115,6 +117,7 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     serialize: (model: ItemCfModel) => serializeItemCf(model),
     deserialize: (bytes, dataset) => deserializeItemCf(bytes, dataset.items),
     scoredPerUser: true,
+    similarItems: (model: ItemCfModel) => model.lists,
   }),
   defineAlgorithm({
     name: 'fm',
