@@ -48,7 +48,9 @@ export async function publishSurfaceLists(
     if (i >= 0) globalScore[i] = score;
   }
   const together = boughtTogetherLists(dataset, options);
-  const attributes = attributeNeighbourLists(dataset, globalScore, options);
+  // only items without history need them as neighbours; the rest fill from their category's popularity
+  // (a list per catalogue item would double the nightly writes for what the category lists already give)
+  const attributes = attributeNeighbourLists(dataset, globalScore, { ...options, withoutHistoryOnly: true });
   const rankings = rankingLists(dataset, options);
   await stores.recommendations.putUserLists(ITEM_LISTS.boughtTogether, version, together);
   await stores.recommendations.putUserLists(ITEM_LISTS.attributes, version, attributes);

@@ -1,3 +1,9 @@
+import {
+  GetPersonalizedRankingCommand,
+  GetRecommendationsCommand,
+  PersonalizeRuntimeClient,
+} from '@aws-sdk/client-personalize-runtime';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoItemAttributeStore } from '../../shared/adapters/dynamodb/item-attribute-store.js';
 import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
@@ -5,6 +11,10 @@ import { DynamoPipelineStateStore } from '../../shared/adapters/dynamodb/pipelin
 import { DynamoPopularityStore } from '../../shared/adapters/dynamodb/popularity-store.js';
 import { DynamoRecommendationStore } from '../../shared/adapters/dynamodb/recommendation-store.js';
 import { DynamoUserProfileStore } from '../../shared/adapters/dynamodb/user-profile-store.js';
+import {
+  PersonalizeRankingRuntime,
+  PersonalizeSimilarItemsRuntime,
+} from '../../shared/adapters/personalize/personalize-item-runtime.js';
 import { DatasetBuilder } from '../../shared/domain/data/builder.js';
 import type { Dataset } from '../../shared/domain/data/dataset.js';
 import { computePopularityLists } from '../../shared/domain/popularity/popularity.js';
@@ -16,6 +26,7 @@ import {
   boughtTogether,
   ITEM_LISTS,
   ItemAttributes,
+  PersonalizeSimilarSource,
   personalizedRanking,
   ranking,
   type SurfaceDeps,
@@ -146,5 +157,65 @@ describe('shop surfaces on the published lists (embedded DynamoDB)', () => {
       ['toy7', expect.any(Number), 'popularity:global'],
       ['nope', 0, 'unranked'],
     ]);
+  });
+
+  it('serves the personalize arm from the Similar-Items campaign, NG removed, filled by osusume', async () => {
+    const client = new PersonalizeRuntimeClient({ region: 'ap-northeast-1', maxAttempts: 1 });
+    const mock = mockClient(client);
+    mock.on(GetRecommendationsCommand).resolves({
+      itemList: [
+        { itemId: 'book1', score: 0.8 },
+        { itemId: 'book2', score: 0.4 },
+      ],
+    });
+    const campaignArn = 'arn:aws:personalize:ap-northeast-1:123456789012:campaign/osusume-sims';
+    const sims = new PersonalizeSimilarSource(
+      new PersonalizeSimilarItemsRuntime(client, { campaignArn, timeoutMs: 500 }),
+    );
+    await ng.put({ itemId: 'book2', createdAt: 0 });
+    const { response } = await similarItems(
+      { ...deps, experiments: singleArm('personalize'), similar: { ...deps.similar, personalize: sims } },
+      { itemId: 'toy1', userId: 'u1', numResults: 6, exclude: [], metadata: [] },
+    );
+    await ng.delete('book2');
+    expect(response.arm).toBe('personalize');
+    expect(response.itemList[0]).toMatchObject({ itemId: 'book1', source: 'personalize', score: 1 });
+    expect(response.itemList.map((i) => i.itemId)).not.toContain('book2');
+    expect(response.itemList).toHaveLength(6);
+    expect(mock).toHaveReceivedCommandWith(GetRecommendationsCommand, {
+      campaignArn,
+      itemId: 'toy1',
+      userId: 'u1',
+    });
+  });
+
+  it('re-ranks on the personalize arm with GetPersonalizedRanking, keeping every input item', async () => {
+    const client = new PersonalizeRuntimeClient({ region: 'ap-northeast-1', maxAttempts: 1 });
+    const mock = mockClient(client);
+    mock.on(GetPersonalizedRankingCommand).resolves({
+      personalizedRanking: [
+        { itemId: 'toy2', score: 0.9 },
+        { itemId: 'toy1', score: 0.3 },
+      ],
+    });
+    const campaignArn = 'arn:aws:personalize:ap-northeast-1:123456789012:campaign/osusume-ranking';
+    const { response } = await personalizedRanking(
+      {
+        ...deps,
+        experiments: singleArm('personalize'),
+        ranker: new PersonalizeRankingRuntime(client, { campaignArn, timeoutMs: 500 }),
+      },
+      { userId: 'u1', inputList: ['toy1', 'toy2', 'gone'], metadata: [] },
+    );
+    expect(response.personalizedRanking.map((i) => [i.itemId, i.source])).toEqual([
+      ['toy2', 'personalize'],
+      ['toy1', 'personalize'],
+      ['gone', 'unranked'],
+    ]);
+    expect(mock).toHaveReceivedCommandWith(GetPersonalizedRankingCommand, {
+      campaignArn,
+      userId: 'u1',
+      inputList: ['toy1', 'toy2', 'gone'],
+    });
   });
 });

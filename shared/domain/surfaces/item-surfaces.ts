@@ -45,6 +45,8 @@ export interface SurfaceOptions {
   readonly baselineWindows?: number;
   /** Unix seconds the windows end at; default the newest event. */
   readonly now?: number;
+  /** Attribute neighbours only for items without any interaction (default false: every item). */
+  readonly withoutHistoryOnly?: boolean;
 }
 
 interface Resolved {
@@ -249,7 +251,11 @@ export function attributeNeighbourLists(
   const acc = new Float64Array(nItems);
   const touched = new Int32Array(nItems);
   const rows: { item: number; items: Int32Array; scores: Float32Array }[] = [];
+  const touchedByEvents = new Uint8Array(nItems);
+  if (options.withoutHistoryOnly === true)
+    for (let r = 0; r < dataset.interactions.length; r++) touchedByEvents[dataset.interactions.item[r]] = 1;
   for (let i = 0; i < nItems; i++) {
+    if (touchedByEvents[i] === 1) continue;
     let nValues = 0;
     let nt = 0;
     for (let c = 0; c < cols.length; c++) {
