@@ -2,6 +2,7 @@ import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { makeDynamoClients } from './adapters/dynamodb/clients.js';
 import { DynamoEventStore } from './adapters/dynamodb/event-store.js';
 import { DynamoNgItemStore } from './adapters/dynamodb/ng-item-store.js';
+import { FileConsoleAssets, findConsoleDist } from './adapters/fs/console-assets.js';
 import { DynamoPipelineStateStore } from './adapters/dynamodb/pipeline-state-store.js';
 import { DynamoPopularityStore } from './adapters/dynamodb/popularity-store.js';
 import { DynamoRecommendationStore } from './adapters/dynamodb/recommendation-store.js';
@@ -15,6 +16,7 @@ import { StateParameterStore } from './adapters/local/state-parameters.js';
 import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
+import type { StaticAssetStore } from './ports/static-assets.js';
 import type { CandidateSource } from './ports/candidates.js';
 import type { EventStore } from './ports/events.js';
 import { campaignParameterName } from './ports/parameters.js';
@@ -184,4 +186,9 @@ let container: Container | undefined;
 export function getContainer(): Container {
   container ??= buildContainer();
   return container;
+}
+
+/** The console's built files (GET /console): read from the build folder, which the package carries. */
+export function buildConsoleAssets(): StaticAssetStore {
+  return new FileConsoleAssets(findConsoleDist());
 }

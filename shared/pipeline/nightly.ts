@@ -4,6 +4,7 @@
  * snapshot, and never touches an active version pointer except publishRun.
  */
 import { deserializeFm, serializeFm, trainFm } from '../domain/algorithms/fm.js';
+import { gateKey, metricsHistoryKey, metricsKey } from '../domain/pipeline/record-keys.js';
 import { deserializeItemCf, serializeItemCf, trainItemCf } from '../domain/algorithms/item-cf.js';
 import type { Recommender } from '../domain/algorithms/recommender.js';
 import type { TrainOptions } from '../domain/algorithms/registry.js';
@@ -85,8 +86,7 @@ export interface RunContext {
 const runRecordKey = (version: string) => `run#${version}`;
 /** Record of the latest published nightly run (its snapshot feeds the Personalize imports). */
 export const LATEST_RUN_KEY = 'run-latest';
-export const metricsKey = (algorithm: string, version: string) => `metrics#${algorithm}#${version}`;
-export const metricsHistoryKey = (algorithm: string) => `metrics-history#${algorithm}`;
+export { metricsHistoryKey, metricsKey };
 const HISTORY_LENGTH = 60;
 
 /** Prepare: snapshot the dataset, validate it with the loader (bad rows counted, too many fail), plan shards. */
@@ -314,6 +314,8 @@ export interface MetricsRecord {
   readonly version: string;
   readonly protocol: string;
   readonly metrics: RankingMetrics;
+  /** 95% half-widths of precision, recall and NDCG over the evaluated users (absent in older records). */
+  readonly intervals?: { readonly precision: number; readonly recall: number; readonly ndcg: number };
   readonly trainMs: number;
   readonly evaluatedAt: string;
 }
@@ -358,6 +360,7 @@ export async function evaluateRun(
       version: input.run.version,
       protocol: result.protocol,
       metrics: r.metrics,
+      intervals: r.intervals,
       trainMs: Math.round(r.trainMs),
       evaluatedAt,
     };
@@ -387,7 +390,7 @@ export async function qualityGate(deps: PipelineDeps, input: { version: string }
     });
   }
   const decision = decideGate(inputs, metric, deps.config.QUALITY_GATE_MARGIN);
-  await deps.state.putRecord(`gate#${input.version}`, decision);
+  await deps.state.putRecord(gateKey(input.version), decision);
   return decision;
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Impression, StoredEvent } from '../../shared/domain/events/events.js';
 import { DEFAULT_EXPERIMENTS } from '../../shared/domain/experiments/experiments.js';
-import { renderAbReportSvg } from '../../shared/domain/measurement/ab-chart.js';
+import { renderAbReportSvg } from '../../shared/adapters/charts/echarts-svg.js';
+import { PALETTE } from '../../shared/domain/charts/chart-specs.js';
 import {
   buildAbReport,
   formatAbReportMarkdown,
@@ -202,11 +203,16 @@ describe('buildAbReport on a fixed event log', () => {
     expect(r.slots.map((s) => s.slot)).toEqual(['cart']);
   });
 
-  it('renders table, markdown and an SVG with a bar and whisker per arm and rate', () => {
+  it('renders table, markdown and an SVG with a point and interval per arm and rate on a labelled axis', () => {
     expect(formatAbReportTable(report)).toContain('add-to-cart rate');
     expect(formatAbReportMarkdown(report)).toContain('| cf | impressions | 4 |');
     const svg = renderAbReportSvg(report);
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.match(/<rect x=/g)?.length).toBe(2 * 4 + 2); // 2 arms × 4 rates + 2 legend swatches
+    for (const label of ['view rate (%)', 'Δ purchase rate (points)', 'cf (control)', 'fm'])
+      expect(svg).toContain(label);
+    // each arm's points in its colour of the colour-blind-safe palette: 4 rates, plus fm's 4 differences
+    const fills = (c: string) => svg.split(`fill="${c}"`).length - 1;
+    expect(fills(PALETTE[0])).toBe(4);
+    expect(fills(PALETTE[1])).toBe(8);
   });
 });

@@ -113,7 +113,7 @@ export function register(program: Command): void {
       const { algorithmNames, getTrainer } = await import('../../domain/algorithms/registry.js');
       const { loadDatasetReporting } = await import('../load-data.js');
       const { evaluateAlgorithms } = await import('../../domain/evaluation/evaluate.js');
-      const { renderEvaluationSvg } = await import('../../domain/evaluation/svg-chart.js');
+      const { renderEvaluationSvg } = await import('../../adapters/charts/echarts-svg.js');
       // validate everything before the (slow) load
       const registered = algorithmNames();
       const algorithms = opts.algorithms

@@ -135,6 +135,10 @@ export class MetricAccumulator {
   private ndcg = 0;
   private map = 0;
   private mrr = 0;
+  // sums of squares of the per-user values, for the intervals of the averages
+  private precisionSq = 0;
+  private recallSq = 0;
+  private ndcgSq = 0;
 
   constructor(
     readonly k: number,
@@ -162,6 +166,28 @@ export class MetricAccumulator {
     this.ndcg += m.ndcg;
     this.map += m.averagePrecision;
     this.mrr += m.reciprocalRank;
+    this.precisionSq += m.precision * m.precision;
+    this.recallSq += m.recall * m.recall;
+    this.ndcgSq += m.ndcg * m.ndcg;
+  }
+
+  /**
+   * 95% half-widths of the averaged precision, recall and NDCG (normal interval over users: each is a mean of
+   * per-user values). Coverage is one number for the whole list set and has none.
+   */
+  intervals(): { precision: number; recall: number; ndcg: number } {
+    const n = this.users;
+    const half = (sum: number, sq: number) => {
+      if (n < 2) return 0;
+      const mean = sum / n;
+      const variance = Math.max(0, (sq - n * mean * mean) / (n - 1));
+      return 1.959963984540054 * Math.sqrt(variance / n);
+    };
+    return {
+      precision: half(this.precision, this.precisionSq),
+      recall: half(this.recall, this.recallSq),
+      ndcg: half(this.ndcg, this.ndcgSq),
+    };
   }
 
   result(): RankingMetrics {

@@ -8,7 +8,14 @@ import {
 import type { ExperimentConfig } from '../experiments/experiments.js';
 import { ownValue } from '../own-property.js';
 import { type AttributionRule, attributeEvents } from './attribution.js';
-import { type ProportionTest, type RateInterval, twoProportionTest, wilsonInterval } from './statistics.js';
+import {
+  type ProportionTest,
+  type RateInterval,
+  type SampleRatioCheck,
+  sampleRatioCheck,
+  twoProportionTest,
+  wilsonInterval,
+} from './statistics.js';
 
 /** The rates the talk compared arms on, plus purchases. */
 export const RATE_LABELS: Readonly<Record<EventType, string>> = {
@@ -32,6 +39,8 @@ export interface ArmReport {
   readonly perImpression: PerType<RateInterval>;
   /** Share of served users with at least one attributed event of the type. */
   readonly perUser: PerType<RateInterval>;
+  /** The arm's configured share of the slot's traffic (absent for an arm no longer configured). */
+  readonly weight?: number;
   /** Against the control arm (absent on the control itself or when untestable). */
   readonly vsControl?: PerType<{ perImpression?: ProportionTest; perUser?: ProportionTest }>;
 }
@@ -41,6 +50,8 @@ export interface SlotReport {
   readonly experiments: string[];
   readonly control: string;
   readonly arms: ArmReport[];
+  /** Users per arm against the configured weights (absent unless every arm served is configured). */
+  readonly sampleRatio?: SampleRatioCheck;
 }
 
 export interface AbReport {
@@ -147,7 +158,13 @@ export function buildAbReport(
   const slotReports: SlotReport[] = [];
   for (const slot of [...slots.keys()].sort()) {
     const arms = slots.get(slot)!;
-    const configured = ownValue(options.experiments?.slots, slot)?.arms.map((a) => a.name) ?? [];
+    const configuredArms = ownValue(options.experiments?.slots, slot)?.arms ?? [];
+    const configured = configuredArms.map((a) => a.name);
+    const totalWeight = configuredArms.reduce((s, a) => s + a.weight, 0);
+    const weightOf = (name: string) => {
+      const a = configuredArms.find((x) => x.name === name);
+      return a && totalWeight > 0 ? a.weight / totalWeight : undefined;
+    };
     const order = [
       ...configured.filter((n) => arms.has(n)),
       ...[...arms.keys()].filter((n) => !configured.includes(n)).sort(),
@@ -157,6 +174,7 @@ export function buildAbReport(
       const a = arms.get(name)!;
       return {
         arm: name,
+        weight: weightOf(name),
         impressions: a.impressions,
         users: a.users.size,
         events: { ...a.events },
@@ -188,7 +206,16 @@ export function buildAbReport(
     });
     const experiments = new Set<string>();
     for (const a of arms.values()) for (const e of a.experiments) experiments.add(e);
-    slotReports.push({ slot, experiments: [...experiments].sort(), control, arms: reports });
+    // assignment is per user (a hash of the user id), so users, not lists, must split as the weights say
+    // a configured arm that served nobody counts as 0 users: that is the worst mismatch, not a smaller slot
+    const sampleRatio =
+      configuredArms.length > 0 && reports.every((r) => r.weight !== undefined)
+        ? sampleRatioCheck(
+            configuredArms.map((a) => (arms.has(a.name) ? arms.get(a.name)!.users.size : 0)),
+            configuredArms.map((a) => a.weight),
+          )
+        : undefined;
+    slotReports.push({ slot, experiments: [...experiments].sort(), control, arms: reports, sampleRatio });
   }
   return {
     since: new Date(options.since).toISOString(),
