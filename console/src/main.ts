@@ -47,6 +47,7 @@ async function route(): Promise<void> {
   const section = el('section', { 'aria-labelledby': 'page-title' });
   main.replaceChildren(el('h1', { id: 'page-title' }, page.title), section);
   main.setAttribute('aria-busy', 'true');
+  main.dataset.page = name;
   try {
     await page.render(section);
   } catch (err) {

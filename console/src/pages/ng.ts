@@ -56,8 +56,9 @@ export async function ngPage(root: HTMLElement): Promise<void> {
   const change = async (op: () => Promise<unknown>, done: string) => {
     try {
       await op();
-      status.textContent = done;
       await refresh();
+      // said once the list and the preview show the change
+      status.textContent = done;
     } catch (err) {
       status.replaceChildren(errorBox(err));
     }
