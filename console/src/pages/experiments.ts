@@ -7,7 +7,6 @@ import {
   type DailyReport,
 } from '../../../shared/domain/charts/ab-charts.js';
 import { api } from '../api.js';
-import { chartFigure } from '../charts.js';
 import { el, errorBox, interval, pct, table } from '../dom.js';
 import type { AbReport } from '../types.js';
 
@@ -46,6 +45,8 @@ export async function experimentsPage(root: HTMLElement): Promise<void> {
   );
   const out = el('div');
   const draw = async () => {
+    // ECharts is most of the bundle: loaded by the pages that draw charts, not on first load
+    const { chartFigure } = await import('../charts.js');
     out.replaceChildren(el('p', { class: 'note', role: 'status' }, 'Loading…'));
     const report = await api<AbReport>(`/reports/ab?since=${since.value}`);
     const b = basis.value as Basis;
@@ -117,7 +118,11 @@ export async function experimentsPage(root: HTMLElement): Promise<void> {
           chartFigure(abDifferenceChart(slot, b), `Differences to control of slot ${slot.slot}`),
         );
       }
-      const days = await daily(report, slot.slot);
+      // the daily series is one report per day: a failure there must not hide the report above
+      const days = await daily(report, slot.slot).catch((err: unknown) => {
+        parts.push(el('h2', {}, `Slot ${slot.slot} over time`), errorBox(err));
+        return [];
+      });
       if (days.length)
         parts.push(
           el('h2', {}, `Slot ${slot.slot} over time`),
@@ -154,5 +159,5 @@ export async function experimentsPage(root: HTMLElement): Promise<void> {
     el('button', { type: 'submit' }, 'Show'),
   );
   root.append(form, out);
-  await draw();
+  await draw().catch((err) => out.replaceChildren(errorBox(err)));
 }

@@ -1,6 +1,5 @@
 import { qualityHistoryChart } from '../../../shared/domain/charts/evaluation-charts.js';
 import { api } from '../api.js';
-import { chartFigure } from '../charts.js';
 import { el, table } from '../dom.js';
 import type { ModelsOverview } from '../types.js';
 
@@ -14,6 +13,8 @@ function withInterval(v: number | undefined, half: number | undefined): string {
 /** Offline quality: each algorithm's metrics per nightly run with intervals, the gate's decisions, tuned vs default. */
 export async function qualityPage(root: HTMLElement): Promise<void> {
   const models = await api<ModelsOverview>('/admin/models');
+  // ECharts is most of the bundle: loaded by the pages that draw charts, not on first load
+  const { chartFigure } = await import('../charts.js');
   const evaluated = models.algorithms.filter((a) => a.history.length);
   if (!evaluated.length) {
     root.append(
