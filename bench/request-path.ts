@@ -5,6 +5,7 @@
  *  2. HTTP latency/throughput against `osusume start`, launched as `npm start` launches it (same Node
  *     flags, embedded DynamoDB): an open-loop pacer at 200 req/s, autocannon at 200 req/s and at the
  *     maximum rate;
+ *     Then each shop-surface route alone (similar, bought-together, rankings, the POST re-ranking) at 200 req/s;
  *  3. the get-recommendations bundle: the size of our code with the AWS SDK external, the size of the
  *     deployed artifact (SDK bundled, as serverless.yml builds it) and the cold init time of both in a
  *     fresh Node process (Node 22 as deployed, and this machine's Node), with and without the lazy-builtins
@@ -14,7 +15,7 @@
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Agent, get as httpGet } from 'node:http';
+import { Agent, get as httpGet, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -28,6 +29,9 @@ import { ROOT, startOsusume } from '../tests/helpers/start-process.js';
 
 /** The esbuild plugins serverless.yml's custom.esbuild.plugins names (a CommonJS file, as serverless-esbuild requires it). */
 const lazyBuiltins = createRequire(import.meta.url)('../shared/build/lazy-builtins.cjs') as Plugin[];
+
+/** The first category names of the sample shop (shared/domain/data/generator.ts), present in any size. */
+const CATEGORIES = ['fashion', 'shoes', 'beauty', 'electronics'];
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -71,14 +75,30 @@ async function inProcess(): Promise<void> {
   console.log(`p50 ${pct(times, 50).toFixed(3)} ms  p99 ${pct(times, 99).toFixed(3)} ms  (goal p99 <= 1 ms)`);
 }
 
-/** GET over a keep-alive agent, resolving with the status once the body has been read. */
-function get(agent: Agent, url: string, headers: Record<string, string> = {}): Promise<number> {
+/** GET (or POST with `body`) over a keep-alive agent, resolving with the status once the body has been read. */
+function get(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    httpGet(url, { agent, headers }, (res) => {
+    const onResponse = (res: import('node:http').IncomingMessage) => {
       res.on('data', () => undefined);
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);
-    }).on('error', reject);
+    };
+    if (body === undefined) {
+      httpGet(url, { agent, headers }, onResponse).on('error', reject);
+      return;
+    }
+    const req = httpRequest(
+      url,
+      { agent, method: 'POST', headers: { ...headers, 'content-type': 'application/json' } },
+      onResponse,
+    );
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
@@ -94,6 +114,7 @@ async function openLoop(
   seconds: number,
   path: (k: number) => string,
   headers: Record<string, string> = {},
+  body?: (k: number) => string,
 ): Promise<{ p50: number; p99: number; sent: number; non2xx: number; errors: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const interval = 1000 / rate;
@@ -108,7 +129,7 @@ async function openLoop(
     const wait = scheduled - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     inflight.push(
-      get(agent, base + path(k), headers)
+      get(agent, base + path(k), headers, body?.(k))
         .then((status) => {
           if (status < 200 || status >= 300) non2xx++;
           latencies.push(performance.now() - scheduled);
@@ -189,6 +210,32 @@ async function http(): Promise<void> {
     console.log(
       `200 req/s open loop, second pass: p50 ${warm.p50.toFixed(1)} ms  p99 ${warm.p99.toFixed(1)} ms  non-2xx ${warm.non2xx}  errors ${warm.errors}`,
     );
+    // the shop surfaces (issue 16): each route alone at 200 req/s, after a short warm-up pass of its own
+    const item = (k: number) => `i${String((k * 7919) % 1000).padStart(5, '0')}`;
+    const surfaces: [string, (k: number) => string, ((k: number) => string)?][] = [
+      ['GET /items/{itemId}/similar', (k) => `/items/${item(k)}/similar?numResults=25&userId=${user(k)}`],
+      ['GET /items/{itemId}/bought-together', (k) => `/items/${item(k)}/bought-together?numResults=25`],
+      ['GET /rankings/trending', () => '/rankings/trending?numResults=25'],
+      [
+        'GET /rankings/best-sellers?category=',
+        (k) => `/rankings/best-sellers?numResults=25&category=${CATEGORIES[k % CATEGORIES.length]}`,
+      ],
+      [
+        'POST /users/{userId}/ranking (50 inputs)',
+        (k) => `/users/${user(k)}/ranking`,
+        (k) => JSON.stringify({ inputList: Array.from({ length: 50 }, (_, j) => item(k + j)) }),
+      ],
+    ];
+    console.log(
+      '\n## Shop surfaces over HTTP, each route alone, 200 req/s open loop for 10 s (goal p99 <= 20 ms)',
+    );
+    for (const [name, path, body] of surfaces) {
+      await openLoop(app.url, 200, 2, path, { 'x-api-key': app.appKey }, body);
+      const r = await openLoop(app.url, 200, 10, path, { 'x-api-key': app.appKey }, body);
+      console.log(
+        `${name}: p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  sent ${r.sent}  non-2xx ${r.non2xx}  errors ${r.errors}`,
+      );
+    }
     const burst = await run({ overallRate: 200, requests });
     console.log(
       `200 req/s autocannon (bursts at each second): p50 ${burst.latency.p50} ms  p99 ${burst.latency.p99} ms  non-2xx ${burst.non2xx}`,

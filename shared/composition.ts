@@ -1,6 +1,7 @@
 import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { makeDynamoClients } from './adapters/dynamodb/clients.js';
 import { DynamoEventStore } from './adapters/dynamodb/event-store.js';
+import { DynamoItemAttributeStore } from './adapters/dynamodb/item-attribute-store.js';
 import { DynamoNgItemStore } from './adapters/dynamodb/ng-item-store.js';
 import { FileConsoleAssets, findConsoleDist } from './adapters/fs/console-assets.js';
 import { DynamoPipelineStateStore } from './adapters/dynamodb/pipeline-state-store.js';
@@ -11,13 +12,18 @@ import {
   LocalPersonalizeStandIn,
   PERSONALIZE_STAND_IN_SOURCE,
 } from './adapters/local/personalize-stand-in.js';
+import {
+  PersonalizeRankingRuntime,
+  PersonalizeSimilarItemsRuntime,
+} from './adapters/personalize/personalize-item-runtime.js';
 import { PersonalizeRuntimeRecommender } from './adapters/personalize/personalize-runtime.js';
 import { StateParameterStore } from './adapters/local/state-parameters.js';
 import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
+import type { CandidateSource, ItemCandidateSource, PersonalizeItemRanker } from './ports/candidates.js';
+import type { ItemAttributeStore } from './ports/item-attributes.js';
 import type { StaticAssetStore } from './ports/static-assets.js';
-import type { CandidateSource } from './ports/candidates.js';
 import type { EventStore } from './ports/events.js';
 import { campaignParameterName } from './ports/parameters.js';
 import type {
@@ -34,6 +40,7 @@ import {
   VersionPointers,
 } from './use-cases/candidate-sources.js';
 import { CachedProfiles } from './use-cases/cached-profiles.js';
+import { DatasetColumnsSource } from './use-cases/catalog.js';
 import { ColdAwarePersonalizeSource, KnownUsers } from './use-cases/known-users.js';
 import { CachedCampaignArn } from './use-cases/personalize-campaign.js';
 import { PopularitySource } from './use-cases/popularity-source.js';
@@ -41,7 +48,17 @@ import {
   CachedRecentEvents,
   RecentEventsSessionSource,
   StoredSessionNeighbours,
+  SESSION_NEIGHBOURS,
 } from './use-cases/session-source.js';
+import {
+  BlendedItemSource,
+  ITEM_LISTS,
+  ItemAttributes,
+  PersonalizeSimilarSource,
+  RelabelledItemSource,
+  SIMILAR_ITEMS,
+  StoredItemLists,
+} from './use-cases/surfaces.js';
 
 /** Everything a handler needs, built once per process from the validated configuration. */
 export interface Container {
@@ -61,6 +78,18 @@ export interface Container {
   readonly events: EventStore;
   /** Total budget of a recommendations request (REQUEST_BUDGET_MS). */
   readonly budgetMs: number;
+  /** The latest dataset's columns (user attributes in queries, `metadata=` columns). */
+  readonly columns: DatasetColumnsSource;
+  /** Item attributes per version: the nightly run writes them, `metadata=` and category fallbacks read them. */
+  readonly itemAttributeStore: ItemAttributeStore;
+  readonly itemAttributes: ItemAttributes;
+  /** Similar-items source per arm algorithm (`default`: osusume's CF neighbours). */
+  readonly similar: Readonly<Record<string, ItemCandidateSource>>;
+  readonly coView: ItemCandidateSource;
+  readonly attributeNeighbours: ItemCandidateSource;
+  readonly boughtTogether: ItemCandidateSource;
+  /** GetPersonalizedRanking of the personalize arm (PERSONALIZE_RANKING_CAMPAIGN_ARN, campaign mode only). */
+  readonly ranker?: PersonalizeItemRanker;
 }
 
 /**
@@ -106,6 +135,20 @@ export function buildContainer(cfg: Config = config()): Container {
     ),
   };
   sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);
+  const itemAttributeStore = new DynamoItemAttributeStore(doc, {
+    tableName: cfg.TABLE_RECOMMENDATIONS,
+    retentionSeconds,
+  });
+  const cfItems = new StoredItemLists(ITEM_LISTS.cf, ITEM_LISTS.cf, 'cf', pointers, recommendations);
+  const coView = new StoredItemLists(
+    ITEM_LISTS.session,
+    SESSION_NEIGHBOURS,
+    'session',
+    pointers,
+    recommendations,
+  );
+  // osusume's similar items: CF neighbours and session co-view blended (bench/results/surfaces.md)
+  const similar = new BlendedItemSource(SIMILAR_ITEMS, [cfItems, coView]);
   return {
     config: cfg,
     experiments: parseExperimentConfig(cfg.EXPERIMENTS),
@@ -126,7 +169,61 @@ export function buildContainer(cfg: Config = config()): Container {
     sources,
     events,
     budgetMs: cfg.REQUEST_BUDGET_MS,
+    columns: new DatasetColumnsSource(state, pointerTtl),
+    itemAttributeStore,
+    itemAttributes: new ItemAttributes(pointers, itemAttributeStore),
+    similar: {
+      default: similar,
+      session: coView,
+      personalize: personalizeSimilar(cfg, similar),
+    },
+    coView,
+    attributeNeighbours: new StoredItemLists(
+      ITEM_LISTS.attributes,
+      ITEM_LISTS.attributes,
+      'popularity',
+      pointers,
+      recommendations,
+    ),
+    boughtTogether: new StoredItemLists(
+      ITEM_LISTS.boughtTogether,
+      ITEM_LISTS.boughtTogether,
+      'popularity',
+      pointers,
+      recommendations,
+    ),
+    ranker:
+      cfg.PERSONALIZE_MODE === 'campaign' && cfg.PERSONALIZE_RANKING_CAMPAIGN_ARN
+        ? new PersonalizeRankingRuntime(
+            new PersonalizeRuntimeClient({ region: cfg.AWS_REGION, maxAttempts: 1 }),
+            {
+              campaignArn: cfg.PERSONALIZE_RANKING_CAMPAIGN_ARN,
+              filterArn: cfg.PERSONALIZE_FILTER_ARN,
+              timeoutMs: cfg.PERSONALIZE_TIMEOUT_MS,
+            },
+          )
+        : undefined,
   };
+}
+
+/**
+ * The personalize arm's similar items: the Similar-Items campaign in campaign mode when its ARN is set,
+ * else osusume's similar items labelled as the stand-in or as Personalize being off.
+ */
+function personalizeSimilar(cfg: Config, cfItems: ItemCandidateSource): ItemCandidateSource {
+  if (cfg.PERSONALIZE_MODE === 'campaign' && cfg.PERSONALIZE_SIMILAR_ITEMS_CAMPAIGN_ARN)
+    return new PersonalizeSimilarSource(
+      new PersonalizeSimilarItemsRuntime(
+        new PersonalizeRuntimeClient({ region: cfg.AWS_REGION, maxAttempts: 1 }),
+        {
+          campaignArn: cfg.PERSONALIZE_SIMILAR_ITEMS_CAMPAIGN_ARN,
+          filterArn: cfg.PERSONALIZE_FILTER_ARN,
+          timeoutMs: cfg.PERSONALIZE_TIMEOUT_MS,
+        },
+      ),
+    );
+  const label = cfg.PERSONALIZE_MODE === 'standin' ? 'personalize-standin' : 'personalize-off';
+  return new RelabelledItemSource(`${label}:${SIMILAR_ITEMS}`, cfItems);
 }
 
 /**

@@ -4,6 +4,7 @@ import { UnauthorizedError } from '../../shared/domain/errors.js';
 import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
 import { isAdmin } from '../../shared/http/admin-auth.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
+import { routeColumns } from '../../shared/http/list-route.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
 import { ImpressionRecorder } from '../../shared/use-cases/impressions.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
@@ -20,7 +21,7 @@ const impressions = new ImpressionRecorder(container.events, {
 });
 
 /**
- * GET /users/{userId}/recommendations?numResults=&slot=&exclude=&arm=&<USER_ATTRIBUTE>= (app key), and the
+ * GET /users/{userId}/recommendations?numResults=&slot=&exclude=&arm=&metadata=&<USER_ATTRIBUTE>= (app key), and the
  * admin preview GET /admin/users/{userId}/recommendations (IAM on AWS, the admin token locally), where
  * the `arm=` override of QA is honoured for IAM callers too.
  */
@@ -31,6 +32,8 @@ export const handler = httpHandler(async (event: HttpEvent) => {
     event.pathParameters?.userId,
     event.queryStringParameters ?? {},
     container.config.DEFAULT_NUM_RESULTS,
+    await routeColumns(container),
+    container.config.MAX_METADATA_COLUMNS,
   );
   const { ADMIN_AUTH, OSUSUME_ADMIN_TOKEN } = container.config;
   const admin = (preview || request.arm !== undefined) && isAdmin(event, ADMIN_AUTH, OSUSUME_ADMIN_TOKEN);

@@ -75,6 +75,12 @@ const schema = z.object({
   /** What answers the `personalize` arm when PERSONALIZE_MODE is off: another arm's algorithm or popularity. */
   PERSONALIZE_OFF_FALLBACK: z._default(z.enum(['popularity', 'cf', 'fm', 'session']), 'popularity'),
   PERSONALIZE_FILTER_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** Similar-Items / SIMS campaign of the personalize arm on GET /items/{itemId}/similar (and bought-together's fallback). */
+  PERSONALIZE_SIMILAR_ITEMS_CAMPAIGN_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** Personalized-Ranking campaign of the personalize arm on POST /users/{userId}/ranking. */
+  PERSONALIZE_RANKING_CAMPAIGN_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** Most item columns one request may ask for with `metadata=`. */
+  MAX_METADATA_COLUMNS: num(1, 50, 10, true),
   /** Deadline of one DynamoDB attempt (connect + request); a frozen table fails within attempts × this. */
   DYNAMODB_TIMEOUT_MS: num(50, 60_000, 1000, true),
   /**

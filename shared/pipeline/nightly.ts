@@ -28,6 +28,7 @@ import { mergeCatalogWrites } from './catalog-merge.js';
 import { mergeExportedEvents } from './event-merge.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
+import { ITEM_LISTS, publishSurfaceLists, type SurfaceCounts } from './surfaces.js';
 
 /** Neighbours stored per item for request-time session scoring (≤ 100 keeps an item ≈ 2.5 KB). */
 const SESSION_NEIGHBOURS_PER_ITEM = 50;
@@ -192,8 +193,16 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
   >;
   const t0 = performance.now();
   let bytes: Uint8Array;
-  if (input.algorithm === 'cf') bytes = serializeItemCf(trainItemCf(dataset, opts));
-  else if (input.algorithm === 'fm') bytes = serializeFm(trainFm(dataset, opts));
+  if (input.algorithm === 'cf') {
+    const model = trainItemCf(dataset, opts);
+    bytes = serializeItemCf(model);
+    // GET /items/{itemId}/similar reads the CF neighbours per item (shared/pipeline/surfaces.ts)
+    await deps.recommendations.putUserLists(
+      ITEM_LISTS.cf,
+      input.run.version,
+      neighbourListsOf(model.lists, dataset.items.ids, SESSION_NEIGHBOURS_PER_ITEM),
+    );
+  } else if (input.algorithm === 'fm') bytes = serializeFm(trainFm(dataset, opts));
   else {
     const model = trainSession(dataset, opts);
     bytes = serializeSession(model);
@@ -280,6 +289,7 @@ export interface PopularityOutput {
   readonly algorithm: typeof POPULARITY;
   readonly lists: number;
   readonly profiles: number;
+  readonly surfaces: SurfaceCounts;
   readonly ms: number;
 }
 
@@ -298,12 +308,15 @@ export async function computePopularity(
   const profiles = userProfiles(dataset);
   await deps.profiles.putProfiles(profiles);
   await deps.popularityStore.putSegmentLists(input.run.version, lists);
+  // the shop surfaces' lists (bought-together, attribute neighbours, rankings) under the same version
+  const surfaces = await publishSurfaceLists(deps, dataset, input.run.version, lists);
   const meta: PopularityMeta = { segmentColumns, lists: lists.length, createdAt: Date.now() };
   await deps.state.putRecord(popularityMetaKey(input.run.version), meta);
   return {
     algorithm: POPULARITY,
     lists: lists.length,
     profiles: profiles.length,
+    surfaces,
     ms: Math.round(performance.now() - t0),
   };
 }

@@ -2,7 +2,16 @@ import { DependencyError } from '../domain/errors.js';
 import type { Impression } from '../domain/events/events.js';
 import { fnv1a } from '../domain/experiments/experiments.js';
 import type { EventStore } from '../ports/events.js';
-import type { RecommendResponse } from './recommend.js';
+
+/** What an impression records of a served list (any surface's answer). */
+export interface ServedListRecord {
+  readonly recommendationId: string;
+  readonly userId: string;
+  readonly slot: string;
+  readonly experiment: string;
+  readonly arm: string;
+  readonly itemList: readonly { readonly itemId: string }[];
+}
 
 /**
  * Whether a served list is recorded: a deterministic hash of its recommendationId under the sample rate,
@@ -15,7 +24,7 @@ export function sampledImpression(recommendationId: string, rate: number): boole
 }
 
 /** What a served list is recorded as. */
-export function impressionOf(response: RecommendResponse, ts: number): Impression {
+export function impressionOf(response: ServedListRecord, ts: number): Impression {
   return {
     recommendationId: response.recommendationId,
     userId: response.userId,
@@ -69,7 +78,7 @@ export class ImpressionRecorder {
   }
 
   /** Queues the served list if sampled and there is room; returns whether it was queued. */
-  record(response: RecommendResponse): boolean {
+  record(response: ServedListRecord): boolean {
     if (
       response.itemList.length === 0 ||
       !sampledImpression(response.recommendationId, this.options.sampleRate)

@@ -42,6 +42,10 @@ export const COMMAND_ACTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['@aws-sdk/client-s3#CopyObjectCommand', ['s3:GetObject', 's3:PutObject', 's3:ListBucket']],
   ['@aws-sdk/client-s3#ListObjectsV2Command', ['s3:ListBucket']],
   ['@aws-sdk/client-personalize-runtime#GetRecommendationsCommand', ['personalize:GetRecommendations']],
+  [
+    '@aws-sdk/client-personalize-runtime#GetPersonalizedRankingCommand',
+    ['personalize:GetPersonalizedRanking'],
+  ],
   ['@aws-sdk/client-personalize-events#PutEventsCommand', ['personalize:PutEvents']],
   ['@aws-sdk/client-personalize-events#PutUsersCommand', ['personalize:PutUsers']],
   ['@aws-sdk/client-personalize-events#PutItemsCommand', ['personalize:PutItems']],

@@ -158,8 +158,8 @@ const response = (id = 'rec-1'): RecommendResponse => ({
   experiment: 'x',
   arm: 'cf',
   itemList: [
-    { itemId: 'a', score: 2, source: 'cf' },
-    { itemId: 'b', score: 1, source: 'popularity:global' },
+    { itemId: 'a', score: 1, source: 'cf', reason: ['customers with a similar history chose it'] },
+    { itemId: 'b', score: 1, source: 'popularity:global', reason: ['popular'] },
   ],
   degraded: false,
 });

@@ -29,7 +29,9 @@ describe('OpenAPI document (shared/http/openapi.yaml)', () => {
       userId: 'u',
       arm: 'cf',
       degraded: false,
-      itemList: [{ itemId: 'i', score: 1, source: 'cf' }],
+      itemList: [
+        { itemId: 'i', score: 1, source: 'cf', reason: ['customers with a similar history chose it'] },
+      ],
     };
     expect(responseErrors('GET', '/users/{userId}/recommendations', 200, body)).toBe('');
   });

@@ -417,7 +417,7 @@ process.stdout.write('\\n' + JSON.stringify([await handler(ev(true), context), a
     }
   }, 150_000);
 
-  it('lets only the request function read the campaign parameter and only the retraining machine write it', () => {
+  it('lets only the request functions read the campaign parameter and only the retraining machine write it', () => {
     const grants = (action: string) =>
       ofType('AWS::IAM::Role')
         .filter(([, role]) =>
@@ -432,8 +432,19 @@ process.stdout.write('\\n' + JSON.stringify([await handler(ev(true), context), a
           ),
         }));
     const reads = grants('ssm:GetParameter');
-    expect(reads.map((g) => g.role)).toEqual([expect.stringMatching(/^GetDashrecommendations/)]);
-    expect(reads[0].resources).toContain('parameter/osusume/ci/personalize/campaign-arn');
+    // the user route, and the item surfaces and the re-ranking whose arms reach the user-list sources
+    expect(reads.map((g) => g.role).sort()).toEqual(
+      [
+        'GetDashrecommendations',
+        'GetDashsimilarDashitems',
+        'GetDashboughtDashtogether',
+        'PostDashuserDashranking',
+      ]
+        .sort()
+        .map((prefix) => expect.stringMatching(new RegExp(`^${prefix}IamRole`))),
+    );
+    for (const read of reads)
+      expect(read.resources).toContain('parameter/osusume/ci/personalize/campaign-arn');
     const writes = grants('ssm:PutParameter');
     expect(writes.map((g) => g.role)).toEqual([expect.stringContaining('personalizeDashretrainingRole')]);
     expect(writes[0].resources).toContain('parameter/osusume/ci/personalize/campaign-arn');

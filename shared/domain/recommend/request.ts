@@ -1,6 +1,13 @@
 import { ValidationError } from '../errors.js';
 import { idProblem } from '../ids.js';
 import { setOwn } from '../own-property.js';
+import {
+  columnOf,
+  type KnownColumns,
+  parseListQuery,
+  USER_LIST_PARAMETERS,
+  unknownParameters,
+} from './surface-request.js';
 
 /** A validated request for one user's recommendations. */
 export interface RecommendationRequest {
@@ -14,13 +21,15 @@ export interface RecommendationRequest {
   readonly attributes: Readonly<Record<string, string>>;
   /** QA override of the assigned arm (only honoured with the admin token). */
   readonly arm?: string;
+  /** Item attribute columns to return per item (`metadata=`). */
+  readonly metadata?: readonly string[];
 }
 
 export { MAX_ID_LENGTH } from '../ids.js';
 export const MAX_EXCLUDES = 100;
 export const MAX_NUM_RESULTS = 500;
-const ATTRIBUTE_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
-const SLOT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Most item columns `metadata=` may ask for, unless MAX_METADATA_COLUMNS says otherwise. */
+export const DEFAULT_MAX_METADATA_COLUMNS = 10;
 
 /** Validates a user or item id as Personalize does (1..256 chars, no control characters, well-formed Unicode). */
 export function parseId(value: string | undefined, parameter: string): string {
@@ -61,30 +70,30 @@ export function parseExclude(value: string | undefined): string[] {
 
 /**
  * Builds a RecommendationRequest from path and query parameters (as API Gateway delivers them,
- * already URL-decoded); throws ValidationError naming the parameter. Upper-case query names
- * (`GENDER=f`) are user attributes; other unknown parameters are ignored (cache busters).
+ * already URL-decoded); throws ValidationError naming the parameter. Parameters named like a users.csv
+ * column (case-insensitive; before the first run: upper-case names, `GENDER=f`) are user attributes;
+ * any other unknown parameter is a 400 naming it.
  */
 export function parseRecommendationRequest(
   pathUserId: string | undefined,
   query: Readonly<Record<string, string | undefined>>,
   defaultNumResults: number,
+  columns: KnownColumns = {},
+  maxMetadataColumns = DEFAULT_MAX_METADATA_COLUMNS,
 ): RecommendationRequest {
   const attributes: Record<string, string> = {};
+  const listed: Record<string, string | undefined> = {};
+  const unknown: string[] = [];
   for (const [name, value] of Object.entries(query)) {
-    if (value === undefined || !ATTRIBUTE_NAME.test(name)) continue;
-    setOwn(attributes, name, parseId(value, name));
+    if ((USER_LIST_PARAMETERS as readonly string[]).includes(name)) {
+      setOwn(listed, name, value);
+      continue;
+    }
+    const column = columnOf(name, columns.users);
+    if (column === undefined) unknown.push(name);
+    else if (value !== undefined) setOwn(attributes, column, parseId(value, name));
   }
-  const slot = query.slot;
-  if (slot !== undefined && !SLOT.test(slot))
-    throw new ValidationError(`slot '${slot}' is not a valid slot name`, 'slot');
-  const arm = query.arm;
-  if (arm !== undefined) parseId(arm, 'arm');
-  return {
-    userId: parseId(pathUserId, 'userId'),
-    numResults: parseIntParam(query.numResults, 'numResults', 1, MAX_NUM_RESULTS, defaultNumResults),
-    slot,
-    exclude: parseExclude(query.exclude),
-    attributes,
-    arm,
-  };
+  if (unknown.length > 0) throw unknownParameters(unknown, [...USER_LIST_PARAMETERS, 'a users.csv column']);
+  const list = parseListQuery(listed, defaultNumResults, columns, maxMetadataColumns);
+  return { ...list, userId: parseId(pathUserId, 'userId'), attributes };
 }

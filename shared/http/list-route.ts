@@ -1,0 +1,60 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Container } from '../composition.js';
+import { logger, metrics } from '../observability/powertools.js';
+import { ImpressionRecorder, type ServedListRecord } from '../use-cases/impressions.js';
+import type { ServedList } from '../use-cases/recommend.js';
+import { knownColumns } from '../use-cases/surfaces.js';
+import { isAdmin } from './admin-auth.js';
+import type { HttpEvent } from './http-handler.js';
+
+/** The impression recorder of one list route's process (batched, never awaited by a request). */
+export function listImpressions(container: Container): ImpressionRecorder {
+  return new ImpressionRecorder(container.events, {
+    sampleRate: container.config.IMPRESSION_SAMPLE_RATE,
+    batchMs: container.config.IMPRESSION_BATCH_MS,
+    onError: (err, lost) => {
+      logger.warn('impressions not recorded', { error: err as Error, lost });
+      metrics.addMetric('impressionsLost', MetricUnit.Count, lost);
+    },
+  });
+}
+
+/** The dataset columns a list route validates its query by (none known: the upper-case rule). */
+export function routeColumns(container: Container) {
+  return knownColumns(container.columns, container.config.REQUEST_BUDGET_MS / 2);
+}
+
+/** Whether an `arm=` override may be honoured: only for an admin caller. */
+export function armOverrideAllowed(container: Container, event: HttpEvent, arm: string | undefined): boolean {
+  const { ADMIN_AUTH, OSUSUME_ADMIN_TOKEN } = container.config;
+  return arm !== undefined && isAdmin(event, ADMIN_AUTH, OSUSUME_ADMIN_TOKEN);
+}
+
+/**
+ * Metrics, the log line and the impression of a served list: recorded only with a user (item surfaces
+ * may be anonymous) and without a QA arm override.
+ */
+export function reportServed(
+  impressions: ImpressionRecorder,
+  surface: string,
+  started: number,
+  served: ServedList,
+  record: ServedListRecord | undefined,
+): void {
+  const impression = record !== undefined && impressions.record(record);
+  const ms = performance.now() - started;
+  metrics.addDimensions({ arm: served.arm, surface });
+  metrics.addMetric('served', MetricUnit.Count, 1);
+  metrics.addMetric('fallbackItems', MetricUnit.Count, served.items.length - served.armItems);
+  if (served.degraded) metrics.addMetric('degraded', MetricUnit.Count, 1);
+  metrics.addMetric('latency', MetricUnit.Milliseconds, ms);
+  logger.info('served', {
+    surface,
+    arm: served.arm,
+    slot: served.slot,
+    ms,
+    impression,
+    armItems: served.armItems,
+    failures: served.failures,
+  });
+}
