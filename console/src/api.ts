@@ -2,11 +2,18 @@
 
 const TOKEN_KEY = 'osusume-admin-token';
 
-/** Takes `#token=…` from the URL npm start prints (a fragment never reaches a server or a log) into this tab. */
+const APP_KEY = 'osusume-app-key';
+
+/**
+ * Takes `#token=…&appKey=…` from the URL npm start prints (a fragment never reaches a server or a log) into this
+ * tab: the admin token for the admin routes, the app key for the app routes (similar items, bought together).
+ */
 export function adoptTokenFromUrl(): void {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (!m) return;
-  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+  const token = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  const appKey = /(?:^#|&)appKey=([^&]+)/.exec(location.hash);
+  if (!token && !appKey) return;
+  if (token) sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(token[1]));
+  if (appKey) sessionStorage.setItem(APP_KEY, decodeURIComponent(appKey[1]));
   history.replaceState(null, '', `${location.pathname}#/overview`);
 }
 
@@ -30,10 +37,15 @@ export class ApiError extends Error {
 }
 
 /** Calls a route of this API and parses its JSON (undefined for 204). */
-export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; app?: boolean } = {},
+): Promise<T> {
   const headers: Record<string, string> = {};
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) headers.authorization = `Bearer ${token}`;
+  const appKey = sessionStorage.getItem(APP_KEY);
+  if (init.app && appKey) headers['x-api-key'] = appKey;
+  else if (token) headers.authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, {
     method: init.method ?? 'GET',
@@ -53,12 +65,12 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return body as T;
 }
 
-/** Whether a route exists (a newer API may add routes this build can show; 404 NotFound means absent). */
-export async function routeExists(path: string): Promise<boolean> {
+/** A route's answer, or undefined when this API has no such route (a 404 "no route"; an older stage). */
+export async function optionalRoute<T>(path: string, init: { app?: boolean } = {}): Promise<T | undefined> {
   try {
-    await api(path);
-    return true;
+    return await api<T>(path, init);
   } catch (err) {
-    return !(err instanceof ApiError && err.status === 404 && /no route/.test(err.message));
+    if (err instanceof ApiError && err.status === 404 && /no route/.test(err.message)) return undefined;
+    throw err;
   }
 }

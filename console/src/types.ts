@@ -23,7 +23,13 @@ export interface Recommendations {
   slot?: string;
   experiment?: string;
   arm: string;
-  itemList: { itemId: string; score: number; source: string }[];
+  itemList: {
+    itemId: string;
+    score: number;
+    source: string;
+    reason?: string[];
+    metadata?: Record<string, string>;
+  }[];
   degraded: boolean;
 }
 

@@ -2,6 +2,7 @@ import { ARM_ALGORITHMS, type ExperimentConfig } from '../domain/experiments/exp
 import type { GateDecision } from '../domain/pipeline/quality-gate.js';
 import { gateKey, metricsHistoryKey } from '../domain/pipeline/record-keys.js';
 import type { PipelineStateStore } from '../ports/stores.js';
+import { DATASET_COLUMNS_KEY, type DatasetColumns } from './catalog.js';
 
 /** One stored nightly evaluation of an algorithm (the pipeline's MetricsRecord, read as stored). */
 export interface StoredMetrics {
@@ -25,6 +26,8 @@ export interface ModelsOverview {
   }[];
   /** The quality gate's decision per evaluated version, oldest first. */
   readonly gates: (GateDecision & { readonly version: string })[];
+  /** The latest run's item attribute columns (what the recommendation routes' `metadata` may ask for). */
+  readonly itemColumns: readonly string[];
   /** The experiments that serve the algorithms: slots, arms and configured weights. */
   readonly experiments: {
     readonly defaultSlot: string;
@@ -69,9 +72,11 @@ export async function modelsOverview(
   const versions = [...new Set(algorithms.flatMap((a) => a.history.map((r) => r.version)))].sort();
   const decisions = await Promise.all(versions.map((v) => state.getRecord<GateDecision>(gateKey(v))));
   const gates = versions.flatMap((version, i) => (decisions[i] ? [{ version, ...decisions[i] }] : []));
+  const columns = await state.getRecord<DatasetColumns>(DATASET_COLUMNS_KEY);
   return {
     algorithms,
     gates,
+    itemColumns: columns?.items ?? [],
     experiments: {
       defaultSlot: experiments.defaultSlot,
       slots: Object.entries(experiments.slots).map(([slot, s]) => ({

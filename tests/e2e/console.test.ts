@@ -53,7 +53,7 @@ describe('the console in Chromium against osusume start (small generated shop, a
     );
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // the URL npm start prints: the token in the fragment
-    await page.goto(`${app.url}/console#token=${ADMIN_TOKEN}`);
+    await page.goto(`${app.url}/console#token=${ADMIN_TOKEN}&appKey=${app.appKey}`);
   }, 240_000);
 
   afterAll(async () => {
@@ -110,13 +110,17 @@ describe('the console in Chromium against osusume start (small generated shop, a
     expect((await rows('Gate decision per nightly version'))[0][1]).toBe('published');
   });
 
-  it('shows each arm of the slot side by side for one shopper', async () => {
+  it('shows each arm of the slot side by side for one shopper, with item attributes and related lists', async () => {
     await show('shopper');
     for (const arm of ['cf', 'fm', 'personalize', 'session']) {
       const list = await rows(`Arm ${arm}`);
       expect(list).toHaveLength(10);
-      expect(list[0][3]).not.toBe('');
+      expect(list[0][2]).toMatch(/\w+: \S/); // attributes from items.csv
+      expect(list[0][4]).not.toBe(''); // source
     }
+    const top = (await rows('Arm cf'))[0][1];
+    expect((await rows(`Similar items of ${top}`)).length).toBeGreaterThan(0);
+    expect(await page.$$(`table caption:text-matches("^Bought together of ${top}")`)).toHaveLength(1);
   });
 
   it('removes an NG item added in the page from Try a shopper', async () => {

@@ -1,4 +1,4 @@
-import { api, routeExists } from '../api.js';
+import { api, optionalRoute } from '../api.js';
 import { el, errorBox, table } from '../dom.js';
 import type { ModelsOverview, Recommendations } from '../types.js';
 
@@ -14,13 +14,26 @@ function attributePairs(text: string): [string, string][] {
     });
 }
 
-/** One arm's list as a table: rank, item, score and where the item came from. */
+/** One arm's list as a table: rank, item, its attributes (when asked for), score and where the item came from. */
 export function listTable(caption: string, list: Recommendations): HTMLElement {
+  const attributes = list.itemList.some((it) => it.metadata);
   return table(
     caption,
-    ['#', 'item', 'score', 'source'],
-    list.itemList.map((it, i) => [i + 1, it.itemId, it.score.toFixed(3), it.source]),
-    [0, 2],
+    ['#', 'item', ...(attributes ? ['attributes'] : []), 'score', 'source'],
+    list.itemList.map((it, i) => [
+      i + 1,
+      it.itemId,
+      ...(attributes
+        ? [
+            Object.entries(it.metadata ?? {})
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', '),
+          ]
+        : []),
+      it.score.toFixed(3),
+      it.source,
+    ]),
+    attributes ? [0, 3] : [0, 2],
   );
 }
 
@@ -30,7 +43,7 @@ export function preview(userId: string, params: [string, string][]): Promise<Rec
   return api<Recommendations>(`/admin/users/${encodeURIComponent(userId)}/recommendations?${q}`);
 }
 
-/** Related-item routes a newer API adds (similar, bought together): shown when the API has them. */
+/** Related-item routes (app routes, with the app key npm start puts in the console's URL), shown where they exist. */
 const RELATED = [
   { name: 'Similar items', path: (id: string) => `/items/${encodeURIComponent(id)}/similar` },
   { name: 'Bought together', path: (id: string) => `/items/${encodeURIComponent(id)}/bought-together` },
@@ -55,10 +68,12 @@ export async function shopperPage(root: HTMLElement): Promise<void> {
     ),
   );
   const out = el('div', { 'aria-live': 'polite' });
-  const related = el('div');
+  const related = el('div', { class: 'columns' });
   const draw = async () => {
     const s = slots.find((x) => x.slot === slot.value) ?? slots[0];
     const extra = attributePairs(attrs.value);
+    // items.csv columns, as many as a request may ask for (MAX_METADATA_COLUMNS defaults to 10)
+    if (models.itemColumns.length) extra.push(['metadata', models.itemColumns.slice(0, 10).join(',')]);
     const lists = await Promise.all(
       s.arms.map((a) =>
         preview(user.value.trim(), [
@@ -87,15 +102,16 @@ export async function shopperPage(root: HTMLElement): Promise<void> {
     related.replaceChildren();
     if (first)
       for (const r of RELATED) {
-        if (!(await routeExists(r.path(first)))) continue;
-        const body = await api<{ itemList?: Recommendations['itemList'] }>(r.path(first));
+        const body = await optionalRoute<Recommendations>(`${r.path(first)}?numResults=${count.value}`, {
+          app: true,
+        });
+        if (!body) continue;
         related.append(
-          el('h2', {}, `${r.name}: ${first}`),
-          table(
-            `${r.name} of ${first}`,
-            ['#', 'item', 'score'],
-            (body.itemList ?? []).map((it, i) => [i + 1, it.itemId, it.score.toFixed(3)]),
-            [0, 2],
+          el(
+            'div',
+            {},
+            el('h2', {}, `${r.name}: ${first}`),
+            listTable(`${r.name} of ${first} (arm ${body.arm})`, body),
           ),
         );
       }
