@@ -169,6 +169,13 @@ process.stdout.write('\\n' + JSON.stringify([await handler(ev(true), context), a
             AWS_REGION: 'ap-northeast-1',
             ADMIN_AUTH: 'iam',
             LAMBDA_TASK_ROOT: out,
+            // the table names serverless.yml gives every function (the console reads none)
+            ...Object.fromEntries(
+              ['RECOMMENDATIONS', 'STATE', 'NG_ITEMS', 'USERS', 'EVENTS'].map((t) => [
+                `TABLE_${t}`,
+                `osusume-ci-${t}`,
+              ]),
+            ),
           },
         },
       );
