@@ -5,6 +5,7 @@ import { DynamoFilterStore } from './adapters/dynamodb/filter-store.js';
 import { DynamoItemCatalogStore } from './adapters/dynamodb/item-catalog-store.js';
 import { DynamoItemAttributeStore } from './adapters/dynamodb/item-attribute-store.js';
 import { DynamoNgItemStore } from './adapters/dynamodb/ng-item-store.js';
+import { FileConsoleAssets, findConsoleDist } from './adapters/fs/console-assets.js';
 import { DynamoPipelineStateStore } from './adapters/dynamodb/pipeline-state-store.js';
 import { DynamoPopularityStore } from './adapters/dynamodb/popularity-store.js';
 import { DynamoRecommendationStore } from './adapters/dynamodb/recommendation-store.js';
@@ -27,6 +28,7 @@ import { type ExperimentConfig, parseExperimentConfig } from './domain/experimen
 import { ChampionSource } from './use-cases/champion.js';
 import type { CandidateSource, ItemCandidateSource, PersonalizeItemRanker } from './ports/candidates.js';
 import type { ItemAttributeStore } from './ports/item-attributes.js';
+import type { StaticAssetStore } from './ports/static-assets.js';
 import type { EventStore } from './ports/events.js';
 import { campaignParameterName } from './ports/parameters.js';
 import type {
@@ -340,4 +342,9 @@ let container: Container | undefined;
 export function getContainer(): Container {
   container ??= buildContainer();
   return container;
+}
+
+/** The console's built files (GET /console): read from the build folder, which the package carries. */
+export function buildConsoleAssets(): StaticAssetStore {
+  return new FileConsoleAssets(findConsoleDist());
 }

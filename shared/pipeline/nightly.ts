@@ -14,6 +14,7 @@ import {
   scoredEntries,
 } from '../domain/algorithms/registry.js';
 import { parseOptions } from '../domain/algorithms/option-schemas.js';
+import { gateKey, metricsHistoryKey, metricsKey } from '../domain/pipeline/record-keys.js';
 import type { Dataset } from '../domain/data/dataset.js';
 import { ValidationError } from '../domain/errors.js';
 import { evaluateAlgorithms, type NamedTrainer } from '../domain/evaluation/evaluate.js';
@@ -113,8 +114,7 @@ export interface RunContext {
 const runRecordKey = (version: string) => `run#${version}`;
 /** Record of the latest published nightly run (its snapshot feeds the Personalize imports). */
 export const LATEST_RUN_KEY = 'run-latest';
-export const metricsKey = (algorithm: string, version: string) => `metrics#${algorithm}#${version}`;
-export const metricsHistoryKey = (algorithm: string) => `metrics-history#${algorithm}`;
+export { metricsHistoryKey, metricsKey };
 const HISTORY_LENGTH = 60;
 
 /** Prepare: snapshot the dataset, validate it with the loader (bad rows counted, too many fail), plan shards. */
@@ -433,6 +433,8 @@ export interface MetricsRecord {
   readonly version: string;
   readonly protocol: string;
   readonly metrics: RankingMetrics;
+  /** 95% half-widths of precision, recall and NDCG over the evaluated users (absent in older records). */
+  readonly intervals?: { readonly precision: number; readonly recall: number; readonly ndcg: number };
   /** Training time of the evaluated model (the Train state's for a stored model). */
   readonly trainMs: number;
   /** Whether Evaluate scored the model the Train state stored or trained one of its own. */
@@ -489,6 +491,7 @@ export async function evaluateRun(
       version: input.run.version,
       protocol: result.protocol,
       metrics: r.metrics,
+      intervals: r.intervals,
       trainMs: Math.round(typeof stored === 'number' ? stored : r.trainMs),
       evaluation,
       evaluatedAt,
@@ -519,7 +522,7 @@ export async function qualityGate(deps: PipelineDeps, input: { version: string }
     });
   }
   const decision = decideGate(inputs, metric, deps.config.QUALITY_GATE_MARGIN);
-  await deps.state.putRecord(`gate#${input.version}`, decision);
+  await deps.state.putRecord(gateKey(input.version), decision);
   return decision;
 }
 

@@ -206,7 +206,7 @@ export async function publishAbReport(
   input: { days?: number } = {},
   now = Date.now(),
 ): Promise<{ json: string; svg: string; slots: number; impressions: number }> {
-  const { renderAbReportSvg } = await import('../domain/measurement/ab-chart.js');
+  const { renderAbReportSvg } = await import('../adapters/charts/echarts-svg.js');
   const days = input.days ?? 7;
   if (!(days > 0 && days <= 366)) throw new ValidationError('days must be in (0, 366]', 'days');
   const report = await abReport(deps, { since: `${days}d` }, now);

@@ -6,7 +6,7 @@ import {
   type StoredEvent,
 } from '../../shared/domain/events/events.js';
 import { DEFAULT_EXPERIMENTS } from '../../shared/domain/experiments/experiments.js';
-import { renderAbReportSvg } from '../../shared/domain/measurement/ab-chart.js';
+import { renderAbReportSvg } from '../../shared/adapters/charts/echarts-svg.js';
 import { buildAbReport, formatAbReportTable } from '../../shared/domain/measurement/ab-report.js';
 import { canonicalEventType } from '../../shared/domain/measurement/simulation.js';
 import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';

@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { Impression, StoredEvent } from '../../shared/domain/events/events.js';
 import { DEFAULT_EXPERIMENTS } from '../../shared/domain/experiments/experiments.js';
-import { renderAbReportSvg } from '../../shared/domain/measurement/ab-chart.js';
+import { renderAbReportSvg } from '../../shared/adapters/charts/echarts-svg.js';
+import { PALETTE } from '../../shared/domain/charts/chart-specs.js';
 import {
   buildAbReport,
   formatAbReportMarkdown,
   formatAbReportTable,
+  TABLE_COLUMNS,
 } from '../../shared/domain/measurement/ab-report.js';
 import { attributeEvents } from '../../shared/domain/measurement/attribution.js';
-import { normalCdf, twoProportionTest, wilsonInterval } from '../../shared/domain/measurement/statistics.js';
+import {
+  chiSquareSurvival,
+  holmAdjust,
+  normalCdf,
+  sampleRatioCheck,
+  twoProportionTest,
+  wilsonInterval,
+} from '../../shared/domain/measurement/statistics.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1);
@@ -202,11 +211,72 @@ describe('buildAbReport on a fixed event log', () => {
     expect(r.slots.map((s) => s.slot)).toEqual(['cart']);
   });
 
-  it('renders table, markdown and an SVG with a bar and whisker per arm and rate', () => {
+  it('fits the terminal table in 100 columns, with Holm-adjusted p-values against the control', () => {
+    const text = formatAbReportTable(report);
+    for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(TABLE_COLUMNS);
+    expect(text).toContain('vs control cf per impression (points; Holm p over');
+    expect(text).toMatch(/^fm\s+purchase rate\s+\+50\.00/m);
+  });
+
+  it('renders table, markdown and an SVG with a point and interval per arm and rate on a labelled axis', () => {
     expect(formatAbReportTable(report)).toContain('add-to-cart rate');
     expect(formatAbReportMarkdown(report)).toContain('| cf | impressions | 4 |');
     const svg = renderAbReportSvg(report);
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.match(/<rect x=/g)?.length).toBe(2 * 4 + 2); // 2 arms × 4 rates + 2 legend swatches
+    for (const label of ['view rate (%)', 'Δ purchase rate (points)', 'cf (control)', 'fm'])
+      expect(svg).toContain(label);
+    // each arm's points in its colour of the colour-blind-safe palette: 4 rates, plus fm's 4 differences
+    const fills = (c: string) => svg.split(`fill="${c}"`).length - 1;
+    expect(fills(PALETTE[0])).toBe(4);
+    expect(fills(PALETTE[1])).toBe(8);
+  });
+});
+
+describe('experiment checks: sample-ratio mismatch and multiple comparisons', () => {
+  it('gives the chi-square tail probabilities of the textbook critical values', () => {
+    expect(chiSquareSurvival(3.841459, 1)).toBeCloseTo(0.05, 5);
+    expect(chiSquareSurvival(7.814728, 3)).toBeCloseTo(0.05, 5);
+    expect(chiSquareSurvival(16.26624, 3)).toBeCloseTo(0.001, 5);
+  });
+
+  it('flags a 600/400 split of a 50/50 experiment as a sample-ratio mismatch and passes a 505/495 one', () => {
+    expect(sampleRatioCheck([600, 400], [1, 1])).toMatchObject({ chiSquare: 40, mismatch: true });
+    expect(sampleRatioCheck([505, 495], [1, 1])?.mismatch).toBe(false);
+    // a configured arm that served nobody is the worst mismatch
+    expect(sampleRatioCheck([500, 500, 0], [1, 1, 1])?.mismatch).toBe(true);
+  });
+
+  it('adjusts p-values with Holm–Bonferroni, keeping their order and monotone', () => {
+    const adjusted = holmAdjust([0.01, 0.04, 0.03, 0.005, undefined]);
+    expect(adjusted.slice(0, 4).map((p) => +p!.toFixed(6))).toEqual([0.03, 0.06, 0.06, 0.02]);
+    expect(adjusted[4]).toBeUndefined();
+  });
+
+  it('reports each arm’s configured share and the split test when the slot is configured', () => {
+    const served = [
+      imp('r1', 'u1', 'cf', ['a'], T0),
+      imp('r2', 'u2', 'cf', ['a'], T0),
+      imp('r3', 'u3', 'fm', ['a'], T0),
+    ];
+    const r = buildAbReport([], served, {
+      since: T0,
+      until: T0 + 24 * H,
+      windowMs: H,
+      experiments: {
+        defaultSlot: 'home',
+        slots: {
+          home: {
+            experiment: 'x',
+            salt: 's',
+            arms: [
+              { name: 'cf', algorithm: 'cf', weight: 3 },
+              { name: 'fm', algorithm: 'fm', weight: 1 },
+            ],
+          },
+        },
+      },
+    });
+    expect(r.slots[0].arms.map((a) => a.weight)).toEqual([0.75, 0.25]);
+    expect(r.slots[0].sampleRatio?.pValue).toBeGreaterThan(0);
   });
 });

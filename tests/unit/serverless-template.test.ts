@@ -150,6 +150,44 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
     }
   });
 
+  it('packages the console with its function, served to an IAM caller and refused to anyone else', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'osusume-console-'));
+    try {
+      await promisify(execFile)('unzip', ['-q', join(dir, 'get-console.zip'), '-d', out]);
+      const invoke = `const { handler } = await import(process.argv[1]);
+const ev = (iam) => ({ version: '2.0', rawPath: '/console', rawQueryString: '', headers: {}, requestContext: {
+  http: { method: 'GET', path: '/console' }, requestId: 'r1', ...(iam ? { authorizer: { iam: { accountId: '1', userArn: 'arn:aws:iam::1:user/a' } } } : {}) }, isBase64Encoded: false });
+const context = { functionName: 'get-console', awsRequestId: 'r1', getRemainingTimeInMillis: () => 5000 };
+process.stdout.write('\\n' + JSON.stringify([await handler(ev(true), context), await handler(ev(false), context)]) + '\\n');`;
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--no-warnings', '--input-type=module', '-e', invoke, join(out, 'functions/api/get-console.mjs')],
+        {
+          cwd: out,
+          env: {
+            PATH: process.env.PATH ?? '',
+            AWS_REGION: 'ap-northeast-1',
+            ADMIN_AUTH: 'iam',
+            LAMBDA_TASK_ROOT: out,
+            // the table names serverless.yml gives every function (the console reads none)
+            ...Object.fromEntries(
+              ['RECOMMENDATIONS', 'STATE', 'NG_ITEMS', 'USERS', 'EVENTS'].map((t) => [
+                `TABLE_${t}`,
+                `osusume-ci-${t}`,
+              ]),
+            ),
+          },
+        },
+      );
+      const [page, refused] = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      expect(page.statusCode).toBe(200);
+      expect(Buffer.from(page.body, 'base64').toString('utf8')).toContain('<title>osusume console</title>');
+      expect(refused.statusCode).toBe(401);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it('declares an HTTP API route for every httpApi event', () => {
     const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
     for (const r of readRoutes(ROOT)) expect(routeKeys).toContain(`${r.method} ${r.path}`);

@@ -149,7 +149,7 @@ export function register(program: Command): void {
       const { formatAbReportMarkdown, formatAbReportTable } = await import(
         '../../domain/measurement/ab-report.js'
       );
-      const { renderAbReportSvg } = await import('../../domain/measurement/ab-chart.js');
+      const { renderAbReportSvg } = await import('../../adapters/charts/echarts-svg.js');
       if (opts.format === 'json') console.log(JSON.stringify(report, null, 2));
       else if (opts.format === 'markdown') process.stdout.write(formatAbReportMarkdown(report));
       else process.stdout.write(formatAbReportTable(report));

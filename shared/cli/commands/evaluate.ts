@@ -220,7 +220,7 @@ export function register(program: Command): void {
     const { evaluateAlgorithms } = await import('../../domain/evaluation/evaluate.js');
     const { splitDataset } = await import('../../domain/evaluation/splits.js');
     const { chooseAuto } = await import('../auto.js');
-    const { renderEvaluationSvg } = await import('../../domain/evaluation/svg-chart.js');
+    const { renderEvaluationSvg } = await import('../../adapters/charts/echarts-svg.js');
     // validate everything before the (slow) load
     const algorithms = opts.algorithms
       ? opts.algorithms

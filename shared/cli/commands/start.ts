@@ -83,6 +83,10 @@ export function register(program: Command): void {
       log(`app key: ${appKey} (header x-api-key on /users/{userId}/recommendations and /events)`);
       const db = stack.dynamo.endpoint;
       log(`DynamoDB endpoint: ${db} (any credentials; e.g. aws dynamodb list-tables --endpoint-url ${db})`);
+      // the token and app key ride in the fragment, which the browser keeps to itself (never sent, never logged)
+      log(
+        `console: ${http.url}/console#token=${encodeURIComponent(process.env.OSUSUME_ADMIN_TOKEN ?? '')}&appKey=${encodeURIComponent(appKey)} (open it in a browser)`,
+      );
       log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; listening on ${http.url}`);
       console.log('\nTry:');
       console.log(

@@ -55,6 +55,8 @@ export interface AlgorithmResult {
   readonly users: number;
   /** Users whose list was topped up from popularity. */
   readonly filledUsers: number;
+  /** 95% half-widths of precision, recall and NDCG over the scored users. */
+  readonly intervals?: { readonly precision: number; readonly recall: number; readonly ndcg: number };
 }
 
 export interface EvaluationResult {
@@ -139,7 +141,15 @@ export async function evaluateAlgorithms(
     }
     const metrics = acc.result();
     options.onProgress?.({ algorithm: name, phase: 'done', done: total, total });
-    results.push({ algorithm: name, metrics, trainMs, scoreMs, users: metrics.users, filledUsers });
+    results.push({
+      algorithm: name,
+      metrics,
+      trainMs,
+      scoreMs,
+      users: metrics.users,
+      filledUsers,
+      intervals: acc.intervals(),
+    });
   }
   return {
     protocol,

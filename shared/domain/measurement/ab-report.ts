@@ -9,7 +9,15 @@ import {
 import type { ExperimentConfig } from '../experiments/experiments.js';
 import { ownValue } from '../own-property.js';
 import { type AttributionRule, attributeEvents } from './attribution.js';
-import { type ProportionTest, type RateInterval, twoProportionTest, wilsonInterval } from './statistics.js';
+import {
+  type ProportionTest,
+  type RateInterval,
+  holmAdjust,
+  type SampleRatioCheck,
+  sampleRatioCheck,
+  twoProportionTest,
+  wilsonInterval,
+} from './statistics.js';
 
 /** The rates the talk compared arms on, plus purchases. */
 export const RATE_LABELS: Readonly<Record<EventType, string>> = {
@@ -33,6 +41,8 @@ export interface ArmReport {
   readonly perImpression: PerType<RateInterval>;
   /** Share of served users with at least one attributed event of the type. */
   readonly perUser: PerType<RateInterval>;
+  /** The arm's configured share of the slot's traffic (absent for an arm no longer configured). */
+  readonly weight?: number;
   /** Against the control arm (absent on the control itself or when untestable). */
   readonly vsControl?: PerType<{ perImpression?: ProportionTest; perUser?: ProportionTest }>;
 }
@@ -42,6 +52,8 @@ export interface SlotReport {
   readonly experiments: string[];
   readonly control: string;
   readonly arms: ArmReport[];
+  /** Users per arm against the configured weights (absent unless every arm served is configured). */
+  readonly sampleRatio?: SampleRatioCheck;
 }
 
 export interface AbReport {
@@ -148,7 +160,13 @@ export function buildAbReport(
   const slotReports: SlotReport[] = [];
   for (const slot of [...slots.keys()].sort()) {
     const arms = slots.get(slot)!;
-    const configured = ownValue(options.experiments?.slots, slot)?.arms.map((a) => a.name) ?? [];
+    const configuredArms = ownValue(options.experiments?.slots, slot)?.arms ?? [];
+    const configured = configuredArms.map((a) => a.name);
+    const totalWeight = configuredArms.reduce((s, a) => s + a.weight, 0);
+    const weightOf = (name: string) => {
+      const a = configuredArms.find((x) => x.name === name);
+      return a && totalWeight > 0 ? a.weight / totalWeight : undefined;
+    };
     const order = [
       ...configured.filter((n) => arms.has(n)),
       ...[...arms.keys()].filter((n) => !configured.includes(n)).sort(),
@@ -158,6 +176,7 @@ export function buildAbReport(
       const a = arms.get(name)!;
       return {
         arm: name,
+        weight: weightOf(name),
         impressions: a.impressions,
         users: a.users.size,
         events: { ...a.events },
@@ -189,7 +208,16 @@ export function buildAbReport(
     });
     const experiments = new Set<string>();
     for (const a of arms.values()) for (const e of a.experiments) experiments.add(e);
-    slotReports.push({ slot, experiments: [...experiments].sort(), control, arms: reports });
+    // assignment is per user (a hash of the user id), so users, not lists, must split as the weights say
+    // a configured arm that served nobody counts as 0 users: that is the worst mismatch, not a smaller slot
+    const sampleRatio =
+      configuredArms.length > 0 && reports.every((r) => r.weight !== undefined)
+        ? sampleRatioCheck(
+            configuredArms.map((a) => (arms.has(a.name) ? arms.get(a.name)!.users.size : 0)),
+            configuredArms.map((a) => a.weight),
+          )
+        : undefined;
+    slotReports.push({ slot, experiments: [...experiments].sort(), control, arms: reports, sampleRatio });
   }
   return {
     since: new Date(options.since).toISOString(),
@@ -231,26 +259,99 @@ function rows(slot: SlotReport): string[][] {
   return out;
 }
 
-/** The report as aligned plain-text tables, one per slot. */
+/** Terminal width the plain-text report keeps to. */
+export const TABLE_COLUMNS = 100;
+
+/** Aligned columns (numbers right-aligned), two spaces apart. */
+function aligned(rows: readonly string[][], right: ReadonlySet<number>): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** A name cut to `max` characters (an ellipsis says so), so one long arm name cannot widen every line. */
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/**
+ * The report as aligned plain-text tables that fit 100 columns: per slot, the rates per impression and per user
+ * (in %, with 95% Wilson intervals), then one line per arm and metric against the control with the raw and the
+ * Holm-adjusted p-value (adjusted across every arm × metric of the slot and basis).
+ */
 export function formatAbReportTable(report: AbReport): string {
   const lines = [
-    `A/B report ${report.since} .. ${report.until} (attribution window ${report.windowHours} h; events: ${report.attribution.direct} direct, ${report.attribution.window} window, ${report.attribution.none} unattributed)`,
+    `A/B report ${report.since} .. ${report.until}`,
+    `attribution window ${report.windowHours} h; events: ${report.attribution.direct} direct, ${report.attribution.window} window, ${report.attribution.none} unattributed`,
   ];
   if (report.slots.length === 0) lines.push('no impressions in this range');
+  const short = (r: RateInterval) =>
+    `${(r.rate * 100).toFixed(1)} [${(r.low * 100).toFixed(1)}-${(r.high * 100).toFixed(1)}]`;
   for (const slot of report.slots) {
     lines.push(
       '',
-      `slot ${slot.slot} (experiment ${slot.experiments.join(', ')}; control ${slot.control}); rates with 95% Wilson intervals`,
+      clip(
+        `slot ${slot.slot} (experiment ${slot.experiments.join(', ')}; control ${slot.control})`,
+        TABLE_COLUMNS,
+      ),
     );
-    const r = rows(slot);
-    const widths = r[0].map((_, c) => Math.max(...r.map((row) => row[c].length)));
-    for (const row of r)
+    const weights = slot.arms.map(
+      (a) => `${clip(a.arm, 16)} ${a.weight === undefined ? '?' : `${(a.weight * 100).toFixed(0)}%`}`,
+    );
+    const srm = slot.sampleRatio
+      ? `; sample-ratio test p=${slot.sampleRatio.pValue < 0.001 ? '<0.001' : slot.sampleRatio.pValue.toFixed(3)}${slot.sampleRatio.mismatch ? ' MISMATCH: users do not split as configured' : ''}`
+      : '';
+    lines.push(clip(`configured split: ${weights.join(', ')}${srm}`, TABLE_COLUMNS));
+    for (const basis of ['perImpression', 'perUser'] as const) {
       lines.push(
-        row
-          .map((cell, c) => cell.padEnd(widths[c]))
-          .join('  ')
-          .trimEnd(),
+        '',
+        `rates per ${basis === 'perImpression' ? 'impression' : 'user'}, % [95% Wilson interval]`,
       );
+      const head = [
+        'arm',
+        basis === 'perImpression' ? 'impr.' : 'users',
+        ...EVENT_TYPES.map((t) => RATE_LABELS[t]),
+      ];
+      const body = slot.arms.map((a) => [
+        clip(a.arm, 16),
+        String(basis === 'perImpression' ? a.impressions : a.users),
+        ...EVENT_TYPES.map((t) => short(a[basis][t])),
+      ]);
+      lines.push(...aligned([head, ...body], new Set([1, 2, 3, 4, 5])));
+    }
+    for (const basis of ['perImpression', 'perUser'] as const) {
+      const tests = slot.arms.flatMap((a) =>
+        EVENT_TYPES.flatMap((t) => {
+          const x = a.vsControl?.[t]?.[basis];
+          return x ? [{ arm: a.arm, type: t, ...x }] : [];
+        }),
+      );
+      if (!tests.length) continue;
+      const adjusted = holmAdjust(tests.map((x) => x.pValue));
+      const p = (v: number) => (v < 0.001 ? '<0.001' : v.toFixed(3));
+      lines.push(
+        '',
+        `vs control ${clip(slot.control, 16)} per ${basis === 'perImpression' ? 'impression' : 'user'} (points; Holm p over ${tests.length} tests)`,
+      );
+      lines.push(
+        ...aligned(
+          [
+            ['arm', 'metric', 'Δ pt', '95% interval', 'p', 'Holm p'],
+            ...tests.map((x, i) => [
+              clip(x.arm, 16),
+              RATE_LABELS[x.type],
+              `${x.diff >= 0 ? '+' : ''}${(x.diff * 100).toFixed(2)}`,
+              `[${(x.diffLow * 100).toFixed(2)}, ${(x.diffHigh * 100).toFixed(2)}]`,
+              p(x.pValue),
+              p(adjusted[i]!),
+            ]),
+          ],
+          new Set([2, 3, 4, 5]),
+        ),
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -97,3 +97,101 @@ export function twoProportionTest(
     pValue: Math.min(1, 2 * (1 - normalCdf(Math.abs(stat)))),
   };
 }
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7, nine coefficients; ~15 digits). */
+function logGamma(x: number): number {
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const y = x - 1;
+  let a = c[0];
+  const t = y + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (y + i);
+  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Upper regularised incomplete gamma Q(s, x): series below s + 1, continued fraction above (Numerical Recipes). */
+function upperGamma(s: number, x: number): number {
+  if (x <= 0) return 1;
+  const lg = logGamma(s);
+  if (x < s + 1) {
+    let sum = 1 / s;
+    let term = sum;
+    for (let n = 1; n < 500 && Math.abs(term) > Math.abs(sum) * 1e-15; n++) {
+      term *= x / (s + n);
+      sum += term;
+    }
+    return 1 - sum * Math.exp(-x + s * Math.log(x) - lg);
+  }
+  let b = x + 1 - s;
+  let c = 1e300;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < 500; i++) {
+    const an = -i * (i - s);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < 1e-300) d = 1e-300;
+    c = b + an / c;
+    if (Math.abs(c) < 1e-300) c = 1e-300;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-15) break;
+  }
+  return Math.exp(-x + s * Math.log(x) - lg) * h;
+}
+
+/** P(X ≥ x) for a chi-square variable with `df` degrees of freedom. */
+export function chiSquareSurvival(x: number, df: number): number {
+  return Math.min(1, Math.max(0, upperGamma(df / 2, x / 2)));
+}
+
+/** Below this p-value the observed split is called a sample-ratio mismatch (the usual, deliberately strict, SRM threshold). */
+export const SRM_P_THRESHOLD = 0.001;
+
+export interface SampleRatioCheck {
+  readonly chiSquare: number;
+  readonly pValue: number;
+  /** True when pValue < SRM_P_THRESHOLD: traffic does not split as configured, so the arms' rates are suspect. */
+  readonly mismatch: boolean;
+}
+
+/**
+ * Sample-ratio-mismatch test: Pearson's chi-square of the observed counts per arm against the configured
+ * weights. Undefined with fewer than two arms or no traffic.
+ */
+export function sampleRatioCheck(
+  observed: readonly number[],
+  weights: readonly number[],
+): SampleRatioCheck | undefined {
+  const n = observed.reduce((a, b) => a + b, 0);
+  const w = weights.reduce((a, b) => a + b, 0);
+  if (observed.length < 2 || n <= 0 || w <= 0) return undefined;
+  let chi = 0;
+  for (let i = 0; i < observed.length; i++) {
+    const expected = (n * weights[i]) / w;
+    chi += expected > 0 ? (observed[i] - expected) ** 2 / expected : 0;
+  }
+  const pValue = chiSquareSurvival(chi, observed.length - 1);
+  return { chiSquare: chi, pValue, mismatch: pValue < SRM_P_THRESHOLD };
+}
+
+/**
+ * Holm–Bonferroni adjusted p-values (same order as given): controls the family-wise error rate across all
+ * comparisons at once, uniformly more powerful than plain Bonferroni. Undefined entries stay undefined.
+ */
+export function holmAdjust(pValues: readonly (number | undefined)[]): (number | undefined)[] {
+  const idx = pValues
+    .flatMap((p, i) => (p === undefined ? [] : [i]))
+    .sort((a, b) => pValues[a]! - pValues[b]!);
+  const out: (number | undefined)[] = pValues.map(() => undefined);
+  let running = 0;
+  idx.forEach((i, rank) => {
+    running = Math.max(running, Math.min(1, (idx.length - rank) * pValues[i]!));
+    out[i] = running;
+  });
+  return out;
+}
