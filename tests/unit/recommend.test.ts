@@ -286,7 +286,8 @@ describe('repeat policy and the popularity fill', () => {
       ...Array(3).fill('popularity:segment'),
       ...Array(5).fill('popularity:global'),
     ]);
-    expect(scores.slice(0, 2)).toEqual([0.02, 0.01]);
+    // each source is scaled by its best (the arm's 0.02 → 1), then later sources are mapped below the last
+    expect(scores.slice(0, 2)).toEqual([1, 0.5]);
     for (let k = 1; k < scores.length; k++) expect(scores[k]).toBeLessThanOrEqual(scores[k - 1]);
   });
 

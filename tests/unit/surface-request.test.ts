@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecommendationRequest, USER_ROUTE_PARAMETERS } from '../../shared/domain/recommend/request.js';
+import { parseRecommendationRequest } from '../../shared/domain/recommend/request.js';
 import {
   ITEM_LIST_PARAMETERS,
   parseItemListRequest,
@@ -7,6 +7,7 @@ import {
   parseUserRankingRequest,
   RANKING_PARAMETERS,
   USER_RANKING_PARAMETERS,
+  USER_ROUTE_PARAMETERS,
 } from '../../shared/domain/recommend/surface-request.js';
 import { RANKING_KINDS } from '../../shared/domain/surfaces/item-surfaces.js';
 import { openapi } from '../helpers/openapi.js';

@@ -12,8 +12,12 @@ export const QUICK_START_OPTIONS = {
   // the API default page; longer requests are topped up from popularity by the request path
   numResults: 25,
   // a fresh local DynamoDB was never tuned: keep the first night's Tune stage short
-  tuneTrials: 8,
-  trainOptions: { fm: { epochs: 5, factors: 32, validationFraction: 0 } },
+  tuneTrials: 4,
+  trainOptions: {
+    fm: { epochs: 5, factors: 32, validationFraction: 0 },
+    // the session arm's own validation search: a few evaluations on the sample shop
+    session: { knn: { tuneBudget: 4 } },
+  },
 } as const;
 
 /**

@@ -7,12 +7,9 @@ import {
   columnOf,
   type KnownColumns,
   parseListQuery,
-  USER_LIST_PARAMETERS,
+  USER_ROUTE_PARAMETERS,
   unknownParameters,
 } from './surface-request.js';
-
-/** Query parameters of the user and session routes: the list parameters and the repeat policy. */
-export const USER_ROUTE_PARAMETERS = [...USER_LIST_PARAMETERS, 'repeat'] as const;
 
 /** A validated request for one user's (or one anonymous session's) recommendations. */
 export interface RecommendationRequest {

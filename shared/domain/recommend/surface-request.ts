@@ -17,6 +17,8 @@ export const USER_LIST_PARAMETERS = [
   'filterValues',
   'promotions',
 ] as const;
+/** Query parameters of the user and session routes: the list parameters and the repeat policy. */
+export const USER_ROUTE_PARAMETERS = [...USER_LIST_PARAMETERS, 'repeat'] as const;
 export const ITEM_LIST_PARAMETERS = [...USER_LIST_PARAMETERS, 'userId'] as const;
 export const RANKING_PARAMETERS = [...ITEM_LIST_PARAMETERS, 'category'] as const;
 export const USER_RANKING_PARAMETERS = ['slot', 'arm', 'metadata', 'filter', 'filterValues'] as const;
