@@ -90,7 +90,8 @@ const { deps: memory, events: eventStore } = await memoryDeps({
 });
 
 // as composed: recent events through the per-process cache (the events table is I/O, not pipeline cost)
-const deps = { ...memory, interactions: new CachedRecentEvents(eventStore, 60_000) };
+const cachedEvents = new CachedRecentEvents(eventStore, 60_000);
+const deps = { ...memory, interactions: cachedEvents, recentEvents: cachedEvents };
 
 const cases: [string, Record<string, string>][] = [
   ['no filter', {}],
