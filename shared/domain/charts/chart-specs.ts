@@ -87,31 +87,40 @@ function errorBar(stroke: string | ((i: number) => string)) {
 }
 
 /**
+ * The frame both panel charts share: a title block of `header` px, then panels two a row, each with its grid
+ * and bold title at the same offsets.
+ */
+function panelFrame(title: string, subtitle: string, panelTitles: readonly string[], header: number) {
+  const cols = panelTitles.length > 1 ? 2 : 1;
+  const rows = Math.max(1, Math.ceil(panelTitles.length / cols));
+  const grid: object[] = [];
+  const titles: object[] = [
+    { text: title, subtext: subtitle, left: 10, top: 4, textStyle: { fontSize: 15 } },
+  ];
+  panelTitles.forEach((text, i) => {
+    const left = 10 + (i % cols) * COLUMN_W;
+    const top = header + Math.floor(i / cols) * PANEL_H;
+    grid.push({ left: left + 58, top: top + 28, width: COLUMN_W - 90, height: PANEL_H - 84 });
+    titles.push({ text, left: left + 58, top: top + 4, textStyle: { fontSize: 13, fontWeight: 'bold' } });
+  });
+  return { width: cols * COLUMN_W + 20, height: header + rows * PANEL_H + 10, grid, titles };
+}
+
+/**
  * Panels of point estimates with 95% intervals, each panel with its own labelled value axis (so a 1.7 % rate is
  * never drawn at the height of a 54 % one), categories on the x axis (no legend to cut off), two panels a row.
  */
 export function intervalPanels(title: string, subtitle: string, panels: readonly IntervalPanel[]): ChartSpec {
-  const cols = panels.length > 1 ? 2 : 1;
-  const rows = Math.max(1, Math.ceil(panels.length / cols));
-  const width = cols * COLUMN_W + 20;
-  const height = HEADER_H + rows * PANEL_H + 10;
-  const grid: object[] = [];
+  const { width, height, grid, titles } = panelFrame(
+    title,
+    subtitle,
+    panels.map((p) => p.title),
+    HEADER_H,
+  );
   const xAxis: object[] = [];
   const yAxis: object[] = [];
   const series: object[] = [];
-  const titles: object[] = [
-    { text: title, subtext: subtitle, left: 10, top: 4, textStyle: { fontSize: 15 } },
-  ];
   panels.forEach((p, i) => {
-    const left = 10 + (i % cols) * COLUMN_W;
-    const top = HEADER_H + Math.floor(i / cols) * PANEL_H;
-    grid.push({ left: left + 58, top: top + 28, width: COLUMN_W - 90, height: PANEL_H - 84 });
-    titles.push({
-      text: p.title,
-      left: left + 58,
-      top: top + 4,
-      textStyle: { fontSize: 13, fontWeight: 'bold' },
-    });
     xAxis.push({
       type: 'category',
       gridIndex: i,
@@ -211,30 +220,18 @@ export interface TimePanel {
  */
 export function timePanels(title: string, subtitle: string, panels: readonly TimePanel[]): ChartSpec {
   const names = [...new Set(panels.flatMap((p) => p.series.map((s) => s.name)))];
-  const cols = panels.length > 1 ? 2 : 1;
-  const rows = Math.max(1, Math.ceil(panels.length / cols));
   const legendRows = Math.ceil(names.length / 6);
-  const header = HEADER_H + legendRows * 20;
-  const width = cols * COLUMN_W + 20;
-  const height = header + rows * PANEL_H + 10;
+  const { width, height, grid, titles } = panelFrame(
+    title,
+    subtitle,
+    panels.map((p) => p.title),
+    HEADER_H + legendRows * 20,
+  );
   const colourOf = (name: string) => PALETTE[names.indexOf(name) % PALETTE.length];
-  const grid: object[] = [];
   const xAxis: object[] = [];
   const yAxis: object[] = [];
   const series: object[] = [];
-  const titles: object[] = [
-    { text: title, subtext: subtitle, left: 10, top: 4, textStyle: { fontSize: 15 } },
-  ];
   panels.forEach((p, i) => {
-    const left = 10 + (i % cols) * COLUMN_W;
-    const top = header + Math.floor(i / cols) * PANEL_H;
-    grid.push({ left: left + 58, top: top + 28, width: COLUMN_W - 90, height: PANEL_H - 84 });
-    titles.push({
-      text: p.title,
-      left: left + 58,
-      top: top + 4,
-      textStyle: { fontSize: 13, fontWeight: 'bold' },
-    });
     xAxis.push({
       type: 'category',
       gridIndex: i,
