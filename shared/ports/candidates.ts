@@ -5,6 +5,8 @@ import type { ScoredItem } from './types.js';
 export interface CandidateContext {
   /** Set on the session route: the session whose events count (else the user's recent events do). */
   readonly sessionId?: string;
+  /** Client-held recent items of the session route (`items=`, oldest first), after the stored events. */
+  readonly recentItems?: readonly string[];
   /** The request's repeat policy: a session-aware source may score the session's own items under `allow`. */
   readonly repeat?: RepeatPolicy;
   /** The Personalize filter mapped from the request's osusume filter, with its filterValues. */

@@ -122,6 +122,8 @@ export interface ServeRequest {
   readonly promotions?: readonly PromotionUse[];
   /** Set on the session route: the session whose events define the visitor's session items. */
   readonly sessionId?: string;
+  /** The session route's client-held recent items (`items=`), counted after the stored events. */
+  readonly recentItems?: readonly string[];
   /** Override of the slot's repeat policy (`repeat=`). */
   readonly repeat?: RepeatPolicy;
   /** The visitor's events when the caller already read them (the session route does, to find the user). */
@@ -274,6 +276,7 @@ export async function serveList(
   const context: CandidateContext = {
     repeat,
     ...(req.sessionId !== undefined ? { sessionId: req.sessionId } : {}),
+    ...(req.sessionId !== undefined && req.recentItems ? { recentItems: req.recentItems } : {}),
     ...(req.filter && mapped
       ? { personalizeFilter: { filterArn: mapped, filterValues: req.filter.valueStrings } }
       : {}),
@@ -282,7 +285,7 @@ export async function serveList(
   let want =
     req.numResults + req.exclude.length + (deps.headroom ?? 20) + (repeat === 'exclude' ? recentLimit : 0);
   // the session's items: read alongside the plan (the session arm's own read is the same cached one)
-  const visitorPromise = req.visitor ?? readVisitor(deps, req.userId, req.sessionId);
+  const visitorPromise = req.visitor ?? readVisitor(deps, req.userId, req.sessionId, req.recentItems);
   // filters drop candidates: ask for more (a stored list is sliced from cache, Personalize caps at 500)
   if (filtered) want = Math.min(MAX_FILTERED_CANDIDATES, want * 4);
 
@@ -531,11 +534,13 @@ function readVisitor(
   deps: ServeDeps,
   userId: string | undefined,
   sessionId: string | undefined,
+  recentItems?: readonly string[],
 ): Promise<VisitorRead> {
   const limit = deps.recentLimit ?? 0;
   if (!deps.recentEvents || limit <= 0 || (userId === undefined && sessionId === undefined))
     return Promise.resolve({ events: [], failed: false });
-  const context = sessionId !== undefined ? { sessionId } : undefined;
+  const context =
+    sessionId !== undefined ? { sessionId, ...(recentItems ? { recentItems } : {}) } : undefined;
   return visitorEvents(deps.recentEvents, userId ?? sessionId ?? '', limit, context).then(
     (events) => ({ events, failed: false }),
     () => ({ events: [], failed: true }),
@@ -603,7 +608,9 @@ export async function recommend(
   let knownUser = false;
   // the session route serves the user the session belongs to once it carries a userId
   const sessionRead =
-    req.sessionId !== undefined ? await readVisitor(deps, req.userId, req.sessionId) : undefined;
+    req.sessionId !== undefined
+      ? await readVisitor(deps, req.userId, req.sessionId, req.recentItems)
+      : undefined;
   const userId = sessionRead?.events.find((e) => e.userId !== undefined)?.userId ?? req.userId;
   const failedEvents = sessionRead?.failed === true;
   const served = await serveList(

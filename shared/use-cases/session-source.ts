@@ -1,6 +1,7 @@
 import { LruCache } from '../domain/cache.js';
 import { withDeadline } from '../domain/deadline.js';
 import type { StoredEvent } from '../domain/events/events.js';
+import { withClientItems } from '../domain/recommend/client-items.js';
 import { DEFAULT_SESSION_POSITION_DECAY, scoreRecentEvents } from '../domain/recommend/session-scoring.js';
 import type { CandidateContext, CandidateSource } from '../ports/candidates.js';
 import type { EventStore } from '../ports/events.js';
@@ -195,16 +196,20 @@ export async function publishSessionNeighbours(
 /** The event reads of the request path: a user's timeline, or a session's. */
 export type VisitorEvents = Pick<EventStore, 'recentEvents' | 'sessionEvents'>;
 
-/** The events that count for a request: the session's on the session route, else the user's. */
-export function visitorEvents(
+/**
+ * The events that count for a request: the session's on the session route (with its client-held `items=`
+ * in front), else the user's.
+ */
+export async function visitorEvents(
   events: VisitorEvents,
   userId: string,
   limit: number,
   context?: CandidateContext,
 ): Promise<StoredEvent[]> {
-  return context?.sessionId !== undefined
-    ? events.sessionEvents(context.sessionId, limit)
-    : events.recentEvents(userId, limit);
+  if (context?.sessionId === undefined) return events.recentEvents(userId, limit);
+  const stored = await events.sessionEvents(context.sessionId, limit);
+  if (!context.recentItems) return stored;
+  return withClientItems(stored, context.recentItems, context.sessionId, limit, Date.now());
 }
 
 /**

@@ -123,6 +123,37 @@ describe('the console in Chromium against osusume start (small generated shop, a
     expect(await page.$$(`table caption:text-matches("^Bought together of ${top}")`)).toHaveLength(1);
   });
 
+  it("shows a session's lists reflecting recent items entered in the page, and posts no event", async () => {
+    await show('shopper');
+    const lists = async () => {
+      // the page replaces the tables once every arm has answered
+      const old = await page.$('[data-arm="session"] table');
+      await page.click('form button[type="submit"]');
+      await page.waitForFunction((t) => !t?.isConnected, old);
+      await page.waitForSelector('[data-arm="session"] table');
+      return {
+        cf: (await rows('Arm cf')).map((r) => r[1]),
+        session: (await rows('Arm session')).map((r) => r[1]),
+      };
+    };
+    await page.fill('#shopper-session', 'console-e2e');
+    const before = await lists();
+    const recent = before.cf.slice(0, 3);
+    await page.fill('#shopper-items', recent.join(', '));
+    const after = await lists();
+    // the session arm scores the items; the popularity fill of the anonymous cf arm never re-adds them
+    expect(after.session).not.toEqual(before.session);
+    for (const id of recent) expect(after.cf).not.toContain(id);
+    // nothing was stored: the session without items= still answers as before
+    const res = await fetch(`${app.url}/sessions/console-e2e/recommendations?arm=session&numResults=10`, {
+      headers: { 'x-api-key': app.appKey, authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const body = (await res.json()) as { itemList: { itemId: string }[] };
+    expect(body.itemList.map((i) => i.itemId)).toEqual(before.session);
+    await page.fill('#shopper-items', '');
+    await page.fill('#shopper-session', '');
+  });
+
   it('removes an NG item added in the page from Try a shopper', async () => {
     await show('shopper');
     const top = (await rows('Arm cf'))[0][1];

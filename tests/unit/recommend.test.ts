@@ -5,7 +5,13 @@ import {
   parseSessionRecommendationRequest,
 } from '../../shared/domain/recommend/request.js';
 import type { CandidateSource } from '../../shared/ports/candidates.js';
+import { PrecomputedSource, VersionPointers } from '../../shared/use-cases/candidate-sources.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
+import {
+  publishSessionNeighbours,
+  RecentEventsSessionSource,
+  StoredSessionNeighbours,
+} from '../../shared/use-cases/session-source.js';
 import { items, memoryDeps, singleArm, viewed } from '../helpers/request-path.js';
 
 const req = (userId: string, query: Record<string, string> = {}) =>
@@ -378,5 +384,48 @@ describe('anonymous sessions', () => {
     const { response } = await recommend(deps, sessionReq('s5', { repeat: 'exclude' }));
     expect(response).toMatchObject({ sessionId: 's5', userId: 'u5', arm: 'cf' });
     expect(response.itemList.map((i) => i.itemId).slice(0, 3)).toEqual(['c2', 'c3', 'c4']);
+  });
+
+  it("counts the client-held items= as the session's newest items, and stores none of them", async () => {
+    const { deps, events } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      events: [viewed('g0', 1000, { sessionId: 'anon-2' })],
+    });
+    const { response } = await recommend(deps, sessionReq('anon-2', { repeat: 'exclude', items: 'g1,g3' }));
+    expect(response.itemList.map((i) => i.itemId).slice(0, 3)).toEqual(['g2', 'g4', 'g5']);
+    expect((await events.sessionEvents('anon-2', 10)).map((e) => e.itemId)).toEqual(['g0']);
+  });
+
+  it("scores the client-held items with the session arm's neighbour lists", async () => {
+    const { deps, state, recommendations, events } = await memoryDeps({
+      experiments: singleArm('session'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+    });
+    await publishSessionNeighbours(recommendations, 'v1', [{ userId: 'x1', items: items('n', 3) }]);
+    await recommendations.putUserLists('session', 'v1', [{ userId: 'anon-3', items: items('p', 5) }]);
+    await state.setActiveVersion('session', 'v1', undefined);
+    const pointers = new VersionPointers(state, 60_000);
+    const precomputed = new PrecomputedSource('session', 'session', pointers, recommendations);
+    const neighbours = new StoredSessionNeighbours(pointers, recommendations);
+    const session = new RecentEventsSessionSource('session', precomputed, events, 10, neighbours);
+    const served = (query: Record<string, string>) =>
+      recommend({ ...deps, sources: { session } }, sessionReq('anon-3', query)).then((r) =>
+        r.response.itemList.map((i) => i.itemId),
+      );
+    expect((await served({})).slice(0, 3)).toEqual(['p0', 'p1', 'p2']);
+    expect((await served({ items: 'x1' })).slice(0, 4)).toEqual(['n0', 'n1', 'n2', 'p0']);
+  });
+
+  it('takes items= on the session route only, at most 50 well-formed ids, naming the parameter', () => {
+    expect(sessionReq('s1', { items: 'a,b' }).recentItems).toEqual(['a', 'b']);
+    expect(() => req('u1', { items: 'a' })).toThrow(expect.objectContaining({ parameter: 'items' }));
+    const many = Array.from({ length: 51 }, (_, k) => `i${k}`).join(',');
+    expect(() => sessionReq('s1', { items: many })).toThrow(
+      expect.objectContaining({ parameter: 'items', message: 'items accepts at most 50 item ids, got 51' }),
+    );
+    expect(() => sessionReq('s1', { items: 'a,\u0001' })).toThrow(
+      expect.objectContaining({ parameter: 'items' }),
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   parseRankingRequest,
   parseUserRankingRequest,
   RANKING_PARAMETERS,
+  SESSION_ROUTE_PARAMETERS,
   USER_RANKING_PARAMETERS,
   USER_ROUTE_PARAMETERS,
 } from '../../shared/domain/recommend/surface-request.js';
@@ -37,7 +38,7 @@ describe('list route parameters', () => {
   it('accepts exactly the query parameters OpenAPI lists, per route', () => {
     expect(documented('/users/{userId}/recommendations', 'get')).toEqual([...USER_ROUTE_PARAMETERS].sort());
     expect(documented('/sessions/{sessionId}/recommendations', 'get')).toEqual(
-      [...USER_ROUTE_PARAMETERS].sort(),
+      [...SESSION_ROUTE_PARAMETERS].sort(),
     );
     expect(documented('/items/{itemId}/similar', 'get')).toEqual([...ITEM_LIST_PARAMETERS].sort());
     expect(documented('/items/{itemId}/bought-together', 'get')).toEqual([...ITEM_LIST_PARAMETERS].sort());

@@ -43,6 +43,23 @@ export function preview(userId: string, params: [string, string][]): Promise<Rec
   return api<Recommendations>(`/admin/users/${encodeURIComponent(userId)}/recommendations?${q}`);
 }
 
+/**
+ * A session's list from one arm with the client-held recent items (`items=`, read-only: the route stores
+ * nothing, and a forced arm records no impression). The app key opens the route, the admin token the arm.
+ */
+export function sessionPreview(
+  sessionId: string,
+  recentItems: string[],
+  params: [string, string][],
+): Promise<Recommendations> {
+  const q = new URLSearchParams(params);
+  if (recentItems.length) q.set('items', recentItems.join(','));
+  return api<Recommendations>(`/sessions/${encodeURIComponent(sessionId)}/recommendations?${q}`, {
+    app: true,
+    admin: true,
+  });
+}
+
 /** Related-item routes (app routes, with the app key npm start puts in the console's URL), shown where they exist. */
 const RELATED = [
   { name: 'Similar items', path: (id: string) => `/items/${encodeURIComponent(id)}/similar` },
@@ -59,6 +76,8 @@ export async function shopperPage(root: HTMLElement): Promise<void> {
     placeholder: 'GENDER=f, AGE_GROUP=25-34',
     autocomplete: 'off',
   });
+  const session = el('input', { id: 'shopper-session', placeholder: 'console-preview', autocomplete: 'off' });
+  const recent = el('input', { id: 'shopper-items', placeholder: 'i0001, i0002', autocomplete: 'off' });
   const count = el('input', { id: 'shopper-n', type: 'number', min: '1', max: '100', value: '10' });
   const slot = el(
     'select',
@@ -74,15 +93,24 @@ export async function shopperPage(root: HTMLElement): Promise<void> {
     const extra = attributePairs(attrs.value);
     // items.csv columns, as many as a request may ask for (MAX_METADATA_COLUMNS defaults to 10)
     if (models.itemColumns.length) extra.push(['metadata', models.itemColumns.slice(0, 10).join(',')]);
+    const recentItems = recent.value
+      .split(/[\s,]+/)
+      .map((x) => x.trim())
+      .filter(Boolean);
+    // a session id or recent items ask the session route instead of the user preview
+    const sessionId = session.value.trim() || (recentItems.length ? 'console-preview' : '');
     const lists = await Promise.all(
-      s.arms.map((a) =>
-        preview(user.value.trim(), [
+      s.arms.map((a) => {
+        const params: [string, string][] = [
           ['arm', a.name],
           ['slot', s.slot],
           ['numResults', count.value],
           ...extra,
-        ]),
-      ),
+        ];
+        return sessionId
+          ? sessionPreview(sessionId, recentItems, params)
+          : preview(user.value.trim(), params);
+      }),
     );
     out.replaceChildren(
       el(
@@ -126,6 +154,8 @@ export async function shopperPage(root: HTMLElement): Promise<void> {
     },
     el('label', { for: 'shopper-user' }, 'User id', user),
     el('label', { for: 'shopper-attrs' }, 'Attributes of a new visitor (optional)', attrs),
+    el('label', { for: 'shopper-session' }, 'Session id (optional; replaces the user id)', session),
+    el('label', { for: 'shopper-items' }, 'Recent items of the session, oldest first (optional)', recent),
     el('label', { for: 'shopper-slot' }, 'Slot', slot),
     el('label', { for: 'shopper-n' }, 'Items', count),
     el('button', { type: 'submit' }, 'Show lists'),
@@ -134,7 +164,7 @@ export async function shopperPage(root: HTMLElement): Promise<void> {
     el(
       'p',
       { class: 'note' },
-      'Every arm of the slot for the same shopper (admin preview: not recorded as an impression). An unknown user id with attributes is a new visitor.',
+      'Every arm of the slot for the same shopper (admin preview: not recorded as an impression). An unknown user id with attributes is a new visitor. Recent items are sent with the request only (items=): no event is posted, so nothing reaches training.',
     ),
     form,
     out,

@@ -6,6 +6,7 @@ import { setOwn } from '../own-property.js';
 import {
   columnOf,
   type KnownColumns,
+  MAX_SESSION_ITEMS,
   parseListQuery,
   USER_ROUTE_PARAMETERS,
   unknownParameters,
@@ -20,6 +21,11 @@ export interface RecommendationRequest {
   readonly userId: string;
   /** Set on `GET /sessions/{sessionId}/recommendations`: answer from that session's events. */
   readonly sessionId?: string;
+  /**
+   * `items=` of the session route: recent items the client holds, oldest first, counted after the session's
+   * stored events as if viewed just now, and never written anywhere.
+   */
+  readonly recentItems?: readonly string[];
   /** Override of the slot's repeat policy (`repeat=allow|exclude`). */
   readonly repeat?: RepeatPolicy;
   readonly numResults: number;
@@ -133,8 +139,25 @@ export function parseSessionRecommendationRequest(
   maxMetadataColumns = DEFAULT_MAX_METADATA_COLUMNS,
 ): RecommendationRequest {
   const sessionId = parseId(pathSessionId, 'sessionId');
+  const { items, ...rest } = query;
   return {
-    ...parseRecommendationRequest(sessionId, query, defaultNumResults, columns, maxMetadataColumns),
+    ...parseRecommendationRequest(sessionId, rest, defaultNumResults, columns, maxMetadataColumns),
     sessionId,
+    ...(items !== undefined && items !== '' ? { recentItems: parseSessionItems(items) } : {}),
   };
+}
+
+/**
+ * `items=i1,i2,i3`: well-formed item ids, at most MAX_SESSION_ITEMS. Ids the catalog does not know are
+ * taken as they are (as POST /events takes them; a new item may not be in the nightly catalog yet) and
+ * score nothing, so no catalog read is added to the request path.
+ */
+function parseSessionItems(value: string): string[] {
+  const ids = value.split(',').filter((s) => s !== '');
+  if (ids.length > MAX_SESSION_ITEMS)
+    throw new ValidationError(
+      `items accepts at most ${MAX_SESSION_ITEMS} item ids, got ${ids.length}`,
+      'items',
+    );
+  return ids.map((id) => parseId(id, 'items'));
 }

@@ -19,6 +19,10 @@ export const USER_LIST_PARAMETERS = [
 ] as const;
 /** Query parameters of the user and session routes: the list parameters and the repeat policy. */
 export const USER_ROUTE_PARAMETERS = [...USER_LIST_PARAMETERS, 'repeat'] as const;
+/** Query parameters of the session route: the user route's and `items=`, the client-held recent items. */
+export const SESSION_ROUTE_PARAMETERS = [...USER_ROUTE_PARAMETERS, 'items'] as const;
+/** Most client-held recent items `items=` may carry (SESSION_RECENT_EVENTS bounds how many count). */
+export const MAX_SESSION_ITEMS = 50;
 export const ITEM_LIST_PARAMETERS = [...USER_LIST_PARAMETERS, 'userId'] as const;
 export const RANKING_PARAMETERS = [...ITEM_LIST_PARAMETERS, 'category'] as const;
 export const USER_RANKING_PARAMETERS = ['slot', 'arm', 'metadata', 'filter', 'filterValues'] as const;
