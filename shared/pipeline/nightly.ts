@@ -432,9 +432,8 @@ export interface MetricsRecord {
   readonly algorithm: string;
   readonly version: string;
   readonly protocol: string;
+  /** With `ci95`, the 95% interval of each per-user average: the one place intervals are stored. */
   readonly metrics: RankingMetrics;
-  /** 95% half-widths of precision, recall and NDCG over the evaluated users (absent in older records). */
-  readonly intervals?: { readonly precision: number; readonly recall: number; readonly ndcg: number };
   /** Training time of the evaluated model (the Train state's for a stored model). */
   readonly trainMs: number;
   /** Whether Evaluate scored the model the Train state stored or trained one of its own. */
@@ -491,7 +490,6 @@ export async function evaluateRun(
       version: input.run.version,
       protocol: result.protocol,
       metrics: r.metrics,
-      intervals: r.intervals,
       trainMs: Math.round(typeof stored === 'number' ? stored : r.trainMs),
       evaluation,
       evaluatedAt,

@@ -4,13 +4,18 @@ import { gateKey, metricsHistoryKey } from '../domain/pipeline/record-keys.js';
 import type { PipelineStateStore } from '../ports/stores.js';
 import { DATASET_COLUMNS_KEY, type DatasetColumns } from './catalog.js';
 
+/** A stored RankingMetrics: numbers by name, and the intervals (`ci95`, absent in records older than it). */
+export type StoredRankingMetrics = Readonly<Record<string, number>> & {
+  readonly ci95?: Readonly<Record<string, readonly [number, number]>>;
+};
+
 /** One stored nightly evaluation of an algorithm (the pipeline's MetricsRecord, read as stored). */
 export interface StoredMetrics {
   readonly version: string;
   readonly evaluatedAt: string;
   readonly protocol?: string;
-  readonly metrics: Record<string, number>;
-  readonly intervals?: Record<string, number>;
+  /** The averages, and `ci95`: the 95% interval [low, high] of each per-user average (none for coverage). */
+  readonly metrics: StoredRankingMetrics;
   readonly trainMs?: number;
   /** Present when the run used tuned parameters: what they were and the default's metrics, if recorded. */
   readonly tuned?: unknown;
@@ -63,7 +68,6 @@ export async function modelsOverview(
         evaluatedAt: r.evaluatedAt,
         protocol: r.protocol,
         metrics: r.metrics,
-        intervals: r.intervals,
         trainMs: r.trainMs,
         tuned: r.tuned,
       })),

@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeShop } from '../../shared/domain/data/generator.js';
 import { launchChromium, seriousViolations } from '../helpers/browser.js';
+import { responseErrors } from '../helpers/openapi.js';
 import { ROOT, type Started, startOsusume } from '../helpers/start-process.js';
 
 const run = promisify(execFile);
@@ -108,6 +109,21 @@ describe('the console in Chromium against osusume start (small generated shop, a
     expect(cf).toHaveLength(1);
     expect(cf[0][2]).toMatch(/^0\.\d{4} ± 0\.\d{4}$/);
     expect((await rows('Gate decision per nightly version'))[0][1]).toBe('published');
+    // the page's numbers come from one stored interval per metric: metrics.ci95, as OpenAPI documents it
+    const res = await fetch(`${app.url}/admin/models`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const models = (await res.json()) as {
+      algorithms: { algorithm: string; history: Record<string, unknown>[] }[];
+    };
+    expect(responseErrors('GET', '/admin/models', 200, models)).toBe('');
+    const entry = models.algorithms.find((a) => a.algorithm === 'cf')!.history[0];
+    expect(entry).not.toHaveProperty('intervals');
+    const { ndcg, ci95 } = entry.metrics as { ndcg: number; ci95: { ndcg: [number, number] } };
+    expect(ci95.ndcg[0]).toBeLessThan(ndcg);
+    expect(ci95.ndcg[1]).toBeGreaterThan(ndcg);
+    const shown = Number(cf[0][4].split(' ± ')[1]);
+    expect(shown).toBeCloseTo(Math.max(ci95.ndcg[1] - ndcg, ndcg - ci95.ndcg[0]), 4);
   });
 
   it('shows each arm of the slot side by side for one shopper, with item attributes and related lists', async () => {

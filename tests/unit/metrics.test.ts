@@ -9,6 +9,8 @@ import {
   reciprocalRankAtK,
   userMetrics,
 } from '../../shared/domain/evaluation/metrics.js';
+import { evaluationChart } from '../../shared/domain/charts/evaluation-charts.js';
+import type { EvaluationResult } from '../../shared/domain/evaluation/evaluate.js';
 import { Rng } from '../../shared/domain/random.js';
 
 const ints = (...xs: number[]) => Int32Array.from(xs);
@@ -95,6 +97,29 @@ describe('MetricAccumulator', () => {
     expect(ci95.precision[1]).toBeCloseTo(precision + 0.195996, 5);
     // recalls 2/3 and 1: the upper bound is clipped to 1
     expect(ci95.recall[1]).toBe(1);
+  });
+
+  it("draws the evaluation chart's whiskers from ci95, clipped as stored", () => {
+    const acc = new MetricAccumulator(5, 20);
+    acc.add(recA, relA);
+    acc.add(recB, relB);
+    const metrics = acc.result();
+    const result: EvaluationResult = {
+      protocol: 'personalize',
+      k: 5,
+      seed: 1,
+      fill: true,
+      dataset: { users: 2, items: 20, interactions: 10 },
+      split: { trainInteractions: 8, testUsers: 2, testTargets: 5 },
+      results: [{ algorithm: 'cf', metrics, trainMs: 0, scoreMs: 0, users: 2, filledUsers: 0 }],
+      notes: [],
+    };
+    const series = evaluationChart(result).option.series as { name: string; data: unknown[] }[];
+    const whisker = (name: string) => series.find((x) => x.name === `${name} 95% interval`)?.data[0];
+    expect(whisker('recall@5')).toEqual([0, metrics.ci95.recall[0], 1]);
+    expect(whisker('precision@5')).toEqual([0, ...metrics.ci95.precision]);
+    // coverage is one number for the whole list set: no interval
+    expect(whisker('coverage')).toEqual([0, metrics.coverage, metrics.coverage]);
   });
 });
 

@@ -5,9 +5,10 @@ import type { ModelsOverview } from '../types.js';
 
 const METRICS = ['precision', 'recall', 'ndcg', 'coverage'] as const;
 
-function withInterval(v: number | undefined, half: number | undefined): string {
+/** `mean ± half` from the stored 95% interval (half = the wider side, as clipping to [0, 1] may cut one). */
+function withInterval(v: number | undefined, ci: readonly [number, number] | undefined): string {
   if (v === undefined) return '';
-  return half === undefined ? v.toFixed(4) : `${v.toFixed(4)} ± ${half.toFixed(4)}`;
+  return ci === undefined ? v.toFixed(4) : `${v.toFixed(4)} ± ${Math.max(ci[1] - v, v - ci[0]).toFixed(4)}`;
 }
 
 /** Offline quality: each algorithm's metrics per nightly run with intervals, the gate's decisions, tuned vs default. */
@@ -53,7 +54,9 @@ export async function qualityPage(root: HTMLElement): Promise<void> {
           .map((r) => [
             r.version,
             r.evaluatedAt.replace('T', ' ').slice(0, 16),
-            ...METRICS.map((m) => withInterval(r.metrics[m], r.intervals?.[m])),
+            ...METRICS.map((m) =>
+              withInterval(r.metrics[m], m === 'coverage' ? undefined : r.metrics.ci95?.[m]),
+            ),
             ...(tuned ? [r.tuned === undefined ? 'default' : JSON.stringify(r.tuned)] : []),
           ]),
         [2, 3, 4, 5],

@@ -1,5 +1,6 @@
 import type { EvaluationResult } from '../evaluation/evaluate.js';
 import type { RankingMetrics } from '../evaluation/metrics.js';
+import { ownValue } from '../own-property.js';
 import { type ChartSpec, type IntervalValue, intervalPanels, timePanels } from './chart-specs.js';
 
 /** The offline metrics a chart shows, with how to read each from a result. */
@@ -10,13 +11,16 @@ const METRICS: { key: keyof RankingMetrics & string; label: (k: number) => strin
   { key: 'coverage', label: () => 'coverage' },
 ];
 
-/** 95% half-widths per metric when the evaluation recorded them (a per-user normal interval). */
-export type MetricIntervals = Partial<Record<string, number>>;
+/** The 95% intervals [low, high] of a result's per-user averages (`RankingMetrics.ci95`; coverage has none). */
+export type MetricIntervals = Readonly<Partial<Record<string, readonly [number, number]>>>;
 
-function withInterval(value: number, halfWidth: number | undefined): IntervalValue {
-  return halfWidth === undefined
-    ? { value }
-    : { value, low: Math.max(0, value - halfWidth), high: value + halfWidth };
+function withInterval(value: number, ci: readonly [number, number] | undefined): IntervalValue {
+  return ci === undefined ? { value } : { value, low: ci[0], high: ci[1] };
+}
+
+/** The interval of `key` from a metrics object's `ci95`, when it has one. */
+function intervalOf(metrics: { readonly ci95?: MetricIntervals }, key: string) {
+  return metrics.ci95 ? ownValue(metrics.ci95, key) : undefined;
 }
 
 /** `osusume evaluate`'s chart: one panel per metric (its own axis), one point per algorithm with its interval. */
@@ -29,7 +33,7 @@ export function evaluationChart(result: EvaluationResult): ChartSpec {
       unit: '',
       categories: result.results.map((r) => r.algorithm),
       points: result.results.map((r) =>
-        withInterval(r.metrics[m.key] as number, r.intervals?.[m.key as 'precision']),
+        withInterval(r.metrics[m.key] as number, intervalOf(r.metrics, m.key)),
       ),
     })),
   );
@@ -39,8 +43,8 @@ export function evaluationChart(result: EvaluationResult): ChartSpec {
 export interface NightlyMetrics {
   readonly version: string;
   readonly evaluatedAt: string;
-  readonly metrics: RankingMetrics;
-  readonly intervals?: MetricIntervals;
+  /** Older records may lack `ci95`: their points are drawn without intervals. */
+  readonly metrics: Omit<RankingMetrics, 'ci95'> & { readonly ci95?: MetricIntervals };
 }
 
 /** The console's offline-quality chart: each metric per algorithm per night, one panel per metric. */
@@ -60,7 +64,7 @@ export function qualityHistoryChart(
         name: h.algorithm,
         values: versions.map((v) => {
           const r = h.history.find((x) => x.version === v);
-          return r ? withInterval(r.metrics[m.key] as number, r.intervals?.[m.key]) : null;
+          return r ? withInterval(r.metrics[m.key] as number, intervalOf(r.metrics, m.key)) : null;
         }),
       })),
     })),

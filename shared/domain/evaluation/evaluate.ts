@@ -55,8 +55,6 @@ export interface AlgorithmResult {
   readonly users: number;
   /** Users whose list was topped up from popularity. */
   readonly filledUsers: number;
-  /** 95% half-widths of precision, recall and NDCG over the scored users. */
-  readonly intervals?: { readonly precision: number; readonly recall: number; readonly ndcg: number };
 }
 
 export interface EvaluationResult {
@@ -148,7 +146,6 @@ export async function evaluateAlgorithms(
       scoreMs,
       users: metrics.users,
       filledUsers,
-      intervals: acc.intervals(),
     });
   }
   return {

@@ -197,25 +197,6 @@ export class MetricAccumulator {
     sq[4] += m.reciprocalRank * m.reciprocalRank;
   }
 
-  /**
-   * 95% half-widths of the averaged precision, recall and NDCG (normal interval over users: each is a mean of
-   * per-user values). Coverage is one number for the whole list set and has none.
-   */
-  intervals(): { precision: number; recall: number; ndcg: number } {
-    const n = this.users;
-    const half = (sum: number, sq: number) => {
-      if (n < 2) return 0;
-      const mean = sum / n;
-      const variance = Math.max(0, (sq - n * mean * mean) / (n - 1));
-      return 1.959963984540054 * Math.sqrt(variance / n);
-    };
-    return {
-      precision: half(this.precision, this.squares[0]),
-      recall: half(this.recall, this.squares[1]),
-      ndcg: half(this.ndcg, this.squares[2]),
-    };
-  }
-
   result(): RankingMetrics {
     const d = this.users > 0 ? this.users : 1;
     return {
