@@ -1,29 +1,5 @@
-import { CustomChart, LineChart, ScatterChart } from 'echarts/charts';
-import {
-  AriaComponent,
-  GridComponent,
-  LegendComponent,
-  MarkLineComponent,
-  TitleComponent,
-  TooltipComponent,
-} from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
+import { CHART_THEME, echarts } from '../../shared/adapters/charts/echarts-core.js';
 import type { ChartSpec } from '../../shared/domain/charts/chart-specs.js';
-
-// the same components as the CLI's renderer (shared/adapters/charts/echarts-svg.ts), SVG in both
-echarts.use([
-  CustomChart,
-  LineChart,
-  ScatterChart,
-  AriaComponent,
-  GridComponent,
-  LegendComponent,
-  MarkLineComponent,
-  TitleComponent,
-  TooltipComponent,
-  SVGRenderer,
-]);
 
 /** Draws a shared chart spec into a new figure element labelled `label` (the table next to it has the numbers). */
 export function chartFigure(spec: ChartSpec, label: string): HTMLElement {
@@ -36,7 +12,7 @@ export function chartFigure(spec: ChartSpec, label: string): HTMLElement {
   box.style.width = `${spec.width}px`;
   box.style.height = `${spec.height}px`;
   figure.append(box);
-  const chart = echarts.init(box, null, { renderer: 'svg', width: spec.width, height: spec.height });
+  const chart = echarts.init(box, CHART_THEME, { renderer: 'svg', width: spec.width, height: spec.height });
   // ECharts' aria option would overwrite our label with a generated description of every series
   chart.setOption({ ...spec.option, aria: { enabled: false } });
   return figure;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Impression, StoredEvent } from '../../shared/domain/events/events.js';
 import { DEFAULT_EXPERIMENTS } from '../../shared/domain/experiments/experiments.js';
-import { renderAbReportSvg } from '../../shared/adapters/charts/echarts-svg.js';
+import { renderAbReportSvg, renderChartSvg } from '../../shared/adapters/charts/echarts-svg.js';
 import { PALETTE } from '../../shared/domain/charts/chart-specs.js';
 import {
   buildAbReport,
@@ -229,6 +229,24 @@ describe('buildAbReport on a fixed event log', () => {
     const fills = (c: string) => svg.split(`fill="${c}"`).length - 1;
     expect(fills(PALETTE[0])).toBe(4);
     expect(fills(PALETTE[1])).toBe(8);
+  });
+
+  it('colours what a spec leaves uncoloured from the palette, through the set-up the console shares', () => {
+    const svg = renderChartSvg({
+      width: 200,
+      height: 100,
+      option: {
+        animation: false,
+        xAxis: { type: 'category', data: ['a', 'b'] },
+        yAxis: { type: 'value' },
+        series: [
+          { type: 'scatter', data: [1, 2] },
+          { type: 'scatter', data: [2, 1] },
+        ],
+      },
+    });
+    expect(svg).toContain(`fill="${PALETTE[0]}"`);
+    expect(svg).toContain(`fill="${PALETTE[1]}"`);
   });
 });
 

@@ -1,39 +1,16 @@
-import { CustomChart, LineChart, ScatterChart } from 'echarts/charts';
-import {
-  AriaComponent,
-  GridComponent,
-  LegendComponent,
-  MarkLineComponent,
-  TitleComponent,
-  TooltipComponent,
-} from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
+import { CHART_THEME, echarts } from './echarts-core.js';
 import { abDifferenceChart, abRatesChart, type Basis } from '../../domain/charts/ab-charts.js';
 import type { ChartSpec } from '../../domain/charts/chart-specs.js';
 import { evaluationChart } from '../../domain/charts/evaluation-charts.js';
 import type { EvaluationResult } from '../../domain/evaluation/evaluate.js';
 import type { AbReport } from '../../domain/measurement/ab-report.js';
 
-echarts.use([
-  CustomChart,
-  LineChart,
-  ScatterChart,
-  AriaComponent,
-  GridComponent,
-  LegendComponent,
-  MarkLineComponent,
-  TitleComponent,
-  TooltipComponent,
-  SVGRenderer,
-]);
-
 /**
  * Renders a chart spec to a self-contained SVG document with ECharts' server-side renderer: the very spec the
  * console draws in the browser, so a file and the page never disagree.
  */
 export function renderChartSvg(spec: ChartSpec): string {
-  const chart = echarts.init(null, null, {
+  const chart = echarts.init(null, CHART_THEME, {
     renderer: 'svg',
     ssr: true,
     width: spec.width,
