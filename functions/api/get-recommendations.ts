@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getContainer } from '../../shared/composition.js';
 import { UnauthorizedError } from '../../shared/domain/errors.js';
 import {
+  checkServedAt,
   parseRecommendationRequest,
   parseSessionRecommendationRequest,
 } from '../../shared/domain/recommend/request.js';
@@ -45,13 +46,19 @@ export const handler = httpHandler(async (event: HttpEvent) => {
     await routeColumns(container),
     container.config.MAX_METADATA_COLUMNS,
   );
-  const { ADMIN_AUTH, OSUSUME_ADMIN_TOKEN } = container.config;
-  const admin = (preview || request.arm !== undefined) && isAdmin(event, ADMIN_AUTH, OSUSUME_ADMIN_TOKEN);
+  const { ADMIN_AUTH, OSUSUME_ADMIN_TOKEN, EVENT_MAX_SKEW_SECONDS, EVENT_TTL_DAYS } = container.config;
+  const admin =
+    (preview || request.arm !== undefined || request.servedAt !== undefined) &&
+    isAdmin(event, ADMIN_AUTH, OSUSUME_ADMIN_TOKEN);
   if (preview && !admin)
     throw new UnauthorizedError('the preview route needs IAM authorisation or the admin token');
+  if (request.servedAt !== undefined) {
+    if (!admin) throw new UnauthorizedError('servedAt needs the admin token');
+    checkServedAt(request.servedAt, Date.now(), EVENT_MAX_SKEW_SECONDS * 1000, EVENT_TTL_DAYS * 86_400_000);
+  }
   const { response, diagnostics } = await recommend(container, request, { adminAuthorized: admin });
   // queued for a batched write, never awaited; previews and QA arm overrides are not part of the experiment
-  const impression = !preview && request.arm === undefined && impressions.record(response);
+  const impression = !preview && request.arm === undefined && impressions.record(response, request.servedAt);
   const ms = performance.now() - started;
   metrics.addDimensions({ arm: response.arm });
   metrics.addMetric('served', MetricUnit.Count, 1);

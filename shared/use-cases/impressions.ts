@@ -78,7 +78,7 @@ export class ImpressionRecorder {
   }
 
   /** Queues the served list if sampled and there is room; returns whether it was queued. */
-  record(response: ServedListRecord): boolean {
+  record(response: ServedListRecord, servedAt?: number): boolean {
     if (
       response.itemList.length === 0 ||
       !sampledImpression(response.recommendationId, this.options.sampleRate)
@@ -91,7 +91,7 @@ export class ImpressionRecorder {
       );
       return false;
     }
-    this.queue.push(impressionOf(response, (this.options.now ?? Date.now)()));
+    this.queue.push(impressionOf(response, servedAt ?? (this.options.now ?? Date.now)()));
     if (this.options.batchMs <= 0 || this.queue.length >= this.maxBatch) this.write();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.write(), this.options.batchMs);

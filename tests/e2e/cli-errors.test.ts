@@ -123,6 +123,15 @@ describe('CLI errors are one line that says what to do', () => {
     expect(expectOneLineError(r)).toContain(`cannot reach http://127.0.0.1:${port} (ECONNREFUSED)`);
   });
 
+  it('simulate --days above 1 asks for the admin token before any request', async () => {
+    const port = await closedPort();
+    const r = await osusume(
+      ['simulate', '--data', shop, '--api', `http://127.0.0.1:${port}`, '--app-key', 'k', '--days', '3'],
+      { OSUSUME_ADMIN_TOKEN: undefined },
+    );
+    expect(expectOneLineError(r)).toContain('--days above 1 needs the admin token');
+  });
+
   it('ab-report names the unreachable API', async () => {
     const port = await closedPort();
     const r = await osusume(['ab-report', '--api', `http://127.0.0.1:${port}`, '--token', 'x'.repeat(16)]);

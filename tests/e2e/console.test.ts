@@ -51,6 +51,10 @@ describe('the console in Chromium against osusume start (small generated shop, a
       join(dir, 'shop'),
       '--users',
       '200',
+      '--days',
+      '3',
+      '--token',
+      ADMIN_TOKEN,
     );
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // the URL npm start prints: the token in the fragment
@@ -100,6 +104,10 @@ describe('the console in Chromium against osusume start (small generated shop, a
     );
     const charts = await page.$$('figure.chart svg');
     expect(charts.length).toBe(3);
+    // simulate --days 3 served a third of its users on each of the last three days: one row per day
+    const days = (await rows('Cumulative view and add-to-cart rates per day, slot home')).map((r) => r[0]);
+    expect(days).toHaveLength(3);
+    expect(new Set(days).size).toBe(3);
     expect(await page.textContent('figure.chart')).toContain('add-to-cart rate (%)');
   });
 

@@ -228,6 +228,28 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     });
   });
 
+  it("records an admin request's impression at servedAt, and refuses servedAt to others", async () => {
+    const admin = { headers: { authorization: `Bearer ${adminToken()}` } };
+    const at = Math.floor(Date.now() / 1000) - 3 * 86_400;
+    const path = `/users/u-served-at/recommendations?numResults=3&servedAt=${at}`;
+    expect((await app.appFetch(path)).status).toBe(401);
+    const old = await app.appFetch(`/users/u-served-at/recommendations?servedAt=${at - 400 * 86_400}`, admin);
+    expect(await old.json()).toEqual({
+      code: 'ValidationError',
+      message: 'servedAt is older than the event retention',
+    });
+    expect((await app.appFetch(path, admin)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 700)); // past IMPRESSION_BATCH_MS
+    const range = (from: number, to: number) =>
+      `since=${new Date(from * 1000).toISOString()}&until=${new Date(to * 1000).toISOString()}`;
+    const report = (await (
+      await fetch(`${app.url}/reports/ab?${range(at - 60, at + 60)}`, admin)
+    ).json()) as {
+      slots: { arms: { impressions: number }[] }[];
+    };
+    expect(report.slots.flatMap((s) => s.arms).reduce((n, a) => n + a.impressions, 0)).toBe(1);
+  });
+
   it('rejects a POST /events body over the bound with 413 {code, message}', async () => {
     const body = JSON.stringify({
       userId: 'u1',

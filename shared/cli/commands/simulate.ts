@@ -20,7 +20,11 @@ interface SimulateOptions {
   numResults: string;
   slot?: string;
   writeTrain?: string;
+  days: string;
+  token?: string;
 }
+
+const DAY_MS = 86_400_000;
 
 /** What one simulated user did. */
 interface UserOutcome {
@@ -96,6 +100,15 @@ export function register(program: Command): void {
     .option('--num-results <n>', 'recommendations asked per user', '25')
     .option('--slot <name>', 'slot to ask recommendations for (default slot when absent)')
     .option(
+      '--days <n>',
+      'spread the users over the last n days (1..30): lists served at, and events sent on, their day',
+      '1',
+    )
+    .option(
+      '--token <token>',
+      'admin token for --days above 1 (default $OSUSUME_ADMIN_TOKEN): servedAt is an admin parameter',
+    )
+    .option(
       '--write-train <dir>',
       'write the training part (without the held-out interactions) here and exit',
     )
@@ -137,6 +150,14 @@ export function register(program: Command): void {
       const concurrency = intOption(opts.concurrency, '--concurrency', 1, 1000);
       const numResults = intOption(opts.numResults, '--num-results', 1, 500);
       const seed = intOption(opts.seed, '--seed', 0, 2 ** 31 - 1);
+      const days = intOption(opts.days, '--days', 1, 30);
+      const token = opts.token ?? process.env.OSUSUME_ADMIN_TOKEN;
+      if (days > 1 && !token)
+        throw new ValidationError(
+          '--days above 1 needs the admin token (--token or $OSUSUME_ADMIN_TOKEN): servedAt is an admin parameter',
+          'token',
+        );
+      const startedAt = Date.now();
       const candidates = [...split.heldOut.keys()];
       const rng = new Rng(seed);
       // partial Fisher-Yates: a seeded sample of users who have held-out interactions
@@ -155,7 +176,14 @@ export function register(program: Command): void {
         const userId = dataset.users.ids[u];
         const query = new URLSearchParams({ numResults: String(numResults) });
         if (opts.slot) query.set('slot', opts.slot);
-        const rec = (await call(`${api}/users/${encodeURIComponent(userId)}/recommendations?${query}`)) as {
+        // user k is served k mod days days ago (same time of day): the impression at servedAt, its events just after
+        const back = index % days;
+        const servedAt = Math.floor((startedAt - back * DAY_MS) / 1000);
+        if (back > 0) query.set('servedAt', String(servedAt));
+        const rec = (await call(
+          `${api}/users/${encodeURIComponent(userId)}/recommendations?${query}`,
+          back > 0 ? { headers: { authorization: `Bearer ${token}` } } : {},
+        )) as {
           recommendationId: string;
           arm: string;
           itemList: { itemId: string }[];
@@ -179,7 +207,7 @@ export function register(program: Command): void {
               eventId: `sim-${seed}-${index}-${events.length}`,
               eventType,
               itemId,
-              sentAt: Math.floor(Date.now() / 1000),
+              sentAt: back > 0 ? servedAt + 1 : Math.floor(Date.now() / 1000),
               recommendationId: rec.recommendationId,
             });
           }
@@ -223,7 +251,7 @@ export function register(program: Command): void {
       const stored = outcomes.reduce((s, o) => s + o.stored, 0);
       const duplicates = outcomes.reduce((s, o) => s + o.duplicates, 0);
       console.log(
-        `simulated ${outcomes.length} users in ${secs.toFixed(1)} s (${requests} requests): ${stored} events stored, ${duplicates} already stored`,
+        `simulated ${outcomes.length} users${days > 1 ? ` over the last ${days} days` : ''} in ${secs.toFixed(1)} s (${requests} requests): ${stored} events stored, ${duplicates} already stored`,
       );
       for (const [arm, a] of [...byArm].sort()) {
         console.log(

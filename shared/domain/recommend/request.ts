@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { parseSentAt } from '../events/events.js';
 import { REPEAT_POLICIES, type RepeatPolicy } from '../experiments/experiments.js';
 import { idProblem } from '../ids.js';
 import type { FilterUse, PromotionUse } from '../filters/request.js';
@@ -37,6 +38,11 @@ export interface RecommendationRequest {
   readonly attributes: Readonly<Record<string, string>>;
   /** QA override of the assigned arm (only honoured with the admin token). */
   readonly arm?: string;
+  /**
+   * `servedAt=` (admin only, epoch ms): the time the served list's impression is recorded at, so that
+   * `osusume simulate --days` can spread its traffic over past days as its backdated events are.
+   */
+  readonly servedAt?: number;
   /** `filter=<name>&filterValues=<JSON>`: a stored filter every item of the answer passes. */
   readonly filter?: FilterUse;
   /** `promotions=[...]`: shares of the list reserved for items passing other filters. */
@@ -114,9 +120,37 @@ export function parseRecommendationRequest(
     else if (value !== undefined) setOwn(attributes, column, parseId(value, name));
   }
   if (unknown.length > 0) throw unknownParameters(unknown, [...USER_ROUTE_PARAMETERS, 'a users.csv column']);
-  const { repeat, ...rest } = listed;
+  const { repeat, servedAt, ...rest } = listed;
   const list = parseListQuery(rest, defaultNumResults, columns, maxMetadataColumns);
-  return { ...list, ...parseRepeat(repeat), userId: parseId(pathUserId, 'userId'), attributes };
+  return {
+    ...list,
+    ...parseRepeat(repeat),
+    ...parseServedAt(servedAt),
+    userId: parseId(pathUserId, 'userId'),
+    attributes,
+  };
+}
+
+/** `servedAt=`: ISO-8601 with a zone or unix seconds, as an event's sentAt. */
+function parseServedAt(value: string | undefined): { servedAt?: number } {
+  if (value === undefined) return {};
+  const ms = parseSentAt(value);
+  if (ms === undefined)
+    throw new ValidationError(
+      'servedAt must be an ISO-8601 date-time with a zone or unix seconds',
+      'servedAt',
+    );
+  return { servedAt: ms };
+}
+
+/**
+ * Checks `servedAt` against the clock as POST /events checks sentAt (not ahead by more than the skew, not
+ * older than the event retention), so a backdated impression is stored only where its events can be.
+ */
+export function checkServedAt(servedAt: number, now: number, maxSkewMs: number, maxAgeMs: number): void {
+  if (servedAt > now + maxSkewMs) throw new ValidationError('servedAt is in the future', 'servedAt');
+  if (servedAt < now - maxAgeMs)
+    throw new ValidationError('servedAt is older than the event retention', 'servedAt');
 }
 
 /** `repeat=allow|exclude`; absent = the slot's policy. */

@@ -17,8 +17,11 @@ export const USER_LIST_PARAMETERS = [
   'filterValues',
   'promotions',
 ] as const;
-/** Query parameters of the user and session routes: the list parameters and the repeat policy. */
-export const USER_ROUTE_PARAMETERS = [...USER_LIST_PARAMETERS, 'repeat'] as const;
+/**
+ * Query parameters of the user and session routes: the list parameters, the repeat policy and `servedAt`
+ * (admin: when the impression counts as served, for a simulation spread over days).
+ */
+export const USER_ROUTE_PARAMETERS = [...USER_LIST_PARAMETERS, 'repeat', 'servedAt'] as const;
 /** Query parameters of the session route: the user route's and `items=`, the client-held recent items. */
 export const SESSION_ROUTE_PARAMETERS = [...USER_ROUTE_PARAMETERS, 'items'] as const;
 /** Most client-held recent items `items=` may carry (SESSION_RECENT_EVENTS bounds how many count). */
