@@ -397,7 +397,7 @@ describe('anonymous sessions', () => {
     expect((await events.sessionEvents('anon-2', 10)).map((e) => e.itemId)).toEqual(['g0']);
   });
 
-  it("scores the client-held items with the session arm's neighbour lists", async () => {
+  it("scores the client-held items with the session arm's neighbour lists, an unknown id as nothing", async () => {
     const { deps, state, recommendations, events } = await memoryDeps({
       experiments: singleArm('session'),
       segmentLists: [{ segment: 'global', items: items('g', 50) }],
@@ -415,6 +415,8 @@ describe('anonymous sessions', () => {
       );
     expect((await served({})).slice(0, 3)).toEqual(['p0', 'p1', 'p2']);
     expect((await served({ items: 'x1' })).slice(0, 4)).toEqual(['n0', 'n1', 'n2', 'p0']);
+    // an id no model knows is taken without a 400 and scores nothing
+    expect(await served({ items: 'not-in-the-catalog' })).toEqual(await served({}));
   });
 
   it('takes items= on the session route only, at most 50 well-formed ids, naming the parameter', () => {
