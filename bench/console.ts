@@ -2,7 +2,7 @@
  * The console: assets gzipped against the 300 KB budget, first load over loopback against 1 s (median of fresh
  * browser contexts), and a screenshot of every page (bench/results/console-*.png) after `osusume simulate`.
  *
- * `npx tsx bench/console.ts [--users 2000] [--loads 9]`: generates a shop, starts `osusume start` on its training
+ * `npx tsx bench/console.ts [--users 2000] [--loads 9] [--days 7]`: generates a shop, starts `osusume start` on its training
  * part, replays the held-out part through the API, then drives Debian's Chromium with playwright-core. First load
  * is navigation start to the Overview drawn with its data (two API calls answered, tables in the DOM), with an
  * empty cache, so it includes fetching and parsing the whole bundle. Writes bench/results/console.md.
@@ -24,6 +24,7 @@ const arg = (name: string, def: number) => {
 };
 const USERS = arg('users', 1000);
 const LOADS = arg('loads', 9);
+const DAYS = arg('days', 7);
 const TOKEN = 'bench-console-token-012345';
 const run = promisify(execFile);
 const osusume = (...args: string[]) =>
@@ -64,6 +65,11 @@ try {
     join(dir, 'shop'),
     '--users',
     String(USERS),
+    // spread over a week, so the per-day series of the Experiments page has seven points
+    '--days',
+    String(DAYS),
+    '--token',
+    TOKEN,
   );
   // the CLI's chart of the same report: the same ECharts spec as the Experiments page, written to a file
   const { stdout: table } = await osusume(
@@ -111,6 +117,18 @@ try {
   for (const name of ['overview', 'experiments', 'quality', 'shopper', 'ng']) {
     await page.click(`nav a[href="#/${name}"]`);
     await page.waitForSelector(`main[data-page="${name}"][aria-busy="false"]`, { timeout: 120_000 });
+    if (name === 'shopper') {
+      // a session with three recent items entered in the page (items=, nothing posted): every arm's list for it
+      const top = await page.$$eval('[data-arm="cf"] tbody tr td:nth-child(2)', (tds) =>
+        tds.slice(0, 3).map((td) => td.textContent ?? ''),
+      );
+      const old = await page.$('[data-arm="session"] table');
+      await page.fill('#shopper-session', 'bench-session');
+      await page.fill('#shopper-items', top.join(', '));
+      await page.click('form button[type="submit"]');
+      await page.waitForFunction((t) => !t?.isConnected, old);
+      await page.waitForSelector('[data-arm="session"] table');
+    }
     await page.screenshot({
       path: join(ROOT, `bench/results/console-${name}.png`),
       fullPage: true,
@@ -124,7 +142,7 @@ try {
   const { stdout: uptime } = await run('uptime');
   const md = `# Console: size and first load
 
-\`npx tsx bench/console.ts --users ${USERS} --loads ${LOADS}\` (${new Date().toISOString().slice(0, 10)}; shared 2-core machine, Node ${process.version}, Debian Chromium headless; at the end: ${uptime.trim().replace(/^.*load/, 'load')}).
+\`npx tsx bench/console.ts --users ${USERS} --loads ${LOADS} --days ${DAYS}\` (${new Date().toISOString().slice(0, 10)}; shared 2-core machine, Node ${process.version}, Debian Chromium headless; at the end: ${uptime.trim().replace(/^.*load/, 'load')}).
 
 | file | size | gzipped |
 |---|---|---|
@@ -140,7 +158,7 @@ its data), ${LOADS} loads: DOMContentLoaded median ${median(ready).toFixed(0)} m
 ${table.trimEnd()}
 \`\`\`
 
-Screenshots (after \`osusume simulate\` of ${USERS} users): [Overview](console-overview.png), [Experiments](console-experiments.png), [Offline quality](console-quality.png), [Try a shopper](console-shopper.png), [NG items](console-ng.png).
+Screenshots (after \`osusume simulate --days ${DAYS}\` of ${USERS} users; Try a shopper with a session's three recent items entered): [Overview](console-overview.png), [Experiments](console-experiments.png), [Offline quality](console-quality.png), [Try a shopper](console-shopper.png), [NG items](console-ng.png).
 `;
   writeFileSync(join(ROOT, 'bench/results/console.md'), md);
   console.log(md);
