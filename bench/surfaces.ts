@@ -10,7 +10,7 @@
  *  3. in-process latency of every route's use case (p50/p99 over 5,000 warm calls, with JSON.stringify),
  *     50k-item catalogue, 10k NG items, 25 items per answer.
  * No tuning: defaults everywhere (no split is used to pick anything).
- * Usage: npx tsx bench/surfaces.ts
+ * Usage: npx tsx bench/surfaces.ts [--latency]  (--latency: only table 3, printed, nothing written)
  */
 import '../shared/polyfills.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -35,7 +35,7 @@ import { baskets } from '../shared/domain/surfaces/item-surfaces.js';
 import { publishSurfaceLists } from '../shared/pipeline/surfaces.js';
 import type { CandidateSource } from '../shared/ports/candidates.js';
 import type { ScoredItem } from '../shared/ports/types.js';
-import { NgList, VersionPointers } from '../shared/use-cases/candidate-sources.js';
+import { NgList, PrecomputedSource, VersionPointers } from '../shared/use-cases/candidate-sources.js';
 import { POPULARITY, PopularitySource, popularityMetaKey } from '../shared/use-cases/popularity-source.js';
 import { recommend } from '../shared/use-cases/recommend.js';
 import {
@@ -311,10 +311,8 @@ async function latency(): Promise<void> {
   const pointers = new VersionPointers(state, 3_600_000);
   const list = (label: string, name: string, pointer: string) =>
     new StoredItemLists(label, name, pointer, pointers, recommendations);
-  const cfUser: CandidateSource = {
-    source: 'cf',
-    candidates: async (u, n) => ((await recommendations.getUserList('cf', V, u)) ?? []).slice(0, n),
-  };
+  // the user lists through the cached source composition.ts serves them with
+  const cfUser = new PrecomputedSource('cf', 'cf', pointers, recommendations);
   const deps: SurfaceDeps = {
     experiments: singleArm('cf'),
     popularity: new PopularitySource(state, popularityStore, 3_600_000),
@@ -388,9 +386,15 @@ say();
 say(
   `Measured ${new Date().toISOString().slice(0, 10)} on the shared 2-core machine, one run (\`npx tsx bench/surfaces.ts\`).`,
 );
-await movieLens();
-await taobao();
+// `--latency`: only the in-process latency table (the accuracy tables take most of the run)
+const latencyOnly = process.argv.includes('--latency');
+if (!latencyOnly) {
+  await movieLens();
+  await taobao();
+}
 await latency();
 say(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
-await writeFile(join(import.meta.dirname, 'results/surfaces.md'), `${out.join('\n')}\n`);
-console.log('written to bench/results/surfaces.md (format it with npx biome format --write)');
+if (!latencyOnly) {
+  await writeFile(join(import.meta.dirname, 'results/surfaces.md'), `${out.join('\n')}\n`);
+  console.log('written to bench/results/surfaces.md (format it with npx biome format --write)');
+}

@@ -400,13 +400,11 @@ export async function serveList(
     const out: ServedItem[] = [];
     const push = (itemId: string, score: number, source: string) => {
       taken.add(itemId);
-      out.push({
-        itemId,
-        score,
-        source,
-        reason: reasonOf(source),
-        ...(promotionName !== undefined ? { promotionName } : {}),
-      });
+      out.push(
+        promotionName !== undefined
+          ? { itemId, score, source, reason: reasonOf(source), promotionName }
+          : { itemId, score, source, reason: reasonOf(source) },
+      );
     };
     const skip = (id: string) => taken.has(id) || blocked(id) || !passes(id);
     for (const list of candidateLists) {

@@ -134,14 +134,20 @@ export class ItemAttributes implements ItemMetadataSource {
     const out = new Map<string, Readonly<Record<string, string>>>();
     const version = await this.pointers.active(POPULARITY);
     if (version === undefined || itemIds.length === 0) return out;
-    const missing = itemIds.filter((id) => this.cache.get(`${version}#${id}`) === undefined);
-    if (missing.length > 0) {
-      const loaded = await this.store.getAttributes(version, missing);
-      for (const id of missing) this.cache.set(`${version}#${id}`, loaded.get(id) ?? null);
-    }
+    // one cache lookup per item: a hit is answered at once, only the misses are read
+    const missing: string[] = [];
     for (const id of itemIds) {
       const a = this.cache.get(`${version}#${id}`);
-      if (a) out.set(id, a);
+      if (a === undefined) missing.push(id);
+      else if (a) out.set(id, a);
+    }
+    if (missing.length > 0) {
+      const loaded = await this.store.getAttributes(version, missing);
+      for (const id of missing) {
+        const a = loaded.get(id) ?? null;
+        this.cache.set(`${version}#${id}`, a);
+        if (a) out.set(id, a);
+      }
     }
     return out;
   }
