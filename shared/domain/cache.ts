@@ -1,4 +1,10 @@
+import { LRUCache } from 'lru-cache';
 import { DeadlineError, withDeadline } from './deadline.js';
+
+/** lru-cache holds no null or undefined: values are boxed (a cached `null` means "known absent"). */
+interface Box<V> {
+  readonly value: V;
+}
 
 /** What `TtlCache.read` answers: the value and whether it is stale (the load failed or was too slow). */
 export interface CacheRead<V> {
@@ -106,13 +112,17 @@ export class TtlCache<K, V> {
 }
 
 /**
- * A bounded least-recently-used map (Map keeps insertion order, so re-inserting on read makes the
- * first key the eldest). Used for immutable data such as a published version's per-user lists.
+ * A bounded least-recently-used map. Used for immutable data such as a published version's per-user lists.
+ * Backed by lru-cache (a typed-array linked list): a hit moves two indices instead of re-inserting the key
+ * into a Map, whose deleted slots made every hot read allocate and rehash the map in old space (the GC
+ * pauses behind the request path's p99; bench/results/surfaces.md).
  */
 export class LruCache<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map: LRUCache<NonNullable<K> & {}, Box<V>>;
   private readonly inflight = new Map<K, Promise<V>>();
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.map = new LRUCache({ max: Math.max(1, capacity) });
+  }
 
   /**
    * The cached value (if `fresh` accepts it), or one shared load for all concurrent misses of a key (a
@@ -141,20 +151,13 @@ export class LruCache<K, V> {
   }
 
   get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
+    return this.map.get(key as NonNullable<K> & {})?.value;
   }
 
   /** Caches `value`; a load of the key in flight is superseded and will not overwrite it. */
   set(key: K, value: V): void {
     this.inflight.delete(key);
-    if (this.map.has(key)) this.map.delete(key);
-    else if (this.map.size >= this.capacity) this.map.delete(this.map.keys().next().value as K);
-    this.map.set(key, value);
+    this.map.set(key as NonNullable<K> & {}, { value });
   }
 
   get size(): number {

@@ -1,11 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Container } from '../composition.js';
+import type { KnownColumns } from '../domain/recommend/surface-request.js';
 import { logger, metrics } from '../observability/powertools.js';
 import { ImpressionRecorder, type ServedListRecord } from '../use-cases/impressions.js';
 import type { ServedList } from '../use-cases/recommend.js';
 import { knownColumns } from '../use-cases/surfaces.js';
 import { isAdmin } from './admin-auth.js';
-import type { HttpEvent } from './http-handler.js';
+import { type HttpEvent, httpHandler, json } from './http-handler.js';
 
 /** The impression recorder of one list route's process (batched, never awaited by a request). */
 export function listImpressions(container: Container): ImpressionRecorder {
@@ -57,4 +58,42 @@ export function reportServed(
     armItems: served.armItems,
     failures: served.failures,
   });
+}
+
+/** What one list route adds to the shared steps: how it parses, which use case serves, what it records. */
+export interface ListRoute<Req extends { readonly arm?: string }, Res> {
+  parse(event: HttpEvent, columns: KnownColumns): Req;
+  serve(request: Req, options: { adminAuthorized: boolean }): Promise<{ response: Res; served: ServedList }>;
+  /** The `surface` of metrics and the log line (e.g. `similar`, `ranking:trending`). */
+  surface(response: Res): string;
+  /** The impression of an answer; undefined records none (no user to attribute it to). */
+  record(response: Res): ServedListRecord | undefined;
+}
+
+/**
+ * A list route's handler: parse (with the dataset columns), honour `arm=` only for an admin, serve, then
+ * metrics, the log line and the impression (never for a QA arm override). The use case is passed in by
+ * the route's own module, so each function's call graph (and IAM) holds only its own use case.
+ */
+export function listRouteHandler<Req extends { readonly arm?: string }, Res>(
+  container: Container,
+  route: ListRoute<Req, Res>,
+) {
+  const impressions = listImpressions(container);
+  return httpHandler(async (event: HttpEvent) => {
+    const started = performance.now();
+    const request = route.parse(event, await routeColumns(container));
+    const adminAuthorized = armOverrideAllowed(container, event, request.arm);
+    const { response, served } = await route.serve(request, { adminAuthorized });
+    const record = request.arm === undefined ? route.record(response) : undefined;
+    reportServed(impressions, route.surface(response), started, served, record);
+    return json(200, response);
+  });
+}
+
+/** The impression of an item surface or ranking: recorded only when the shopper is known. */
+export function recordWithUser<R extends Omit<ServedListRecord, 'userId'> & { readonly userId?: string }>(
+  response: R,
+): ServedListRecord | undefined {
+  return response.userId !== undefined ? { ...response, userId: response.userId } : undefined;
 }

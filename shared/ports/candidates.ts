@@ -42,16 +42,32 @@ export interface PersonalizeRecommender {
 export interface ItemCandidateSource {
   /** Label written into each item's `source` (e.g. 'cf-items', 'personalize'). */
   readonly source: string;
-  /** Up to `n` items for `itemId`, best first; [] when the source has nothing for it. Throws on failure. */
-  candidates(itemId: string, n: number, userId?: string): Promise<ScoredItem[]>;
+  /**
+   * Up to `n` items for `itemId`, best first; [] when the source has nothing for it. Throws on failure.
+   * `context` carries the request's mapped Personalize filter (only Personalize sources use it).
+   */
+  candidates(itemId: string, n: number, userId?: string, context?: CandidateContext): Promise<ScoredItem[]>;
 }
 
 /** Amazon Personalize's GetRecommendations with an itemId (a Similar-Items / SIMS campaign). */
 export interface PersonalizeSimilarItems {
-  similarItems(input: { itemId: string; userId?: string; numResults: number }): Promise<ScoredItem[]>;
+  similarItems(input: {
+    itemId: string;
+    userId?: string;
+    numResults: number;
+    /** Replaces the stage's filter for this request (the osusume filter's mapped ARN). */
+    filterArn?: string;
+    filterValues?: ReadonlyMap<string, string>;
+  }): Promise<ScoredItem[]>;
 }
 
 /** Amazon Personalize's GetPersonalizedRanking (a Personalized-Ranking campaign). */
 export interface PersonalizeItemRanker {
-  rank(input: { userId: string; inputList: readonly string[] }): Promise<ScoredItem[]>;
+  rank(input: {
+    userId: string;
+    inputList: readonly string[];
+    /** Replaces the stage's filter for this request (the osusume filter's mapped ARN). */
+    filterArn?: string;
+    filterValues?: ReadonlyMap<string, string>;
+  }): Promise<ScoredItem[]>;
 }

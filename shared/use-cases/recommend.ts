@@ -284,8 +284,29 @@ export async function serveList(
   const recentLimit = deps.recentLimit ?? 0;
   let want =
     req.numResults + req.exclude.length + (deps.headroom ?? 20) + (repeat === 'exclude' ? recentLimit : 0);
+  // an Interactions filter reads the user's latest events; the same read gives the session's items
+  const readsEvents = resolved.some((f) => usesInteractions(f.ast));
+  const eventsPromise: Promise<readonly StoredEvent[]> =
+    readsEvents && deps.interactions && req.userId !== undefined
+      ? deps.interactions.recentEvents(req.userId, FILTER_INTERACTIONS)
+      : Promise.resolve([]);
+  const sharedRead =
+    readsEvents &&
+    deps.interactions !== undefined &&
+    deps.recentEvents !== undefined &&
+    req.userId !== undefined &&
+    req.sessionId === undefined &&
+    recentLimit > 0 &&
+    recentLimit <= FILTER_INTERACTIONS;
   // the session's items: read alongside the plan (the session arm's own read is the same cached one)
-  const visitorPromise = req.visitor ?? readVisitor(deps, req.userId, req.sessionId, req.recentItems);
+  const visitorPromise =
+    req.visitor ??
+    (sharedRead
+      ? eventsPromise.then(
+          (events) => ({ events: events.slice(0, recentLimit), failed: false }),
+          () => ({ events: [], failed: true }),
+        )
+      : readVisitor(deps, req.userId, req.sessionId, req.recentItems));
   // filters drop candidates: ask for more (a stored list is sliced from cache, Personalize caps at 500)
   if (filtered) want = Math.min(MAX_FILTERED_CANDIDATES, want * 4);
 
@@ -295,11 +316,6 @@ export async function serveList(
   const ngPromise = deps.ngList.ids(time.remaining());
   const activePromise = deps.popularity.active(time.remaining());
   const over = Promise.allSettled([time.over, ngPromise, activePromise]);
-  const readsEvents = resolved.some((f) => usesInteractions(f.ast));
-  const eventsPromise: Promise<readonly StoredEvent[]> =
-    readsEvents && deps.interactions && req.userId !== undefined
-      ? deps.interactions.recentEvents(req.userId, FILTER_INTERACTIONS)
-      : Promise.resolve([]);
   const started = plan.start({
     arm,
     want,
@@ -403,13 +419,11 @@ export async function serveList(
     const out: ServedItem[] = [];
     const push = (itemId: string, score: number, source: string) => {
       taken.add(itemId);
-      out.push({
-        itemId,
-        score,
-        source,
-        reason: reasonOf(source),
-        ...(promotionName !== undefined ? { promotionName } : {}),
-      });
+      out.push(
+        promotionName !== undefined
+          ? { itemId, score, source, reason: reasonOf(source), promotionName }
+          : { itemId, score, source, reason: reasonOf(source) },
+      );
     };
     const skip = (id: string) => taken.has(id) || blocked(id) || !passes(id);
     for (const list of candidateLists) {

@@ -11,6 +11,7 @@ import type {
 } from '../domain/recommend/surface-request.js';
 import { RANKING_KINDS, type RankingKind, rankingSegment } from '../domain/surfaces/item-surfaces.js';
 import type {
+  CandidateContext,
   CandidateSource,
   ItemCandidateSource,
   PersonalizeItemRanker,
@@ -83,9 +84,14 @@ export class BlendedItemSource implements ItemCandidateSource {
     private readonly parts: readonly ItemCandidateSource[],
     private readonly depth = 50,
   ) {}
-  async candidates(itemId: string, n: number, userId?: string): Promise<ScoredItem[]> {
+  async candidates(
+    itemId: string,
+    n: number,
+    userId?: string,
+    context?: CandidateContext,
+  ): Promise<ScoredItem[]> {
     const lists = await Promise.all(
-      this.parts.map((p) => p.candidates(itemId, Math.max(n, this.depth), userId)),
+      this.parts.map((p) => p.candidates(itemId, Math.max(n, this.depth), userId, context)),
     );
     const sum = new Map<string, number>();
     for (const list of lists) {
@@ -105,8 +111,8 @@ export class RelabelledItemSource implements ItemCandidateSource {
     readonly source: string,
     private readonly inner: ItemCandidateSource,
   ) {}
-  candidates(itemId: string, n: number, userId?: string): Promise<ScoredItem[]> {
-    return this.inner.candidates(itemId, n, userId);
+  candidates(itemId: string, n: number, userId?: string, context?: CandidateContext): Promise<ScoredItem[]> {
+    return this.inner.candidates(itemId, n, userId, context);
   }
 }
 
@@ -114,8 +120,14 @@ export class RelabelledItemSource implements ItemCandidateSource {
 export class PersonalizeSimilarSource implements ItemCandidateSource {
   readonly source = 'personalize';
   constructor(private readonly personalize: PersonalizeSimilarItems) {}
-  candidates(itemId: string, n: number, userId?: string): Promise<ScoredItem[]> {
-    return this.personalize.similarItems({ itemId, userId, numResults: n });
+  candidates(itemId: string, n: number, userId?: string, context?: CandidateContext): Promise<ScoredItem[]> {
+    // the request's osusume filter as its mapped Personalize filter, as the user route passes it
+    const filter = context?.personalizeFilter;
+    return this.personalize.similarItems(
+      filter
+        ? { itemId, userId, numResults: n, filterArn: filter.filterArn, filterValues: filter.filterValues }
+        : { itemId, userId, numResults: n },
+    );
   }
 }
 
@@ -134,14 +146,20 @@ export class ItemAttributes implements ItemMetadataSource {
     const out = new Map<string, Readonly<Record<string, string>>>();
     const version = await this.pointers.active(POPULARITY);
     if (version === undefined || itemIds.length === 0) return out;
-    const missing = itemIds.filter((id) => this.cache.get(`${version}#${id}`) === undefined);
-    if (missing.length > 0) {
-      const loaded = await this.store.getAttributes(version, missing);
-      for (const id of missing) this.cache.set(`${version}#${id}`, loaded.get(id) ?? null);
-    }
+    // one cache lookup per item: a hit is answered at once, only the misses are read
+    const missing: string[] = [];
     for (const id of itemIds) {
       const a = this.cache.get(`${version}#${id}`);
-      if (a) out.set(id, a);
+      if (a === undefined) missing.push(id);
+      else if (a) out.set(id, a);
+    }
+    if (missing.length > 0) {
+      const loaded = await this.store.getAttributes(version, missing);
+      for (const id of missing) {
+        const a = loaded.get(id) ?? null;
+        this.cache.set(`${version}#${id}`, a);
+        if (a) out.set(id, a);
+      }
     }
     return out;
   }
@@ -229,7 +247,7 @@ function fromItemSource(
 ): CandidateList {
   return {
     source: source.source,
-    items: ctx.guard(source.candidates(itemId, ctx.want, userId), source.source),
+    items: ctx.guard(source.candidates(itemId, ctx.want, userId, ctx.context), source.source),
   };
 }
 
@@ -411,13 +429,17 @@ export async function personalizedRanking(
         );
         let list: CandidateList;
         if (ctx.arm.algorithm === 'personalize' && deps.ranker) {
-          list = { source: 'personalize', items: ctx.guard(deps.ranker.rank(req), 'personalize') };
+          const filter = ctx.context.personalizeFilter;
+          const input = filter
+            ? { ...req, filterArn: filter.filterArn, filterValues: filter.filterValues }
+            : req;
+          list = { source: 'personalize', items: ctx.guard(deps.ranker.rank(input), 'personalize') };
         } else {
           const source = ownValue(deps.sources, ctx.arm.algorithm);
           list = {
             source: source?.source ?? ctx.arm.algorithm,
             items: source
-              ? ctx.guard(source.candidates(req.userId, 500), source.source)
+              ? ctx.guard(source.candidates(req.userId, 500, ctx.context), source.source)
               : Promise.resolve([]),
           };
         }

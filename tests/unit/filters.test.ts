@@ -223,6 +223,44 @@ describe('filters (PUT /filters and filter= on the request path)', () => {
     for (const id of bought) expect(ids).not.toContain(id);
   });
 
+  it("reads the user's events once for an Interactions filter and the repeat policy's session items", async () => {
+    const { deps, admin, events } = await shop();
+    await putFilter(
+      admin,
+      'not-bought',
+      filterBody('EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("purchase")'),
+    );
+    const now = Date.now();
+    const event = (k: number, eventType: 'purchase' | 'view', itemId: string) => ({
+      eventId: `r${k}`,
+      userId: 'u0',
+      sessionId: 's1',
+      eventType,
+      rawEventType: eventType,
+      itemId,
+      sentAt: now - k,
+    });
+    // i89 bought (filter), i88 viewed in the current session (repeat policy `exclude`)
+    await events.putEvents([event(0, 'view', 'i88'), event(1, 'purchase', 'i89')]);
+    const reads: number[] = [];
+    const counted = {
+      recentEvents: (userId: string, limit: number) => {
+        reads.push(limit);
+        return events.recentEvents(userId, limit);
+      },
+      sessionEvents: (sessionId: string, limit: number) => events.sessionEvents(sessionId, limit),
+    };
+    const { response } = await recommend(
+      { ...deps, interactions: counted, recentEvents: counted, recentLimit: 10 },
+      req('u0', { numResults: '10', filter: 'not-bought', repeat: 'exclude' }),
+    );
+    expect(reads).toEqual([100]);
+    const ids = response.itemList.map((i) => i.itemId);
+    expect(ids).toHaveLength(10);
+    expect(ids).not.toContain('i89');
+    expect(ids).not.toContain('i88');
+  });
+
   it('answers 400 naming an unknown filter, a missing INCLUDE placeholder and filterValues without filter', async () => {
     const { deps, admin } = await shop();
     await putFilter(admin, 'by-category', filterBody('INCLUDE ItemID WHERE Items.CATEGORY IN ($CATEGORY)'));

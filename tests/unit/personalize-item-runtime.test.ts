@@ -64,6 +64,39 @@ describe('Personalize Similar-Items and GetPersonalizedRanking (aws-sdk-client-m
     });
   });
 
+  it("sends the request's filter ARN and filterValues in place of the stage's filter on both calls", async () => {
+    mock.on(GetRecommendationsCommand).resolves({ itemList: [{ itemId: 'i2', score: 0.7 }] });
+    mock.on(GetPersonalizedRankingCommand).resolves({ personalizedRanking: [{ itemId: 'a', score: 0.4 }] });
+    const requestFilter = 'arn:aws:personalize:ap-northeast-1:123456789012:filter/osusume-category';
+    const filterValues = new Map([
+      ['CATEGORY', '"hats","bags"'],
+      ['__proto__', '"x"'],
+    ]);
+    const options = { filterArn: FILTER, timeoutMs: 150 };
+    await new PersonalizeSimilarItemsRuntime(client, { campaignArn: SIMS, ...options }).similarItems({
+      itemId: 'i1',
+      numResults: 5,
+      filterArn: requestFilter,
+      filterValues,
+    });
+    await new PersonalizeRankingRuntime(client, { campaignArn: RANKING, ...options }).rank({
+      userId: 'u1',
+      inputList: ['a'],
+      filterArn: requestFilter,
+      filterValues,
+    });
+    const expected = {
+      filterArn: requestFilter,
+      filterValues: { CATEGORY: '"hats","bags"', ['__proto__']: '"x"' },
+    };
+    const sims = mock.commandCalls(GetRecommendationsCommand)[0].args[0].input;
+    const ranked = mock.commandCalls(GetPersonalizedRankingCommand)[0].args[0].input;
+    for (const input of [sims, ranked]) {
+      expect(input.filterArn).toBe(expected.filterArn);
+      expect(Object.entries(input.filterValues ?? {})).toEqual(Object.entries(expected.filterValues));
+    }
+  });
+
   it('fails a ranking call that does not answer within its timeout with a DependencyError', async () => {
     mock.on(GetPersonalizedRankingCommand).callsFake(() => new Promise(() => undefined));
     const ranker = new PersonalizeRankingRuntime(client, { campaignArn: RANKING, timeoutMs: 20 });

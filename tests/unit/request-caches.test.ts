@@ -47,6 +47,20 @@ describe('LruCache.getOrLoad', () => {
     expect(loads).toBe(1);
   });
 
+  it('evicts the least recently read entry when full and keeps a cached null', () => {
+    const cache = new LruCache<string, number | null>(2);
+    cache.set('a', 1);
+    cache.set('b', null);
+    expect(cache.get('a')).toBe(1);
+    cache.set('c', 3);
+    expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.size]).toEqual([1, undefined, 3, 2]);
+    cache.set('d', 4);
+    expect([cache.get('a'), cache.get('c'), cache.get('d')]).toEqual([undefined, 3, 4]);
+    const absent = new LruCache<string, number | null>(2);
+    absent.set('x', null);
+    expect(absent.get('x')).toBeNull();
+  });
+
   it('does not cache a failed load, so the next call retries', async () => {
     const cache = new LruCache<string, number>(10);
     await expect(cache.getOrLoad('k', () => Promise.reject(new Error('down')))).rejects.toThrow('down');

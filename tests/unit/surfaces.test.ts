@@ -5,7 +5,9 @@ import {
 } from '@aws-sdk/client-personalize-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoFilterStore } from '../../shared/adapters/dynamodb/filter-store.js';
 import { DynamoItemAttributeStore } from '../../shared/adapters/dynamodb/item-attribute-store.js';
+import { DynamoItemCatalogStore } from '../../shared/adapters/dynamodb/item-catalog-store.js';
 import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
 import { DynamoPipelineStateStore } from '../../shared/adapters/dynamodb/pipeline-state-store.js';
 import { DynamoPopularityStore } from '../../shared/adapters/dynamodb/popularity-store.js';
@@ -17,10 +19,13 @@ import {
 } from '../../shared/adapters/personalize/personalize-item-runtime.js';
 import { DatasetBuilder } from '../../shared/domain/data/builder.js';
 import type { Dataset } from '../../shared/domain/data/dataset.js';
+import { catalogPages } from '../../shared/domain/filters/item-catalog.js';
+import { parseFilterUse } from '../../shared/domain/filters/request.js';
 import { computePopularityLists } from '../../shared/domain/popularity/popularity.js';
 import { publishSurfaceLists } from '../../shared/pipeline/surfaces.js';
 import type { CandidateSource } from '../../shared/ports/candidates.js';
 import { NgList, VersionPointers } from '../../shared/use-cases/candidate-sources.js';
+import { FilterRegistry, ItemCatalogs } from '../../shared/use-cases/filters.js';
 import { POPULARITY, PopularitySource, popularityMetaKey } from '../../shared/use-cases/popularity-source.js';
 import {
   boughtTogether,
@@ -38,6 +43,7 @@ import { singleArm } from '../helpers/request-path.js';
 
 const db = useDynalite('surfaces');
 const V = 'v1';
+const FILTER_ARN = 'arn:aws:personalize:ap-northeast-1:123456789012:filter/osusume-category';
 
 /** A small shop: toys and books, baskets of a toy with a book, one toy nobody touched. */
 function shop(): Dataset {
@@ -72,7 +78,23 @@ describe('shop surfaces on the published lists (embedded DynamoDB)', () => {
     const lists = computePopularityLists(dataset, { minSupport: 1 });
     await popularityStore.putSegmentLists(V, lists);
     await publishSurfaceLists({ recommendations, popularityStore, itemAttributeStore }, dataset, V, lists);
-    await state.putRecord(popularityMetaKey(V), { segmentColumns: [], lists: lists.length, createdAt: 0 });
+    // the item catalogue filters are evaluated on, and one filter mapped to a Personalize filter
+    const pages = catalogPages({ ids: dataset.items.ids, columns: dataset.itemAttributes });
+    const itemCatalog = new DynamoItemCatalogStore(db.doc(), { tableName: table });
+    await itemCatalog.putCatalog(V, pages);
+    const filterStore = new DynamoFilterStore(db.doc(), { tableName: await db.freshTable('state') });
+    await filterStore.put({
+      name: 'by-category',
+      expression: 'INCLUDE ItemID WHERE Items.CATEGORY IN ($CATEGORY)',
+      personalizeFilterArn: FILTER_ARN,
+      updatedAt: 1,
+    });
+    await state.putRecord(popularityMetaKey(V), {
+      segmentColumns: [],
+      lists: lists.length,
+      createdAt: 0,
+      itemCatalogPages: pages.length,
+    });
     await state.setActiveVersion(POPULARITY, V, undefined);
     const pointers = new VersionPointers(state, 60_000);
     // a user list for the ranking: the cf arm scores book3 above toy3
@@ -107,6 +129,8 @@ describe('shop surfaces on the published lists (embedded DynamoDB)', () => {
       itemAttributes: new ItemAttributes(pointers, itemAttributeStore),
       sources: { cf },
       profiles: new DynamoUserProfileStore(db.doc(), { tableName: await db.freshTable('users') }),
+      filters: new FilterRegistry(filterStore, 60_000),
+      catalogs: new ItemCatalogs(itemCatalog),
     };
   });
 
@@ -217,5 +241,63 @@ describe('shop surfaces on the published lists (embedded DynamoDB)', () => {
       userId: 'u1',
       inputList: ['toy1', 'toy2', 'gone'],
     });
+  });
+
+  it('passes the mapped Personalize filter ARN and filterValues to Similar-Items and GetPersonalizedRanking', async () => {
+    const client = new PersonalizeRuntimeClient({ region: 'ap-northeast-1', maxAttempts: 1 });
+    const mock = mockClient(client);
+    mock.on(GetRecommendationsCommand).resolves({
+      itemList: [
+        { itemId: 'book1', score: 0.8 },
+        { itemId: 'toy2', score: 0.6 },
+      ],
+    });
+    mock.on(GetPersonalizedRankingCommand).resolves({
+      personalizedRanking: [
+        { itemId: 'book4', score: 0.9 },
+        { itemId: 'toy4', score: 0.5 },
+      ],
+    });
+    const campaign = (name: string) => `arn:aws:personalize:ap-northeast-1:123456789012:campaign/${name}`;
+    const filter = parseFilterUse('by-category', '{"CATEGORY":"\\"books\\""}');
+    const personalize = {
+      ...deps,
+      experiments: singleArm('personalize'),
+      similar: {
+        ...deps.similar,
+        personalize: new PersonalizeSimilarSource(
+          new PersonalizeSimilarItemsRuntime(client, { campaignArn: campaign('sims'), timeoutMs: 500 }),
+        ),
+      },
+      ranker: new PersonalizeRankingRuntime(client, { campaignArn: campaign('ranking'), timeoutMs: 500 }),
+    };
+    const similar = await similarItems(personalize, {
+      itemId: 'toy1',
+      userId: 'u1',
+      numResults: 4,
+      exclude: [],
+      metadata: ['CATEGORY'],
+      filter,
+    });
+    const ranked = await personalizedRanking(personalize, {
+      userId: 'u1',
+      inputList: ['toy4', 'book4', 'book5'],
+      metadata: ['CATEGORY'],
+      filter,
+    });
+    const sent = { filterArn: FILTER_ARN, filterValues: { CATEGORY: '"books"' } };
+    expect(mock).toHaveReceivedCommandWith(GetRecommendationsCommand, { itemId: 'toy1', ...sent });
+    expect(mock).toHaveReceivedCommandWith(GetPersonalizedRankingCommand, {
+      inputList: ['toy4', 'book4', 'book5'],
+      ...sent,
+    });
+    // osusume still checks what Personalize answers: a toy it let through is dropped
+    expect(similar.response.itemList[0]).toMatchObject({ itemId: 'book1', source: 'personalize' });
+    expect(similar.response.itemList.every((i) => i.metadata?.CATEGORY === 'books')).toBe(true);
+    expect(ranked.response.personalizedRanking.map((i) => [i.itemId, i.source])).toEqual([
+      ['book4', 'personalize'],
+      ['book5', expect.stringMatching(/^popularity|^unranked/)],
+    ]);
+    mock.restore();
   });
 });

@@ -6,6 +6,7 @@ import {
 import { DependencyError } from '../../domain/errors.js';
 import type { PersonalizeItemRanker, PersonalizeSimilarItems } from '../../ports/candidates.js';
 import type { ScoredItem } from '../../ports/types.js';
+import { filterOf } from './personalize-runtime.js';
 
 export interface PersonalizeCampaignCall {
   readonly campaignArn: string;
@@ -58,7 +59,7 @@ export class PersonalizeSimilarItemsRuntime implements PersonalizeSimilarItems {
     private readonly options: PersonalizeCampaignCall,
   ) {}
 
-  async similarItems(input: { itemId: string; userId?: string; numResults: number }): Promise<ScoredItem[]> {
+  async similarItems(input: Parameters<PersonalizeSimilarItems['similarItems']>[0]): Promise<ScoredItem[]> {
     const out = await timed('GetRecommendations', this.options.timeoutMs, (abortSignal) =>
       this.client.send(
         new GetRecommendationsCommand({
@@ -66,7 +67,10 @@ export class PersonalizeSimilarItemsRuntime implements PersonalizeSimilarItems {
           itemId: input.itemId,
           ...(input.userId ? { userId: input.userId } : {}),
           numResults: Math.min(500, Math.max(1, input.numResults)),
-          ...(this.options.filterArn ? { filterArn: this.options.filterArn } : {}),
+          ...filterOf(
+            input.filterArn ?? this.options.filterArn,
+            input.filterArn ? input.filterValues : undefined,
+          ),
         }),
         { abortSignal },
       ),
@@ -82,14 +86,17 @@ export class PersonalizeRankingRuntime implements PersonalizeItemRanker {
     private readonly options: PersonalizeCampaignCall,
   ) {}
 
-  async rank(input: { userId: string; inputList: readonly string[] }): Promise<ScoredItem[]> {
+  async rank(input: Parameters<PersonalizeItemRanker['rank']>[0]): Promise<ScoredItem[]> {
     const out = await timed('GetPersonalizedRanking', this.options.timeoutMs, (abortSignal) =>
       this.client.send(
         new GetPersonalizedRankingCommand({
           campaignArn: this.options.campaignArn,
           userId: input.userId,
           inputList: [...input.inputList],
-          ...(this.options.filterArn ? { filterArn: this.options.filterArn } : {}),
+          ...filterOf(
+            input.filterArn ?? this.options.filterArn,
+            input.filterArn ? input.filterValues : undefined,
+          ),
         }),
         { abortSignal },
       ),

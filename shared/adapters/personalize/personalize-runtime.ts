@@ -84,8 +84,11 @@ export class PersonalizeRuntimeRecommender implements PersonalizeRecommender {
   }
 }
 
-/** GetRecommendations' filterArn and filterValues (a record built with own properties only). */
-function filterOf(
+/**
+ * A runtime call's filterArn and filterValues (a record built with own properties only): the request's
+ * filter with its values, else the stage's filter (whose placeholders, if any, it cannot fill).
+ */
+export function filterOf(
   filterArn: string | undefined,
   values: ReadonlyMap<string, string> | undefined,
 ): { filterArn?: string; filterValues?: Record<string, string> } {

@@ -33,7 +33,9 @@ export function descendingScores<T extends SourcedScore>(items: readonly T[]): T
     }
     for (let i = k; i < end; i++) {
       const previous = out.length > 0 ? out[out.length - 1].score : Number.POSITIVE_INFINITY;
-      out.push({ ...items[i], score: Math.min(previous, map(items[i].score)) });
+      const score = Math.min(previous, map(items[i].score));
+      // an item whose score stands is kept as it is (no copy per item on the request path)
+      out.push(score === items[i].score ? items[i] : { ...items[i], score });
     }
     k = end;
   }

@@ -39,8 +39,21 @@ const REASONS: ReadonlyMap<string, string> = new Map([
   ['unranked', 'no signal for this item'],
 ]);
 
+/** One `reason` array per source: every item of a source shares it (nothing mutates a served reason). */
+const REASON_CACHE = new Map<string, string[]>();
+
 /** Personalize-style `reason` of an item served from `source` (e.g. `popularity:segment`). */
 export function reasonOf(source: string): string[] {
+  let reason = REASON_CACHE.get(source);
+  if (reason === undefined) {
+    reason = reasonText(source);
+    // sources are a small fixed set of labels; the bound only guards against a misuse
+    if (REASON_CACHE.size < 1000) REASON_CACHE.set(source, reason);
+  }
+  return reason;
+}
+
+function reasonText(source: string): string[] {
   const colon = source.indexOf(':');
   const head = colon < 0 ? source : source.slice(0, colon);
   const tail = colon < 0 ? '' : source.slice(colon + 1);
