@@ -379,4 +379,32 @@ describe('anonymous sessions', () => {
     expect(response).toMatchObject({ sessionId: 's5', userId: 'u5', arm: 'cf' });
     expect(response.itemList.map((i) => i.itemId).slice(0, 3)).toEqual(['c2', 'c3', 'c4']);
   });
+
+  it('reads neither a profile nor a per-user list for a session no userId has claimed', async () => {
+    const { deps, profiles, recommendations, events } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      // a per-user list under the sessionId's string must not answer an anonymous visitor
+      userLists: { cf: { 'anon-2': items('c', 20), u6: items('u', 20) } },
+      events: [viewed('g0', 1000, { sessionId: 'anon-2' }), viewed('g1', 1000, { sessionId: 's6' })],
+    });
+    const reads: string[] = [];
+    const getProfile = profiles.getProfile.bind(profiles);
+    profiles.getProfile = (id) => {
+      reads.push(`profile ${id}`);
+      return getProfile(id);
+    };
+    const getUserList = recommendations.getUserList.bind(recommendations);
+    recommendations.getUserList = (a, v, id) => {
+      reads.push(`list ${id}`);
+      return getUserList(a, v, id);
+    };
+    const { response } = await recommend(deps, sessionReq('anon-2', { repeat: 'exclude' }));
+    expect(response.itemList.map((i) => i.source)).toEqual(Array(10).fill('popularity:global'));
+    expect(reads).toEqual([]);
+    // once a userId arrives the user's profile and list are read as for any user
+    await events.putEvents([viewed('g2', 2000, { userId: 'u6', sessionId: 's6' })]);
+    expect((await recommend(deps, sessionReq('s6'))).response.itemList[0].source).toBe('cf');
+    expect(reads).toEqual(['profile u6', 'list u6']);
+  });
 });
