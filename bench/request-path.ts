@@ -15,12 +15,23 @@
  *     on the sample shop's own session kNN model (the 1M-session index is measured in-process by
  *     bench/session-serving.ts: the server loads its published model at init, before a bench could swap it).
  * Usage: npx tsx bench/request-path.ts [--skip-http] [--skip-bundle] [--init-runs N] [--session-http] [--session-only]
+ *        [--cpu-prof DIR] (the server's CPU profile of the session steps, written to DIR when it stops)
+ *        [--rate N] [--seconds N] (session steps per second, default 200, for how long, default 10)
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { Agent, get as httpGet, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -449,9 +460,33 @@ function post(agent: Agent, url: string, body: string, headers: Record<string, s
  * 200 visitor steps per second, open loop: each posts one anonymous event and then reads its session's
  * list from the session arm; latency from the scheduled time, per call and for the step.
  */
+/** User + system CPU ms a process has used so far (Linux /proc), NaN elsewhere. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    // fields after the parenthesised command name: utime and stime are the 12th and 13th
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The value after `flag` on the command line, if given. */
+function flagValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 async function sessionHttp(): Promise<void> {
   const token = 'bench-admin-token-0123456789';
-  const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: token }, 180_000);
+  const profDir = flagValue('--cpu-prof');
+  const app = await startOsusume(
+    [],
+    { OSUSUME_ADMIN_TOKEN: token },
+    180_000,
+    profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+  );
   try {
     const items = Array.from({ length: 1000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -512,14 +547,23 @@ async function sessionHttp(): Promise<void> {
     // warm up: the first session requests start loading the model (requests never wait for it)
     await run(50, 4, 0);
     await new Promise((r) => setTimeout(r, 3000));
-    const r = await run(200, 10, 1000);
+    const cpu0 = processCpuMs(app.child.pid);
+    const wall0 = performance.now();
+    const rate = Number(flagValue('--rate') ?? 200);
+    const r = await run(rate, Number(flagValue('--seconds') ?? 10), 1000);
+    const serverCpu = processCpuMs(app.child.pid) - cpu0;
+    const wall = performance.now() - wall0;
     const f = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms`;
     console.log(
-      "\n## HTTP: 200 visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model",
+      `\n## HTTP: ${rate} visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model`,
     );
     console.log(`GET (session arm): ${f(r.getMs)}  (goal p99 <= 20 ms)`);
     console.log(`POST /events: ${f(r.postMs)}`);
     console.log(`whole step: ${f(r.stepMs)}  non-2xx or errors ${r.bad} of ${r.stepMs.length}`);
+    // CPU per step does not depend on how loaded the shared machine is; the wall figures above do
+    console.log(
+      `server CPU (all threads, dynalite's included): ${(serverCpu / r.stepMs.length).toFixed(2)} ms per step, ${((100 * serverCpu) / wall).toFixed(0)} % of one core over the run; load average ${loadavg()[0].toFixed(1)}`,
+    );
     agent.destroy();
   } finally {
     await app.stop();

@@ -9,7 +9,7 @@
  *  3. cold init of the request function with the index, in fresh Node processes: importing the bundled
  *     get-recommendations handler (as deployed), then reading + mapping the artifact and the first score;
  *     memory (RSS, heap, array buffers) after it.
- * Usage: npx tsx bench/session-serving.ts [--sessions N] [--items N] [--init-runs N] [--out DIR]
+ * Usage: npx tsx bench/session-serving.ts [--sessions N] [--items N] [--init-runs N] [--out DIR] [--unbounded]
  *   --out keeps the artifact in DIR (runs/bench-1m/models/session.knn.bin) for bench/request-path.ts --session-index DIR.
  */
 import '../shared/polyfills.js';
@@ -22,17 +22,13 @@ import { build, type Plugin } from 'esbuild';
 import { FolderArtifactStore } from '../shared/adapters/local/folder-artifact-store.js';
 import { MemoryEventStore } from '../shared/adapters/memory/event-store.js';
 import { MemoryPipelineStateStore } from '../shared/adapters/memory/pipeline-state-store.js';
-import { learnNewRank, learnRepeatTables } from '../shared/domain/algorithms/session-knn/repeat-model.js';
-import { trainSequentialRules } from '../shared/domain/algorithms/session-knn/sequential-rules.js';
+import { sessionIndexBytes } from '../shared/domain/algorithms/session-knn/session-index.js';
+import { DEFAULT_SESSION_KNN_PARAMS } from '../shared/domain/algorithms/session-knn/session-knn.js';
+import type { SessionLog } from '../shared/domain/algorithms/session-knn/session-log.js';
 import {
-  buildSessionIndex,
-  sessionIndexBytes,
-} from '../shared/domain/algorithms/session-knn/session-index.js';
-import {
-  DEFAULT_SESSION_KNN_PARAMS,
-  SessionKnnModel,
-} from '../shared/domain/algorithms/session-knn/session-knn.js';
-import { type SessionLog, sliceSessions } from '../shared/domain/algorithms/session-knn/session-log.js';
+  DEFAULT_SESSION_KNN_SETTINGS,
+  trainSessionKnnFromLog,
+} from '../shared/domain/algorithms/session-knn/train.js';
 import type { StoredEvent } from '../shared/domain/events/events.js';
 import { Rng } from '../shared/domain/random.js';
 import { parseRecommendationRequest } from '../shared/domain/recommend/request.js';
@@ -72,6 +68,7 @@ const arg = (name: string, fallback: number) => {
 const N_SESSIONS = arg('--sessions', 1_000_000);
 const N_ITEMS = arg('--items', 100_000);
 const INIT_RUNS = arg('--init-runs', 7);
+const UNBOUNDED = process.argv.includes('--unbounded');
 const outArg = process.argv.indexOf('--out');
 const T0 = 1_780_000_000;
 const pct = (xs: number[], p: number) => {
@@ -146,22 +143,19 @@ console.log(
   `generated ${log.items.length.toLocaleString()} clicks in ${((performance.now() - t) / 1000).toFixed(1)} s`,
 );
 t = performance.now();
-const index = buildSessionIndex(log, N_ITEMS, { maxSessionsPerItem: 1000, maxSessionLength: 50 });
-const indexMs = performance.now() - t;
-t = performance.now();
-const rules = trainSequentialRules(log, N_ITEMS, 10, 50);
-const rulesMs = performance.now() - t;
-t = performance.now();
-// the repeat tables are a few hundred counts: learnt on the latest 100k sessions
-const repeat = learnRepeatTables(
-  sliceSessions(log, Math.max(0, N_SESSIONS - 100_000), N_SESSIONS),
-  eventTypeNames.length,
-  learnNewRank([], 100),
+// as the nightly trains it (without the parameter search): the serving bound is chosen on a validation
+// split carved from the latest training sessions (--unbounded serves the defaults as they are)
+const { model, servingWork } = trainSessionKnnFromLog(
+  log,
+  itemIds,
+  eventTypeNames,
+  {},
+  { tuneBudget: 0, servingWorkBudget: UNBOUNDED ? 0 : DEFAULT_SESSION_KNN_SETTINGS.servingWorkBudget },
 );
-const repeatMs = performance.now() - t;
-const model = new SessionKnnModel(itemIds, eventTypeNames, index, rules, repeat, DEFAULT_SESSION_KNN_PARAMS);
+const index = model.index;
+const rules = model.rules;
 console.log(
-  `built: index ${(indexMs / 1000).toFixed(1)} s, sequential rules ${(rulesMs / 1000).toFixed(1)} s, repeat tables ${(repeatMs / 1000).toFixed(1)} s`,
+  `trained (validation split, serving bound, index, rules, repeat tables) in ${((performance.now() - t) / 1000).toFixed(1)} s: sampleSize ${model.params.sampleSize}, k ${model.params.k} (defaults ${DEFAULT_SESSION_KNN_PARAMS.sampleSize} / ${DEFAULT_SESSION_KNN_PARAMS.k}); validation work p99 ${servingWork?.p99.toFixed(0)} of the budget ${servingWork?.budget}`,
 );
 t = performance.now();
 const bytes = serializeSessionKnn(model, { includeUsers: false });
@@ -212,16 +206,29 @@ const scorer = new SessionKnnScorer(published);
 console.log(
   `\n## In-process latency (published model, sampleSize ${model.params.sampleSize}, k ${model.params.k}; 5,000 held-out prefixes of ≤ 10 events)`,
 );
+const servedModel = await published.model();
 for (const policy of ['allow', 'exclude'] as const) {
   for (let k = 0; k < 500; k++) await scorer.score(visits[k % visits.length], 20, policy); // warm up
   const wall: number[] = [];
   const cpu: number[] = [];
+  const work: number[] = [];
   for (let k = 0; k < visits.length; k++) {
     const [w, c] = await timed(() => scorer.score(visits[k], 20, policy));
     wall.push(w);
     cpu.push(c);
+    work.push(servedModel?.lastWork ?? 0);
   }
   console.log(`scorer (scoreSession), repeat=${policy}: ${line(wall, cpu)}`);
+  // the serving bound budgets work; this is what one unit costs here
+  const nsPerUnit =
+    (1e6 * cpu.reduce((a, b) => a + b, 0)) /
+    Math.max(
+      1,
+      work.reduce((a, b) => a + b, 0),
+    );
+  console.log(
+    `  work (index entries read) p50 ${pct(work, 50)} p99 ${pct(work, 99)}; ${nsPerUnit.toFixed(0)} ns CPU per unit on average`,
+  );
 }
 
 // the whole request on the session arm: the visitor's events from the (memory) events store, the scorer,

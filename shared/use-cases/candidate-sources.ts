@@ -54,7 +54,8 @@ export class PrecomputedSource implements CandidateSource {
   ) {
     this.cache = new LruCache(cacheEntries);
   }
-  async candidates(userId: string, n: number): Promise<ScoredItem[]> {
+  async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
+    if (context?.anonymous) return [];
     const version = await this.pointers.active(this.algorithm);
     if (version === undefined) return [];
     const list = await this.cache.getOrLoad(
@@ -131,7 +132,7 @@ export class PersonalizeOffSource implements CandidateSource {
     this.source = `personalize-off:${fallback}`;
   }
 
-  candidates(userId: string, n: number): Promise<ScoredItem[]> {
-    return this.other ? this.other.candidates(userId, n) : Promise.resolve([]);
+  candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
+    return this.other ? this.other.candidates(userId, n, context) : Promise.resolve([]);
   }
 }

@@ -1,5 +1,5 @@
 import { TtlCache } from '../domain/cache.js';
-import type { CandidateSource } from '../ports/candidates.js';
+import type { CandidateContext, CandidateSource } from '../ports/candidates.js';
 import type { PipelineStateStore } from '../ports/stores.js';
 import type { ScoredItem } from '../ports/types.js';
 import { ownValue } from '../domain/own-property.js';
@@ -52,12 +52,12 @@ export class ChampionSource implements CandidateSource {
     return this.last === undefined ? 'auto' : `auto:${this.last}`;
   }
 
-  async candidates(userId: string, n: number): Promise<ScoredItem[]> {
+  async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
     const algorithm = await this.champion();
     const source =
       algorithm === undefined || algorithm === 'auto' ? undefined : ownValue(this.sources, algorithm);
     if (!source) return [];
     this.last = algorithm;
-    return source.candidates(userId, n);
+    return source.candidates(userId, n, context);
   }
 }

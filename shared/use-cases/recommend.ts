@@ -625,8 +625,11 @@ export async function recommend(
     req.sessionId !== undefined
       ? await readVisitor(deps, req.userId, req.sessionId, req.recentItems)
       : undefined;
-  const userId = sessionRead?.events.find((e) => e.userId !== undefined)?.userId ?? req.userId;
+  const owner = sessionRead?.events.find((e) => e.userId !== undefined)?.userId;
+  const userId = owner ?? req.userId;
   const failedEvents = sessionRead?.failed === true;
+  // a session no userId has claimed (as far as its events tell) has no profile nor per-user lists
+  const anonymous = sessionRead !== undefined && !failedEvents && owner === undefined;
   const served = await serveList(
     deps,
     {
@@ -640,22 +643,25 @@ export async function recommend(
         if (failedEvents) ctx.fail('events');
         const source = ownValue(deps.sources, ctx.arm.algorithm);
         let attributes: UserAttributes = req.attributes;
-        const profile = ctx.guard(deps.profiles.getProfile(userId), 'profiles').then(
-          (stored) => {
-            if (stored) {
-              attributes = stored;
-              knownUser = true;
-            }
-          },
-          () => ctx.fail('profiles'),
-        );
+        const profile = anonymous
+          ? Promise.resolve()
+          : ctx.guard(deps.profiles.getProfile(userId), 'profiles').then(
+              (stored) => {
+                if (stored) {
+                  attributes = stored;
+                  knownUser = true;
+                }
+              },
+              () => ctx.fail('profiles'),
+            );
+        const context = anonymous ? { ...ctx.context, anonymous } : ctx.context;
         return {
           waitFor: [profile],
           lists: [
             {
               source: source?.source ?? ctx.arm.algorithm,
               items: source
-                ? ctx.guard(source.candidates(userId, ctx.want, ctx.context), source.source)
+                ? ctx.guard(source.candidates(userId, ctx.want, context), source.source)
                 : Promise.resolve([]),
             },
           ],

@@ -85,10 +85,10 @@ export class RecentEventsSessionSource implements CandidateSource {
   ) {}
 
   async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
-    if (this.recentLimit <= 0) return this.precomputed.candidates(userId, n);
+    if (this.recentLimit <= 0) return this.precomputed.candidates(userId, n, context);
     const [recentResult, baseResult] = await Promise.allSettled([
       visitorEvents(this.events, userId, this.recentLimit, context),
-      this.precomputed.candidates(userId, n + this.recentLimit),
+      this.precomputed.candidates(userId, n + this.recentLimit, context),
     ]);
     if (baseResult.status === 'rejected') throw baseResult.reason;
     const base = baseResult.value;

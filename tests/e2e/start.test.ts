@@ -165,6 +165,17 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     expect(app.output()).toContain(`curl -H 'x-api-key: ${app.appKey}' 'http://`);
   });
 
+  it('writes no log line or metrics blob per request unless POWERTOOLS_LOG_LEVEL asks for them', async () => {
+    const before = app.output().length;
+    for (let k = 0; k < 3; k++)
+      expect((await app.appFetch(`/users/quiet-${k}/recommendations?numResults=3`)).status).toBe(200);
+    // the child's stdout reaches this process through a pipe: give a line written before the answer time to arrive
+    await new Promise((r) => setTimeout(r, 300));
+    const after = app.output().slice(before);
+    expect(after).not.toContain('"served"');
+    expect(after).not.toContain('_aws');
+  });
+
   // ---- the app routes behind the app-key authorizer, CORS and the body bound (as API Gateway applies them) ----
   it('answers an app route without an app key with 401 naming the header', async () => {
     for (const res of [

@@ -41,14 +41,20 @@ export async function startOsusume(
   args: string[] = [],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  /** Node flags added to the start script's (a bench's `--cpu-prof`). */
+  extraNodeFlags: readonly string[] = [],
 ): Promise<Started> {
   const appKeys = env.OSUSUME_APP_KEYS ?? process.env.OSUSUME_APP_KEYS ?? `test=${TEST_APP_KEY}`;
   const appKey = appKeys.split(',')[0].split('=').slice(1).join('=');
-  const child = spawn(process.execPath, [...startScriptNodeFlags(), CLI, 'start', '--port', '0', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, OSUSUME_APP_KEYS: appKeys, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...startScriptNodeFlags(), ...extraNodeFlags, CLI, 'start', '--port', '0', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, OSUSUME_APP_KEYS: appKeys, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   // Keep everything up to the startup banner (and a little after it), then a bounded tail only: with
   // POWERTOOLS_LOG_LEVEL=INFO the server logs every request, and a long run (the request-path bench sends
   // ~10k requests) must neither grow this string without end nor rescan it on every chunk.

@@ -403,7 +403,6 @@ describe('anonymous sessions', () => {
       segmentLists: [{ segment: 'global', items: items('g', 50) }],
     });
     await publishSessionNeighbours(recommendations, 'v1', [{ userId: 'x1', items: items('n', 3) }]);
-    await recommendations.putUserLists('session', 'v1', [{ userId: 'anon-3', items: items('p', 5) }]);
     await state.setActiveVersion('session', 'v1', undefined);
     const pointers = new VersionPointers(state, 60_000);
     const precomputed = new PrecomputedSource('session', 'session', pointers, recommendations);
@@ -413,8 +412,9 @@ describe('anonymous sessions', () => {
       recommend({ ...deps, sources: { session } }, sessionReq('anon-3', query)).then((r) =>
         r.response.itemList.map((i) => i.itemId),
       );
-    expect((await served({})).slice(0, 3)).toEqual(['p0', 'p1', 'p2']);
-    expect((await served({ items: 'x1' })).slice(0, 4)).toEqual(['n0', 'n1', 'n2', 'p0']);
+    // an anonymous session with no stored events: popularity until the client names items
+    expect((await served({})).slice(0, 3)).toEqual(['g0', 'g1', 'g2']);
+    expect((await served({ items: 'x1' })).slice(0, 4)).toEqual(['n0', 'n1', 'n2', 'g0']);
     // an id no model knows is taken without a 400 and scores nothing
     expect(await served({ items: 'not-in-the-catalog' })).toEqual(await served({}));
   });
@@ -429,5 +429,33 @@ describe('anonymous sessions', () => {
     expect(() => sessionReq('s1', { items: 'a,\u0001' })).toThrow(
       expect.objectContaining({ parameter: 'items' }),
     );
+  });
+
+  it('reads neither a profile nor a per-user list for a session no userId has claimed', async () => {
+    const { deps, profiles, recommendations, events } = await memoryDeps({
+      experiments: singleArm('cf'),
+      segmentLists: [{ segment: 'global', items: items('g', 50) }],
+      // a per-user list under the sessionId's string must not answer an anonymous visitor
+      userLists: { cf: { 'anon-2': items('c', 20), u6: items('u', 20) } },
+      events: [viewed('g0', 1000, { sessionId: 'anon-2' }), viewed('g1', 1000, { sessionId: 's6' })],
+    });
+    const reads: string[] = [];
+    const getProfile = profiles.getProfile.bind(profiles);
+    profiles.getProfile = (id) => {
+      reads.push(`profile ${id}`);
+      return getProfile(id);
+    };
+    const getUserList = recommendations.getUserList.bind(recommendations);
+    recommendations.getUserList = (a, v, id) => {
+      reads.push(`list ${id}`);
+      return getUserList(a, v, id);
+    };
+    const { response } = await recommend(deps, sessionReq('anon-2', { repeat: 'exclude' }));
+    expect(response.itemList.map((i) => i.source)).toEqual(Array(10).fill('popularity:global'));
+    expect(reads).toEqual([]);
+    // once a userId arrives the user's profile and list are read as for any user
+    await events.putEvents([viewed('g2', 2000, { userId: 'u6', sessionId: 's6' })]);
+    expect((await recommend(deps, sessionReq('s6'))).response.itemList[0].source).toBe('cf');
+    expect(reads).toEqual(['profile u6', 'list u6']);
   });
 });

@@ -1,3 +1,4 @@
+import { PackedIds, packIds } from '../../shared/domain/algorithms/session-knn/packed-ids.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +115,22 @@ describe('session kNN', () => {
     expect(back.recommend(0, 5)).toEqual(model.recommend(0, 5));
   });
 
+  it('finds every packed item id by its bytes and no id it does not hold', () => {
+    const ids = ['i1', 'ａｂｃ', '商品-42', 'i10', '', 'x'.repeat(256), 'emoji-😀', 'i1-bis'];
+    const packed = new PackedIds(packIds(ids));
+    expect(ids.map((id) => packed.indexOf(id))).toEqual(ids.map((_, i) => i));
+    expect(ids.map((_, i) => packed.idAt(i))).toEqual(ids);
+    for (const unknown of ['i2', 'i1 ', 'I1', '商品-4', 'x'.repeat(255), 'emoji-😁'])
+      expect(packed.indexOf(unknown)).toBe(-1);
+  });
+
+  it('rejects packed ids whose offsets do not match their bytes, as a DataError', () => {
+    const good = packIds(['a', 'b']);
+    expect(() => new PackedIds({ ...good, offsets: Int32Array.from([0, 1, 5]) })).toThrow(
+      expect.objectContaining({ code: 'DataError' }),
+    );
+  });
+
   it('stores the session arm as one artefact whose kNN part the request path reads alone', () => {
     const data = planted(5, 200);
     const arm = trainSessionArm(data, { knn: { ...PARAMS, ...FAST } });
@@ -122,6 +139,21 @@ describe('session kNN', () => {
     const want = scoreSession(arm.knn, s, { k: 10, repeat: 'allow' });
     expect(scoreSession(sessionKnnOfArm(bytes), s, { k: 10, repeat: 'allow' })).toEqual(want);
     expect(deserializeSessionArm(bytes, data).recommend(0, 5)).toEqual(arm.recommend(0, 5));
+  });
+
+  it('serves a smaller neighbour search when the validation p99 work exceeds the serving budget', () => {
+    const data = planted(3, 2000);
+    const settings = { tuneBudget: 0, validationTargets: 300 };
+    const free = trainSessionKnn(data, {}, { ...settings, servingWorkBudget: 0 });
+    // a budget the grid's smallest search (sampleSize 500, k 100) fits and the defaults do not
+    const small = trainSessionKnn(data, { sampleSize: 500, k: 100 }, { ...settings, servingWorkBudget: 0 });
+    const budget = small.servingWork?.p99 ?? 0;
+    expect(free.servingWork?.p99).toBeGreaterThan(budget);
+    const bounded = trainSessionKnn(data, {}, { ...settings, servingWorkBudget: budget });
+    expect(free.model.params).toMatchObject({ sampleSize: 2500, k: 2000 });
+    const { k, sampleSize } = bounded.model.params;
+    expect(k < 2000 || sampleSize < 2500).toBe(true);
+    expect(bounded.servingWork?.p99).toBeLessThanOrEqual(budget);
   });
 
   it('tunes on the latest training sessions within its budget and never ends below its start', () => {

@@ -39,12 +39,14 @@ export function register(program: Command): void {
       // before the ~10 s pipeline run, not after it
       await assertPortFree(port, '--port');
       await assertPortFree(dbPort, '--db-port');
+      // quiet JSON logs and EMF metrics on the terminal unless asked for. Set before the imports below: the
+      // Powertools logger and metrics read them once, when http-server.ts first loads them (set after, every
+      // request wrote an INFO line and an EMF blob to stdout, synchronously when stdout is a pipe)
+      process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+      process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
       // loaded here, not at registration, so `osusume --help` does not load the AWS SDK
       const { startHttpServer } = await import('../../adapters/local/http-server.js');
       const { startLocalStack } = await import('../../adapters/local/local-stack.js');
-      // quiet JSON logs and EMF metrics on the terminal unless asked for
-      process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-      process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
       // X-Ray is off outside Lambda, but merely loading its SDK (the pipeline handlers' Tracer, run in this
       // process) installs an async_hooks context tracker that taxes every promise of the API server
       process.env.AWS_XRAY_MANUAL_MODE ??= 'true';

@@ -86,6 +86,16 @@ export class TopSelector {
     return this.size;
   }
 
+  /** The `k`-th kept index (0 ≤ k < count), in heap order: for callers that need the set, not its order. */
+  indexAt(k: number): number {
+    return this.idx[k];
+  }
+
+  /** The value kept with {@link indexAt}(k). */
+  valueAt(k: number): number {
+    return this.val[k];
+  }
+
   /** Offers candidate `i` with score `v` (NaN/-Infinity are ignored). */
   push(i: number, v: number): void {
     if (!(v > Number.NEGATIVE_INFINITY) || this.cap === 0) return;

@@ -31,6 +31,7 @@ export const SESSION_KNN_OPTIONS = z.strictObject({
   validationShare: z.optional(z.number().check(z.gt(0), z.lt(1))),
   validationTargets: int(1, 10_000_000),
   recentEvents: int(1, 10_000),
+  servingWorkBudget: int(0, 1_000_000_000),
 });
 
 export type SessionKnnOptions = z.infer<typeof SESSION_KNN_OPTIONS>;

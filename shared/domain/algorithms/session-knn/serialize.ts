@@ -1,13 +1,15 @@
 import { DataError } from '../../errors.js';
+import { PackedIds, packIds } from './packed-ids.js';
 import { type SessionKnnParams, SessionKnnModel } from './session-knn.js';
 
 /**
- * Binary form of a session kNN model, self-contained (item ids included, as one JSON array) so the
- * request function can load it without the dataset: "OSKN", a u32 header length, a JSON header naming
+ * Binary form of a session kNN model, self-contained (item ids included, packed with their hash table so
+ * loading parses nothing of the size of the catalogue) so the request function can load it without the dataset: "OSKN", a u32 header length, a JSON header naming
  * each array (type, length), then the arrays, each 8-byte aligned so they are read as views without copying.
  */
 const MAGIC = 0x4e4b534f; // "OSKN" little-endian
-const VERSION = 2;
+// 3: ids packed (2 held them as one JSON array; such an artifact is not read: the neighbour lists serve its version)
+const VERSION = 3;
 
 type Arr = Int32Array | Float64Array | Float32Array | Uint8Array;
 const KINDS = { i32: Int32Array, f64: Float64Array, f32: Float32Array, u8: Uint8Array } as const;
@@ -35,11 +37,13 @@ export function serializeSessionKnn(
   options: { includeUsers?: boolean } = {},
 ): Uint8Array {
   const enc = new TextEncoder();
-  // one JSON array: parsing it is far faster than decoding 100k ids one by one at cold start
-  const idBlob = enc.encode(JSON.stringify(model.itemIds));
+  // packed with their hash table: the request function maps them as they are (packed-ids.ts)
+  const ids = model.packedIds?.packed ?? packIds(model.itemIds);
   const x = model.index;
   const arrays: [string, Arr][] = [
-    ['ids', idBlob],
+    ['idBytes', ids.bytes],
+    ['idOffsets', ids.offsets],
+    ['idSlots', ids.slots],
     ['sessPtr', x.sessPtr],
     ['sessItems', x.sessItems],
     ['sessTime', x.sessTime],
@@ -115,7 +119,11 @@ export function deserializeSessionKnn(bytes: Uint8Array): SessionKnnModel {
     if (!a) throw new DataError(`session-knn model: missing ${name}`, 'model');
     return a as T;
   };
-  const itemIds = JSON.parse(new TextDecoder().decode(need<Uint8Array>('ids'))) as string[];
+  const itemIds = new PackedIds({
+    bytes: need<Uint8Array>('idBytes'),
+    offsets: need<Int32Array>('idOffsets'),
+    slots: need<Int32Array>('idSlots'),
+  });
   const recent = got.has('recentPtr')
     ? {
         indptr: need<Int32Array>('recentPtr'),

@@ -2,6 +2,7 @@ import type { Dataset } from '../../data/dataset.js';
 import { type NeighbourLists, TopSelector } from '../item-cf.js';
 import type { RecommendOptions, Recommender, TopN } from '../recommender.js';
 import { exploreCell, type PrefixItem, prefixItems, type RepeatTables, repeatCell } from './repeat-model.js';
+import { PackedIds } from './packed-ids.js';
 import type { SessionIndex } from './session-index.js';
 
 /**
@@ -64,7 +65,10 @@ export interface ScoredSessionItem {
   readonly score: number;
 }
 
-/** Scratch buffers reused across calls (scoring is synchronous, so one set per model is enough). */
+/**
+ * Scratch buffers reused across calls (scoring is synchronous, so one set per model is enough): a request
+ * allocates nothing the size of the catalogue or of the sample.
+ */
 class Scratch {
   readonly itemStamp: Int32Array;
   readonly itemW: Float64Array;
@@ -74,7 +78,16 @@ class Scratch {
   readonly touched: Int32Array;
   readonly sr: Float64Array;
   readonly sessStamp: Int32Array;
+  /** Per candidate session: position of its last item shared with the session (valid where sessStamp = stamp). */
+  readonly sessMatch: Int32Array;
   readonly itemNb: Int32Array;
+  /** The sampled candidate sessions, and per distinct prefix item the next unread entry of its session list. */
+  cand: Int32Array;
+  readonly heads: Int32Array;
+  readonly ends: Int32Array;
+  readonly distinct: Int32Array;
+  readonly neighbours = new TopSelector(1);
+  readonly top = new TopSelector(1);
   stamp = 0;
   nbStamp = 0;
   constructor(nItems: number, nSessions: number) {
@@ -86,7 +99,12 @@ class Scratch {
     this.touched = new Int32Array(nItems);
     this.sr = new Float64Array(nItems);
     this.sessStamp = new Int32Array(nSessions);
+    this.sessMatch = new Int32Array(nSessions);
     this.itemNb = new Int32Array(nItems);
+    this.cand = new Int32Array(1024);
+    this.heads = new Int32Array(nItems);
+    this.ends = new Int32Array(nItems);
+    this.distinct = new Int32Array(nItems);
   }
 }
 
@@ -94,12 +112,21 @@ class Scratch {
 export class SessionKnnModel implements Recommender {
   readonly name: string = 'session-knn';
   readonly nItems: number;
-  private readonly byId: Map<string, number>;
+  /** id → index when the ids came as strings (training); packed ids carry their own hash table. */
+  private byId?: Map<string, number>;
+  private ids?: readonly string[];
+  private readonly packed?: PackedIds;
   private readonly typeById: Map<string, number>;
   private scratch?: Scratch;
+  /**
+   * Index entries the last {@link rankNew} call read (session-list entries merged, sampled sessions' items,
+   * neighbours' items, rule entries): its cost, machine-independent, which the serving bound budgets.
+   */
+  lastWork = 0;
 
   constructor(
-    readonly itemIds: readonly string[],
+    /** Item ids, index order: strings (training) or packed (a loaded artifact: no parse, no Map at load). */
+    itemIds: readonly string[] | PackedIds,
     /** Event type names of the training data, index order (index 0 = none). */
     readonly eventTypeNames: readonly string[],
     readonly index: SessionIndex,
@@ -115,14 +142,37 @@ export class SessionKnnModel implements Recommender {
     /** Per user: every item seen in training, sorted (excluded by recommend(user) unless includeSeen). */
     readonly history?: { readonly indptr: Int32Array; readonly items: Int32Array },
   ) {
-    this.nItems = itemIds.length;
-    this.byId = new Map(itemIds.map((id, i) => [id, i]));
+    if (itemIds instanceof PackedIds) {
+      this.packed = itemIds;
+      this.nItems = itemIds.size;
+    } else {
+      this.ids = itemIds;
+      this.nItems = itemIds.length;
+    }
     this.typeById = new Map(eventTypeNames.map((t, i) => [t.toLowerCase(), i]));
+  }
+
+  /** Every item id, index order (materialised on first use from packed ids). */
+  get itemIds(): readonly string[] {
+    this.ids ??= this.packed?.all() ?? [];
+    return this.ids;
+  }
+
+  /** The packed form of the ids, when the model was loaded with them. */
+  get packedIds(): PackedIds | undefined {
+    return this.packed;
   }
 
   /** Index of an item id, -1 when the model does not know it. */
   itemIndex(id: string): number {
+    if (this.packed) return this.packed.indexOf(id);
+    this.byId ??= new Map(this.itemIds.map((id, i) => [id, i]));
     return this.byId.get(id) ?? -1;
+  }
+
+  /** The id of item `index`. */
+  itemId(index: number): string {
+    return this.packed ? this.packed.idAt(index) : this.itemIds[index];
   }
 
   /** Bucket of an event type name for the repeat table (unknown and absent types share bucket 0). */
@@ -158,49 +208,62 @@ export class SessionKnnModel implements Recommender {
     const b = this.buffers();
     const q = b.stamp;
     const len = prefix.length;
+    this.lastWork = 0;
     if (len === 0 || n <= 0) return { items: new Int32Array(0), scores: new Float32Array(0) };
     // prefix weights (STAN λ1), the latest occurrence of an item counts
-    const distinct: number[] = [];
+    const distinct = b.distinct;
+    let nd = 0;
     for (let p = 0; p < len; p++) {
       const i = prefix[p];
       const w = P.spwLambda > 0 ? Math.exp(-(len - 1 - p) / P.spwLambda) : 1;
       if (b.itemStamp[i] !== q) {
         b.itemStamp[i] = q;
-        distinct.push(i);
+        distinct[nd++] = i;
       }
       b.itemW[i] = w;
       b.itemPos[i] = p;
     }
-    // candidate neighbours: the union of each prefix item's most recent sessions, then the newest sampleSize
-    const cand: number[] = [];
-    for (const i of distinct) {
-      const end = Math.min(x.itemPtr[i + 1], x.itemPtr[i] + P.sampleSize);
-      for (let p = x.itemPtr[i]; p < end; p++) {
-        const s = x.itemSess[p];
-        if (b.sessStamp[s] === q) continue;
-        b.sessStamp[s] = q;
-        cand.push(s);
+    // candidate neighbours: the newest sampleSize sessions sharing an item with the session. Each item's
+    // list is newest first, so a merge of the lists' heads reads only what is kept (no heap over them all)
+    const sample = Math.max(0, P.sampleSize);
+    if (b.cand.length < sample) b.cand = new Int32Array(sample);
+    const cand = b.cand;
+    let nc = 0;
+    for (let d = 0; d < nd; d++) {
+      const i = distinct[d];
+      b.heads[d] = x.itemPtr[i];
+      b.ends[d] = Math.min(x.itemPtr[i + 1], x.itemPtr[i] + sample);
+    }
+    while (nc < sample) {
+      let pick = -1;
+      let newest = Number.NEGATIVE_INFINITY;
+      for (let d = 0; d < nd; d++) {
+        // skip sessions already taken through another item
+        while (b.heads[d] < b.ends[d] && b.sessStamp[x.itemSess[b.heads[d]]] === q) b.heads[d]++;
+        if (b.heads[d] >= b.ends[d]) continue;
+        const t = x.sessTime[x.itemSess[b.heads[d]]];
+        if (t > newest) {
+          newest = t;
+          pick = d;
+        }
       }
+      if (pick < 0) break;
+      const s = x.itemSess[b.heads[pick]++];
+      b.sessStamp[s] = q;
+      cand[nc++] = s;
     }
-    if (cand.length > P.sampleSize) {
-      // the newest sampleSize by end time: a heap, not a sort of every candidate
-      const recent = new TopSelector(P.sampleSize);
-      recent.reset(P.sampleSize);
-      for (const s of cand) recent.push(s, x.sessTime[s]);
-      const keep = new Int32Array(P.sampleSize);
-      recent.drain(keep, new Float32Array(P.sampleSize));
-      cand.length = 0;
-      for (const s of keep) cand.push(s);
-    }
-    const sel = new TopSelector(P.k);
+    let work = 0;
+    for (let d = 0; d < nd; d++) work += b.heads[d] - x.itemPtr[distinct[d]];
+    const sel = b.neighbours;
     sel.reset(P.k);
-    const matchOf = new Map<number, number>();
-    for (const s of cand) {
+    for (let c = 0; c < nc; c++) {
+      const s = cand[c];
       let dot = 0;
       let bestPos = -1;
       let match = -1;
       const from = x.sessPtr[s];
       const to = x.sessPtr[s + 1];
+      work += to - from;
       const nb = ++b.nbStamp;
       let distinctLen = 0;
       for (let p = from; p < to; p++) {
@@ -221,20 +284,19 @@ export class SessionKnnModel implements Recommender {
       if (P.snhDays > 0) sim *= Math.exp(-Math.max(0, now - x.sessTime[s]) / (P.snhDays * 86400));
       // V-STAN λ_ipw: a neighbour found through an older click of the session counts less
       if (P.ipwLambda > 0) sim *= Math.exp(-(len - 1 - bestPos) / P.ipwLambda);
-      matchOf.set(s, match);
+      b.sessMatch[s] = match;
       sel.push(s, sim);
     }
+    // item scores from neighbours (STAN λ3 around the neighbour's last shared item); the neighbours'
+    // order does not matter, so they are read in heap order rather than sorted
     const nb = sel.count;
-    const nbIdx = new Int32Array(nb);
-    const nbSim = new Float32Array(nb);
-    sel.drain(nbIdx, nbSim);
-    // item scores from neighbours (STAN λ3 around the neighbour's last shared item)
     let nt = 0;
     for (let t = 0; t < nb; t++) {
-      const s = nbIdx[t];
-      const sim = nbSim[t];
-      const m = matchOf.get(s) ?? 0;
+      const s = sel.indexAt(t);
+      const sim = sel.valueAt(t);
+      const m = b.sessMatch[s];
       const from = x.sessPtr[s];
+      work += x.sessPtr[s + 1] - from;
       const nbs = ++b.nbStamp;
       for (let p = x.sessPtr[s + 1] - 1; p >= from; p--) {
         const j = x.sessItems[p];
@@ -256,11 +318,13 @@ export class SessionKnnModel implements Recommender {
     const R = this.rules;
     if (P.srWeight > 0) {
       let decay = 1;
-      const seenLast = new Set<number>();
+      // each item's rules once, from its latest position (nbStamp marks the items already used)
+      const used = ++b.nbStamp;
       for (let p = len - 1; p >= 0 && decay > 1e-3; p--) {
         const a = prefix[p];
-        if (seenLast.has(a)) continue;
-        seenLast.add(a);
+        if (b.itemNb[a] === used) continue;
+        b.itemNb[a] = used;
+        work += R.indptr[a + 1] - R.indptr[a];
         for (let r = R.indptr[a]; r < R.indptr[a + 1]; r++) {
           const j = R.indices[r];
           if (b.itemStamp[j] === q) continue;
@@ -286,7 +350,7 @@ export class SessionKnnModel implements Recommender {
     if (exclude) for (let e = 0; e < exclude.length; e++) b.accStamp[exclude[e]] = q - 1;
     const wk = maxK > 0 ? (1 - P.srWeight) / maxK : 0;
     const ws = maxS > 0 ? P.srWeight / maxS : 0;
-    const top = new TopSelector(n);
+    const top = b.top;
     top.reset(n);
     for (let t = 0; t < nt; t++) {
       const j = b.touched[t];
@@ -294,6 +358,7 @@ export class SessionKnnModel implements Recommender {
       const v = wk * b.acc[j] + ws * b.sr[j];
       if (v > 0) top.push(j, v);
     }
+    this.lastWork = work + nt;
     const items = new Int32Array(top.count);
     const scores = new Float32Array(top.count);
     top.drain(items, scores);
@@ -371,7 +436,7 @@ export function scoreSession(
   for (let q = 0; q < fresh.items.length; q++) {
     const base = pNew * t.newRank[Math.min(q, t.newRank.length - 1)];
     // within one rank bucket the blend score orders the tail; it never lifts a candidate above the previous
-    out.push({ itemId: model.itemIds[fresh.items[q]], score: base * (1 - q * 1e-7) });
+    out.push({ itemId: model.itemId(fresh.items[q]), score: base * (1 - q * 1e-7) });
   }
   if (options.repeat === 'allow') {
     for (const it of items)

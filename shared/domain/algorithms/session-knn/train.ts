@@ -25,6 +25,13 @@ export interface SessionKnnSettings {
   readonly validationTargets: number;
   /** recommend(user) scores the user's last this-many training events. */
   readonly recentEvents: number;
+  /**
+   * The serving bound: index entries one request's neighbour search may read at the p99 of the validation
+   * targets (SessionKnnModel.lastWork; 0 = unbounded). Past it, the largest sampleSize / k within it that
+   * scores best on the validation split is served instead. About 1 ms of scoring on one core
+   * (bench/session-serving.ts prints work and time side by side).
+   */
+  readonly servingWorkBudget: number;
 }
 
 export const DEFAULT_SESSION_KNN_SETTINGS: SessionKnnSettings = {
@@ -37,6 +44,7 @@ export const DEFAULT_SESSION_KNN_SETTINGS: SessionKnnSettings = {
   validationShare: 0.2,
   validationTargets: 3000,
   recentEvents: 10,
+  servingWorkBudget: 20_000,
 };
 
 /** Length of the learned P(rank | new) table: also the longest list whose tail is calibrated. */
@@ -77,6 +85,8 @@ export interface TuningReport {
   readonly defaultObjective: number;
   readonly bestObjective: number;
   readonly params: SessionKnnParams;
+  /** p99 of the chosen parameters' work per request on the validation targets, and the budget. */
+  readonly servingWork: { readonly p99: number; readonly budget: number };
 }
 
 /** New-target positions (session, position) of a log, evenly thinned to at most `max`. */
@@ -115,12 +125,14 @@ function targetRanks(
   log: SessionLog,
   targets: { sess: Int32Array; pos: Int32Array },
   n: number,
+  work?: Float64Array,
 ): Int32Array {
   const out = new Int32Array(targets.pos.length).fill(-1);
   for (let j = 0; j < targets.pos.length; j++) {
     const from = log.ptr[targets.sess[j]];
     const t = targets.pos[j];
     const list = model.rankNew(log.items.subarray(from, t), log.times[t - 1], n);
+    if (work) work[j] = model.lastWork;
     const target = log.items[t];
     for (let r = 0; r < list.items.length; r++)
       if (list.items[r] === target) {
@@ -129,6 +141,19 @@ function targetRanks(
       }
   }
   return out;
+}
+
+/** Grid values ≤ `max`, largest first, with `max` itself first when it is not on the grid. */
+function descendingUpTo(grid: readonly number[], max: number): number[] {
+  const values = grid.filter((v) => v <= max);
+  if (!values.includes(max)) values.push(max);
+  return values.sort((a, b) => b - a);
+}
+
+/** The q-quantile of xs (nearest rank). */
+function quantile(xs: Float64Array, q: number): number {
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
 function objective(ranks: Int32Array, k = 20): number {
@@ -154,26 +179,35 @@ export function trainSessionKnnFromLog(
   eventTypeNames: readonly string[],
   params: Partial<SessionKnnParams> = {},
   settings: Partial<SessionKnnSettings> = {},
-): { model: SessionKnnModel; tuning?: TuningReport } {
+): {
+  model: SessionKnnModel;
+  tuning?: TuningReport;
+  /** The chosen parameters' p99 work per request on the validation targets (when there was a split). */
+  servingWork?: { readonly p99: number; readonly budget: number };
+} {
   const st = { ...DEFAULT_SESSION_KNN_SETTINGS, ...settings };
   const limits: SessionIndexLimits = st;
   const nItems = itemIds.length;
   let best: SessionKnnParams = { ...DEFAULT_SESSION_KNN_PARAMS, ...params };
   let newRank = learnNewRank([], NEW_RANK_LENGTH);
   let tuning: TuningReport | undefined;
+  let servingWork: { p99: number; budget: number } | undefined;
   if (sessionCount(log) >= 10) {
     const { train, test } = splitLatest(log, st.validationShare);
     const index = buildSessionIndex(train, nItems, limits);
     const rules = trainSequentialRules(train, nItems, st.srSteps, st.srPrune);
     const repeat = learnRepeatTables(train, eventTypeNames.length, newRank);
     const targets = newTargets(test, st.validationTargets);
+    const work = new Float64Array(targets.pos.length);
     const evaluate = (p: SessionKnnParams) =>
       targetRanks(
         new SessionKnnModel(itemIds, eventTypeNames, index, rules, repeat, p),
         test,
         targets,
         NEW_RANK_LENGTH,
+        work,
       );
+    const p99Work = () => (work.length > 0 ? quantile(work, 0.99) : 0);
     let bestRanks = evaluate(best);
     const defaultObjective = objective(bestRanks);
     let bestObjective = defaultObjective;
@@ -202,6 +236,45 @@ export function trainSessionKnnFromLog(
       }
       if (!improved) break;
     }
+    // the serving bound, on the same validation split: the neighbour search must fit the work budget
+    evaluate(best);
+    let bestWork = p99Work();
+    const budget = st.servingWorkBudget;
+    if (
+      budget > 0 &&
+      bestWork > budget &&
+      !(Object.hasOwn(params, 'k') && Object.hasOwn(params, 'sampleSize'))
+    ) {
+      let chosen: { p: SessionKnnParams; o: number; ranks: Int32Array; w: number } | undefined;
+      let smallest: { p: SessionKnnParams; o: number; ranks: Int32Array; w: number } | undefined;
+      const sizes = Object.hasOwn(params, 'sampleSize')
+        ? [best.sampleSize]
+        : descendingUpTo(SESSION_KNN_GRID.sampleSize, best.sampleSize);
+      for (const sampleSize of sizes) {
+        const ks = Object.hasOwn(params, 'k')
+          ? [best.k]
+          : descendingUpTo(SESSION_KNN_GRID.k, Math.min(best.k, sampleSize));
+        // the largest k within the budget at this sample size (work grows with k)
+        for (const k of ks) {
+          const p = { ...best, sampleSize, k };
+          const ranks = evaluate(p);
+          const trial = { p, o: objective(ranks), ranks, w: p99Work() };
+          smallest = trial;
+          if (trial.w <= budget) {
+            if (!chosen || trial.o > chosen.o + 1e-9) chosen = trial;
+            break;
+          }
+        }
+      }
+      const pick = chosen ?? smallest;
+      if (pick) {
+        best = pick.p;
+        bestObjective = pick.o;
+        bestRanks = pick.ranks;
+        bestWork = pick.w;
+      }
+    }
+    servingWork = { p99: bestWork, budget };
     newRank = learnNewRank(bestRanks, NEW_RANK_LENGTH);
     if (st.tuneBudget > 0)
       tuning = {
@@ -211,12 +284,17 @@ export function trainSessionKnnFromLog(
         defaultObjective,
         bestObjective,
         params: best,
+        servingWork: { p99: bestWork, budget },
       };
   }
   const index = buildSessionIndex(log, nItems, limits);
   const rules = trainSequentialRules(log, nItems, st.srSteps, st.srPrune);
   const repeat = learnRepeatTables(log, eventTypeNames.length, newRank);
-  return { model: new SessionKnnModel(itemIds, eventTypeNames, index, rules, repeat, best), tuning };
+  return {
+    model: new SessionKnnModel(itemIds, eventTypeNames, index, rules, repeat, best),
+    tuning,
+    servingWork,
+  };
 }
 
 /** Trains session kNN on a dataset (sessions from SESSION_ID, else per user with the inactivity gap). */
@@ -224,10 +302,10 @@ export function trainSessionKnn(
   dataset: Dataset,
   params: Partial<SessionKnnParams> = {},
   settings: Partial<SessionKnnSettings> = {},
-): { model: SessionKnnModel; tuning?: TuningReport } {
+): ReturnType<typeof trainSessionKnnFromLog> {
   const st = { ...DEFAULT_SESSION_KNN_SETTINGS, ...settings };
   const log = sessionLogOf(dataset, st.sessionGapMinutes);
-  const { model, tuning } = trainSessionKnnFromLog(
+  const { model, tuning, servingWork } = trainSessionKnnFromLog(
     log,
     dataset.items.ids,
     dataset.eventTypes.ids,
@@ -247,5 +325,6 @@ export function trainSessionKnn(
       history,
     ),
     tuning,
+    servingWork,
   };
 }
