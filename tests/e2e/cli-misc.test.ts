@@ -42,6 +42,26 @@ describe('the CLI as a new user meets it', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   });
 
+  it('lists every command in --help, though a run loads only the command it names', async () => {
+    const help = await osusume(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of [
+      'start',
+      'generate',
+      'evaluate',
+      'batch-recommend',
+      'pipeline',
+      'import',
+      'ab-report',
+    ])
+      expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    const one = await osusume(['batch-recommend', '--help']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('--algorithm <name>');
+    const typo = await osusume(['batch-recomend']);
+    expect(typo.stderr).toContain('(Did you mean batch-recommend?)');
+  });
+
   it('npm run bench lists every bench script', async () => {
     const r = await exec('npm', ['run', '--silent', 'bench']);
     expect(r.code).toBe(0);

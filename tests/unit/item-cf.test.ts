@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  computeItemNeighbours,
   deserializeItemCf,
+  interactionWeight,
   recommendFromItems,
   resolveEventWeights,
   scoreUser,
@@ -8,7 +10,9 @@ import {
   trainItemCf,
 } from '../../shared/domain/algorithms/item-cf.js';
 import { DatasetBuilder } from '../../shared/domain/data/builder.js';
+import { buildUserItemCsr, transposeCsr } from '../../shared/domain/data/csr.js';
 import type { Dataset } from '../../shared/domain/data/dataset.js';
+import { generateShop } from '../../shared/domain/data/generator.js';
 import { DataError } from '../../shared/domain/errors.js';
 import { Rng } from '../../shared/domain/random.js';
 
@@ -216,5 +220,21 @@ describe('item-based CF', () => {
     const a = trainItemCf(clustered(5));
     const b = trainItemCf(clustered(5));
     expect(serializeItemCf(a)).toEqual(serializeItemCf(b));
+  });
+
+  it('gives the same neighbour lists through the symmetric and the per-item kernels', () => {
+    const ds = generateShop({ users: 300, items: 120, seed: 9 }).dataset;
+    // event weights and decay make the weights non-binary, so the sums' order matters
+    const weight = interactionWeight(ds, { purchase: 3 }, 30);
+    const itemUsers = transposeCsr(buildUserItemCsr(ds, weight));
+    for (const options of [
+      {},
+      { ...PLAIN, neighbours: 30 },
+      { userWeighting: 'bm25', simExponent: 2 } as const,
+    ]) {
+      const symmetric = computeItemNeighbours(itemUsers, options, 'symmetric');
+      expect(symmetric.indices.length).toBeGreaterThan(0);
+      expect(symmetric).toEqual(computeItemNeighbours(itemUsers, options, 'per-item'));
+    }
   });
 });

@@ -8,8 +8,9 @@
  * Deterministic for a seed.
  */
 // The implementation lives in fm/: options.ts (options, defaults, validation), positives.ts (training
-// pairs and their validation split), features.ts, sgd.ts (sampling and the loss passes), training.ts (the
-// epoch loop, early stopping) and train.ts (trainFm). This module keeps the public names importers use.
+// pairs and their validation split), features.ts, losses.ts (the losses' gradient weights), sgd.ts
+// (sampling and the one epoch loop all losses share), training.ts (epochs, early stopping) and train.ts
+// (trainFm). This module keeps the public names importers use.
 export { FmModel } from './fm-model.js';
 export type {
   FeatureRows,

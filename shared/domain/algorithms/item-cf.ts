@@ -122,11 +122,59 @@ function weightItemUser(
 }
 
 /**
- * Computes the top-K item-item similarity lists from the item × user matrix (interaction weights).
- * Works item by item with a reused Float32Array accumulator and a touched list: cost is
- * Σ_users |items(u)|², memory O(interactions + items·K).
+ * Catalogues up to this size take the symmetric kernel: an items × items Float32Array Gram matrix
+ * (4096² × 4 B = 64 MiB at most), half the multiply-adds of the per-item kernel. Larger ones go item by item
+ * (memory O(interactions + items·K)).
  */
-export function computeItemNeighbours(itemUsersRaw: CsrMatrix, options: ItemCfOptions = {}): NeighbourLists {
+export const SYMMETRIC_MAX_ITEMS = 4096;
+
+/** Which kernel computes the dot products: by catalogue size, or one forced (tests compare the two). */
+export type NeighbourKernel = 'auto' | 'symmetric' | 'per-item';
+
+/**
+ * The item × item Gram matrix (zero diagonal) of an item × user CSR and its transpose (rows sorted): entry
+ * i·n + j sums w(u, i) · w(u, j) over the users of i in ascending order, as the per-item kernel does. Row i
+ * accumulates only j > i (each user's cursor skips the items before i), then the triangle is mirrored.
+ */
+function symmetricGram(itemUsers: CsrMatrix, userItems: CsrMatrix): Float32Array {
+  const n = itemUsers.rows;
+  const g = new Float32Array(n * n);
+  const { indptr: iuPtr, indices: iuIdx, data: iuVal } = itemUsers;
+  const { indptr: uiPtr, indices: uiIdx, data: uiVal } = userItems;
+  // cursor[u] is the position of item i in u's row when row i is reached (rows are processed in order)
+  const cursor = uiPtr.slice(0, userItems.rows);
+  for (let i = 0; i < n; i++) {
+    const base = i * n;
+    for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) {
+      const u = iuIdx[p];
+      const x = iuVal[p];
+      const end = uiPtr[u + 1];
+      for (let q = ++cursor[u]; q < end; q++) g[base + uiIdx[q]] += x * uiVal[q];
+    }
+  }
+  // mirror in tiles so both sides of a tile stay in cache
+  const T = 64;
+  for (let bi = 0; bi < n; bi += T)
+    for (let bj = bi; bj < n; bj += T) {
+      const ie = Math.min(bi + T, n);
+      const je = Math.min(bj + T, n);
+      for (let i = bi; i < ie; i++)
+        for (let j = Math.max(bj, i + 1); j < je; j++) g[j * n + i] = g[i * n + j];
+    }
+  return g;
+}
+
+/**
+ * Computes the top-K item-item similarity lists from the item × user matrix (interaction weights).
+ * Catalogues up to SYMMETRIC_MAX_ITEMS accumulate the Gram matrix's upper triangle (Σ_users |items(u)|²/2
+ * multiply-adds); larger ones work item by item with a reused Float32Array accumulator and a touched list:
+ * cost Σ_users |items(u)|², memory O(interactions + items·K). Both give the same lists; `kernel` forces one.
+ */
+export function computeItemNeighbours(
+  itemUsersRaw: CsrMatrix,
+  options: ItemCfOptions = {},
+  kernel: NeighbourKernel = 'auto',
+): NeighbourLists {
   const o = { ...DEFAULT_ITEM_CF_OPTIONS, ...stripUndefined(options) };
   validateCfOptions(o);
   const nItems = itemUsersRaw.rows;
@@ -159,60 +207,82 @@ export function computeItemNeighbours(itemUsersRaw: CsrMatrix, options: ItemCfOp
 
   const k = Math.min(o.neighbours, Math.max(0, nItems - 1));
   const out = new NeighbourListsBuilder(nItems, Math.min(nItems * k, Math.max(16, userItems.indices.length)));
-  const acc = new Float32Array(nItems);
-  const mark = new Int32Array(nItems).fill(-1);
-  const touched = new Int32Array(nItems);
   const sel = new TopSelector(k);
-  const { indptr: iuPtr, indices: iuIdx, data: iuVal } = itemUsers;
-  const { indptr: uiPtr, indices: uiIdx, data: uiVal } = userItems;
-  const sharpen = o.simExponent !== 1;
-  for (let i = 0; i < nItems; i++) {
-    let nt = 0;
-    // a row touching more entries than the catalogue has items accumulates densely: no mark test in the
-    // inner loop, one scan after (same sums in the same order, so the same lists)
-    let work = 0;
-    for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) work += uiPtr[iuIdx[p] + 1] - uiPtr[iuIdx[p]];
-    if (work > nItems) {
-      acc.fill(0);
-      for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) {
-        const u = iuIdx[p];
-        const x = iuVal[p];
-        for (let q = uiPtr[u]; q < uiPtr[u + 1]; q++) acc[uiIdx[q]] += x * uiVal[q];
-      }
+  const shrink = o.shrink;
+  const exponent = o.simExponent;
+  const sharpen = exponent !== 1;
+  const symmetric = kernel === 'symmetric' || (kernel === 'auto' && nItems <= SYMMETRIC_MAX_ITEMS);
+  if (symmetric) {
+    // dot(i, j) = dot(j, i): half the multiply-adds; the same products summed in the same user order as the
+    // per-item kernel below, so the same lists
+    const g = symmetricGram(itemUsers, userItems);
+    for (let i = 0; i < nItems; i++) {
       sel.reset(k);
       const ri = rowNorm[i];
+      const base = i * nItems;
       for (let j = 0; j < nItems; j++) {
-        if (acc[j] === 0 || j === i) continue;
-        let s = acc[j] / (ri * colNorm[j] + o.shrink);
-        if (sharpen) s = s ** o.simExponent;
+        const d = g[base + j];
+        if (d === 0 || j === i) continue;
+        let s = d / (ri * colNorm[j] + shrink);
+        if (sharpen) s = s ** exponent;
         if (s > 0) sel.push(j, s);
       }
       out.appendRow(i, sel);
-      continue;
     }
-    for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) {
-      const u = iuIdx[p];
-      const x = iuVal[p];
-      for (let q = uiPtr[u]; q < uiPtr[u + 1]; q++) {
-        const j = uiIdx[q];
-        if (mark[j] !== i) {
-          mark[j] = i;
-          acc[j] = 0;
-          touched[nt++] = j;
+  } else {
+    const acc = new Float32Array(nItems);
+    const mark = new Int32Array(nItems).fill(-1);
+    const touched = new Int32Array(nItems);
+    const { indptr: iuPtr, indices: iuIdx, data: iuVal } = itemUsers;
+    const { indptr: uiPtr, indices: uiIdx, data: uiVal } = userItems;
+    for (let i = 0; i < nItems; i++) {
+      let nt = 0;
+      // a row touching more entries than the catalogue has items accumulates densely: no mark test in the
+      // inner loop, one scan after (same sums in the same order, so the same lists)
+      let work = 0;
+      for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) work += uiPtr[iuIdx[p] + 1] - uiPtr[iuIdx[p]];
+      if (work > nItems) {
+        acc.fill(0);
+        for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) {
+          const u = iuIdx[p];
+          const x = iuVal[p];
+          for (let q = uiPtr[u]; q < uiPtr[u + 1]; q++) acc[uiIdx[q]] += x * uiVal[q];
         }
-        acc[j] += x * uiVal[q];
+        sel.reset(k);
+        const ri = rowNorm[i];
+        for (let j = 0; j < nItems; j++) {
+          if (acc[j] === 0 || j === i) continue;
+          let s = acc[j] / (ri * colNorm[j] + shrink);
+          if (sharpen) s = s ** exponent;
+          if (s > 0) sel.push(j, s);
+        }
+        out.appendRow(i, sel);
+        continue;
       }
+      for (let p = iuPtr[i]; p < iuPtr[i + 1]; p++) {
+        const u = iuIdx[p];
+        const x = iuVal[p];
+        for (let q = uiPtr[u]; q < uiPtr[u + 1]; q++) {
+          const j = uiIdx[q];
+          if (mark[j] !== i) {
+            mark[j] = i;
+            acc[j] = 0;
+            touched[nt++] = j;
+          }
+          acc[j] += x * uiVal[q];
+        }
+      }
+      sel.reset(k);
+      const ri = rowNorm[i];
+      for (let t = 0; t < nt; t++) {
+        const j = touched[t];
+        if (j === i) continue;
+        let s = acc[j] / (ri * colNorm[j] + shrink);
+        if (sharpen) s = s ** exponent;
+        if (s > 0) sel.push(j, s);
+      }
+      out.appendRow(i, sel);
     }
-    sel.reset(k);
-    const ri = rowNorm[i];
-    for (let t = 0; t < nt; t++) {
-      const j = touched[t];
-      if (j === i) continue;
-      let s = acc[j] / (ri * colNorm[j] + o.shrink);
-      if (sharpen) s = s ** o.simExponent;
-      if (s > 0) sel.push(j, s);
-    }
-    out.appendRow(i, sel);
   }
   let lists = out.build();
   // rows of the transposed lists stay in index order: scoring does not need them sorted and

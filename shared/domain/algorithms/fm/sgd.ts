@@ -40,6 +40,13 @@ export class NegativeSampler {
   }
 }
 
+/** The order an epoch visits the training pairs in. */
+export type EpochVisit =
+  /** pair by pair in a shuffled global order (indices into the train CSR; pairUser maps them to users) */
+  | { readonly kind: 'pairs'; readonly pairUser: Int32Array; readonly order: Int32Array }
+  /** user by user in a shuffled order, each user's pairs one mini-batch */
+  | { readonly kind: 'users'; readonly userOrder: Int32Array };
+
 export const B1 = 0.9;
 
 export const B2 = 0.999;
@@ -95,165 +102,215 @@ export class FmSgd {
     return side + dot;
   }
 
-  /** Runs one epoch over the pairs in `order` (indices into the train CSR). */
-  epoch(split: Split, pairUser: Int32Array, order: Int32Array, sampler: NegativeSampler, rng: Rng): void {
-    const { uvec, pvec } = this;
-    const { trainIdx } = split;
+  /**
+   * One epoch, the single loop behind every loss: visit each group of pairs (one pair, or one user's pairs),
+   * compute the user-side vector once, let the loss score the group's positives against its negatives,
+   * and step the parameters. Pairwise losses (WARP, BPR) step each pair's items at once and the user side
+   * per pair ('pairs') or once per user ('users': a mini-batch, what keeps long user-side rows such as
+   * history features affordable); WARP-batch (WMRB) scores one shared pool of negatives per user and steps
+   * everything at the user's end.
+   */
+  epoch(split: Split, visit: EpochVisit, sampler: NegativeSampler, rng: Rng): void {
+    const { uvec, gUser } = this;
     const us = this.users;
-    for (let q = 0; q < order.length; q++) {
-      const pair = order[q];
-      const u = pairUser[pair];
-      const i = trainIdx[pair];
+    const pooled = this.o.loss === 'warp-batch';
+    const byPair = visit.kind === 'pairs';
+    const groups = byPair ? visit.order.length : visit.userOrder.length;
+    for (let g = 0; g < groups; g++) {
+      let u: number;
+      let pairs: Int32Array;
+      if (byPair) {
+        const pair = visit.order[g];
+        u = visit.pairUser[pair];
+        this.onePair[0] = pair;
+        pairs = this.onePair;
+      } else {
+        u = visit.userOrder[g];
+        // a pool's positives go in CSR order; pairwise mini-batches shuffle theirs
+        pairs = this.userPairs(split, u, !pooled, rng);
+        if (pairs.length === 0) continue;
+      }
+      if (pooled && this.drawPool(split, u, sampler, rng) === 0) continue;
       uvec.fill(0);
       accumulateRows(this.params, us.index, us.weight, us.ptr[u], us.ptr[u + 1], uvec);
+      if (!byPair) gUser.fill(0);
+      const stepped = pooled
+        ? this.poolGroup(split, pairs, rng)
+        : this.pairGroup(split, u, pairs, byPair, sampler, rng);
+      if (stepped && !byPair) this.stepUser(u);
+    }
+  }
+
+  private readonly onePair = new Int32Array(1);
+  private pairScratch = new Int32Array(16);
+
+  /** The train-CSR positions of u's pairs, shuffled when asked (a view of a reused buffer). */
+  private userPairs(split: Split, u: number, shuffle: boolean, rng: Rng): Int32Array {
+    const s = split.trainPtr[u];
+    const n = split.trainPtr[u + 1] - s;
+    if (n === 0) return this.pairScratch.subarray(0, 0);
+    if (this.pairScratch.length < n) this.pairScratch = new Int32Array(n * 2);
+    const pairs = this.pairScratch.subarray(0, n);
+    for (let t = 0; t < n; t++) pairs[t] = s + t;
+    return shuffle ? rng.shuffle(pairs) : pairs;
+  }
+
+  /**
+   * Pairwise losses: each positive draws its negative (pickNegative), its two items are stepped at once;
+   * the user side is stepped with the pair (`immediate`) or summed into gUser. Returns whether any pair
+   * stepped.
+   */
+  private pairGroup(
+    split: Split,
+    u: number,
+    pairs: Int32Array,
+    immediate: boolean,
+    sampler: NegativeSampler,
+    rng: Rng,
+  ): boolean {
+    const { k, pvec, nvec, gUser } = this;
+    const { trainIdx } = split;
+    let any = false;
+    for (let t = 0; t < pairs.length; t++) {
+      const pair = pairs[t];
+      const i = trainIdx[pair];
       const pos = this.itemScore(i, pvec);
       const j = this.pickNegative(split, pair, u, i, pos, sampler, rng);
-      if (j >= 0) this.update(u, i, j, this.mult);
-    }
-  }
-
-  /**
-   * One epoch in per-user mini-batches: the user-side vector is computed once per user, item rows are
-   * updated per pair and the summed user-side gradient is applied once at the end of the user (what keeps
-   * long user-side rows such as history features affordable).
-   */
-  epochByUser(split: Split, userOrder: Int32Array, sampler: NegativeSampler, rng: Rng): void {
-    const { k, uvec, pvec, nvec } = this;
-    const gUser = this.gUser;
-    const { trainPtr, trainIdx } = split;
-    const us = this.users;
-    let pairs = new Int32Array(16);
-    for (let q = 0; q < userOrder.length; q++) {
-      const u = userOrder[q];
-      const s = trainPtr[u];
-      const n = trainPtr[u + 1] - s;
-      if (n === 0) continue;
-      if (pairs.length < n) pairs = new Int32Array(n * 2);
-      for (let t = 0; t < n; t++) pairs[t] = s + t;
-      const mine = rng.shuffle(pairs.subarray(0, n));
-      uvec.fill(0);
-      accumulateRows(this.params, us.index, us.weight, us.ptr[u], us.ptr[u + 1], uvec);
-      gUser.fill(0);
-      let any = false;
-      for (let t = 0; t < n; t++) {
-        const pair = mine[t];
-        const i = trainIdx[pair];
-        const pos = this.itemScore(i, pvec);
-        const j = this.pickNegative(split, pair, u, i, pos, sampler, rng);
-        if (j < 0) continue;
-        const mult = this.mult;
-        for (let c = 0; c < k; c++) gUser[c] += mult * (pvec[c] - nvec[c]);
-        this.updateItem(i, mult, pvec);
-        this.updateItem(j, -mult, nvec);
-        any = true;
+      if (j < 0) continue;
+      const mult = this.mult;
+      if (immediate) {
+        this.update(u, i, j, mult);
+        continue;
       }
-      if (!any) continue;
-      this.stepUser(u);
+      for (let c = 0; c < k; c++) gUser[c] += mult * (pvec[c] - nvec[c]);
+      this.updateItem(i, mult, pvec);
+      this.updateItem(j, -mult, nvec);
+      any = true;
     }
+    return any;
   }
 
+  // WARP-batch scratch: the user's pool of negatives, their item vectors, scores and gradient coefficients
+  private pool = new Int32Array(0);
+  private poolVec = new Float64Array(0);
+  private poolScore = new Float64Array(0);
+  private poolCoef = new Float64Array(0);
+  private poolMark = new Int32Array(0);
+  private poolSize = 0;
+  private posVec = new Float64Array(0);
+  private posScore = new Float64Array(0);
+  private posCoef = new Float64Array(0);
+
   /**
-   * One epoch of the 'warp-batch' loss (WMRB): per user one pool of negatives (none of the user's training
-   * items) is scored once and shared by all its positives. A positive's rank is estimated from the share of
-   * the pool violating the margin (N·v/Z) and weighted log(rank) as in WARP; its gradient goes to one
-   * violator drawn at random (poolUpdates 'one') or is spread evenly over them ('all'). All gradients of a user are applied at its end (a true mini-batch), so a user costs
-   * O((positives + Z)·k) item work instead of up to maxSampled item scores per positive.
+   * Draws u's pool: distinct non-positives, with bounded attempts so users who saw nearly everything
+   * terminate. Returns its size.
    */
-  epochBatch(split: Split, userOrder: Int32Array, sampler: NegativeSampler, rng: Rng): void {
-    const { k, uvec, gUser, o } = this;
-    const { trainPtr, trainIdx, trainWeight } = split;
-    const us = this.users;
+  private drawPool(split: Split, u: number, sampler: NegativeSampler, rng: Rng): number {
+    const { k, o } = this;
     const nItems = this.items.ptr.length - 1;
     const Z = Math.min(o.poolSize, nItems);
-    const pool = new Int32Array(Z);
-    const poolVec = new Float64Array(Z * k);
-    const poolScore = new Float64Array(Z);
-    const poolCoef = new Float64Array(Z);
-    const mark = new Int32Array(nItems).fill(-1);
-    let posVec = new Float64Array(64 * k);
-    let posScore = new Float64Array(64);
-    let posCoef = new Float64Array(64);
+    if (this.pool.length !== Z) {
+      this.pool = new Int32Array(Z);
+      this.poolVec = new Float64Array(Z * k);
+      this.poolScore = new Float64Array(Z);
+      this.poolCoef = new Float64Array(Z);
+    }
+    if (this.poolMark.length !== nItems) this.poolMark = new Int32Array(nItems).fill(-1);
+    const { pool, poolMark: mark } = this;
+    const { trainPtr, trainIdx } = split;
+    const s = trainPtr[u];
+    const e = trainPtr[u + 1];
+    let z = 0;
+    for (let a = 0; a < 4 * Z && z < Z; a++) {
+      const j = sampler.draw(rng);
+      if (mark[j] === u || indexInSorted(trainIdx, s, e, j) >= 0) continue;
+      mark[j] = u;
+      pool[z++] = j;
+    }
+    for (let t = 0; t < z; t++) mark[pool[t]] = -1;
+    this.poolSize = z;
+    return z;
+  }
+
+  /**
+   * WARP-batch (WMRB) for one user: the pool is scored once and shared by all its positives. A positive's
+   * rank is estimated from the share of the pool violating the margin (N·v/Z) and weighted log(rank) as in
+   * WARP; its gradient goes to one violator drawn at random (poolUpdates 'one') or is spread evenly over
+   * them ('all'). All gradients are applied at the end (a true mini-batch), so a user costs
+   * O((positives + Z)·k) item work instead of up to maxSampled item scores per positive. The user side is
+   * left summed in gUser. Returns whether anything stepped.
+   */
+  private poolGroup(split: Split, pairs: Int32Array, rng: Rng): boolean {
+    const { k, gUser, o } = this;
+    const { trainIdx, trainWeight } = split;
+    const { pool, poolVec, poolScore, poolCoef } = this;
+    const z = this.poolSize;
+    const n = pairs.length;
+    const nItems = this.items.ptr.length - 1;
     const tmp = this.nvec;
-    for (let q = 0; q < userOrder.length; q++) {
-      const u = userOrder[q];
-      const s = trainPtr[u];
-      const n = trainPtr[u + 1] - s;
-      if (n === 0) continue;
-      // distinct pool of non-positives; bounded attempts so users who saw nearly everything terminate
-      let z = 0;
-      for (let a = 0; a < 4 * Z && z < Z; a++) {
-        const j = sampler.draw(rng);
-        if (mark[j] === u || indexInSorted(trainIdx, s, s + n, j) >= 0) continue;
-        mark[j] = u;
-        pool[z++] = j;
-      }
-      if (z === 0) continue;
-      for (let t = 0; t < z; t++) mark[pool[t]] = -1;
-      uvec.fill(0);
-      accumulateRows(this.params, us.index, us.weight, us.ptr[u], us.ptr[u + 1], uvec);
-      for (let t = 0; t < z; t++) {
-        poolScore[t] = this.itemScore(pool[t], tmp);
-        poolVec.set(tmp, t * k);
-        poolCoef[t] = 0;
-      }
-      if (posScore.length < n) {
-        posVec = new Float64Array(2 * n * k);
-        posScore = new Float64Array(2 * n);
-        posCoef = new Float64Array(2 * n);
-      }
-      const nNeg = nItems - n;
-      let any = false;
-      for (let t = 0; t < n; t++) {
-        posScore[t] = this.itemScore(trainIdx[s + t], tmp);
-        posVec.set(tmp, t * k);
-        const limit = posScore[t] - o.margin;
-        let v = 0;
-        for (let j = 0; j < z; j++) if (poolScore[j] > limit) v++;
-        posCoef[t] = 0;
-        if (v === 0) continue;
-        const mult = trainWeight[s + t] * wmrbWeight(nNeg, v, z);
-        if (!(mult > 0)) continue;
-        posCoef[t] = mult;
-        if (o.poolUpdates === 'all') {
-          const share = mult / v;
-          for (let j = 0; j < z; j++) if (poolScore[j] > limit) poolCoef[j] -= share;
-        } else {
-          // one violator drawn uniformly takes the whole gradient, as WARP's first violator would
-          let r = rng.int(v);
-          for (let j = 0; j < z; j++) {
-            if (poolScore[j] > limit && r-- === 0) {
-              poolCoef[j] -= mult;
-              break;
-            }
+    for (let t = 0; t < z; t++) {
+      poolScore[t] = this.itemScore(pool[t], tmp);
+      poolVec.set(tmp, t * k);
+      poolCoef[t] = 0;
+    }
+    if (this.posScore.length < n) {
+      this.posVec = new Float64Array(2 * n * k);
+      this.posScore = new Float64Array(2 * n);
+      this.posCoef = new Float64Array(2 * n);
+    }
+    const { posVec, posScore, posCoef } = this;
+    const nNeg = nItems - n;
+    let any = false;
+    for (let t = 0; t < n; t++) {
+      const pair = pairs[t];
+      posScore[t] = this.itemScore(trainIdx[pair], tmp);
+      posVec.set(tmp, t * k);
+      const limit = posScore[t] - o.margin;
+      let v = 0;
+      for (let j = 0; j < z; j++) if (poolScore[j] > limit) v++;
+      posCoef[t] = 0;
+      if (v === 0) continue;
+      const mult = trainWeight[pair] * wmrbWeight(nNeg, v, z);
+      if (!(mult > 0)) continue;
+      posCoef[t] = mult;
+      if (o.poolUpdates === 'all') {
+        const share = mult / v;
+        for (let j = 0; j < z; j++) if (poolScore[j] > limit) poolCoef[j] -= share;
+      } else {
+        // one violator drawn uniformly takes the whole gradient, as WARP's first violator would
+        let r = rng.int(v);
+        for (let j = 0; j < z; j++) {
+          if (poolScore[j] > limit && r-- === 0) {
+            poolCoef[j] -= mult;
+            break;
           }
         }
-        any = true;
       }
-      if (!any) continue;
-      // user-side gradient Σ coef·I over positives and pool, from the scores' item vectors
-      gUser.fill(0);
-      for (let t = 0; t < n; t++) {
-        const c0 = posCoef[t];
-        if (c0 === 0) continue;
-        const b = t * k;
-        for (let c = 0; c < k; c++) gUser[c] += c0 * posVec[b + c];
-      }
-      for (let j = 0; j < z; j++) {
-        const c0 = poolCoef[j];
-        if (c0 === 0) continue;
-        const b = j * k;
-        for (let c = 0; c < k; c++) gUser[c] += c0 * poolVec[b + c];
-      }
-      for (let t = 0; t < n; t++) {
-        if (posCoef[t] === 0) continue;
-        this.updateItem(trainIdx[s + t], posCoef[t], posVec.subarray(t * k, t * k + k));
-      }
-      for (let j = 0; j < z; j++) {
-        if (poolCoef[j] === 0) continue;
-        this.updateItem(pool[j], poolCoef[j], poolVec.subarray(j * k, j * k + k));
-      }
-      this.stepUser(u);
+      any = true;
     }
+    if (!any) return false;
+    // user-side gradient Σ coef·I over positives and pool, from the scores' item vectors
+    for (let t = 0; t < n; t++) {
+      const c0 = posCoef[t];
+      if (c0 === 0) continue;
+      const b = t * k;
+      for (let c = 0; c < k; c++) gUser[c] += c0 * posVec[b + c];
+    }
+    for (let j = 0; j < z; j++) {
+      const c0 = poolCoef[j];
+      if (c0 === 0) continue;
+      const b = j * k;
+      for (let c = 0; c < k; c++) gUser[c] += c0 * poolVec[b + c];
+    }
+    for (let t = 0; t < n; t++) {
+      if (posCoef[t] === 0) continue;
+      this.updateItem(trainIdx[pairs[t]], posCoef[t], posVec.subarray(t * k, t * k + k));
+    }
+    for (let j = 0; j < z; j++) {
+      if (poolCoef[j] === 0) continue;
+      this.updateItem(pool[j], poolCoef[j], poolVec.subarray(j * k, j * k + k));
+    }
+    return true;
   }
 
   /** Applies the user-side gradient summed in `gUser` to every feature row of user u. */

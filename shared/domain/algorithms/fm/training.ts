@@ -105,11 +105,17 @@ export function runTraining(
   for (let u = 0; u < nUsers; u++) pairUser.fill(u, split.trainPtr[u], split.trainPtr[u + 1]);
   const order = Int32Array.from({ length: pairUser.length }, (_, j) => j);
   const userOrder = Int32Array.from({ length: nUsers }, (_, u) => u);
-  const runEpoch = (sp: Split, pu: Int32Array, ord: Int32Array) => {
-    if (o.loss === 'warp-batch') sgd.epochBatch(sp, rng.shuffle(userOrder), sampler, rng);
-    else if (o.historyFeatures) sgd.epochByUser(sp, rng.shuffle(userOrder), sampler, rng);
-    else sgd.epoch(sp, pu, rng.shuffle(ord), sampler, rng);
-  };
+  // WARP-batch and history features go user by user; plain pairwise runs go pair by pair
+  const byUser = o.loss === 'warp-batch' || o.historyFeatures;
+  const runEpoch = (sp: Split, pu: Int32Array, ord: Int32Array) =>
+    sgd.epoch(
+      sp,
+      byUser
+        ? { kind: 'users', userOrder: rng.shuffle(userOrder) }
+        : { kind: 'pairs', pairUser: pu, order: rng.shuffle(ord) },
+      sampler,
+      rng,
+    );
   const valUsers = validate
     ? validationUsers(split, o.validationUsers, new Rng(o.seed ^ 0x7a11d))
     : new Int32Array();
