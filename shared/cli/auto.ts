@@ -29,7 +29,7 @@ export function addAutoOptions(command: Command): Command {
     .option('--tune-minutes <m>', 'auto: stop starting trials after this many minutes (1-1440)', '30')
     .option(
       '--auto-candidates <list>',
-      'auto: comma-separated algorithms that compete (default: every registered one)',
+      'auto: comma-separated algorithms that compete (default: the champion candidates: cf, fm, ease, ials, rp3beta, slim, blend, session)',
     );
 }
 
@@ -61,11 +61,13 @@ export async function chooseAuto(
   dataset: Dataset,
   options: { seed: number; protocol: SplitProtocol; maxTrials: number; maxMs: number; candidates?: string[] },
 ): Promise<AutoChoice> {
-  const { algorithmNames, getAlgorithm } = await import('../domain/algorithms/registry.js');
-  const names = options.candidates ?? algorithmNames();
+  const { championCandidates, getAlgorithm } = await import('../domain/algorithms/registry.js');
+  const names = options.candidates ?? championCandidates();
   for (const a of names) getAlgorithm(a);
   const { searchChampion, describeChampion } = await import('../domain/tuning/champion.js');
-  const { searchSpaceOf, trainWithParams } = await import('../domain/tuning/search-spaces.js');
+  const { optionsWithMembers, searchSpaceOf, trainWithParams } = await import(
+    '../domain/tuning/search-spaces.js'
+  );
   const search = await searchChampion(dataset, {
     candidates: names.map((algorithm) => ({
       algorithm,
@@ -93,6 +95,13 @@ export async function chooseAuto(
     algorithm: champion.algorithm,
     params: champion.params,
     summary,
-    train: (ds, seed) => trainWithParams(champion.algorithm, ds, champion.params, seed),
+    // a blend champion trains its members with their tuned params (the search's best per member)
+    train: (ds, seed) =>
+      trainWithParams(
+        champion.algorithm,
+        ds,
+        optionsWithMembers(champion.algorithm, champion.params, search.selection.best, options.protocol),
+        seed,
+      ),
   };
 }

@@ -40,7 +40,9 @@ import { mergeCatalogWrites } from './catalog-merge.js';
 import { mergeExportedEvents } from './event-merge.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
-import { type RunTuning, tunedParamsOf } from './tuning.js';
+import { memberTunings, type RunTuning, tunedParamsOf } from './tuning.js';
+import { DEFAULT_CHAMPION } from '../domain/algorithms/champion-model.js';
+import { optionsWithMembers } from '../domain/tuning/search-spaces.js';
 import { ITEM_LISTS, publishSurfaceLists, type SurfaceCounts } from './surfaces.js';
 
 /** Neighbours stored per item for request-time session scoring (≤ 100 keeps an item ≈ 2.5 KB). */
@@ -53,6 +55,8 @@ export const SCORED_ALGORITHMS: readonly string[] = scoredEntries().map((e) => e
  * then the entries published under another name (the segment popularity as `popularity`).
  */
 export const PUBLISHED_ALGORITHMS: readonly string[] = publishedEntries().map((p) => p.pointer);
+/** Pointer of the registry entry that trains the Tune stage's champion (the `auto` arm's lists). */
+export const CHAMPION_POINTER: string = scoredEntries().find((e) => e.servesChampion)?.name ?? 'champion';
 
 /** Execution input of the nightly scoring state machine (schedule, `osusume pipeline start/run`). */
 export interface NightlyInput {
@@ -228,10 +232,28 @@ function scoredEntry(
  * which win; parsed by its strict schema (Prepare already checked the explicit ones).
  */
 function optionsOf(run: Pick<RunContext, 'trainOptions' | 'tuned'>, entry: AlgorithmEntry): unknown {
+  if (entry.servesChampion) return parseOptions(entry.options, championOptionsOf(run), entry.name);
   const raw = Object.hasOwn(run.trainOptions, entry.name) ? run.trainOptions[entry.name] : undefined;
   const tuned = tunedParamsOf(run.tuned, entry.name);
   const merged = Object.keys(tuned).length > 0 ? { ...tuned, ...(raw as object | undefined) } : raw;
   return parseOptions(entry.options, merged, `trainOptions.${entry.name}`);
+}
+
+/**
+ * What the `champion` entry trains tonight: the Tune stage's champion (DEFAULT_CHAMPION before any
+ * tuning) with its tuned params and the run's explicit options for it; a blend champion gets its
+ * members' tuned params (and the run's explicit member options) as memberOptions.
+ */
+export function championOptionsOf(run: Pick<RunContext, 'trainOptions' | 'tuned'>): {
+  algorithm: string;
+  params: Record<string, unknown>;
+} {
+  const algorithm = run.tuned?.champion?.algorithm ?? DEFAULT_CHAMPION;
+  const members = memberTunings(run.tuned?.params ?? [], run.trainOptions);
+  const own = members.find((m) => m.algorithm === algorithm)?.params ?? {};
+  const params = { ...own, ...(run.tuned?.champion?.params ?? {}) };
+  const explicit = Object.hasOwn(run.trainOptions, algorithm) ? (run.trainOptions[algorithm] as object) : {};
+  return { algorithm, params: optionsWithMembers(algorithm, { ...params, ...explicit }, members) };
 }
 
 /**
@@ -555,9 +577,11 @@ export async function publishRun(
   await deps.state.putRecord(LATEST_RUN_KEY, { ...run, status: 'published' });
   const c = input.tuned?.champion;
   let champion: PublishedChampion | undefined;
-  if (c && (PUBLISHED_ALGORITHMS as readonly string[]).includes(c.algorithm)) {
+  // the `champion` pointer (just flipped) holds the lists of this very algorithm: TrainChampion trained it
+  if (c && (PUBLISHED_ALGORITHMS as readonly string[]).includes(CHAMPION_POINTER)) {
     champion = {
       algorithm: c.algorithm,
+      pointer: CHAMPION_POINTER,
       version: input.version,
       metric: deps.config.TUNING_METRIC,
       score: c.score,

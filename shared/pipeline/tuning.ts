@@ -7,7 +7,15 @@ import type { Dataset } from '../domain/data/dataset.js';
 import { splitDataset, type Split } from '../domain/evaluation/splits.js';
 import { decideTuning } from '../domain/tuning/policy.js';
 import type { Params } from '../domain/tuning/search.js';
-import { searchSpaceOf, trainWithParams } from '../domain/tuning/search-spaces.js';
+import { getAlgorithm } from '../domain/algorithms/registry.js';
+import type { Recommender } from '../domain/algorithms/recommender.js';
+import {
+  chosenParamsOf,
+  type MemberTuning,
+  optionsWithMembers,
+  searchSpaceOf,
+  trainWithParams,
+} from '../domain/tuning/search-spaces.js';
 import {
   type AlgorithmTuning,
   planTrials,
@@ -71,6 +79,8 @@ export interface TuningPlan {
   readonly due: boolean;
   readonly reason: string;
   readonly trials: TrialSpec[];
+  /** Trials of composite candidates (the blend), run after `trials` with the members' best params. */
+  readonly compositeTrials: TrialSpec[];
   readonly estimatedMs: number;
   readonly trimmed?: string;
   /** The Tune Map's MaxConcurrency (MaxConcurrencyPath). */
@@ -123,6 +133,7 @@ export async function planTuning(deps: PipelineDeps, input: PlanTuningInput): Pr
       due: false,
       reason: decision.reason,
       trials: [],
+      compositeTrials: [],
       estimatedMs: 0,
       maxConcurrency,
       tuned: runTuning(last, 'stored', decision.reason),
@@ -140,10 +151,12 @@ export async function planTuning(deps: PipelineDeps, input: PlanTuningInput): Pr
       seed: input.run.seed,
     },
   );
+  const composite = (t: TrialSpec) => getAlgorithm(t.algorithm).tunedMembers === true;
   return {
     due: true,
     reason: decision.reason,
-    trials: plan.trials,
+    trials: plan.trials.filter((t) => !composite(t)),
+    compositeTrials: plan.trials.filter(composite),
     estimatedMs: plan.estimatedMs,
     ...(plan.trimmed ? { trimmed: plan.trimmed } : {}),
     maxConcurrency,
@@ -163,6 +176,29 @@ export interface TrialInput {
   readonly seed: number;
   /** The run's explicit trainer options: they win over a trial's params, as they do in training. */
   readonly trainOptions?: Readonly<Record<string, unknown>>;
+  /** A composite's trial (TuneComposites): the other trials' results, for its members' best params. */
+  readonly memberTrials?: readonly TrialResult[];
+}
+
+/**
+ * Each algorithm's params as a night trains it: its tuned params, then the run's explicit options
+ * (which win), for every algorithm that has either.
+ */
+export function memberTunings(
+  tuned: readonly MemberTuning[],
+  trainOptions: Readonly<Record<string, unknown>> | undefined,
+): MemberTuning[] {
+  const names = new Set([...tuned.map((t) => t.algorithm), ...Object.keys(trainOptions ?? {})]);
+  return [...names].map((algorithm) => {
+    const explicit =
+      trainOptions && Object.hasOwn(trainOptions, algorithm)
+        ? (trainOptions[algorithm] as Params)
+        : undefined;
+    return {
+      algorithm,
+      params: { ...tuned.find((t) => t.algorithm === algorithm)?.params, ...explicit },
+    };
+  });
 }
 
 // a warm Lambda container runs several trials of one night: split once per snapshot
@@ -191,17 +227,31 @@ async function validationOf(deps: PipelineDeps, snapshot: string, seed: number):
 /** TuneTrial: trains one trial's params on the validation-train part and scores the validation part. */
 export async function tuneTrial(deps: PipelineDeps, input: TrialInput): Promise<TrialResult> {
   const validation = await validationOf(deps, input.snapshot, input.seed);
+  const algorithm = input.trial.algorithm;
   const explicit =
-    input.trainOptions && Object.hasOwn(input.trainOptions, input.trial.algorithm)
-      ? input.trainOptions[input.trial.algorithm]
+    input.trainOptions && Object.hasOwn(input.trainOptions, algorithm)
+      ? input.trainOptions[algorithm]
       : undefined;
-  return runTrial(
+  const members = memberTunings(selectBest(input.memberTrials ?? []).best, input.trainOptions);
+  let model: Recommender | undefined;
+  const result = await runTrial(
     validation,
     input.trial,
-    (ds, params, seed) =>
-      trainWithParams(input.trial.algorithm, ds, { ...params, ...(explicit as Params) }, seed),
+    (ds, params, seed) => {
+      const options = optionsWithMembers(
+        algorithm,
+        { ...params, ...(explicit as Params) },
+        members,
+        deps.config.TUNING_PROTOCOL,
+      );
+      model = trainWithParams(algorithm, ds, options, seed);
+      return model;
+    },
     { metric: deps.config.TUNING_METRIC, k: 10, seed: input.seed },
   );
+  // a blend records the weights and fusion it chose, so the night trains exactly that blend
+  const chosen = model ? chosenParamsOf(model) : undefined;
+  return chosen ? { ...result, params: chosen } : result;
 }
 
 /** Input of SelectChampion: the run and every trial's result (the Map's output). */
@@ -209,11 +259,14 @@ export interface SelectInput {
   readonly run: { readonly version: string; readonly interactions: number };
   readonly reason: string;
   readonly trials: readonly TrialResult[];
+  /** TuneComposites' results (the blend's trials). */
+  readonly compositeTrials?: readonly TrialResult[];
 }
 
 /** SelectChampion: best params per algorithm and the champion, stored for the nights that do not tune. */
 export async function selectChampion(deps: PipelineDeps, input: SelectInput): Promise<RunTuning> {
-  const selection = selectBest(input.trials);
+  const trials = [...input.trials, ...(input.compositeTrials ?? [])];
+  const selection = selectBest(trials);
   const metric = deps.config.TUNING_METRIC;
   const record: TunedParamsRecord = {
     tunedAt: new Date().toISOString(),
@@ -225,8 +278,8 @@ export async function selectChampion(deps: PipelineDeps, input: SelectInput): Pr
     best: selection.best,
     ...(selection.champion ? { champion: selection.champion } : {}),
     summary: describeChampion(selection, metric, 10),
-    trials: [...input.trials],
-    lambdaMs: input.trials.reduce((s, t) => s + t.ms, 0),
+    trials,
+    lambdaMs: trials.reduce((s, t) => s + t.ms, 0),
   };
   await deps.state.putRecord(TUNED_PARAMS_KEY, record);
   return runTuning(record, 'tuned', input.reason);

@@ -10,6 +10,11 @@ export const CHAMPION_KEY = 'champion';
 /** The published champion: the algorithm with the best validation score, and its tuned params. */
 export interface PublishedChampion {
   readonly algorithm: string;
+  /**
+   * The pointer whose lists hold the champion's (the nightly's `champion` entry trained it); absent in
+   * records of older runs, whose champion was served from its own pointer.
+   */
+  readonly pointer?: string;
   /** Version of the nightly run that published it. */
   readonly version: string;
   readonly metric: string;
@@ -20,7 +25,8 @@ export interface PublishedChampion {
 }
 
 /**
- * The `auto` arm: the published champion's precomputed lists (labelled `auto:<algorithm>`). The
+ * The `auto` arm: the published champion's precomputed lists (labelled `auto:<algorithm>`), read from the
+ * pointer the nightly trained it under (`champion`), so any candidate (a blend, EASE) can serve. The
  * champion record is cached like the version pointers; before any champion is published the arm has
  * no candidates, so the popularity fallback answers.
  */
@@ -38,13 +44,22 @@ export class ChampionSource implements CandidateSource {
 
   /** The champion's algorithm name, or undefined before the first published champion. */
   async champion(): Promise<string | undefined> {
+    return (await this.record())?.algorithm;
+  }
+
+  private async record(): Promise<{ algorithm: string; pointer: string } | undefined> {
     const { value } = await this.cache.read(
       'champion',
-      async () => (await this.state.getRecord<PublishedChampion>(CHAMPION_KEY))?.algorithm,
+      async () => {
+        const r = await this.state.getRecord<PublishedChampion>(CHAMPION_KEY);
+        return r ? `${r.algorithm}\n${r.pointer ?? r.algorithm}` : undefined;
+      },
       Number.POSITIVE_INFINITY,
       'state',
     );
-    return value;
+    if (value === undefined) return undefined;
+    const [algorithm, pointer] = value.split('\n');
+    return { algorithm, pointer };
   }
 
   /** `auto:<champion>` once a champion was read, so served items say which model answered. */
@@ -53,11 +68,10 @@ export class ChampionSource implements CandidateSource {
   }
 
   async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
-    const algorithm = await this.champion();
-    const source =
-      algorithm === undefined || algorithm === 'auto' ? undefined : ownValue(this.sources, algorithm);
-    if (!source) return [];
-    this.last = algorithm;
+    const r = await this.record();
+    const source = r === undefined || r.pointer === 'auto' ? undefined : ownValue(this.sources, r.pointer);
+    if (!r || !source) return [];
+    this.last = r.algorithm;
     return source.candidates(userId, n, context);
   }
 }

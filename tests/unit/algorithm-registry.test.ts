@@ -82,6 +82,7 @@ describe('algorithm registry', () => {
     expect(publishedEntries().map((p) => [p.pointer, p.entry.name])).toEqual([
       ['cf', 'cf'],
       ['fm', 'fm'],
+      ['champion', 'champion'],
       ['session', 'session'],
       ['popularity', 'popularity:segment'],
     ]);

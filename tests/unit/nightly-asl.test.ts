@@ -37,14 +37,16 @@ describe('generated nightly state machine (npm run generate:asl)', () => {
     expect(parallel.Branches.map((b) => b.StartAt)).toEqual([
       'TrainCf',
       'TrainFm',
+      'TrainChampion',
       'TrainSession',
       'ComputePopularity',
     ]);
     expect(parallel.ResultSelector).toEqual({
       'cf.$': '$[0].model',
       'fm.$': '$[1].model',
-      'session.$': '$[2].model',
-      'popularity.$': '$[3].model',
+      'champion.$': '$[2].model',
+      'session.$': '$[3].model',
+      'popularity.$': '$[4].model',
     });
   });
 
@@ -54,14 +56,14 @@ describe('generated nightly state machine (npm run generate:asl)', () => {
     const result = validator(JSON.parse(text) as never);
     expect(result.errorsText('\n')).toBe('');
     const parallel = parallelOf(text);
-    const branch = parallel.Branches[3];
+    const branch = parallel.Branches[4];
     expect(branch.StartAt).toBe('TrainTinyKnn');
     expect(branch.States.TrainTinyKnn.Parameters).toEqual({ algorithm: 'tiny-knn', 'run.$': '$.run' });
     expect(branch.States.ScoreTinyKnnShardsInline.ItemSelector?.algorithm).toBe('tiny-knn');
     expect(Object.keys(branch.States)).toContain('ScoreTinyKnnShardsDistributed');
     expect(parallel.ResultSelector).toMatchObject({
-      'tiny-knn.$': '$[3].model',
-      'popularity.$': '$[4].model',
+      'tiny-knn.$': '$[4].model',
+      'popularity.$': '$[5].model',
     });
     expect(files.get(SERVED_MODULE)).toContain(
       "{ name: 'tiny-knn', scoredPerUser: true, requestSource: 'precomputed' },",

@@ -57,13 +57,17 @@ afterAll(async () => {
 describe('nightly Tune stage, run locally', () => {
   it('tunes on the first night and stores the tuned params with their validation score, the trial log and the date', async () => {
     expect(tuning.status, `${tuning.error}: ${tuning.cause}`).toBe('SUCCEEDED');
-    expect(entries(tuning, 'TuneTrial')).toBe(8);
+    // one defaults trial per champion candidate; the blend runs last, in TuneComposites
+    expect(entries(tuning, 'TuneTrial')).toBe(7);
+    expect(entries(tuning, 'TuneComposite')).toBe(1);
     const record = tunedAfterFirst;
     expect(record?.reason).toBe('never tuned');
     expect(record?.trials.length).toBe(8);
     expect(record?.trials.every((t) => t.score !== undefined && t.users > 0)).toBe(true);
-    const { SCORED_ALGORITHMS } = await import('../../shared/pipeline/nightly.js');
-    expect(record?.best.map((b) => b.algorithm).sort()).toEqual([...SCORED_ALGORITHMS].sort());
+    const { championCandidates } = await import('../../shared/domain/algorithms/registry.js');
+    expect(record?.best.map((b) => b.algorithm).sort()).toEqual(championCandidates().sort());
+    // the blend's trial records the weights and fusion it chose on its own inner validation split
+    expect(record?.trials.find((t) => t.algorithm === 'blend')?.params.fusion).toMatch(/^(rank|score)$/);
     for (const b of record?.best ?? []) expect(b.score).toBeGreaterThanOrEqual(b.defaultScore ?? 0);
     expect(Date.parse(record?.tunedAt ?? '')).toBeGreaterThan(Date.now() - 600_000);
     expect((tuning.output as Output).tuning.source).toBe('tuned');
@@ -90,13 +94,25 @@ describe('nightly Tune stage, run locally', () => {
     );
   });
 
-  it("serves the champion's lists on the auto arm", async () => {
+  it('trains the champion with its tuned params under the champion pointer, which the auto arm serves', async () => {
     const champion = (reuse.output as Output).tuning.champion?.algorithm ?? '';
+    const { loadSnapshot, runKeys } = await import('../../shared/pipeline/snapshot.js');
+    const { getAlgorithm } = await import('../../shared/domain/algorithms/registry.js');
+    const version = (reuse.output as Output).version;
+    const dataset = await loadSnapshot(deps.artifacts, runKeys.snapshot(version));
+    const bytes = await deps.artifacts.get(runKeys.model(version, 'champion'));
+    const model = getAlgorithm('champion').deserialize?.(bytes, dataset) as unknown as {
+      algorithm: string;
+      inner: { chosenParams?: () => unknown };
+    };
+    expect(model.algorithm).toBe(champion);
+    const tuned = tunedAfterFirst?.best.find((b) => b.algorithm === champion);
+    if (model.inner.chosenParams) expect(model.inner.chosenParams()).toEqual(tuned?.params);
     const users = stack.dataset.users.ids.slice(0, 3);
     let served = 0;
     for (const user of users) {
       const auto = await deps.sources.auto.candidates(user, 10);
-      expect(auto).toEqual(await deps.sources[champion].candidates(user, 10));
+      expect(auto).toEqual(await deps.sources.champion.candidates(user, 10));
       served += auto.length;
     }
     expect(served).toBeGreaterThan(0);
@@ -106,7 +122,7 @@ describe('nightly Tune stage, run locally', () => {
   it('tunes again when a manual run asks for it', async () => {
     const manual = await night(true);
     expect(manual.status, `${manual.error}: ${manual.cause}`).toBe('SUCCEEDED');
-    expect(entries(manual, 'TuneTrial')).toBe(8);
+    expect(entries(manual, 'TuneTrial')).toBe(7);
     const { TUNED_PARAMS_KEY } = await import('../../shared/pipeline/tuning.js');
     const record = await deps.state.getRecord<TunedParamsRecord>(TUNED_PARAMS_KEY);
     expect(record?.reason).toBe('requested (--tune)');

@@ -201,6 +201,76 @@ describe('validation split and trials', () => {
     expect(search.selection.champion?.algorithm).toBe('cf');
     expect(search.validationUsers).toBeGreaterThan(200);
   });
+
+  it('tries the blend last, with its members trained on their best params, and records its chosen weights', async () => {
+    const seen: unknown[] = [];
+    const search = await searchChampion(dataset, {
+      candidates: [
+        { algorithm: 'blend', estimatedMs: 0 },
+        { algorithm: 'cf', searchSpace: searchSpaceOf('cf'), estimatedMs: 0 },
+        { algorithm: 'ease', searchSpace: searchSpaceOf('ease'), estimatedMs: 0 },
+      ],
+      train: (algorithm, ds, params, seed) => {
+        if (algorithm === 'blend') seen.push(params);
+        return trainWithParams(algorithm, ds, params, seed);
+      },
+      maxTrials: 5,
+      maxMs: 60_000,
+      seed: 42,
+      metric: 'precision',
+      k: 10,
+    });
+    expect(search.results.map((r) => r.algorithm)).toEqual(['cf', 'ease', 'cf', 'ease', 'blend']);
+    const best = (a: string) => search.selection.best.find((b) => b.algorithm === a)?.params;
+    const blendPrior = selectBest(search.results.slice(0, 4)).best;
+    expect(seen).toEqual([
+      {
+        members: ['cf', 'ease'],
+        memberOptions: Object.fromEntries(blendPrior.map((b) => [b.algorithm, b.params])),
+      },
+    ]);
+    const blend = best('blend');
+    expect(blend?.fusion).toMatch(/^(rank|score)$/);
+    expect(Object.keys(blend ?? {}).every((k) => ['fusion', 'cf', 'ease'].includes(k))).toBe(true);
+  });
+});
+
+describe('the nightly champion entry', () => {
+  it("trains a blend champion with its chosen weights and each member's tuned params, explicit options winning", async () => {
+    const { championOptionsOf } = await import('../../shared/pipeline/nightly.js');
+    const options = championOptionsOf({
+      trainOptions: { fm: { epochs: 2 } },
+      tuned: {
+        source: 'tuned',
+        reason: 'never tuned',
+        params: [
+          { algorithm: 'ease', params: { lambda: 250 }, score: 0.2 },
+          { algorithm: 'fm', params: { factors: 40, epochs: 9 }, score: 0.2 },
+          { algorithm: 'session', params: {}, score: 0.1 },
+          { algorithm: 'blend', params: { fusion: 'rank', ease: 1, fm: 0.5 }, score: 0.3 },
+        ],
+        champion: { algorithm: 'blend', score: 0.3, params: { fusion: 'rank', ease: 1, fm: 0.5 } },
+      },
+    });
+    expect(options).toEqual({
+      algorithm: 'blend',
+      params: {
+        members: ['ease', 'fm'],
+        fusion: 'rank',
+        ease: 1,
+        fm: 0.5,
+        memberOptions: { ease: { lambda: 250 }, fm: { factors: 40, epochs: 2 } },
+      },
+    });
+  });
+
+  it('falls back to cf with its defaults before any tuning', async () => {
+    const { championOptionsOf } = await import('../../shared/pipeline/nightly.js');
+    expect(championOptionsOf({ trainOptions: {}, tuned: undefined })).toEqual({
+      algorithm: 'cf',
+      params: {},
+    });
+  });
 });
 
 it('rejects a trial count below one', () => {

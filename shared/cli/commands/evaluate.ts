@@ -66,8 +66,11 @@ async function evaluateSessionProtocol(opts: EvaluateCliOptions, k: number): Pro
   console.log(`wrote ${join(out, 'evaluation-session.json')}`);
 }
 
-/** The algorithms evaluated when --algorithms is omitted: every registered one. */
-const DEFAULT_ALGORITHMS = ALGORITHM_INDEX.map((a) => a.name);
+/**
+ * The algorithms evaluated when --algorithms is omitted: every registered one but `champion`, the
+ * nightly's pointer of whatever validation chose (here that is `auto`).
+ */
+const DEFAULT_ALGORITHMS = ALGORITHM_INDEX.map((a) => a.name).filter((a) => a !== 'champion');
 
 /** Parses an integer option, naming it in the error. */
 export function parseIntOption(value: string, name: string, min: number): number {

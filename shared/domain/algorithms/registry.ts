@@ -8,6 +8,14 @@
  */
 import * as z from 'zod/mini';
 import type { Dataset } from '../data/dataset.js';
+import {
+  type BlendMemberEntry,
+  type BlendModel,
+  blendOptionsSchema,
+  deserializeBlend,
+  serializeBlend,
+  trainBlend,
+} from './blend.js';
 import { ValidationError } from '../errors.js';
 import { trainPopularity, trainSegmentPopularity } from '../popularity/popularity.js';
 import { EASE_SEARCH_SPACE, easeOptionsSchema, trainEase } from './ease.js';
@@ -39,6 +47,14 @@ import {
   type LinearItemModel,
   serializeLinearItemModel,
 } from './linear-item-model.js';
+import {
+  type ChampionInner,
+  type ChampionModel,
+  championOptionsSchema,
+  deserializeChampion,
+  serializeChampion,
+  trainChampion,
+} from './champion-model.js';
 import type { Recommender } from './recommender.js';
 import type { RequestSource } from './request-source.js';
 import { RP3BETA_SEARCH_SPACE, rp3betaOptionsSchema, trainRp3beta } from './rp3beta.js';
@@ -98,6 +114,18 @@ export interface AlgorithmEntry<O = unknown, M extends Recommender = Recommender
   readonly nightlyEvaluation?: NightlyEvaluation;
   /** Option keys the tuner searches (issue 14 item 3). */
   readonly searchSpace?: Readonly<Record<string, ParamRange>>;
+  /**
+   * Competes for champion (`auto`, the nightly SelectChampion); default: the scoredPerUser entries. A
+   * champion must be storable: the nightly trains it under the `champion` pointer the `auto` arm serves.
+   */
+  readonly championCandidate?: boolean;
+  /**
+   * Combines other entries (the blend): it is tuned after them and trained with their tuned params as
+   * `memberOptions` (see searchChampion and the nightly's TuneComposites).
+   */
+  readonly tunedMembers?: boolean;
+  /** Trains whatever the Tune stage chose (the `champion` pointer the `auto` arm serves). */
+  readonly servesChampion?: boolean;
 }
 
 /** Builds an entry with its option type checked against its trainer (the map below erases it). */
@@ -136,8 +164,9 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     train: (dataset, options) => trainEase(dataset, options),
     serialize: (model: LinearItemModel) => serializeLinearItemModel(model),
     deserialize: (bytes, dataset) => deserializeLinearItemModel('ease', bytes, dataset.items),
-    // not scored nightly yet: each scored entry adds a nightly branch; the champion (auto) decides
+    // not scored nightly under its own name: as champion it is scored under the `champion` pointer
     scoredPerUser: false,
+    championCandidate: true,
     searchSpace: EASE_SEARCH_SPACE,
   }),
   defineAlgorithm({
@@ -147,8 +176,9 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     train: (dataset, options, seed) => trainIals(dataset, options, seed),
     serialize: (model: IalsModel) => serializeIals(model),
     deserialize: (bytes, dataset) => deserializeIals(bytes, dataset.items),
-    // not scored nightly yet: each scored entry adds a nightly branch; the champion (auto) decides
+    // not scored nightly under its own name: as champion it is scored under the `champion` pointer
     scoredPerUser: false,
+    championCandidate: true,
     searchSpace: IALS_SEARCH_SPACE,
   }),
   defineAlgorithm({
@@ -158,8 +188,9 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     train: (dataset, options) => trainRp3beta(dataset, options),
     serialize: (model: LinearItemModel) => serializeLinearItemModel(model),
     deserialize: (bytes, dataset) => deserializeLinearItemModel('rp3beta', bytes, dataset.items),
-    // not scored nightly yet: each scored entry adds a nightly branch; the champion (auto) decides
+    // not scored nightly under its own name: as champion it is scored under the `champion` pointer
     scoredPerUser: false,
+    championCandidate: true,
     searchSpace: RP3BETA_SEARCH_SPACE,
   }),
   defineAlgorithm({
@@ -170,9 +201,34 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     train: (dataset, options) => trainSlim(dataset, options),
     serialize: (model: LinearItemModel) => serializeLinearItemModel(model),
     deserialize: (bytes, dataset) => deserializeLinearItemModel('slim', bytes, dataset.items),
-    // not scored nightly yet: each scored entry adds a nightly branch; the champion (auto) decides
+    // not scored nightly under its own name: as champion it is scored under the `champion` pointer
     scoredPerUser: false,
+    championCandidate: true,
     searchSpace: SLIM_SEARCH_SPACE,
+  }),
+  defineAlgorithm({
+    name: 'blend',
+    description:
+      'rank or score fusion of cf, fm, ease, ials, slim (rp3beta): members, weights and fusion chosen on a validation split carved from the training data',
+    options: blendOptionsSchema,
+    train: (dataset, options, seed) => trainBlend(dataset, options, seed, memberEntry),
+    serialize: (model: BlendModel) => serializeBlend(model, memberEntry),
+    deserialize: (bytes, dataset) => deserializeBlend(bytes, dataset, memberEntry),
+    scoredPerUser: false,
+    championCandidate: true,
+    tunedMembers: true,
+  }),
+  defineAlgorithm({
+    name: 'champion',
+    description:
+      "the nightly's champion (the algorithm validation chose, with its tuned params): what the auto arm serves",
+    options: championOptionsSchema,
+    train: (dataset, options, seed) => trainChampion(dataset, options, seed, memberEntry),
+    serialize: (model: ChampionModel) => serializeChampion(model, memberEntry),
+    deserialize: (bytes, dataset) => deserializeChampion(bytes, dataset, memberEntry),
+    scoredPerUser: true,
+    championCandidate: false,
+    servesChampion: true,
   }),
   defineAlgorithm({
     name: 'popularity',
@@ -220,6 +276,11 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     ),
   }),
 ];
+
+/** A blend member's entry, looked up when the blend trains (the entries are defined above). */
+function memberEntry(name: string): BlendMemberEntry & ChampionInner {
+  return getAlgorithm(name) as BlendMemberEntry & ChampionInner;
+}
 
 /** Every registered algorithm by the name users type (`--algorithm cf`), in registry order. */
 export const ALGORITHMS: ReadonlyMap<string, AlgorithmEntry> = registryOf(ENTRIES);
@@ -277,6 +338,16 @@ export function publishedEntries(
       !entry.scoredPerUser && entry.publishedAs ? [{ pointer: entry.publishedAs, entry }] : [],
     ),
   ];
+}
+
+/** Whether `entry` competes for champion (see AlgorithmEntry.championCandidate). */
+export function isChampionCandidate(entry: AlgorithmEntry): boolean {
+  return (entry.championCandidate ?? entry.scoredPerUser) && entry.serialize !== undefined;
+}
+
+/** Names of the entries that compete for champion, in registry order. */
+export function championCandidates(registry: ReadonlyMap<string, AlgorithmEntry> = ALGORITHMS): string[] {
+  return [...registry.values()].filter(isChampionCandidate).map((e) => e.name);
 }
 
 /** How the nightly Evaluate measures `entry` (see NightlyEvaluation). */

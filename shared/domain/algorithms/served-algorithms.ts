@@ -18,6 +18,8 @@ export const ALGORITHM_INDEX: readonly ServedAlgorithm[] = [
   { name: 'ials', scoredPerUser: false },
   { name: 'rp3beta', scoredPerUser: false },
   { name: 'slim', scoredPerUser: false },
+  { name: 'blend', scoredPerUser: false },
+  { name: 'champion', scoredPerUser: true, requestSource: 'precomputed' },
   { name: 'popularity', scoredPerUser: false },
   { name: 'popularity:segment', scoredPerUser: false },
   { name: 'session', scoredPerUser: true, requestSource: 'recent-events' },

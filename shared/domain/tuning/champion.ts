@@ -1,6 +1,9 @@
+import { getAlgorithm } from '../algorithms/registry.js';
+import type { Recommender } from '../algorithms/recommender.js';
 import type { Dataset } from '../data/dataset.js';
 import type { SplitProtocol } from '../evaluation/splits.js';
 import type { Params } from './search.js';
+import { chosenParamsOf, optionsWithMembers } from './search-spaces.js';
 import {
   planTrials,
   runTrial,
@@ -15,12 +18,7 @@ import { carveValidation } from './validation.js';
 
 export interface ChampionSearchOptions {
   readonly candidates: readonly TuningCandidate[];
-  readonly train: (
-    algorithm: string,
-    dataset: Dataset,
-    params: Params,
-    seed: number,
-  ) => import('../algorithms/recommender.js').Recommender;
+  readonly train: (algorithm: string, dataset: Dataset, params: Params, seed: number) => Recommender;
   readonly maxTrials: number;
   /** Stop starting trials after this many milliseconds (in-process runs; the nightly budgets Lambda time). */
   readonly maxMs: number;
@@ -62,19 +60,36 @@ export async function searchChampion(
     maxLambdaMs: Number.POSITIVE_INFINITY,
     seed: options.seed,
   });
-  const order: TrialSpec[] = [...plan.trials].sort((a, b) => a.index - b.index);
+  // a composite (the blend) is tried last, with the members' best params found by then
+  const composite = (a: string) => getAlgorithm(a).tunedMembers === true;
+  const order: TrialSpec[] = [...plan.trials].sort(
+    (a, b) => Number(composite(a.algorithm)) - Number(composite(b.algorithm)) || a.index - b.index,
+  );
   const results: TrialResult[] = [];
   for (const spec of order) {
     // the defaults of every algorithm always run, so a champion exists even on a tiny budget
     if (spec.index > 0 && performance.now() - t0 > options.maxMs) break;
+    const params = optionsWithMembers(
+      spec.algorithm,
+      spec.params,
+      selectBest(results).best,
+      options.protocol,
+    ) as Params;
+    let model: Recommender | undefined;
     const r = await runTrial(
       validation,
-      spec,
-      (ds, p, seed) => options.train(spec.algorithm, ds, p, seed),
+      { ...spec, params },
+      (ds, p, seed) => {
+        model = options.train(spec.algorithm, ds, p, seed);
+        return model;
+      },
       options,
     );
-    results.push(r);
-    options.onTrial?.(r, results.length, order.length);
+    // the recorded params are what the next training needs: the blend's chosen weights, not its members'
+    const chosen = model ? chosenParamsOf(model) : undefined;
+    const recorded: TrialResult = { ...r, params: chosen ?? spec.params };
+    results.push(recorded);
+    options.onTrial?.(recorded, results.length, order.length);
   }
   return {
     selection: selectBest(results),
