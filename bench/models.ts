@@ -57,7 +57,7 @@ async function score(
     p: m.metrics.precision,
     r: m.metrics.recall,
     ndcg: m.metrics.ndcg,
-    half: m.intervals?.precision ?? 0,
+    half: (m.metrics.ci95.precision[1] - m.metrics.ci95.precision[0]) / 2,
     trainS: m.trainMs / 1000,
   };
 }
