@@ -38,18 +38,17 @@ export class ApiError extends Error {
 
 /**
  * Calls a route of this API and parses its JSON (undefined for 204): admin routes with the admin token, app
- * routes (`app`) with the app key, and both with `admin` too.
+ * routes (`app`) with the app key.
  */
 export async function api<T>(
   path: string,
-  init: { method?: string; body?: unknown; app?: boolean; admin?: boolean } = {},
+  init: { method?: string; body?: unknown; app?: boolean } = {},
 ): Promise<T> {
   const headers: Record<string, string> = {};
   const token = sessionStorage.getItem(TOKEN_KEY);
   const appKey = sessionStorage.getItem(APP_KEY);
   if (init.app && appKey) headers['x-api-key'] = appKey;
-  // an app route opened with the app key takes the admin token too where it forces an arm (`admin`)
-  if (token && (!init.app || !appKey || init.admin)) headers.authorization = `Bearer ${token}`;
+  if (token && (!init.app || !appKey)) headers.authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, {
     method: init.method ?? 'GET',

@@ -18,6 +18,7 @@ const container = getContainer();
 void container.sessionModel?.preload();
 const PREVIEW_ROUTE = 'GET /admin/users/{userId}/recommendations';
 const SESSION_ROUTE = 'GET /sessions/{sessionId}/recommendations';
+const SESSION_PREVIEW_ROUTE = 'GET /admin/sessions/{sessionId}/recommendations';
 const impressions = new ImpressionRecorder(container.events, {
   sampleRate: container.config.IMPRESSION_SAMPLE_RATE,
   batchMs: container.config.IMPRESSION_BATCH_MS,
@@ -30,17 +31,17 @@ const impressions = new ImpressionRecorder(container.events, {
 /**
  * GET /users/{userId}/recommendations?numResults=&slot=&exclude=&repeat=&arm=&metadata=&filter=&<USER_ATTRIBUTE>= (app key),
  * the same for an anonymous visitor's session GET /sessions/{sessionId}/recommendations (app key), and the
- * admin preview GET /admin/users/{userId}/recommendations (IAM on AWS, the admin token locally), where
- * the `arm=` override of QA is honoured for IAM callers too.
+ * admin previews GET /admin/users/{userId}/recommendations and GET /admin/sessions/{sessionId}/recommendations
+ * (IAM on AWS, the admin token locally), where the `arm=` override of QA is honoured for IAM callers too.
  */
 export const handler = httpHandler(async (event: HttpEvent) => {
   const started = performance.now();
-  const preview = event.routeKey === PREVIEW_ROUTE;
+  const preview = event.routeKey === PREVIEW_ROUTE || event.routeKey === SESSION_PREVIEW_ROUTE;
+  const session = event.routeKey === SESSION_ROUTE || event.routeKey === SESSION_PREVIEW_ROUTE;
   const query = event.queryStringParameters ?? {};
-  const parse =
-    event.routeKey === SESSION_ROUTE ? parseSessionRecommendationRequest : parseRecommendationRequest;
+  const parse = session ? parseSessionRecommendationRequest : parseRecommendationRequest;
   const request = parse(
-    event.routeKey === SESSION_ROUTE ? event.pathParameters?.sessionId : event.pathParameters?.userId,
+    session ? event.pathParameters?.sessionId : event.pathParameters?.userId,
     query,
     container.config.DEFAULT_NUM_RESULTS,
     await routeColumns(container),

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeShop } from '../../shared/domain/data/generator.js';
 import { launchChromium, seriousViolations } from '../helpers/browser.js';
@@ -160,6 +160,14 @@ describe('the console in Chromium against osusume start (small generated shop, a
         session: (await rows('Arm session')).map((r) => r[1]),
       };
     };
+    // the lists come from the admin session preview, with the admin token alone (IAM on AWS)
+    const asked: { path: string; appKey?: string }[] = [];
+    const onRequest = (r: Request) => {
+      const url = new URL(r.url());
+      if (url.pathname.endsWith('/recommendations'))
+        asked.push({ path: url.pathname, appKey: r.headers()['x-api-key'] });
+    };
+    page.on('request', onRequest);
     await page.fill('#shopper-session', 'console-e2e');
     const before = await lists();
     const recent = before.cf.slice(0, 3);
@@ -168,6 +176,12 @@ describe('the console in Chromium against osusume start (small generated shop, a
     // the session arm scores the items; the popularity fill of the anonymous cf arm never re-adds them
     expect(after.session).not.toEqual(before.session);
     for (const id of recent) expect(after.cf).not.toContain(id);
+    page.off('request', onRequest);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(new Set(asked.map((a) => a.path))).toEqual(
+      new Set(['/admin/sessions/console-e2e/recommendations']),
+    );
+    expect(asked.every((a) => a.appKey === undefined)).toBe(true);
     // nothing was stored: the session without items= still answers as before
     const res = await fetch(`${app.url}/sessions/console-e2e/recommendations?arm=session&numResults=10`, {
       headers: { 'x-api-key': app.appKey, authorization: `Bearer ${ADMIN_TOKEN}` },

@@ -149,6 +149,28 @@ describe('npm start (embedded DynamoDB, generated shop, real HTTP)', () => {
     }
   });
 
+  it('serves the admin session preview with a forced arm and recent items to an admin, storing nothing, and 401 to anyone else', async () => {
+    const path = '/admin/sessions/preview-e2e/recommendations?arm=session&numResults=4';
+    const admin = { headers: { authorization: `Bearer ${adminToken()}` } };
+    const empty = await fetch(`${app.url}${path}`, admin);
+    expect(empty.status).toBe(200);
+    const emptyBody = (await empty.json()) as Recs;
+    const recent = emptyBody.itemList.slice(0, 2).map((i) => i.itemId);
+    const res = await fetch(`${app.url}${path}&items=${recent.join(',')}`, admin);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Recs & { sessionId: string };
+    expect(responseErrors('GET', '/admin/sessions/{sessionId}/recommendations', 200, body)).toBe('');
+    expect(body).toMatchObject({ sessionId: 'preview-e2e', arm: 'session' });
+    expect(body.itemList.map((i) => i.itemId)).not.toEqual(emptyBody.itemList.map((i) => i.itemId));
+    // items= is read-only: the session answers as before without it
+    const again = (await (await fetch(`${app.url}${path}`, admin)).json()) as Recs;
+    expect(again.itemList).toEqual(emptyBody.itemList);
+    for (const headers of [{}, { 'x-api-key': app.appKey }] as Record<string, string>[]) {
+      const denied = await fetch(`${app.url}${path}`, { headers });
+      expect(denied.status).toBe(401);
+    }
+  });
+
   it('rejects more than 100 excluded items with 400 naming exclude', async () => {
     const ex = Array.from({ length: 101 }, (_, i) => `i${i}`).join(',');
     const res = await app.appFetch(`/users/u000001/recommendations?exclude=${ex}`);

@@ -85,7 +85,7 @@ describe('serverless package (offline CloudFormation template)', () => {
     }
   });
 
-  it('packages a request function that serves a real request without node_modules', async () => {
+  it('packages a request function that serves a real request without node_modules, and its admin session preview only to IAM callers', async () => {
     const out = await mkdtemp(join(tmpdir(), 'osusume-artifact-'));
     const local = await startLocalDynamo();
     const { client, doc } = makeDynamoClients(local.endpoint);
@@ -118,15 +118,23 @@ const event = { version: '2.0', rawPath: '/users/artifact-user/recommendations',
   pathParameters: { userId: 'artifact-user' }, queryStringParameters: { numResults: '10' },
   requestContext: { http: { method: 'GET', path: '/users/artifact-user/recommendations' }, requestId: 'r1' }, isBase64Encoded: false };
 const context = { functionName: 'get-recommendations', awsRequestId: 'r1', getRemainingTimeInMillis: () => 5000 };
-process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\n');`;
+const preview = (iam) => ({ version: '2.0', routeKey: 'GET /admin/sessions/{sessionId}/recommendations',
+  rawPath: '/admin/sessions/s-artifact/recommendations', rawQueryString: 'arm=cf&items=' + process.argv[2], headers: {},
+  pathParameters: { sessionId: 's-artifact' }, queryStringParameters: { arm: 'cf', items: process.argv[2] },
+  requestContext: { http: { method: 'GET', path: '/admin/sessions/s-artifact/recommendations' }, requestId: 'r2',
+    ...(iam ? { authorizer: { iam: { accountId: '1', userArn: 'arn:aws:iam::1:user/qa' } } } : {}) }, isBase64Encoded: false });
+const answers = [await handler(event, context), await handler(preview(true), context), await handler(preview(false), context)];
+process.stdout.write('\\n' + JSON.stringify(answers) + '\\n');`;
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        ['--no-warnings', '--input-type=module', '-e', invoke, file],
+        ['--no-warnings', '--input-type=module', '-e', invoke, file, top],
         {
           cwd: out,
           env: {
             PATH: process.env.PATH ?? '',
             AWS_REGION: 'ap-northeast-1',
+            // as serverless.yml deploys it: admin = an IAM-authorised caller
+            ADMIN_AUTH: 'iam',
             DYNAMODB_ENDPOINT: local.endpoint,
             TABLE_RECOMMENDATIONS: names.recommendations,
             TABLE_STATE: names.state,
@@ -136,13 +144,17 @@ process.stdout.write('\\n' + JSON.stringify(await handler(event, context)) + '\\
           },
         },
       );
-      const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      const [result, preview, refused] = JSON.parse(stdout.trim().split('\n').at(-1)!);
       expect(result.statusCode).toBe(200);
       const body = JSON.parse(result.body);
       const ids = body.itemList.map((i: { itemId: string }) => i.itemId);
       expect(ids).toHaveLength(10);
       expect(ids).not.toContain(top);
       expect(body.itemList[0].source).toBe('popularity:global');
+      // the admin session preview (items= and a forced arm) answers an IAM caller, and 401 to anyone else
+      expect(preview.statusCode).toBe(200);
+      expect(JSON.parse(preview.body)).toMatchObject({ sessionId: 's-artifact', arm: 'cf' });
+      expect(refused.statusCode).toBe(401);
     } finally {
       client.destroy();
       await local.stop();
@@ -212,6 +224,7 @@ process.stdout.write('\\n' + JSON.stringify([await handler(ev(true), context), a
     }
     for (const key of [
       'GET /admin/users/{userId}/recommendations',
+      'GET /admin/sessions/{sessionId}/recommendations',
       'GET /reports/ab',
       'GET /ng-items',
       'PUT /ng-items/{itemId}',

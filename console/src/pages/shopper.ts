@@ -44,8 +44,8 @@ export function preview(userId: string, params: [string, string][]): Promise<Rec
 }
 
 /**
- * A session's list from one arm with the client-held recent items (`items=`, read-only: the route stores
- * nothing, and a forced arm records no impression). The app key opens the route, the admin token the arm.
+ * A session's list from one arm with the client-held recent items (`items=`, read-only), from the admin
+ * session preview: never recorded, and admin-only as the user preview is (on AWS no app-key call is admin).
  */
 export function sessionPreview(
   sessionId: string,
@@ -54,10 +54,7 @@ export function sessionPreview(
 ): Promise<Recommendations> {
   const q = new URLSearchParams(params);
   if (recentItems.length) q.set('items', recentItems.join(','));
-  return api<Recommendations>(`/sessions/${encodeURIComponent(sessionId)}/recommendations?${q}`, {
-    app: true,
-    admin: true,
-  });
+  return api<Recommendations>(`/admin/sessions/${encodeURIComponent(sessionId)}/recommendations?${q}`);
 }
 
 /** Related-item routes (app routes, with the app key npm start puts in the console's URL), shown where they exist. */
@@ -97,7 +94,7 @@ export async function shopperPage(root: HTMLElement): Promise<void> {
       .split(/[\s,]+/)
       .map((x) => x.trim())
       .filter(Boolean);
-    // a session id or recent items ask the session route instead of the user preview
+    // a session id or recent items ask the session preview instead of the user preview
     const sessionId = session.value.trim() || (recentItems.length ? 'console-preview' : '');
     const lists = await Promise.all(
       s.arms.map((a) => {
