@@ -1,10 +1,4 @@
-import { LRUCache } from 'lru-cache';
 import { DeadlineError, withDeadline } from './deadline.js';
-
-/** lru-cache holds no null or undefined: values are boxed (a cached `null` means "known absent"). */
-interface Box<V> {
-  readonly value: V;
-}
 
 /** What `TtlCache.read` answers: the value and whether it is stale (the load failed or was too slow). */
 export interface CacheRead<V> {
@@ -112,17 +106,18 @@ export class TtlCache<K, V> {
 }
 
 /**
- * A bounded least-recently-used map. Used for immutable data such as a published version's per-user lists.
- * Backed by lru-cache (a typed-array linked list): a hit moves two indices instead of re-inserting the key
- * into a Map, whose deleted slots made every hot read allocate and rehash the map in old space (the GC
- * pauses behind the request path's p99; bench/results/surfaces.md).
+ * A bounded, approximately least-recently-used map (Map keeps insertion order: the first key is the
+ * eldest). Used for immutable data such as a published version's per-user lists. A hit moves its entry to
+ * the newest end only once it has aged past half the capacity: re-inserting on every hit (delete + set)
+ * made each hot read allocate Map slots in old space, the GC pauses behind the request path's p99
+ * (bench/results/surfaces.md). An entry read within the newest half survives at least capacity/2 inserts.
  */
 export class LruCache<K, V> {
-  private readonly map: LRUCache<NonNullable<K> & {}, Box<V>>;
+  private readonly map = new Map<K, { value: V; stamp: number }>();
   private readonly inflight = new Map<K, Promise<V>>();
-  constructor(capacity: number) {
-    this.map = new LRUCache({ max: Math.max(1, capacity) });
-  }
+  /** Counts inserts and moves; an entry's stamp is the clock at its last one. */
+  private clock = 0;
+  constructor(private readonly capacity: number) {}
 
   /**
    * The cached value (if `fresh` accepts it), or one shared load for all concurrent misses of a key (a
@@ -151,13 +146,22 @@ export class LruCache<K, V> {
   }
 
   get(key: K): V | undefined {
-    return this.map.get(key as NonNullable<K> & {})?.value;
+    const entry = this.map.get(key);
+    if (entry === undefined) return undefined;
+    if (this.clock - entry.stamp >= this.capacity >> 1) {
+      this.map.delete(key);
+      entry.stamp = ++this.clock;
+      this.map.set(key, entry);
+    }
+    return entry.value;
   }
 
   /** Caches `value`; a load of the key in flight is superseded and will not overwrite it. */
   set(key: K, value: V): void {
     this.inflight.delete(key);
-    this.map.set(key as NonNullable<K> & {}, { value });
+    if (this.map.has(key)) this.map.delete(key);
+    else if (this.map.size >= this.capacity) this.map.delete(this.map.keys().next().value as K);
+    this.map.set(key, { value, stamp: ++this.clock });
   }
 
   get size(): number {
