@@ -191,7 +191,8 @@ export class SessionKnnModel implements Recommender {
       s.sessStamp.fill(0);
       s.stamp = 1;
     }
-    if (s.nbStamp >= 0x7fff0000) {
+    // a call takes up to sampleSize + k + 1 neighbour stamps: restart before the Int32 range could run out
+    if (s.nbStamp >= 0x7fffffff - (this.params.sampleSize + this.params.k + 2)) {
       s.itemNb.fill(0);
       s.nbStamp = 0;
     }
