@@ -86,7 +86,7 @@ describe('the console in Chromium against osusume start (small generated shop, a
   it('shows the published version of every algorithm on the Overview', async () => {
     await show('overview');
     const versions = await rows('Active version per algorithm');
-    expect(versions.map((r) => r[0])).toEqual(['cf', 'fm', 'session', 'popularity']);
+    expect(versions.map((r) => r[0])).toEqual(['cf', 'fm', 'champion', 'session', 'popularity']);
     for (const r of versions) expect(r[1]).toMatch(/^\d{8}T\d{6}Z-/);
   });
 

@@ -11,9 +11,11 @@ import { ROOT } from '../helpers/start-process.js';
 const OPTIONS = {
   shardUsers: 80,
   numResults: 10,
+  // the first night tunes (never tuned): one defaults trial per champion candidate keeps it quick
+  tuneTrials: 8,
   trainOptions: { fm: { epochs: 2, factors: 8, validationFraction: 0 } },
 };
-const ALGORITHMS = ['cf', 'fm', 'session', 'popularity'];
+const ALGORITHMS = ['cf', 'fm', 'champion', 'session', 'popularity'];
 
 let stack: LocalStack;
 let tmp: string;
@@ -50,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('nightly scoring state machine, run locally', () => {
-  it('publishes one new version for cf, fm, session and popularity on the happy path', async () => {
+  it('publishes one new version for cf, fm, champion, session and popularity on the happy path', async () => {
     expect(first.status, `${first.error}: ${first.cause}`).toBe('SUCCEEDED');
     const out = first.output as { version: string; shards: number; published: { algorithm: string }[] };
     expect(out.shards).toBe(3);
@@ -93,22 +95,26 @@ describe('nightly scoring state machine, run locally', () => {
     ['ScoreFmShard', 'ScoreAlgorithms.ScoreFmShards.DataError'],
     ['TrainSession', 'ScoreAlgorithms.TrainSession.DataError'],
     ['ComputePopularity', 'ScoreAlgorithms.ComputePopularity.DataError'],
-  ])('keeps the previous versions serving and names the failed state when %s fails', async (state, error) => {
-    const before = await pointers();
-    const result = await runWith((name, task) =>
-      name === state
-        ? async () => {
-            throw fail('DataError', `broken ${state}`);
-          }
-        : task,
-    );
-    expect(result.status).toBe('FAILED');
-    expect(result.error).toBe(error);
-    expect(result.cause).toContain(`broken ${state}`);
-    expect(result.cause).toContain(`${state.replace(/Shard$/, 'Shards')} failed`);
-    expect(result.events.map((e) => e.DetailType)).toEqual(['NightlyScoringFailed']);
-    expect(await pointers()).toEqual(before);
-  });
+  ])(
+    'keeps the previous versions serving and names the failed state when %s fails',
+    async (state, error) => {
+      const before = await pointers();
+      const result = await runWith((name, task) =>
+        name === state
+          ? async () => {
+              throw fail('DataError', `broken ${state}`);
+            }
+          : task,
+      );
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe(error);
+      expect(result.cause).toContain(`broken ${state}`);
+      expect(result.cause).toContain(`${state.replace(/Shard$/, 'Shards')} failed`);
+      expect(result.events.map((e) => e.DetailType)).toEqual(['NightlyScoringFailed']);
+      expect(await pointers()).toEqual(before);
+    },
+    90_000,
+  );
 
   it('retries a throttled shard with backoff and then succeeds', async () => {
     let throttled = 0;
@@ -183,7 +189,7 @@ describe('nightly training, once per algorithm', () => {
       data: stack.dataDir,
       options: { ...OPTIONS, trainOptions, mergeEvents: false, mergeCatalog: false },
     });
-    for (const algorithm of ['cf', 'fm', 'session']) await trainModel(deps, { algorithm, run });
+    for (const algorithm of ['cf', 'fm', 'champion', 'session']) await trainModel(deps, { algorithm, run });
     const { loadSnapshot } = await import('../../shared/pipeline/snapshot.js');
     dataset = await loadSnapshot(deps.artifacts, run.snapshot);
   }, 120_000);
