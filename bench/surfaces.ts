@@ -17,7 +17,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryFilterStore } from '../shared/adapters/memory/filter-store.js';
-import { MemoryItemAttributeStore } from '../shared/adapters/memory/item-attribute-store.js';
 import { MemoryItemCatalogStore } from '../shared/adapters/memory/item-catalog-store.js';
 import { MemoryNgItemStore } from '../shared/adapters/memory/ng-item-store.js';
 import { MemoryPipelineStateStore } from '../shared/adapters/memory/pipeline-state-store.js';
@@ -42,6 +41,7 @@ import type { ScoredItem } from '../shared/ports/types.js';
 import { NgList, PrecomputedSource, VersionPointers } from '../shared/use-cases/candidate-sources.js';
 import { FilterRegistry, ItemCatalogs } from '../shared/use-cases/filters.js';
 import { POPULARITY, PopularitySource, popularityMetaKey } from '../shared/use-cases/popularity-source.js';
+import { publishItemCatalog } from '../shared/use-cases/publish-popularity.js';
 import { recommend } from '../shared/use-cases/recommend.js';
 import {
   BlendedItemSource,
@@ -103,10 +103,11 @@ async function publish(train: Dataset): Promise<SurfaceDeps> {
   const state = new MemoryPipelineStateStore();
   const recommendations = new MemoryRecommendationStore();
   const popularityStore = new MemoryPopularityStore();
-  const itemAttributeStore = new MemoryItemAttributeStore();
+  const itemCatalog = new MemoryItemCatalogStore();
   const lists = computePopularityLists(train);
   await popularityStore.putSegmentLists(V, lists);
-  await publishSurfaceLists({ recommendations, popularityStore, itemAttributeStore }, train, V, lists);
+  await publishSurfaceLists({ recommendations, popularityStore }, train, V, lists);
+  const itemCatalogPages = await publishItemCatalog(itemCatalog, V, train);
   const cf = trainItemCf(train);
   await recommendations.putUserLists(ITEM_LISTS.cf, V, neighbourListsOf(cf.lists, train.items.ids, 50));
   const session = trainSession(train);
@@ -115,16 +116,22 @@ async function publish(train: Dataset): Promise<SurfaceDeps> {
     V,
     neighbourListsOf(session.lists, train.items.ids, 50),
   );
-  await state.putRecord(popularityMetaKey(V), { segmentColumns: [], lists: lists.length, createdAt: 0 });
+  await state.putRecord(popularityMetaKey(V), {
+    segmentColumns: [],
+    lists: lists.length,
+    createdAt: 0,
+    itemCatalogPages,
+  });
   for (const a of [POPULARITY, 'cf', 'session']) await state.setActiveVersion(a, V, undefined);
   const pointers = new VersionPointers(state, 3_600_000);
   const list = (label: string, name: string, pointer: string) =>
     new StoredItemLists(label, name, pointer, pointers, recommendations, 200_000);
   const none: CandidateSource = { source: 'cf', candidates: async () => [] };
   cfOnly = list('cf-items', ITEM_LISTS.cf, 'cf');
+  const popularity = new PopularitySource(state, popularityStore, 3_600_000);
   return {
     experiments: singleArm('cf'),
-    popularity: new PopularitySource(state, popularityStore, 3_600_000),
+    popularity,
     ngList: new NgList(new MemoryNgItemStore(), 3_600_000),
     similar: {
       default: new BlendedItemSource(SIMILAR_ITEMS, [
@@ -135,7 +142,7 @@ async function publish(train: Dataset): Promise<SurfaceDeps> {
     coView: list('session-items', ITEM_LISTS.session, 'session'),
     attributeNeighbours: list('attribute-items', ITEM_LISTS.attributes, POPULARITY),
     boughtTogether: list('bought-together', ITEM_LISTS.boughtTogether, POPULARITY),
-    itemAttributes: new ItemAttributes(pointers, itemAttributeStore),
+    itemAttributes: new ItemAttributes(popularity, new ItemCatalogs(itemCatalog)),
     sources: { cf: none },
     profiles: new MemoryUserProfileStore(),
   };
@@ -277,7 +284,6 @@ async function latency(): Promise<void> {
   const state = new MemoryPipelineStateStore();
   const recommendations = new MemoryRecommendationStore();
   const popularityStore = new MemoryPopularityStore();
-  const itemAttributeStore = new MemoryItemAttributeStore();
   const ngStore = new MemoryNgItemStore();
   const catalogue = Array.from({ length: 50_000 }, (_, i) => `item-${i}`);
   const scored = (ids: string[]) => ids.map((itemId, k) => ({ itemId, score: 1 - k / (ids.length + 1) }));
@@ -296,10 +302,6 @@ async function latency(): Promise<void> {
     await recommendations.putUserLists(name, V, itemLists(off));
   await recommendations.putUserLists('cf', V, [{ userId: 'u1', items: scored(catalogue.slice(0, 300)) }]);
   const cats = ['toys', 'books', 'music', 'games'];
-  await itemAttributeStore.putAttributes(
-    V,
-    catalogue.slice(0, 2000).map((id, i) => ({ itemId: id, attributes: { CATEGORY: cats[i % 4] } })),
-  );
   await popularityStore.putSegmentLists(V, [
     { segment: 'global', items: scored(catalogue.slice(0, 5000)) },
     ...cats.map((c, k) => ({
@@ -311,12 +313,19 @@ async function latency(): Promise<void> {
       items: scored(catalogue.slice(100, 600)),
     })),
   ]);
-  // a 10,000-item filter: five shelves over the catalogue (s0 holds the NG items, s1 is filtered on)
+  // a 10,000-item filter: five shelves over the catalogue (s0 holds the NG items, s1 is filtered on);
+  // the first 2000 items have a category (the category fallbacks read it)
   const itemCatalog = new MemoryItemCatalogStore();
   const pages: ItemCatalogPage[] = [];
   for (let p = 0; p < catalogue.length; p += 5000) {
     const page = catalogue.slice(p, p + 5000);
-    pages.push({ ids: page, columns: [['SHELF', page.map((_, k) => `s${(p + k) % 5}`)]] });
+    pages.push({
+      ids: page,
+      columns: [
+        ['SHELF', page.map((_, k) => `s${(p + k) % 5}`)],
+        ['CATEGORY', page.map((_, k) => (p + k < 2000 ? cats[(p + k) % 4] : ''))],
+      ],
+    });
   }
   await itemCatalog.putCatalog(V, pages);
   const filterStore = new MemoryFilterStore();
@@ -337,9 +346,11 @@ async function latency(): Promise<void> {
     new StoredItemLists(label, name, pointer, pointers, recommendations);
   // the user lists through the cached source composition.ts serves them with
   const cfUser = new PrecomputedSource('cf', 'cf', pointers, recommendations);
+  const popularity = new PopularitySource(state, popularityStore, 3_600_000);
+  const catalogs = new ItemCatalogs(itemCatalog);
   const deps: SurfaceDeps = {
     experiments: singleArm('cf'),
-    popularity: new PopularitySource(state, popularityStore, 3_600_000),
+    popularity,
     ngList: new NgList(ngStore, 3_600_000),
     similar: {
       default: new BlendedItemSource(SIMILAR_ITEMS, [
@@ -350,11 +361,11 @@ async function latency(): Promise<void> {
     coView: list('session-items', ITEM_LISTS.session, 'session'),
     attributeNeighbours: list('attribute-items', ITEM_LISTS.attributes, POPULARITY),
     boughtTogether: list('bought-together', ITEM_LISTS.boughtTogether, POPULARITY),
-    itemAttributes: new ItemAttributes(pointers, itemAttributeStore),
+    itemAttributes: new ItemAttributes(popularity, catalogs),
     sources: { cf: cfUser },
     profiles: new MemoryUserProfileStore(),
     filters: new FilterRegistry(filterStore, 3_600_000),
-    catalogs: new ItemCatalogs(itemCatalog),
+    catalogs,
   };
   const shelf = parseFilterUse('shelf', '{"SHELF":"\\"s1\\""}');
   const inputList = catalogue.slice(0, 100);

@@ -3,7 +3,6 @@ import { makeDynamoClients } from './adapters/dynamodb/clients.js';
 import { DynamoEventStore } from './adapters/dynamodb/event-store.js';
 import { DynamoFilterStore } from './adapters/dynamodb/filter-store.js';
 import { DynamoItemCatalogStore } from './adapters/dynamodb/item-catalog-store.js';
-import { DynamoItemAttributeStore } from './adapters/dynamodb/item-attribute-store.js';
 import { DynamoNgItemStore } from './adapters/dynamodb/ng-item-store.js';
 import { FileConsoleAssets, findConsoleDist } from './adapters/fs/console-assets.js';
 import { DynamoPipelineStateStore } from './adapters/dynamodb/pipeline-state-store.js';
@@ -27,7 +26,6 @@ import { ALGORITHM_INDEX } from './domain/algorithms/served-algorithms.js';
 import { type ExperimentConfig, parseExperimentConfig } from './domain/experiments/experiments.js';
 import { ChampionSource } from './use-cases/champion.js';
 import type { CandidateSource, ItemCandidateSource, PersonalizeItemRanker } from './ports/candidates.js';
-import type { ItemAttributeStore } from './ports/item-attributes.js';
 import type { StaticAssetStore } from './ports/static-assets.js';
 import type { EventStore } from './ports/events.js';
 import { campaignParameterName } from './ports/parameters.js';
@@ -103,8 +101,7 @@ export interface Container {
   readonly interactions: CachedRecentEvents;
   /** The latest dataset's columns (user attributes in queries, `metadata=` columns). */
   readonly columns: DatasetColumnsSource;
-  /** Item attributes per version: the nightly run writes them, `metadata=` and category fallbacks read them. */
-  readonly itemAttributeStore: ItemAttributeStore;
+  /** Item attributes of the active version from its catalogue (`metadata=`, category fallbacks). */
   readonly itemAttributes: ItemAttributes;
   /** Similar-items source per arm algorithm (`default`: osusume's CF neighbours). */
   readonly similar: Readonly<Record<string, ItemCandidateSource>>;
@@ -185,10 +182,8 @@ export function buildContainer(cfg: Config = config()): Container {
     tableName: cfg.TABLE_RECOMMENDATIONS,
     retentionSeconds,
   });
-  const itemAttributeStore = new DynamoItemAttributeStore(doc, {
-    tableName: cfg.TABLE_RECOMMENDATIONS,
-    retentionSeconds,
-  });
+  const popularity = new PopularitySource(state, popularityStore, pointerTtl);
+  const catalogs = new ItemCatalogs(itemCatalog);
   const cfItems = new StoredItemLists(ITEM_LISTS.cf, ITEM_LISTS.cf, 'cf', pointers, recommendations);
   const coView = new StoredItemLists(
     ITEM_LISTS.session,
@@ -213,7 +208,7 @@ export function buildContainer(cfg: Config = config()): Container {
     ),
     ngItems,
     state,
-    popularity: new PopularitySource(state, popularityStore, pointerTtl),
+    popularity,
     pointers,
     ngList: new NgList(ngItems, cfg.NG_CACHE_TTL_SECONDS * 1000),
     sources,
@@ -226,11 +221,11 @@ export function buildContainer(cfg: Config = config()): Container {
     // filters change as rarely as the NG list and reach other processes as fast
     filters: new FilterRegistry(filterStore, cfg.NG_CACHE_TTL_SECONDS * 1000),
     itemCatalog,
-    catalogs: new ItemCatalogs(itemCatalog),
+    catalogs,
     interactions: recentEvents,
     columns: new DatasetColumnsSource(state, pointerTtl),
-    itemAttributeStore,
-    itemAttributes: new ItemAttributes(pointers, itemAttributeStore),
+    // the same pointer and catalogue caches as filters: one catalogue load per version per process
+    itemAttributes: new ItemAttributes(popularity, catalogs),
     similar: {
       default: similar,
       session: coView,

@@ -8,11 +8,9 @@ import { GLOBAL_SEGMENT } from '../domain/popularity/segments.js';
 import {
   attributeNeighbourLists,
   boughtTogetherLists,
-  itemAttributeRecords,
   rankingLists,
   type SurfaceOptions,
 } from '../domain/surfaces/item-surfaces.js';
-import type { ItemAttributeStore } from '../ports/item-attributes.js';
 import type { PopularityStore, RecommendationStore } from '../ports/stores.js';
 import type { SegmentList } from '../ports/types.js';
 import { ITEM_LISTS } from '../use-cases/surfaces.js';
@@ -23,7 +21,6 @@ export interface SurfaceCounts {
   readonly boughtTogether: number;
   readonly attributes: number;
   readonly rankings: number;
-  readonly itemAttributes: number;
 }
 
 /**
@@ -31,11 +28,7 @@ export interface SurfaceCounts {
  * `popularity` is the run's popularity lists (their global list orders attribute neighbours).
  */
 export async function publishSurfaceLists(
-  stores: {
-    recommendations: RecommendationStore;
-    popularityStore: PopularityStore;
-    itemAttributeStore: ItemAttributeStore;
-  },
+  stores: { recommendations: RecommendationStore; popularityStore: PopularityStore },
   dataset: Dataset,
   version: string,
   popularity: readonly SegmentList[],
@@ -55,12 +48,9 @@ export async function publishSurfaceLists(
   await stores.recommendations.putUserLists(ITEM_LISTS.boughtTogether, version, together);
   await stores.recommendations.putUserLists(ITEM_LISTS.attributes, version, attributes);
   await stores.popularityStore.putSegmentLists(version, rankings);
-  const attributeRecords = itemAttributeRecords(dataset);
-  await stores.itemAttributeStore.putAttributes(version, attributeRecords);
   return {
     boughtTogether: together.length,
     attributes: attributes.length,
     rankings: rankings.length,
-    itemAttributes: attributeRecords.length,
   };
 }

@@ -1,7 +1,8 @@
 import { LruCache } from '../domain/cache.js';
 import { withDeadline } from '../domain/deadline.js';
 import { ValidationError } from '../domain/errors.js';
-import { ownValue } from '../domain/own-property.js';
+import type { ItemCatalog } from '../domain/filters/item-catalog.js';
+import { ownValue, setOwn } from '../domain/own-property.js';
 import { GLOBAL_SEGMENT, itemSegmentKey, segmentValue } from '../domain/popularity/segments.js';
 import type {
   ItemListRequest,
@@ -17,12 +18,12 @@ import type {
   PersonalizeItemRanker,
   PersonalizeSimilarItems,
 } from '../ports/candidates.js';
-import type { ItemAttributeStore } from '../ports/item-attributes.js';
 import type { RecommendationStore, UserProfileStore } from '../ports/stores.js';
 import type { ScoredItem, UserAttributes } from '../ports/types.js';
 import type { VersionPointers } from './candidate-sources.js';
 import type { DatasetColumnsSource } from './catalog.js';
-import { POPULARITY } from './popularity-source.js';
+import type { ItemCatalogs } from './filters.js';
+import type { PopularitySource } from './popularity-source.js';
 import {
   type CandidateList,
   type ChainLink,
@@ -131,38 +132,45 @@ export class PersonalizeSimilarSource implements ItemCandidateSource {
   }
 }
 
-/** Item attributes of the active popularity version, cached per item (a version never changes). */
+/**
+ * Item attributes of the active popularity version, answered from its item catalogue (the pages filters
+ * read too): one catalogue load per version per process, then in-memory lookups.
+ */
 export class ItemAttributes implements ItemMetadataSource {
-  private readonly cache: LruCache<string, Readonly<Record<string, string>> | null>;
   constructor(
-    private readonly pointers: VersionPointers,
-    private readonly store: ItemAttributeStore,
-    cacheEntries = 50_000,
-  ) {
-    this.cache = new LruCache(cacheEntries);
-  }
-  /** The attributes of the given items (absent: unknown item or none published). */
+    private readonly popularity: Pick<PopularitySource, 'active'>,
+    private readonly catalogs: Pick<ItemCatalogs, 'catalog'>,
+  ) {}
+  /** The attributes of the given items (absent: unknown item, no attribute values or none published). */
   async of(itemIds: readonly string[]): Promise<Map<string, Readonly<Record<string, string>>>> {
     const out = new Map<string, Readonly<Record<string, string>>>();
-    const version = await this.pointers.active(POPULARITY);
-    if (version === undefined || itemIds.length === 0) return out;
-    // one cache lookup per item: a hit is answered at once, only the misses are read
-    const missing: string[] = [];
+    if (itemIds.length === 0) return out;
+    const active = await this.popularity.active();
+    if (!active) return out;
+    const catalog = await this.catalogs.catalog(active.version, active.meta.itemCatalogPages);
     for (const id of itemIds) {
-      const a = this.cache.get(`${version}#${id}`);
-      if (a === undefined) missing.push(id);
-      else if (a) out.set(id, a);
-    }
-    if (missing.length > 0) {
-      const loaded = await this.store.getAttributes(version, missing);
-      for (const id of missing) {
-        const a = loaded.get(id) ?? null;
-        this.cache.set(`${version}#${id}`, a);
-        if (a) out.set(id, a);
-      }
+      const i = catalog.index.get(id);
+      if (i === undefined) continue;
+      const attributes = attributesAt(catalog, i);
+      if (attributes) out.set(id, attributes);
     }
     return out;
   }
+}
+
+/** Item `i`'s values per column (several joined with `|`, as items.csv has them), or undefined with none. */
+function attributesAt(catalog: ItemCatalog, i: number): Record<string, string> | undefined {
+  let attributes: Record<string, string> | undefined;
+  for (const col of catalog.columns.values()) {
+    const from = col.offsets[i];
+    const to = col.offsets[i + 1];
+    if (from === to) continue;
+    const parts: string[] = [];
+    for (let p = from; p < to; p++) parts.push(col.dict[col.values[p]]);
+    attributes ??= {};
+    setOwn(attributes, col.name, parts.join('|'));
+  }
+  return attributes;
 }
 
 /** The known dataset columns, or none (the pattern rule) when the state table fails or is slow. */

@@ -3,10 +3,10 @@ import {
   GetRecommendationsCommand,
   PersonalizeRuntimeClient,
 } from '@aws-sdk/client-personalize-runtime';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoFilterStore } from '../../shared/adapters/dynamodb/filter-store.js';
-import { DynamoItemAttributeStore } from '../../shared/adapters/dynamodb/item-attribute-store.js';
 import { DynamoItemCatalogStore } from '../../shared/adapters/dynamodb/item-catalog-store.js';
 import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
 import { DynamoPipelineStateStore } from '../../shared/adapters/dynamodb/pipeline-state-store.js';
@@ -19,7 +19,6 @@ import {
 } from '../../shared/adapters/personalize/personalize-item-runtime.js';
 import { DatasetBuilder } from '../../shared/domain/data/builder.js';
 import type { Dataset } from '../../shared/domain/data/dataset.js';
-import { catalogPages } from '../../shared/domain/filters/item-catalog.js';
 import { parseFilterUse } from '../../shared/domain/filters/request.js';
 import { computePopularityLists } from '../../shared/domain/popularity/popularity.js';
 import { publishSurfaceLists } from '../../shared/pipeline/surfaces.js';
@@ -27,6 +26,7 @@ import type { CandidateSource } from '../../shared/ports/candidates.js';
 import { NgList, VersionPointers } from '../../shared/use-cases/candidate-sources.js';
 import { FilterRegistry, ItemCatalogs } from '../../shared/use-cases/filters.js';
 import { POPULARITY, PopularitySource, popularityMetaKey } from '../../shared/use-cases/popularity-source.js';
+import { publishItemCatalog } from '../../shared/use-cases/publish-popularity.js';
 import {
   boughtTogether,
   ITEM_LISTS,
@@ -66,22 +66,28 @@ function shop(): Dataset {
 describe('shop surfaces on the published lists (embedded DynamoDB)', () => {
   let deps: SurfaceDeps;
   let ng: DynamoNgItemStore;
+  let table: string;
+  let catalogReads = 0;
 
   beforeAll(async () => {
-    const table = await db.freshTable('recommendations');
+    table = await db.freshTable('recommendations');
     const state = new DynamoPipelineStateStore(db.doc(), { tableName: await db.freshTable('state') });
     const recommendations = new DynamoRecommendationStore(db.doc(), { tableName: table });
     const popularityStore = new DynamoPopularityStore(db.doc(), { tableName: table });
-    const itemAttributeStore = new DynamoItemAttributeStore(db.doc(), { tableName: table });
     ng = new DynamoNgItemStore(db.doc(), { tableName: await db.freshTable('ngItems') });
     const dataset = shop();
     const lists = computePopularityLists(dataset, { minSupport: 1 });
     await popularityStore.putSegmentLists(V, lists);
-    await publishSurfaceLists({ recommendations, popularityStore, itemAttributeStore }, dataset, V, lists);
-    // the item catalogue filters are evaluated on, and one filter mapped to a Personalize filter
-    const pages = catalogPages({ ids: dataset.items.ids, columns: dataset.itemAttributes });
+    await publishSurfaceLists({ recommendations, popularityStore }, dataset, V, lists);
+    // the item catalogue (filters and item attributes read it) as the nightly publishes it, its page
+    // reads counted; and one filter mapped to a Personalize filter
     const itemCatalog = new DynamoItemCatalogStore(db.doc(), { tableName: table });
-    await itemCatalog.putCatalog(V, pages);
+    const pages = await publishItemCatalog(itemCatalog, V, dataset);
+    const getCatalog = itemCatalog.getCatalog.bind(itemCatalog);
+    itemCatalog.getCatalog = (version, n) => {
+      catalogReads++;
+      return getCatalog(version, n);
+    };
     const filterStore = new DynamoFilterStore(db.doc(), { tableName: await db.freshTable('state') });
     await filterStore.put({
       name: 'by-category',
@@ -93,10 +99,12 @@ describe('shop surfaces on the published lists (embedded DynamoDB)', () => {
       segmentColumns: [],
       lists: lists.length,
       createdAt: 0,
-      itemCatalogPages: pages.length,
+      itemCatalogPages: pages,
     });
     await state.setActiveVersion(POPULARITY, V, undefined);
     const pointers = new VersionPointers(state, 60_000);
+    const popularity = new PopularitySource(state, popularityStore, 60_000);
+    const catalogs = new ItemCatalogs(itemCatalog);
     // a user list for the ranking: the cf arm scores book3 above toy3
     const cf: CandidateSource = {
       source: 'cf',
@@ -108,7 +116,7 @@ describe('shop surfaces on the published lists (embedded DynamoDB)', () => {
     const none = new StoredItemLists('cf-items', ITEM_LISTS.cf, 'cf', pointers, recommendations);
     deps = {
       experiments: singleArm('cf'),
-      popularity: new PopularitySource(state, popularityStore, 60_000),
+      popularity,
       ngList: new NgList(ng, 0),
       similar: { default: none },
       coView: new StoredItemLists('session-items', ITEM_LISTS.session, 'session', pointers, recommendations),
@@ -126,12 +134,36 @@ describe('shop surfaces on the published lists (embedded DynamoDB)', () => {
         pointers,
         recommendations,
       ),
-      itemAttributes: new ItemAttributes(pointers, itemAttributeStore),
+      itemAttributes: new ItemAttributes(popularity, catalogs),
       sources: { cf },
       profiles: new DynamoUserProfileStore(db.doc(), { tableName: await db.freshTable('users') }),
       filters: new FilterRegistry(filterStore, 60_000),
-      catalogs: new ItemCatalogs(itemCatalog),
+      catalogs,
     };
+  });
+
+  it('answers metadata= from the catalogue pages, read once, with no per-item attribute records', async () => {
+    const rank = (value: string) =>
+      ranking(deps, {
+        kind: 'most-viewed',
+        numResults: 2,
+        exclude: [],
+        metadata: ['CATEGORY', 'PRICE_BAND'],
+        attribute: { column: 'CATEGORY', value },
+      });
+    const books = (await rank('books')).response.itemList.map((i) => i.metadata);
+    const toys = (await rank('toys')).response.itemList.map((i) => i.metadata?.CATEGORY);
+    expect(books).toEqual([
+      { CATEGORY: 'books', PRICE_BAND: 'mid' },
+      { CATEGORY: 'books', PRICE_BAND: 'mid' },
+    ]);
+    expect(toys).toEqual(['toys', 'toys']);
+    // one catalogue load for the version in this process, then in-memory lookups
+    expect(catalogReads).toBe(1);
+    const { Items = [] } = await db.doc().send(new ScanCommand({ TableName: table }));
+    const keys = Items.map((i) => String(i.pk));
+    expect(keys.some((k) => k.startsWith(`items#${V}#`))).toBe(true);
+    expect(keys.filter((k) => k.startsWith('attr#'))).toEqual([]);
   });
 
   it('gives a new item without history similar items from its attributes, then its category', async () => {

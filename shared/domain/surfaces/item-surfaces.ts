@@ -3,7 +3,6 @@ import { DEFAULT_EVENT_WEIGHTS } from '../algorithms/recommender.js';
 import { topK } from '../algorithms/top-k.js';
 import type { Dataset } from '../data/dataset.js';
 import { ValidationError } from '../errors.js';
-import { setOwn } from '../own-property.js';
 import { GLOBAL_SEGMENT, itemSegmentKey } from '../popularity/segments.js';
 
 /**
@@ -374,26 +373,6 @@ export function rankingLists(dataset: Dataset, options: SurfaceOptions = {}): Se
         if (list) out.push(list);
       }
     }
-  }
-  return out;
-}
-
-/** Item attributes as `{itemId, attributes}` (multi-valued fields joined with `|`), for response metadata. */
-export function itemAttributeRecords(
-  dataset: Dataset,
-): { itemId: string; attributes: Record<string, string> }[] {
-  const out: { itemId: string; attributes: Record<string, string> }[] = [];
-  for (let i = 0; i < dataset.items.size; i++) {
-    const attributes: Record<string, string> = {};
-    let any = false;
-    for (const col of dataset.itemAttributes) {
-      if (i + 1 >= col.offsets.length || col.offsets[i] === col.offsets[i + 1]) continue;
-      const values: string[] = [];
-      for (let p = col.offsets[i]; p < col.offsets[i + 1]; p++) values.push(col.dict.ids[col.values[p]]);
-      setOwn(attributes, col.name, values.join('|'));
-      any = true;
-    }
-    if (any) out.push({ itemId: dataset.items.ids[i], attributes });
   }
   return out;
 }
