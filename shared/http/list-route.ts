@@ -1,6 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Container } from '../composition.js';
-import type { KnownColumns } from '../domain/recommend/surface-request.js';
+import {
+  type ItemListRequest,
+  type KnownColumns,
+  parseItemListRequest,
+} from '../domain/recommend/surface-request.js';
 import { logger, metrics } from '../observability/powertools.js';
 import { ImpressionRecorder, type ServedListRecord } from '../use-cases/impressions.js';
 import type { ServedList } from '../use-cases/recommend.js';
@@ -58,6 +62,21 @@ export function reportServed(
     armItems: served.armItems,
     failures: served.failures,
   });
+}
+
+/** The parse step of the item routes (`/items/{itemId}/…`): the path's item id, then the list query. */
+export function parseItemRoute(
+  container: Container,
+): (event: HttpEvent, columns: KnownColumns) => ItemListRequest {
+  const { DEFAULT_NUM_RESULTS, MAX_METADATA_COLUMNS } = container.config;
+  return (event, columns) =>
+    parseItemListRequest(
+      event.pathParameters?.itemId,
+      event.queryStringParameters ?? {},
+      DEFAULT_NUM_RESULTS,
+      columns,
+      MAX_METADATA_COLUMNS,
+    );
 }
 
 /** What one list route adds to the shared steps: how it parses, which use case serves, what it records. */

@@ -286,44 +286,42 @@ function itemResponse(req: ItemListRequest, served: ServedList): ItemSurfaceResp
  * campaign), session co-view, attribute neighbours, then the popularity of the item's attribute values and
  * global popularity. Never the item itself.
  */
-export async function similarItems(
+export function similarItems(
   deps: SurfaceDeps,
   req: ItemListRequest,
   options: { adminAuthorized?: boolean } = {},
 ): Promise<{ response: ItemSurfaceResponse; served: ServedList }> {
-  const served = await serveList(
-    deps,
-    { ...req, assignKey: req.userId ?? req.itemId },
-    {
-      start: (ctx) => ({
-        lists: similarLists(deps, ctx, req),
-        chain: itemChain(deps, ctx, req.itemId),
-        blocked: (id) => id === req.itemId,
-      }),
-    },
-    options,
-  );
-  return { response: itemResponse(req, served), served };
+  return serveItemSurface(deps, req, options, (ctx) => similarLists(deps, ctx, req));
 }
 
 /**
  * GET /items/{itemId}/bought-together: items of the same baskets (co-purchase), then the item's similar
  * items as GET /items/{itemId}/similar serves them.
  */
-export async function boughtTogether(
+export function boughtTogether(
   deps: SurfaceDeps,
   req: ItemListRequest,
   options: { adminAuthorized?: boolean } = {},
+): Promise<{ response: ItemSurfaceResponse; served: ServedList }> {
+  return serveItemSurface(deps, req, options, (ctx) => [
+    fromItemSource(ctx, deps.boughtTogether, req.itemId, req.userId),
+    ...similarLists(deps, ctx, req),
+  ]);
+}
+
+/** An item surface: the given lists, then the item's attribute popularity and global; never the item. */
+async function serveItemSurface(
+  deps: SurfaceDeps,
+  req: ItemListRequest,
+  options: { adminAuthorized?: boolean },
+  lists: (ctx: PlanContext) => CandidateList[],
 ): Promise<{ response: ItemSurfaceResponse; served: ServedList }> {
   const served = await serveList(
     deps,
     { ...req, assignKey: req.userId ?? req.itemId },
     {
       start: (ctx) => ({
-        lists: [
-          fromItemSource(ctx, deps.boughtTogether, req.itemId, req.userId),
-          ...similarLists(deps, ctx, req),
-        ],
+        lists: lists(ctx),
         chain: itemChain(deps, ctx, req.itemId),
         blocked: (id) => id === req.itemId,
       }),
