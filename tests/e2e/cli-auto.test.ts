@@ -1,35 +1,20 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeShop } from '../../shared/domain/data/generator.js';
+import { describe, expect, it } from 'vitest';
+import { generatedShopDir, osusume } from '../helpers/cli-shop.js';
 
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', '..', 'shared', 'cli', 'osusume.mjs');
 // cheap candidates keep the validation search to a few seconds
 const AUTO = ['--auto-candidates', 'cf,session,popularity', '--tune-trials', '6'];
 
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'osusume-auto-'));
-  await writeShop({ users: 300, items: 200, days: 20, seed: 3 }, join(dir, 'data'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const shopDir = generatedShopDir('osusume-auto-', { users: 300, items: 200, days: 20, seed: 3 });
 
 describe('--algorithm auto', () => {
   it('evaluate resolves auto to the champion tuned on the training part and says which and why', async () => {
-    const out = join(dir, 'eval');
-    const { stdout } = await run(process.execPath, [
-      CLI,
+    const out = join(shopDir(), 'eval');
+    const { stdout } = await osusume([
       'evaluate',
       '--data',
-      join(dir, 'data'),
+      join(shopDir(), 'data'),
       '--algorithms',
       'auto,cf',
       '--protocol',
@@ -49,17 +34,16 @@ describe('--algorithm auto', () => {
   }, 120_000);
 
   it('batch-recommend answers every user with the champion', async () => {
-    const input = join(dir, 'users.jsonl');
-    const output = join(dir, 'out.jsonl');
+    const input = join(shopDir(), 'users.jsonl');
+    const output = join(shopDir(), 'out.jsonl');
     await writeFile(
       input,
       ['{"userId":"u000000"}', '{"userId":"u000001"}', '{"userId":"nobody"}'].join('\n'),
     );
-    const { stdout } = await run(process.execPath, [
-      CLI,
+    const { stdout } = await osusume([
       'batch-recommend',
       '--data',
-      join(dir, 'data'),
+      join(shopDir(), 'data'),
       '--algorithm',
       'auto',
       '--input',
@@ -81,11 +65,10 @@ describe('--algorithm auto', () => {
 
   it('names a bad budget option before loading anything', async () => {
     await expect(
-      run(process.execPath, [
-        CLI,
+      osusume([
         'batch-recommend',
         '--data',
-        join(dir, 'missing'),
+        join(shopDir(), 'missing'),
         '--algorithm',
         'auto',
         '--input',

@@ -1,33 +1,17 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeShop } from '../../shared/domain/data/generator.js';
+import { describe, expect, it } from 'vitest';
+import { generatedShopDir, osusume } from '../helpers/cli-shop.js';
 
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', '..', 'shared', 'cli', 'osusume.mjs');
-
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'osusume-eval-'));
-  await writeShop({ users: 300, items: 200, days: 20, seed: 3 }, join(dir, 'data'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const shopDir = generatedShopDir('osusume-eval-', { users: 300, items: 200, days: 20, seed: 3 });
 
 describe('osusume evaluate', () => {
   it('prints a metrics table and writes evaluation.json and evaluation.svg', async () => {
-    const out = join(dir, 'eval');
-    const { stdout } = await run(process.execPath, [
-      CLI,
+    const out = join(shopDir(), 'eval');
+    const { stdout } = await osusume([
       'evaluate',
       '--data',
-      join(dir, 'data'),
+      join(shopDir(), 'data'),
       '--algorithms',
       'cf,popularity',
       '--protocol',
@@ -67,31 +51,22 @@ describe('osusume evaluate --protocol session', () => {
       }
       return `${rows.join('\n')}\n`;
     };
-    await writeFile(join(dir, 'tr.txt'), lines(1, 300));
-    await writeFile(join(dir, 'te.txt'), lines(2, 60));
+    await writeFile(join(shopDir(), 'tr.txt'), lines(1, 300));
+    await writeFile(join(shopDir(), 'te.txt'), lines(2, 60));
     for (const [src, out] of [
       ['tr.txt', 'srec-train'],
       ['te.txt', 'srec-test'],
     ])
-      await run(process.execPath, [
-        CLI,
-        'import',
-        'session-rec',
-        '--src',
-        join(dir, src),
-        '--out',
-        join(dir, out),
-      ]);
-    const out = join(dir, 'eval-session');
-    const { stdout } = await run(process.execPath, [
-      CLI,
+      await osusume(['import', 'session-rec', '--src', join(shopDir(), src), '--out', join(shopDir(), out)]);
+    const out = join(shopDir(), 'eval-session');
+    const { stdout } = await osusume([
       'evaluate',
       '--protocol',
       'session',
       '--data',
-      join(dir, 'srec-train'),
+      join(shopDir(), 'srec-train'),
       '--test',
-      join(dir, 'srec-test'),
+      join(shopDir(), 'srec-test'),
       '--out',
       out,
     ]);
@@ -106,14 +81,13 @@ describe('osusume evaluate --protocol session', () => {
 
 describe('osusume batch-recommend', () => {
   it('answers each input line in the Personalize batch format', async () => {
-    const input = join(dir, 'users.jsonl');
-    const output = join(dir, 'out.jsonl');
+    const input = join(shopDir(), 'users.jsonl');
+    const output = join(shopDir(), 'out.jsonl');
     await writeFile(input, ['{"userId":"u000001"}', 'oops', '{"userId":"stranger"}'].join('\n'));
-    await run(process.execPath, [
-      CLI,
+    await osusume([
       'batch-recommend',
       '--data',
-      join(dir, 'data'),
+      join(shopDir(), 'data'),
       '--algorithm',
       'cf',
       '--input',

@@ -75,7 +75,12 @@ describe('the published session model on the request path', () => {
     const artifacts = await folder();
     const state = new MemoryPipelineStateStore();
     let reads = 0;
-    const counted = { get: (key: string) => (reads++, artifacts.get(key)) };
+    const counted = {
+      get: (key: string) => {
+        reads++;
+        return artifacts.get(key);
+      },
+    };
     const pointers = new VersionPointers(state, 0);
     return {
       artifacts,
