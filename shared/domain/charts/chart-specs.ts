@@ -86,6 +86,21 @@ function errorBar(stroke: string | ((i: number) => string)) {
   };
 }
 
+/** A panel chart's spec: the options every chart shares (static, accessible, one font), then its own parts. */
+function panelChart(width: number, height: number, parts: Record<string, unknown>): ChartSpec {
+  return {
+    width,
+    height,
+    option: {
+      animation: false,
+      backgroundColor: '#ffffff',
+      aria: { enabled: true },
+      textStyle: { fontFamily: 'sans-serif' },
+      ...parts,
+    } as EChartsOption,
+  };
+}
+
 /**
  * The frame both panel charts share: a title block of `header` px, then panels two a row, each with its grid
  * and bold title at the same offsets.
@@ -188,22 +203,14 @@ export function intervalPanels(title: string, subtitle: string, panels: readonly
             },
     });
   });
-  return {
-    width,
-    height,
-    option: {
-      animation: false,
-      backgroundColor: '#ffffff',
-      aria: { enabled: true },
-      textStyle: { fontFamily: 'sans-serif' },
-      title: titles,
-      tooltip: { trigger: 'item' },
-      grid,
-      xAxis,
-      yAxis,
-      series,
-    } as EChartsOption,
-  };
+  return panelChart(width, height, {
+    title: titles,
+    tooltip: { trigger: 'item' },
+    grid,
+    xAxis,
+    yAxis,
+    series,
+  });
 }
 
 /** One line per series over dates, each point with its interval when known. */
@@ -270,21 +277,13 @@ export function timePanels(title: string, subtitle: string, panels: readonly Tim
         });
     }
   });
-  return {
-    width,
-    height,
-    option: {
-      animation: false,
-      backgroundColor: '#ffffff',
-      aria: { enabled: true },
-      textStyle: { fontFamily: 'sans-serif' },
-      title: titles,
-      legend: { data: names, top: HEADER_H - 6, left: 10, width: width - 20, itemGap: 16 },
-      tooltip: { trigger: 'axis' },
-      grid,
-      xAxis,
-      yAxis,
-      series,
-    } as EChartsOption,
-  };
+  return panelChart(width, height, {
+    title: titles,
+    legend: { data: names, top: HEADER_H - 6, left: 10, width: width - 20, itemGap: 16 },
+    tooltip: { trigger: 'axis' },
+    grid,
+    xAxis,
+    yAxis,
+    series,
+  });
 }
