@@ -297,25 +297,24 @@ describe('repeat policy and the popularity fill', () => {
     for (let k = 1; k < scores.length; k++) expect(scores[k]).toBeLessThanOrEqual(scores[k - 1]);
   });
 
-  it('shows no item of the session anywhere under repeat=exclude, the arm included', async () => {
-    const { deps } = await memoryDeps({
+  // u1's cf list is c0..c4 and the session viewed `viewedItems` (one second apart)
+  const cfUserWhoViewed = (viewedItems: readonly string[]) =>
+    memoryDeps({
       experiments: singleArm('cf'),
       segmentLists: [global],
       userLists: { cf: { u1: items('c', 5) } },
-      events: [viewed('c0', 1000, visitor), viewed('g0', 2000, visitor)],
+      events: viewedItems.map((itemId, i) => viewed(itemId, 1000 * (i + 1), visitor)),
     });
+
+  it('shows no item of the session anywhere under repeat=exclude, the arm included', async () => {
+    const { deps } = await cfUserWhoViewed(['c0', 'g0']);
     const { response } = await recommend(deps, req('u1', { repeat: 'exclude' }));
     const ids = response.itemList.map((i) => i.itemId);
     expect(ids).toEqual(['c1', 'c2', 'c3', 'c4', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6']);
   });
 
   it("lets the arm's own candidates show session items under repeat=allow", async () => {
-    const { deps } = await memoryDeps({
-      experiments: singleArm('cf'),
-      segmentLists: [global],
-      userLists: { cf: { u1: items('c', 5) } },
-      events: [viewed('c0', 1000, visitor), viewed('g0', 2000, visitor)],
-    });
+    const { deps } = await cfUserWhoViewed(['c0', 'g0']);
     const { response } = await recommend(deps, req('u1', { repeat: 'allow' }));
     const ids = response.itemList.map((i) => i.itemId);
     expect(ids.slice(0, 5)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
