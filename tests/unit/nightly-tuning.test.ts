@@ -111,7 +111,9 @@ describe('nightly Tune stage, run locally', () => {
       tunedAt: searchAfterFirst?.tunedAt,
     });
     expect(searchAfterFirst?.reason).toBe('never searched');
-    expect((searchAfterFirst?.report as { evaluations: number }).evaluations).toBeGreaterThan(1);
+    expect((searchAfterFirst?.report as { evaluations?: number } | undefined)?.evaluations).toBeGreaterThan(
+      1,
+    );
     // the next night: no search, no new record, and the stored model carries the stored params
     expect((reuse.output as Output).models.session.ownSearch).toEqual({
       searched: false,
