@@ -41,6 +41,7 @@ import { mergeExportedEvents } from './event-merge.js';
 import type { PipelineDeps } from './pipeline-container.js';
 import { loadSnapshot, runKeys, snapshotDataset } from './snapshot.js';
 import { memberTunings, type RunTuning, tunedParamsOf } from './tuning.js';
+import { planTrainerSearch, storeTrainerSearch } from './trainer-search.js';
 import { DEFAULT_CHAMPION } from '../domain/algorithms/champion-model.js';
 import { optionsWithMembers } from '../domain/tuning/search-spaces.js';
 import { ITEM_LISTS, publishSurfaceLists, type SurfaceCounts } from './surfaces.js';
@@ -212,6 +213,8 @@ export interface TrainOutput {
   readonly key: string;
   readonly bytes: number;
   readonly trainMs: number;
+  /** An entry with its own search: whether tonight searched, and when the params it trained with were chosen. */
+  readonly ownSearch?: { readonly searched: boolean; readonly tunedAt?: string };
 }
 
 /** The scored entry of `algorithm`; a ValidationError naming the allowed values otherwise. */
@@ -231,12 +234,21 @@ function scoredEntry(
  * The run's options for `entry`: its tuned params (the Tune stage), then the run's explicit options,
  * which win; parsed by its strict schema (Prepare already checked the explicit ones).
  */
-function optionsOf(run: Pick<RunContext, 'trainOptions' | 'tuned'>, entry: AlgorithmEntry): unknown {
+function optionsOf(
+  run: Pick<RunContext, 'trainOptions' | 'tuned'>,
+  entry: AlgorithmEntry,
+  /** A stored choice of the entry's own search: train from it without searching. */
+  reuse?: Readonly<Record<string, number>>,
+): unknown {
   if (entry.servesChampion) return parseOptions(entry.options, championOptionsOf(run), entry.name);
   const raw = Object.hasOwn(run.trainOptions, entry.name) ? run.trainOptions[entry.name] : undefined;
   const tuned = tunedParamsOf(run.tuned, entry.name);
   const merged = Object.keys(tuned).length > 0 ? { ...tuned, ...(raw as object | undefined) } : raw;
-  return parseOptions(entry.options, merged, `trainOptions.${entry.name}`);
+  const options =
+    reuse && entry.ownSearch
+      ? entry.ownSearch.withoutSearch((merged ?? {}) as Record<string, unknown>, reuse)
+      : merged;
+  return parseOptions(entry.options, options, `trainOptions.${entry.name}`);
 }
 
 /**
@@ -253,7 +265,10 @@ export function championOptionsOf(run: Pick<RunContext, 'trainOptions' | 'tuned'
   const own = members.find((m) => m.algorithm === algorithm)?.params ?? {};
   const params = { ...own, ...(run.tuned?.champion?.params ?? {}) };
   const explicit = Object.hasOwn(run.trainOptions, algorithm) ? (run.trainOptions[algorithm] as object) : {};
-  return { algorithm, params: optionsWithMembers(algorithm, { ...params, ...explicit }, members) };
+  const options = optionsWithMembers(algorithm, { ...params, ...explicit }, members);
+  // the champion serves per-user lists only, which an entry's own search does not touch
+  const search = getAlgorithm(algorithm).ownSearch;
+  return { algorithm, params: search ? search.withoutSearch(options) : options };
 }
 
 /**
@@ -268,7 +283,9 @@ export const EVALUATION_PROTOCOL = 'personalize' as const;
 /** Train: fits one scored registry entry on the evaluation split's training part and stores the model. */
 export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise<TrainOutput> {
   const entry = scoredEntry(input.algorithm);
-  const options = optionsOf(input.run, entry);
+  // the trainer's own search runs on tuning nights only (shared/pipeline/trainer-search.ts)
+  const search = entry.ownSearch ? await planTrainerSearch(deps, entry.name, input.run.tuned) : undefined;
+  const options = optionsOf(input.run, entry, search?.search === false ? search.record.params : undefined);
   const dataset = await loadSnapshot(deps.artifacts, input.run.snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
@@ -299,13 +316,25 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
   const trainMs = Math.round(performance.now() - t0);
   const key = runKeys.model(input.run.version, input.algorithm);
   await deps.artifacts.put(key, bytes);
+  let ownSearch: TrainOutput['ownSearch'];
+  if (search?.search === false) ownSearch = { searched: false, tunedAt: search.record.tunedAt };
+  else if (search) {
+    const stored = await storeTrainerSearch(deps, entry, model, input.run, search.reason);
+    ownSearch = { searched: stored !== undefined, ...(stored ? { tunedAt: stored.tunedAt } : {}) };
+  }
   // the request function loads only the session kNN part: not the per-user lists it never reads
   if (model instanceof SessionArmModel)
     await deps.artifacts.put(
       sessionKnnKey(input.run.version),
       serializeSessionKnn(model.knn, { includeUsers: false }),
     );
-  return { algorithm: input.algorithm, key, bytes: bytes.byteLength, trainMs };
+  return {
+    algorithm: input.algorithm,
+    key,
+    bytes: bytes.byteLength,
+    trainMs,
+    ...(ownSearch ? { ownSearch } : {}),
+  };
 }
 
 /** Input of one shard iteration (the Map's ItemSelector). */

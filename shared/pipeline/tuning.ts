@@ -244,7 +244,9 @@ export async function tuneTrial(deps: PipelineDeps, input: TrialInput): Promise<
         members,
         deps.config.TUNING_PROTOCOL,
       );
-      model = trainWithParams(algorithm, ds, options, seed);
+      // a trial scores the per-user lists, which an entry's own search does not touch: skip it
+      const search = getAlgorithm(algorithm).ownSearch;
+      model = trainWithParams(algorithm, ds, search ? search.withoutSearch(options) : options, seed);
       return model;
     },
     { metric: deps.config.TUNING_METRIC, k: 10, seed: input.seed },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalPipelineResult } from '../../shared/adapters/local/local-pipeline.js';
 import type { LocalStack } from '../../shared/adapters/local/local-stack.js';
+import type { TrainerSearchRecord } from '../../shared/pipeline/trainer-search.js';
 import type { TunedParamsRecord } from '../../shared/pipeline/tuning.js';
 import type { PublishedChampion } from '../../shared/use-cases/champion.js';
 import { ROOT } from '../helpers/start-process.js';
@@ -23,6 +24,11 @@ let deps: import('../../shared/pipeline/pipeline-container.js').PipelineDeps;
 let tuning: LocalPipelineResult;
 let reuse: LocalPipelineResult;
 let tunedAfterFirst: TunedParamsRecord | undefined;
+let searchAfterFirst: TrainerSearchRecord | undefined;
+const sessionSearch = async () =>
+  deps.state.getRecord<TrainerSearchRecord>(
+    (await import('../../shared/domain/pipeline/record-keys.js')).trainerSearchKey('session'),
+  );
 
 const night = (tune?: boolean) =>
   run({
@@ -32,7 +38,11 @@ const night = (tune?: boolean) =>
     retryMs: 1,
   });
 const entries = (r: LocalPipelineResult, state: string) => r.states.find((s) => s.name === state)?.count ?? 0;
-type Output = { version: string; tuning: { source: string; champion: { algorithm: string } | null } };
+type Output = {
+  version: string;
+  tuning: { source: string; champion: { algorithm: string } | null };
+  models: Record<string, { ownSearch?: { searched: boolean; tunedAt?: string } }>;
+};
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'osusume-tuning-'));
@@ -46,6 +56,7 @@ beforeAll(async () => {
   tuning = await night();
   const { TUNED_PARAMS_KEY } = await import('../../shared/pipeline/tuning.js');
   tunedAfterFirst = await deps.state.getRecord<TunedParamsRecord>(TUNED_PARAMS_KEY);
+  searchAfterFirst = await sessionSearch();
   reuse = await night();
 }, 240_000);
 
@@ -94,6 +105,27 @@ describe('nightly Tune stage, run locally', () => {
     );
   });
 
+  it('searches the session kNN params on the tuning night only and trains the next night with the stored ones', async () => {
+    expect((tuning.output as Output).models.session.ownSearch).toEqual({
+      searched: true,
+      tunedAt: searchAfterFirst?.tunedAt,
+    });
+    expect(searchAfterFirst?.reason).toBe('never searched');
+    expect((searchAfterFirst?.report as { evaluations?: number } | undefined)?.evaluations).toBeGreaterThan(
+      1,
+    );
+    // the next night: no search, no new record, and the stored model carries the stored params
+    expect((reuse.output as Output).models.session.ownSearch).toEqual({
+      searched: false,
+      tunedAt: searchAfterFirst?.tunedAt,
+    });
+    expect(await sessionSearch()).toEqual(searchAfterFirst);
+    const { runKeys } = await import('../../shared/pipeline/snapshot.js');
+    const { sessionKnnOfArm } = await import('../../shared/domain/algorithms/session-knn/session-arm.js');
+    const bytes = await deps.artifacts.get(runKeys.model((reuse.output as Output).version, 'session'));
+    expect(sessionKnnOfArm(bytes).params).toEqual(searchAfterFirst?.params);
+  });
+
   it('trains the champion with its tuned params under the champion pointer, which the auto arm serves', async () => {
     const champion = (reuse.output as Output).tuning.champion?.algorithm ?? '';
     const { loadSnapshot, runKeys } = await import('../../shared/pipeline/snapshot.js');
@@ -126,5 +158,11 @@ describe('nightly Tune stage, run locally', () => {
     const { TUNED_PARAMS_KEY } = await import('../../shared/pipeline/tuning.js');
     const record = await deps.state.getRecord<TunedParamsRecord>(TUNED_PARAMS_KEY);
     expect(record?.reason).toBe('requested (--tune)');
+    const search = await sessionSearch();
+    expect((manual.output as Output).models.session.ownSearch).toEqual({
+      searched: true,
+      tunedAt: search?.tunedAt,
+    });
+    expect(search?.reason).toBe('requested (--tune)');
   }, 240_000);
 });

@@ -11,6 +11,7 @@ import {
 } from '../../shared/domain/algorithms/session-knn/serialize.js';
 import {
   deserializeSessionArm,
+  type SessionArmModel,
   serializeSessionArm,
   sessionKnnOfArm,
   trainSessionArm,
@@ -161,6 +162,26 @@ describe('session kNN', () => {
     expect(tuning?.evaluations).toBeLessThanOrEqual(6);
     expect(tuning?.bestObjective).toBeGreaterThanOrEqual(tuning?.defaultObjective ?? 1);
     expect(tuning?.params.k).toBe(50); // a parameter fixed by the caller is not searched
+  });
+
+  it('trains the session arm from a stored kNN choice without searching, explicit kNN params still winning', () => {
+    const data = planted(4, 300);
+    const search = getAlgorithm('session').ownSearch;
+    const searched = trainEntry(
+      getAlgorithm('session'),
+      data,
+      { knn: { tuneBudget: 4, validationTargets: 300 } },
+      1,
+    );
+    const chosen = search?.chosen(searched);
+    expect(chosen?.report).toMatchObject({ evaluations: 4 });
+    const options = search?.withoutSearch(
+      { knn: { tuneBudget: 4, validationTargets: 300, k: 7 } },
+      chosen?.params,
+    );
+    const reused = trainEntry(getAlgorithm('session'), data, options, 1) as SessionArmModel;
+    expect(search?.chosen(reused)).toBeUndefined();
+    expect(reused.knn.params).toEqual({ ...chosen?.params, k: 7 });
   });
 
   it('rejects an unknown option naming it', () => {

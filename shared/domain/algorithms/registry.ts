@@ -79,6 +79,25 @@ export type ParamRange =
 export type { RequestSource } from './request-source.js';
 
 /**
+ * A parameter search the trainer runs itself, for a part of the model its per-user lists do not use
+ * (the session arm's kNN, which scores live sessions at request time): tuning it is part of the due
+ * rule, so the nightly searches only on a tuning night and stores the choice
+ * (shared/pipeline/trainer-search.ts); other nights, the Tune trials (which score the per-user lists)
+ * and the champion train without searching.
+ */
+export interface OwnSearch<M extends Recommender = Recommender> {
+  /** Raw options that train without the search, starting from `chosen` (a stored choice) when given. */
+  readonly withoutSearch: (
+    options: Readonly<Record<string, unknown>>,
+    chosen?: Readonly<Record<string, number>>,
+  ) => Record<string, unknown>;
+  /** What the trained model's search chose; undefined when it did not search. */
+  readonly chosen: (
+    model: M,
+  ) => { readonly params: Readonly<Record<string, number>>; readonly report: unknown } | undefined;
+}
+
+/**
  * How the nightly Evaluate measures an entry: 'stored-model' scores the model the Train state stored
  * (trained once on the evaluation split's training part); 'train-on-split' trains a model of its own on
  * that split (for cheap models whose published artefact is not a model, e.g. popularity lists).
@@ -126,6 +145,8 @@ export interface AlgorithmEntry<O = unknown, M extends Recommender = Recommender
   readonly tunedMembers?: boolean;
   /** Trains whatever the Tune stage chose (the `champion` pointer the `auto` arm serves). */
   readonly servesChampion?: boolean;
+  /** The trainer's own parameter search, run only when tuning is due (see OwnSearch). */
+  readonly ownSearch?: OwnSearch<M>;
 }
 
 /** Builds an entry with its option type checked against its trainer (the map below erases it). */
@@ -257,6 +278,16 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     scoredPerUser: true,
     requestSource: 'recent-events',
     itemNeighbours: (model: SessionArmModel) => model.lists,
+    ownSearch: {
+      // tuneBudget 0 even over an explicit one: whether to search is the due rule's call
+      withoutSearch: (options, chosen) => {
+        const knn = (options.knn ?? {}) as Record<string, unknown>;
+        const start = chosen ? { start: { ...chosen, ...(knn.start as object | undefined) } } : {};
+        return { ...options, knn: { ...knn, ...start, tuneBudget: 0 } };
+      },
+      chosen: (model: SessionArmModel) =>
+        model.knnTuning ? { params: { ...model.knnTuning.params }, report: model.knnTuning } : undefined,
+    },
   }),
   defineAlgorithm({
     name: 'session-knn',

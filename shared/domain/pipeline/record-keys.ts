@@ -6,3 +6,5 @@ export const metricsKey = (algorithm: string, version: string) => `metrics#${alg
 export const metricsHistoryKey = (algorithm: string) => `metrics-history#${algorithm}`;
 /** The quality gate's decision on one nightly version. */
 export const gateKey = (version: string) => `gate#${version}`;
+/** What one algorithm's own trainer search chose on the last tuning night (TrainerSearchRecord). */
+export const trainerSearchKey = (algorithm: string) => `trainer-search#${algorithm}`;

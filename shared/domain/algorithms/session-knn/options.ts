@@ -7,11 +7,7 @@ import type { SessionKnnSettings } from './train.js';
 const num = (min: number, max: number) => z.optional(z.number().check(z.gte(min), z.lte(max)));
 const int = (min: number, max: number) => z.optional(z.int().check(z.gte(min), z.lte(max)));
 
-/**
- * Options of `session-knn` (strict: an unknown or mistyped key is a ValidationError naming it). The
- * parameters searched by the tuner may be fixed here; a fixed one is not searched.
- */
-export const SESSION_KNN_OPTIONS = z.strictObject({
+const PARAM_SHAPE = {
   k: int(1, 100_000),
   sampleSize: int(1, 1_000_000),
   spwLambda: num(0, 1e6),
@@ -22,6 +18,17 @@ export const SESSION_KNN_OPTIONS = z.strictObject({
   idfWeight: num(0, 1e3),
   srWeight: num(0, 1),
   srDecay: num(0, 1),
+};
+
+/**
+ * Options of `session-knn` (strict: an unknown or mistyped key is a ValidationError naming it). The
+ * parameters searched by the tuner may be fixed here; a fixed one is not searched. `start` holds
+ * parameters a previous search chose (the nightly passes them on nights not due for tuning): training
+ * starts from them instead of the defaults, and they are not fixed, so the serving bound still applies.
+ */
+export const SESSION_KNN_OPTIONS = z.strictObject({
+  ...PARAM_SHAPE,
+  start: z.optional(z.strictObject(PARAM_SHAPE)),
   sessionGapMinutes: z.optional(z.number().check(z.gt(0), z.lte(1e6))),
   maxSessionsPerItem: int(1, 1_000_000),
   maxSessionLength: int(2, 10_000),
@@ -49,16 +56,16 @@ const PARAM_KEYS: readonly (keyof SessionKnnParams)[] = [
   'srDecay',
 ];
 
-/** Splits validated options into the searched parameters and the fixed settings. */
+/** Splits validated options into the fixed parameters and the settings (`start` among them). */
 export function splitSessionKnnOptions(options: SessionKnnOptions): {
   params: Partial<SessionKnnParams>;
   settings: Partial<SessionKnnSettings>;
 } {
   const params: Record<string, number> = {};
-  const settings: Record<string, number> = {};
+  const settings: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if ((PARAM_KEYS as readonly string[]).includes(key)) params[key] = value;
+    if ((PARAM_KEYS as readonly string[]).includes(key)) params[key] = value as number;
     else settings[key] = value;
   }
   return { params: params as Partial<SessionKnnParams>, settings: settings as Partial<SessionKnnSettings> };

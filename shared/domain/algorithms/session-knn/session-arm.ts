@@ -12,7 +12,7 @@ import {
 import { type SessionKnnOptions, splitSessionKnnOptions } from './options.js';
 import { deserializeSessionKnn, serializeSessionKnn } from './serialize.js';
 import type { SessionKnnModel } from './session-knn.js';
-import { trainSessionKnn } from './train.js';
+import { type TuningReport, trainSessionKnn } from './train.js';
 
 /**
  * The `session` arm's model: session kNN scores a session's events (what the shopper just did, repeats
@@ -25,6 +25,8 @@ export class SessionArmModel implements Recommender {
   constructor(
     readonly perUser: SessionModel,
     readonly knn: SessionKnnModel,
+    /** The kNN part's parameter search, when training ran one (not stored with the model). */
+    readonly knnTuning?: TuningReport,
   ) {}
   recommend(user: number, n: number, options?: RecommendOptions): TopN {
     return this.perUser.recommend(user, n, options);
@@ -42,8 +44,8 @@ export function trainSessionArm(dataset: Dataset, options: SessionArmOptions = {
   const { knn, ...perUser } = options;
   const { params, settings } = splitSessionKnnOptions(knn ?? {});
   // the per-user part is the transition model: kNN needs no per-user state here
-  const model = trainSessionKnn(dataset, params, { ...settings, recentEvents: 1 }).model;
-  return new SessionArmModel(trainSession(dataset, perUser), model);
+  const { model, tuning } = trainSessionKnn(dataset, params, { ...settings, recentEvents: 1 });
+  return new SessionArmModel(trainSession(dataset, perUser), model, tuning);
 }
 
 const MAGIC = 0x4153534f; // "OSSA"
