@@ -19,6 +19,7 @@ import {
 } from './adapters/personalize/personalize-item-runtime.js';
 import { PersonalizeRuntimeRecommender } from './adapters/personalize/personalize-runtime.js';
 import { StateParameterStore } from './adapters/local/state-parameters.js';
+import { workerDynamoHandler } from './adapters/local/dynalite-transport.js';
 import { LazyArtifactReader } from './adapters/s3/lazy-artifact-reader.js';
 import { SsmParameterReader } from './adapters/ssm/ssm-parameters.js';
 import { type Config, config } from './config/config.js';
@@ -117,10 +118,13 @@ export interface Container {
  * same DynamoDB adapters at the embedded server; PERSONALIZE_MODE picks what serves the Personalize arm.
  */
 export function buildContainer(cfg: Config = config()): Container {
-  const { doc } = makeDynamoClients(cfg.DYNAMODB_ENDPOINT, cfg.AWS_REGION, {
-    timeoutMs: cfg.DYNAMODB_TIMEOUT_MS,
-    maxAttempts: cfg.DYNAMODB_MAX_ATTEMPTS,
-  });
+  const { doc } = makeDynamoClients(
+    cfg.DYNAMODB_ENDPOINT,
+    cfg.AWS_REGION,
+    { timeoutMs: cfg.DYNAMODB_TIMEOUT_MS, maxAttempts: cfg.DYNAMODB_MAX_ATTEMPTS },
+    // the embedded DynamoDB of `osusume start` (this process's worker thread) over a port, not TCP
+    workerDynamoHandler(cfg.DYNAMODB_ENDPOINT, cfg.DYNAMODB_TIMEOUT_MS),
+  );
   const retentionSeconds = cfg.VERSION_RETENTION_DAYS * 86_400;
   const state = new DynamoPipelineStateStore(doc, { tableName: cfg.TABLE_STATE });
   const popularityStore = new DynamoPopularityStore(doc, {

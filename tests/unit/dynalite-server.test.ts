@@ -1,7 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteTableCommand,
+  DescribeTableCommand,
+  ListTablesCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
@@ -17,6 +22,7 @@ import {
   startLocalDynamo,
 } from '../../shared/adapters/local/dynalite-server.js';
 import { dynaliteAbstractLevels } from '../../shared/adapters/local/dynalite-instance.mjs';
+import { workerDynamoHandler } from '../../shared/adapters/local/dynalite-transport.js';
 import { TABLE_ENV } from '../../shared/config/config.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -125,6 +131,91 @@ describe('the embedded store', () => {
     expect(await events.recentEvents('nobody', 10)).toEqual([]); // an empty range
     expect(await events.impressionsBetween(now - 1, now + 1)).toHaveLength(1); // a parallel Scan
     await vi.waitFor(() => expect(openIterators()).toBe(0));
+  });
+});
+
+describe('the worker thread', () => {
+  const event = (i: number, sessionId = 's1') => ({
+    eventId: `w${i}`,
+    sessionId,
+    eventType: 'view' as const,
+    rawEventType: 'view',
+    itemId: `i${i}`,
+    sentAt: 1_700_000_000_000 + i,
+  });
+
+  it("serves this process's clients over its port, on the data TCP clients see", async () => {
+    const local = await startLocalDynamo({ worker: true });
+    cleanups.push(() => local.stop());
+    const handler = workerDynamoHandler(local.endpoint, 1000);
+    expect(handler).toBeDefined();
+    const overPort = makeDynamoClients(local.endpoint, undefined, undefined, handler);
+    const overTcp = makeDynamoClients(local.endpoint);
+    cleanups.push(
+      () => overPort.client.destroy(),
+      () => overTcp.client.destroy(),
+    );
+    const names = defaultTableNames('port');
+    await createTables(overPort.client, names, { only: ['events'] });
+    const viaPort = new DynamoEventStore(overPort.doc, { tableName: names.events, ttlDays: 90 });
+    const viaTcp = new DynamoEventStore(overTcp.doc, { tableName: names.events, ttlDays: 90 });
+    expect((await viaPort.putEvents([event(1), event(2)])).stored).toHaveLength(2);
+    expect((await viaTcp.sessionEvents('s1', 10)).map((e) => e.eventId)).toEqual(['w2', 'w1']);
+    // a conditional write that fails over the port is the same typed duplicate
+    expect(await viaPort.putEvents([{ ...event(1), itemId: 'other' }])).toEqual({
+      stored: [],
+      duplicates: ['w1'],
+    });
+    // DynamoDB's own errors come back as they do over HTTP
+    await expect(viaPort.sessionEvents('s1', 0)).rejects.toThrow(/ValidationException/);
+    // another endpoint (another process's dynalite) is not served over this port
+    expect(workerDynamoHandler('http://127.0.0.1:1', 1000)).toBeUndefined();
+  });
+
+  it('fails requests over its port at once when stopped', async () => {
+    const local = await startLocalDynamo({ worker: true });
+    const handler = workerDynamoHandler(local.endpoint, 1000);
+    const { client, doc } = makeDynamoClients(
+      local.endpoint,
+      undefined,
+      { timeoutMs: 1000, maxAttempts: 1 },
+      handler,
+    );
+    cleanups.push(() => client.destroy());
+    const names = defaultTableNames('stopped');
+    await createTables(client, names, { only: ['events'] });
+    await local.stop();
+    const started = Date.now();
+    await expect(
+      new DynamoEventStore(doc, { tableName: names.events, ttlDays: 90 }).sessionEvents('s1', 10),
+    ).rejects.toThrow(/stopped/);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(workerDynamoHandler(local.endpoint, 1000)).toBeUndefined();
+  });
+});
+
+describe('table descriptions', () => {
+  it('follow UpdateTable and DeleteTable although dynalite keeps them in memory', async () => {
+    const { client, doc } = await start();
+    const names = defaultTableNames('cached');
+    await createTables(client, names, { only: ['events'] });
+    const events = new DynamoEventStore(doc, { tableName: names.events, ttlDays: 90 });
+    expect(await events.sessionEvents('s1', 10)).toEqual([]); // the description is read (and kept)
+    await client.send(
+      new UpdateTableCommand({
+        TableName: names.events,
+        BillingMode: 'PROVISIONED',
+        ProvisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 3 },
+      }),
+    );
+    await vi.waitFor(async () => {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: names.events }));
+      expect(Table?.ProvisionedThroughput?.ReadCapacityUnits).toBe(7);
+    });
+    await client.send(new DeleteTableCommand({ TableName: names.events }));
+    await vi.waitFor(() =>
+      expect(events.sessionEvents('s1', 10)).rejects.toThrow(/ResourceNotFound|not found/),
+    );
   });
 });
 

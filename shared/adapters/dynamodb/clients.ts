@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HttpHandlerOptions, HttpRequest, HttpResponse, RequestHandler } from '@smithy/types';
 
 /** A low-level client (table admin) and the document client the adapters use; build once per process. */
 export interface DynamoClients {
@@ -46,6 +47,8 @@ export function makeDynamoClients(
   endpoint?: string,
   region?: string,
   timeouts: DynamoTimeouts = DEFAULT_DYNAMO_TIMEOUTS,
+  /** Replaces the node:http handler (the embedded DynamoDB's port transport, picked by composition). */
+  requestHandler?: RequestHandler<HttpRequest, HttpResponse, HttpHandlerOptions>,
 ): DynamoClients {
   const client = new DynamoDBClient({
     ...(endpoint
@@ -61,7 +64,7 @@ export function makeDynamoClients(
         ? { region }
         : {}),
     maxAttempts: timeouts.maxAttempts,
-    requestHandler: {
+    requestHandler: requestHandler ?? {
       connectionTimeout: timeouts.timeoutMs,
       requestTimeout: timeouts.timeoutMs,
       // without it a breached requestTimeout only logs a warning and the request keeps waiting

@@ -42,6 +42,60 @@ function closeIteratorsOnReturn() {
 }
 
 /**
+ * dynalite reads a table's description from its store on every request (GetItem, PutItem, Query, ...): one
+ * LevelDB read, decoded from JSON, before the item work, a third of its store reads on the request path. The
+ * descriptions change only by CreateTable / UpdateTable / DeleteTable, which write them through the same
+ * table store, so they are kept in memory and dropped on any write to it (at its start and again when it
+ * completes, so that a read racing a write never keeps the old description); callers get copies. Idempotent.
+ */
+function cacheTableDescriptions() {
+  const db = createRequire(require.resolve('dynalite'))('./db');
+  if (db.create.osusumeTableCache) return;
+  const create = db.create;
+  db.create = Object.assign(
+    (options) => {
+      const store = create(options);
+      const tables = store.tableDb;
+      const cache = new Map();
+      let generation = 0;
+      const forget = () => {
+        generation++;
+        cache.clear();
+      };
+      const get = tables.get;
+      tables.get = (key, callback) => {
+        if (typeof callback !== 'function') return get(key);
+        if (cache.has(key)) return void setImmediate(callback, null, structuredClone(cache.get(key)));
+        const seen = generation;
+        get(key, (err, value) => {
+          if (!err && seen === generation && value && typeof value === 'object')
+            cache.set(key, structuredClone(value));
+          callback(err, value);
+        });
+      };
+      for (const method of ['put', 'del', 'batch']) {
+        const write = tables[method];
+        tables[method] = (...args) => {
+          forget();
+          const last = args.length - 1;
+          if (typeof args[last] === 'function') {
+            const callback = args[last];
+            args[last] = (...result) => {
+              forget();
+              callback(...result);
+            };
+            return write(...args);
+          }
+          return Promise.resolve(write(...args)).finally(forget);
+        };
+      }
+      return store;
+    },
+    { osusumeTableCache: true },
+  );
+}
+
+/**
  * A dynalite server (not listening yet) whose table state changes are instant, so local startup does not wait
  * on fake CREATING states. `dbPath` keeps the tables in a LevelDB folder, otherwise they live in memory.
  * @param {string | undefined} dbPath
@@ -49,6 +103,7 @@ function closeIteratorsOnReturn() {
  */
 export function createDynalite(dbPath) {
   closeIteratorsOnReturn();
+  cacheTableDescriptions();
   return dynalite({
     createTableMs: 0,
     deleteTableMs: 0,

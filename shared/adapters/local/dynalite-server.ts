@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DependencyError } from '../../domain/errors.js';
 import { errorName } from '../dynamodb/call.js';
 import { LOGICAL_TABLES, type LogicalTable, type TableNames, tableDefinitions } from '../dynamodb/tables.js';
 import { createDynalite } from './dynalite-instance.mjs';
+import { registerWorkerDynamo, unregisterWorkerDynamo, WorkerDynamoTransport } from './dynalite-transport.js';
 
 /** A running in-process DynamoDB. */
 export interface LocalDynamo {
@@ -96,11 +97,15 @@ async function describeStatus(client: DynamoDBClient, tableName: string): Promis
 
 /**
  * The same server on a worker thread: `osusume start` uses it so that DynamoDB work runs on the
- * second core instead of delaying the API handlers on the main event loop.
+ * second core instead of delaying the API handlers on the main event loop. It still listens on its port
+ * (other processes, the CLI, tools), and this process's SDK clients reach it over a MessagePort instead
+ * (registered for its endpoint: see dynalite-transport.ts).
  */
 async function startInWorker(options: { dbPath?: string; port?: number }): Promise<LocalDynamo> {
+  const channel = new MessageChannel();
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
-    workerData: { dbPath: options.dbPath, port: options.port },
+    workerData: { dbPath: options.dbPath, port: options.port, requests: channel.port2 },
+    transferList: [channel.port2],
   });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('message', (m: { port?: number; error?: string }) =>
@@ -108,12 +113,15 @@ async function startInWorker(options: { dbPath?: string; port?: number }): Promi
     );
     worker.once('error', reject);
   });
+  const endpoint = `http://127.0.0.1:${port}`;
+  registerWorkerDynamo(endpoint, new WorkerDynamoTransport(channel.port1));
   let stopped: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     port,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
+        unregisterWorkerDynamo(endpoint);
         const done = () => {
           void worker.terminate().then(() => resolve());
         };
