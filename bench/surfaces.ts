@@ -16,6 +16,7 @@ import '../shared/polyfills.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { MemoryFilterStore } from '../shared/adapters/memory/filter-store.js';
 import { MemoryItemCatalogStore } from '../shared/adapters/memory/item-catalog-store.js';
 import { MemoryNgItemStore } from '../shared/adapters/memory/ng-item-store.js';
@@ -408,34 +409,63 @@ async function latency(): Promise<void> {
     `Routes interleaved call by call (one call of each, then the next round), so the machine's load (load average ${loadavg()[0].toFixed(0)} on 2 cores at the start) hits every route alike.`,
   );
   say();
+  // `--only=<text>`: just the routes whose name contains it (to profile one route alone)
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (only !== undefined) routes.splice(0, routes.length, ...routes.filter(([name]) => name.includes(only)));
   const times = routes.map(() => [] as number[]);
   // CPU time of the thread (µs resolution) besides the wall clock: on a loaded machine the wall-clock tail
   // is mostly waiting for a core, the CPU tail is the route's own (GC pauses included)
   const cpu = routes.map(() => [] as number[]);
+  // collection pauses, to tell which slow calls a GC ran in
+  const gcs: { start: number; end: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const calls = routes.map(() => [] as { start: number; end: number }[]);
   for (let k = 0; k < 8000; k++) {
     for (let r = 0; r < routes.length; r++) {
       const c0 = process.cpuUsage();
       const t = performance.now();
       JSON.stringify(((await routes[r][1](k)) as { response: unknown }).response);
       if (k < 3000) continue;
-      times[r].push(performance.now() - t);
+      const end = performance.now();
+      times[r].push(end - t);
+      calls[r].push({ start: t, end });
       const used = process.cpuUsage(c0);
       cpu[r].push((used.user + used.system) / 1000);
     }
   }
+  await new Promise((r) => setTimeout(r, 10));
+  gcObserver.disconnect();
+  /** Of a route's calls slower than its p99... how many a GC pause overlapped. */
+  const slowWithGc = (r: number): string => {
+    const p99 = pct(times[r], 99);
+    let slow = 0;
+    let withGc = 0;
+    for (const c of calls[r]) {
+      if (c.end - c.start < p99) continue;
+      slow++;
+      if (gcs.some((g) => g.start < c.end && g.end > c.start)) withGc++;
+    }
+    return `${withGc} of ${slow}`;
+  };
   table(
-    ['route', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU p99 ms', 'p99 ≤ 1 ms'],
+    ['route', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU p99 ms', 'calls ≥ p99 with a GC in them', 'p99 ≤ 1 ms'],
     routes.map(([name], r) => [
       name,
       pct(times[r], 50).toFixed(3),
       pct(times[r], 90).toFixed(3),
       pct(times[r], 99).toFixed(3),
       pct(cpu[r], 99).toFixed(3),
+      slowWithGc(r),
       pct(times[r], 99) <= 1 ? 'yes' : 'NO',
     ]),
   );
   say();
-  say(`load average at the end: ${loadavg()[0].toFixed(1)}`);
+  say(
+    `load average at the end: ${loadavg()[0].toFixed(1)}; ${gcs.length} collections during the measured calls`,
+  );
 }
 
 const started = Date.now();

@@ -8,14 +8,15 @@ import {
 } from '../../shared/domain/recommend/request.js';
 import { isAdmin } from '../../shared/http/admin-auth.js';
 import { type HttpEvent, httpHandler, json } from '../../shared/http/http-handler.js';
-import { routeColumns } from '../../shared/http/list-route.js';
+import { routeColumns, warmUp } from '../../shared/http/list-route.js';
 import { logger, metrics } from '../../shared/observability/powertools.js';
 import { ImpressionRecorder } from '../../shared/use-cases/impressions.js';
 import { recommend } from '../../shared/use-cases/recommend.js';
 
 const container = getContainer();
-// the session kNN model loads while the function initialises, so the first request finds it in memory
+// the session kNN model and the data every request reads first load while the function initialises
 void container.sessionModel?.preload();
+warmUp(container);
 const PREVIEW_ROUTE = 'GET /admin/users/{userId}/recommendations';
 const SESSION_ROUTE = 'GET /sessions/{sessionId}/recommendations';
 const SESSION_PREVIEW_ROUTE = 'GET /admin/sessions/{sessionId}/recommendations';

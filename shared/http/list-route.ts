@@ -8,7 +8,9 @@ import {
 import { logger, metrics } from '../observability/powertools.js';
 import { ImpressionRecorder, type ServedListRecord } from '../use-cases/impressions.js';
 import type { ServedList } from '../use-cases/recommend.js';
+import { POPULARITY } from '../use-cases/popularity-source.js';
 import { knownColumns } from '../use-cases/surfaces.js';
+import { warmRequestCaches } from '../use-cases/warm-up.js';
 import { isAdmin } from './admin-auth.js';
 import { type HttpEvent, httpHandler, json } from './http-handler.js';
 
@@ -22,6 +24,19 @@ export function listImpressions(container: Container): ImpressionRecorder {
       metrics.addMetric('impressionsLost', MetricUnit.Count, lost);
     },
   });
+}
+
+/**
+ * Starts, at a request function's init, the loads every request needs first (NG list, popularity pointer,
+ * global list and catalogue, columns, the pointers of the configured arms and of the item lists), so the
+ * first requests after a cold start do not all queue behind them. Not awaited: a request never waits for
+ * it, it shares its loads.
+ */
+export function warmUp(container: Container): void {
+  const algorithms = new Set<string>(['cf', 'session', POPULARITY]);
+  for (const slot of Object.values(container.experiments.slots))
+    for (const arm of slot.arms) algorithms.add(arm.algorithm);
+  void warmRequestCaches(container, [...algorithms]);
 }
 
 /** The dataset columns a list route validates its query by (none known: the upper-case rule). */
@@ -99,6 +114,7 @@ export function listRouteHandler<Req extends { readonly arm?: string }, Res>(
   route: ListRoute<Req, Res>,
 ) {
   const impressions = listImpressions(container);
+  warmUp(container);
   return httpHandler(async (event: HttpEvent) => {
     const started = performance.now();
     const request = route.parse(event, await routeColumns(container));

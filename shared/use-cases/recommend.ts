@@ -8,7 +8,7 @@ import {
   type ExperimentConfig,
   type RepeatPolicy,
 } from '../domain/experiments/experiments.js';
-import { ownValue, setOwn } from '../domain/own-property.js';
+import { ownValue } from '../domain/own-property.js';
 import { fillFromChain } from '../domain/popularity/popularity.js';
 import { GLOBAL_SEGMENT, itemSegmentKey, segmentChain } from '../domain/popularity/segments.js';
 import type { StoredEvent } from '../domain/events/events.js';
@@ -37,7 +37,7 @@ export interface ServedItem {
   /** Why it is shown (Personalize's `reason` shape: a list of strings). */
   readonly reason: string[];
   /** Item attributes asked for with `metadata=` (absent otherwise). */
-  metadata?: Record<string, string>;
+  metadata?: Readonly<Record<string, string>>;
   /** The promotion that placed the item (Personalize's `promotionName`); absent for other items. */
   readonly promotionName?: string;
 }
@@ -139,19 +139,14 @@ export interface VisitorRead {
 /** Item attributes for response metadata (the active version's). */
 export interface ItemMetadataSource {
   of(itemIds: readonly string[]): Promise<Map<string, Readonly<Record<string, string>>>>;
-}
-
-/** The asked-for columns of an item's attributes (columns it lacks are left out). */
-function metadataOf(
-  attributes: Readonly<Record<string, string>> | undefined,
-  columns: readonly string[],
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const c of columns) {
-    const v = attributes ? ownValue(attributes, c) : undefined;
-    if (v !== undefined) setOwn(out, c, v);
-  }
-  return out;
+  /**
+   * Per item (in order), the asked-for columns it has (columns it lacks are left out, `{}` for an unknown
+   * item). The objects may be shared between answers: never mutated.
+   */
+  columnsOf(
+    itemIds: readonly string[],
+    columns: readonly string[],
+  ): Promise<readonly Readonly<Record<string, string>>[]>;
 }
 
 /** What a plan gets when a request starts: the arm, how many candidates to ask for, the budget. */
@@ -511,11 +506,14 @@ export async function serveList(
   if (req.metadata && req.metadata.length > 0 && items.length > 0 && deps.itemAttributes) {
     try {
       const found = await withDeadline(
-        deps.itemAttributes.of(items.map((i) => i.itemId)),
+        deps.itemAttributes.columnsOf(
+          items.map((i) => i.itemId),
+          req.metadata,
+        ),
         time.remaining(),
         'item-attributes',
       );
-      for (const item of items) item.metadata = metadataOf(found.get(item.itemId), req.metadata);
+      for (let k = 0; k < items.length; k++) items[k].metadata = found[k];
     } catch {
       failures.push('item-attributes');
     }

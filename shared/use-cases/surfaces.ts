@@ -1,7 +1,7 @@
 import { LruCache } from '../domain/cache.js';
 import { withDeadline } from '../domain/deadline.js';
 import { ValidationError } from '../domain/errors.js';
-import type { ItemCatalog } from '../domain/filters/item-catalog.js';
+import type { ItemCatalog, ItemCatalogColumn } from '../domain/filters/item-catalog.js';
 import { ownValue, setOwn } from '../domain/own-property.js';
 import { GLOBAL_SEGMENT, itemSegmentKey, segmentValue } from '../domain/popularity/segments.js';
 import type {
@@ -156,6 +156,85 @@ export class ItemAttributes implements ItemMetadataSource {
     }
     return out;
   }
+
+  async columnsOf(
+    itemIds: readonly string[],
+    columns: readonly string[],
+  ): Promise<readonly Readonly<Record<string, string>>[]> {
+    const out: Readonly<Record<string, string>>[] = new Array(itemIds.length).fill(NO_METADATA);
+    if (itemIds.length === 0) return out;
+    const active = await this.popularity.active();
+    if (!active) return out;
+    const catalog = await this.catalogs.catalog(active.version, active.meta.itemCatalogPages);
+    // a published catalogue never changes: each item's metadata object is built once per column list
+    const built = metadataTable(catalog, columns);
+    for (let k = 0; k < itemIds.length; k++) {
+      const i = catalog.index.get(itemIds[k]);
+      if (i === undefined) continue;
+      let m = built.objects[i];
+      if (m === undefined) {
+        m = metadataAt(built.columns, columns, i);
+        built.objects[i] = m;
+      }
+      out[k] = m;
+    }
+    return out;
+  }
+}
+
+/** What an unknown item (or one without the asked-for columns) answers as `metadata`. */
+const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Column lists cached per catalogue; past it the eldest is dropped (clients choose the lists). */
+const METADATA_TABLES_PER_CATALOG = 16;
+
+interface MetadataTable {
+  /** Per asked-for column, the catalogue's column of that name (undefined: no such column). */
+  readonly columns: readonly (ItemCatalogColumn | undefined)[];
+  /** Per catalogue index, the item's frozen metadata object once built. */
+  readonly objects: (Readonly<Record<string, string>> | undefined)[];
+}
+
+const metadataTables = new WeakMap<ItemCatalog, Map<string, MetadataTable>>();
+
+function metadataTable(catalog: ItemCatalog, columns: readonly string[]): MetadataTable {
+  let tables = metadataTables.get(catalog);
+  if (!tables) {
+    tables = new Map();
+    metadataTables.set(catalog, tables);
+  }
+  // a comma never occurs in a validated column name
+  const key = columns.join(',');
+  let table = tables.get(key);
+  if (!table) {
+    const byName = new Map<string, ItemCatalogColumn>();
+    for (const col of catalog.columns.values()) byName.set(col.name, col);
+    table = { columns: columns.map((c) => byName.get(c)), objects: new Array(catalog.ids.length) };
+    if (tables.size >= METADATA_TABLES_PER_CATALOG) tables.delete(tables.keys().next().value as string);
+    tables.set(key, table);
+  }
+  return table;
+}
+
+/** Item `i`'s values of the asked-for columns (several joined with `|`), frozen; the shared `{}` with none. */
+function metadataAt(
+  cols: readonly (ItemCatalogColumn | undefined)[],
+  names: readonly string[],
+  i: number,
+): Readonly<Record<string, string>> {
+  let out: Record<string, string> | undefined;
+  for (let c = 0; c < cols.length; c++) {
+    const col = cols[c];
+    if (col === undefined) continue;
+    const from = col.offsets[i];
+    const to = col.offsets[i + 1];
+    if (from === to) continue;
+    let value = col.dict[col.values[from]];
+    for (let p = from + 1; p < to; p++) value += `|${col.dict[col.values[p]]}`;
+    out ??= {};
+    setOwn(out, names[c], value);
+  }
+  return out ? Object.freeze(out) : NO_METADATA;
 }
 
 /** Item `i`'s values per column (several joined with `|`, as items.csv has them), or undefined with none. */

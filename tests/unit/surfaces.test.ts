@@ -166,6 +166,20 @@ describe('shop surfaces on the published lists (embedded DynamoDB)', () => {
     expect(keys.filter((k) => k.startsWith('attr#'))).toEqual([]);
   });
 
+  it('answers each metadata= column list with only its columns, in the order the items are served', async () => {
+    const rank = (metadata: string[]) =>
+      ranking(deps, { kind: 'most-viewed', numResults: 24, exclude: [], metadata });
+    const both = (await rank(['CATEGORY', 'PRICE_BAND'])).response.itemList;
+    const band = (await rank(['PRICE_BAND'])).response.itemList;
+    const again = (await rank(['CATEGORY', 'PRICE_BAND'])).response.itemList;
+    expect(band.map((i) => i.itemId)).toEqual(both.map((i) => i.itemId));
+    for (const [k, item] of both.entries()) {
+      const expected = item.itemId.startsWith('book') ? 'books' : 'toys';
+      expect(item.metadata?.CATEGORY).toBe(expected);
+      expect(band[k].metadata).toEqual({ PRICE_BAND: item.metadata?.PRICE_BAND });
+      expect(again[k].metadata).toEqual(item.metadata);
+    }
+  });
   it('gives a new item without history similar items from its attributes, then its category', async () => {
     const req = { itemId: 'new-toy', numResults: 15, exclude: [], metadata: ['CATEGORY'] };
     const { response } = await similarItems(deps, req);

@@ -1,9 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RecommendationStore } from '../../ports/stores.js';
 import type { ScoredItem, UserRecommendations } from '../../ports/types.js';
 import { requireId, requireKeyPart } from '../validation.js';
+import { batchedGet } from './batched-get.js';
 import { batchWrite } from './batch-writer.js';
-import { dynamoCall } from './call.js';
 import { expiryOf, fromListItem, type ListTableOptions, toListItem } from './ranked-list.js';
 
 /** Partition key of a user's list: `rec#{algorithm}#{version}#{userId}`. */
@@ -38,10 +38,10 @@ export class DynamoRecommendationStore implements RecommendationStore {
   }
 
   async getUserList(algorithm: string, version: string, userId: string): Promise<ScoredItem[] | undefined> {
-    const Key = { pk: userListKey(algorithm, version, userId) };
-    const out = await dynamoCall('GetItem', () =>
-      this.doc.send(new GetCommand({ TableName: this.options.tableName, Key })),
-    );
-    return out.Item ? fromListItem(out.Item) : undefined;
+    // coalesced with the request's other reads (its profile, the other lists) into one BatchGetItem
+    const item = await batchedGet(this.doc, this.options.tableName, {
+      pk: userListKey(algorithm, version, userId),
+    });
+    return item ? fromListItem(item) : undefined;
   }
 }

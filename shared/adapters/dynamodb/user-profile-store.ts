@@ -1,9 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UserProfileStore } from '../../ports/stores.js';
 import type { UserAttributes } from '../../ports/types.js';
 import { requireId } from '../validation.js';
 import { type BatchOptions, batchWrite } from './batch-writer.js';
-import { dynamoCall } from './call.js';
+import { batchedGet } from './batched-get.js';
 
 /** Known users' attributes on the users table: `userId` → { attributes: map }. */
 export class DynamoUserProfileStore implements UserProfileStore {
@@ -22,10 +22,8 @@ export class DynamoUserProfileStore implements UserProfileStore {
   }
 
   async getProfile(userId: string): Promise<UserAttributes | undefined> {
-    const Key = { userId: requireId('userId', userId) };
-    const out = await dynamoCall('GetItem', () =>
-      this.doc.send(new GetCommand({ TableName: this.options.tableName, Key })),
-    );
-    return out.Item ? ((out.Item.attributes as UserAttributes | undefined) ?? {}) : undefined;
+    // coalesced with the request's other reads (its arm's list) into one BatchGetItem
+    const item = await batchedGet(this.doc, this.options.tableName, { userId: requireId('userId', userId) });
+    return item ? ((item.attributes as UserAttributes | undefined) ?? {}) : undefined;
   }
 }
