@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { searchBlendWeights } from '../../shared/domain/algorithms/blend.js';
-import type { TopN } from '../../shared/domain/algorithms/recommender.js';
+import { BlendModel, carveFolds, FUSIONS, searchBlendWeights } from '../../shared/domain/algorithms/blend.js';
+import type { Recommender, TopN } from '../../shared/domain/algorithms/recommender.js';
 import { getAlgorithm, trainEntry } from '../../shared/domain/algorithms/registry.js';
 import { generateShop } from '../../shared/domain/data/generator.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { evaluateAlgorithms } from '../../shared/domain/evaluation/evaluate.js';
-import { splitDataset } from '../../shared/domain/evaluation/splits.js';
+import { splitDataset, targetsOf } from '../../shared/domain/evaluation/splits.js';
 
 // a small generated shop and tiny member settings, so a blend (members trained twice) takes about a second
 const shop = generateShop({ users: 400, items: 200, seed: 9 });
@@ -30,7 +30,7 @@ describe('blend (registry entry)', () => {
       1,
     ) as import('../../shared/domain/algorithms/blend.js').BlendModel;
     const params = model.chosenParams();
-    expect(['rank', 'score']).toContain(params.fusion);
+    expect(FUSIONS).toContain(params.fusion);
     expect(model.memberNames?.length).toBeGreaterThan(0);
     for (const m of model.memberNames ?? []) expect(MEMBERS.members).toContain(m);
     expect(model.weights.every((w) => w > 0)).toBe(true);
@@ -93,5 +93,46 @@ describe('blend (registry entry)', () => {
       2,
     );
     expect(lone.weights).toEqual([1, 0]);
+  });
+
+  it('pools two validation folds carved from its training rows, each holding out different rows', () => {
+    const train = split.train;
+    const folds = carveFolds(train, 2, { protocol: 'random', seed: 1, maxUsers: 2000 });
+    expect(folds.splits).toHaveLength(2);
+    expect(folds.targets).toHaveLength(folds.splits[0].users.length + folds.splits[1].users.length);
+    const own = Array.from({ length: train.users.size }, () => new Set<number>());
+    const rows = train.interactions;
+    for (let r = 0; r < rows.length; r++) own[rows.user[r]].add(rows.item[r]);
+    let differ = 0;
+    for (let u = 0; u < train.users.size; u++) {
+      const [a, b] = folds.splits.map((f) => [...targetsOf(f.split.test, u)]);
+      // a fold's targets are the user's training rows (the blend never sees the caller's hold-out)
+      for (const j of [...a, ...b]) expect(own[u].has(j)).toBe(true);
+      if (a.join() !== b.join()) differ++;
+    }
+    expect(differ).toBeGreaterThan(train.users.size / 2);
+  });
+
+  it('rejects a fold count outside 1 to 5, naming the key', () => {
+    expect(() => trainEntry(blend, split.train, { ...MEMBERS, folds: 0 }, 1)).toThrow(/blend\.folds/);
+    expect(() => trainEntry(blend, split.train, { ...MEMBERS, folds: 6 }, 1)).toThrow(/blend\.folds/);
+  });
+
+  it("ranks one member's standout item above another's top of an even list under std fusion", () => {
+    // member a: item 0 far above a flat tail; member b: item 1 on top of an even ramp
+    const fixed = (items: number[], scores: number[]): Recommender => ({
+      name: 'fixed',
+      recommend: () => ({ items: Int32Array.from(items), scores: Float32Array.from(scores) }),
+    });
+    const tail = Array.from({ length: 20 }, (_, i) => i);
+    const a = fixed([0, ...tail.map((i) => 10 + i)], [10, ...tail.map(() => 0)]);
+    const b = fixed([1, ...tail.map((i) => 40 + i)], [20, ...tail.map((i) => 19 - i)]);
+    const top = (fusion: 'score' | 'std') =>
+      new BlendModel([a, b], [1, 1], 80, { fusion, candidates: 21, rankOffset: 20 }).recommend(0, 2);
+    const minMax = top('score');
+    expect(minMax.scores[0]).toBe(minMax.scores[1]);
+    const std = top('std');
+    expect(std.items[0]).toBe(0);
+    expect(std.scores[0]).toBeGreaterThan(std.scores[1]);
   });
 });
