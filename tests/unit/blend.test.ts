@@ -113,6 +113,22 @@ describe('blend (registry entry)', () => {
     expect(differ).toBeGreaterThan(train.users.size / 2);
   });
 
+  it('carves the second temporal fold from the window before the first (rolling origin)', () => {
+    const [f0, f1] = carveFolds(split.train, 2, { protocol: 'temporal', seed: 1, maxUsers: 2000 }).splits;
+    expect(f1.split.train.interactions.length).toBeLessThan(f0.split.train.interactions.length);
+    const rows = f0.split.train.interactions;
+    const earlier = Array.from({ length: split.train.users.size }, () => new Set<number>());
+    for (let r = 0; r < rows.length; r++) earlier[rows.user[r]].add(rows.item[r]);
+    let differ = 0;
+    for (const u of f1.users) {
+      const later = [...targetsOf(f0.split.test, u)];
+      const before = [...targetsOf(f1.split.test, u)];
+      for (const j of before) expect(earlier[u].has(j)).toBe(true);
+      if (later.join() !== before.join()) differ++;
+    }
+    expect(differ).toBeGreaterThan(f1.users.length / 2);
+  });
+
   it('rejects a fold count outside 1 to 5, naming the key', () => {
     expect(() => trainEntry(blend, split.train, { ...MEMBERS, folds: 0 }, 1)).toThrow(/blend\.folds/);
     expect(() => trainEntry(blend, split.train, { ...MEMBERS, folds: 6 }, 1)).toThrow(/blend\.folds/);

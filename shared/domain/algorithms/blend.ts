@@ -337,9 +337,11 @@ export interface BlendFolds {
 }
 
 /**
- * Carves `count` validation splits from `dataset` (fold f with seed `seed + 7 + 101 f`, so fold 0 is the
- * single split of earlier versions). Pooling the folds' (user, targets) pairs in one search makes the
- * choice the best on average over the folds.
+ * Carves `count` validation splits from `dataset`. Seeded protocols (`random`, `personalize`) carve
+ * fold f with seed `seed + 7 + 101 f` (fold 0 is the single split of earlier versions); `temporal` is
+ * deterministic, so its fold f + 1 is carved from fold f's training part (rolling origin: each fold
+ * holds out the window just before the previous one). Pooling the folds' (user, targets) pairs in one
+ * search makes the choice the best on average over the folds.
  */
 export function carveFolds(
   dataset: Dataset,
@@ -348,12 +350,14 @@ export function carveFolds(
 ): BlendFolds {
   const splits: BlendFolds['splits'] = [];
   const targets: Int32Array[] = [];
+  let from = dataset;
   for (let f = 0; f < count; f++) {
-    const split = carveValidation(dataset, {
+    const split = carveValidation(from, {
       protocol: options.protocol,
       seed: options.seed + 7 + 101 * f,
       maxUsers: options.maxUsers,
     });
+    if (options.protocol === 'temporal') from = split.train;
     const users: number[] = [];
     for (let u = 0; u < dataset.users.size; u++) {
       const t = targetsOf(split.test, u);
