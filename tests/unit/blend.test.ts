@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { BlendModel, carveFolds, FUSIONS, searchBlendWeights } from '../../shared/domain/algorithms/blend.js';
+import {
+  type BlendMemberEntry,
+  BlendModel,
+  carveFolds,
+  FUSIONS,
+  searchBlendWeights,
+  trainBlend,
+} from '../../shared/domain/algorithms/blend.js';
 import type { Recommender, TopN } from '../../shared/domain/algorithms/recommender.js';
 import { getAlgorithm, trainEntry } from '../../shared/domain/algorithms/registry.js';
+import type { Dataset } from '../../shared/domain/data/dataset.js';
 import { generateShop } from '../../shared/domain/data/generator.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { evaluateAlgorithms } from '../../shared/domain/evaluation/evaluate.js';
 import { splitDataset, targetsOf } from '../../shared/domain/evaluation/splits.js';
 
-// a small generated shop and tiny member settings, so a blend (members trained twice) takes about a second
+// a small generated shop and tiny member settings, so a blend (members trained once per fold and once more) takes a few seconds
 const shop = generateShop({ users: 400, items: 200, seed: 9 });
 const split = splitDataset(shop.dataset, 'random', { seed: 4 });
 const MEMBERS = {
@@ -111,6 +119,33 @@ describe('blend (registry entry)', () => {
       if (a.join() !== b.join()) differ++;
     }
     expect(differ).toBeGreaterThan(train.users.size / 2);
+  });
+
+  it('trains each member once per fold on rows of its training data, then once on all of it', () => {
+    const trained: { member: string; rows: number }[] = [];
+    const resolve = (name: string) => {
+      const entry = getAlgorithm(name);
+      return {
+        ...entry,
+        train: (d: Dataset, options: unknown, seed: number) => {
+          trained.push({ member: name, rows: d.interactions.length });
+          return entry.train(d, options, seed);
+        },
+      } as BlendMemberEntry;
+    };
+    const options = { members: ['cf', 'ease'], memberOptions: MEMBERS.memberOptions };
+    const all = split.train.interactions.length;
+    for (const folds of [1, 2]) {
+      trained.length = 0;
+      const model = trainBlend(split.train, { ...options, folds }, 1, resolve);
+      const onFolds = trained.filter((t) => t.rows < all);
+      expect(onFolds.map((t) => t.member).sort()).toEqual(
+        Array.from({ length: folds }, () => ['cf', 'ease'])
+          .flat()
+          .sort(),
+      );
+      expect(trained.filter((t) => t.rows === all).map((t) => t.member)).toEqual(model.memberNames);
+    }
   });
 
   it('carves the second temporal fold from the window before the first (rolling origin)', () => {
