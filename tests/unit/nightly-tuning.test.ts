@@ -78,7 +78,7 @@ describe('nightly Tune stage, run locally', () => {
     const { championCandidates } = await import('../../shared/domain/algorithms/registry.js');
     expect(record?.best.map((b) => b.algorithm).sort()).toEqual(championCandidates().sort());
     // the blend's trial records the weights and fusion it chose on its own inner validation split
-    expect(record?.trials.find((t) => t.algorithm === 'blend')?.params.fusion).toMatch(/^(rank|score)$/);
+    expect(record?.trials.find((t) => t.algorithm === 'blend')?.params.fusion).toMatch(/^(rank|score|std)$/);
     for (const b of record?.best ?? []) expect(b.score).toBeGreaterThanOrEqual(b.defaultScore ?? 0);
     expect(Date.parse(record?.tunedAt ?? '')).toBeGreaterThan(Date.now() - 600_000);
     expect((tuning.output as Output).tuning.source).toBe('tuned');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BlendModel } from '../../shared/domain/algorithms/blend.js';
 import { generateShop } from '../../shared/domain/data/generator.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { splitDataset } from '../../shared/domain/evaluation/splits.js';
@@ -230,8 +231,32 @@ describe('validation split and trials', () => {
       },
     ]);
     const blend = best('blend');
-    expect(blend?.fusion).toMatch(/^(rank|score)$/);
+    expect(blend?.fusion).toMatch(/^(rank|score|std)$/);
     expect(Object.keys(blend ?? {}).every((k) => ['fusion', 'cf', 'ease'].includes(k))).toBe(true);
+  });
+});
+
+describe('the blend in the champion search', () => {
+  it("chooses its weights from the validation split's training part alone", async () => {
+    const candidates = ['cf', 'ease', 'blend'].map((algorithm) => ({ algorithm, estimatedMs: 0 }));
+    const blendParams: Record<string, unknown>[] = [];
+    const search = await searchChampion(dataset, {
+      candidates,
+      train: (algorithm, ds, params, seed) => {
+        if (algorithm === 'blend') blendParams.push({ ...params });
+        return trainWithParams(algorithm, ds, params, seed);
+      },
+      maxTrials: 3,
+      maxMs: 60_000,
+      seed: 42,
+      metric: 'precision',
+      k: 10,
+    });
+    const recorded = search.results.find((r) => r.algorithm === 'blend')?.params;
+    // retrained on the validation-train part alone (no targets given), it makes the recorded choice
+    const validation = carveValidation(dataset, { seed: 43 });
+    const again = trainWithParams('blend', validation.train, blendParams[0], 42) as BlendModel;
+    expect(again.chosenParams()).toEqual(recorded);
   });
 });
 

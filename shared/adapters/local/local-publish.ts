@@ -17,8 +17,8 @@ export const QUICK_START_OPTIONS = {
     fm: { epochs: 5, factors: 32, validationFraction: 0 },
     // the session arm's own validation search: a few evaluations on the sample shop
     session: { knn: { tuneBudget: 4 } },
-    // the blend's weight search without FM (the slowest member) and on a sample of validation users
-    blend: { members: ['cf', 'ease', 'ials'], validationUsers: 300 },
+    // the blend's weight search without FM (the slowest member), on one fold and a sample of validation users
+    blend: { members: ['cf', 'ease', 'ials'], validationUsers: 300, folds: 1 },
   },
 } as const;
 

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { Dataset } from '../data/dataset.js';
 import { DataError, ValidationError } from '../errors.js';
 import { containsSorted } from '../evaluation/metrics.js';
-import { targetsOf } from '../evaluation/splits.js';
+import { type Split, type SplitProtocol, targetsOf } from '../evaluation/splits.js';
 import { carveValidation } from '../tuning/validation.js';
 import { resolveOptions } from './model-options.js';
 import { parseOptions } from './option-schemas.js';
@@ -19,18 +19,26 @@ export type BlendMember = (typeof BLEND_MEMBERS)[number];
  */
 export const DEFAULT_BLEND_MEMBERS: readonly BlendMember[] = ['cf', 'fm', 'ease', 'ials', 'slim'];
 
+/**
+ * How member lists are put on one scale: `rank` = w / (rankOffset + rank); `score` = w × min-max
+ * normalised score; `std` = w × (score − the list's lowest) / the list's standard deviation (a member
+ * whose top scores stand out from the rest of its list counts for more than under min-max, where one
+ * outlier would squash the others).
+ */
+export const FUSIONS = ['rank', 'score', 'std'] as const;
+export type Fusion = (typeof FUSIONS)[number];
+
 const weight = z.optional(z.number().check(z.minimum(0), z.maximum(1000)));
 
 /**
  * Blend of trained registry models: each member proposes its top `candidates` items, and the union is
- * ranked by weighted reciprocal-rank fusion (`rank`: w / (rankOffset + rank)) or by weighted min-max
- * normalised scores (`score`). A weight key per member (`{ials: 1, slim: 0.5}`) fixes the blend; without
+ * ranked by one of the FUSIONS. A weight key per member (`{ials: 1, slim: 0.5}`) fixes the blend; without
  * one, the trainer chooses members, weights and fusion on a validation split it carves from the data it
  * is given (never a caller's hold-out). `memberOptions` are the members' trainer options (the nightly
  * and `auto` pass each member's tuned params).
  */
 export const blendOptionsSchema = z.strictObject({
-  fusion: z.optional(z.enum(['score', 'rank'])),
+  fusion: z.optional(z.enum(FUSIONS)),
   /** Items each member proposes per user. */
   candidates: z.optional(z.int().check(z.minimum(1), z.maximum(5000))),
   /** Offset k of reciprocal rank fusion, 1 / (k + rank). */
@@ -49,19 +57,27 @@ export const blendOptionsSchema = z.strictObject({
   ),
   /** Per-user protocol of the weight search's validation split (the caller's evaluation protocol). */
   protocol: z.optional(z.enum(['random', 'temporal', 'personalize'])),
-  /** Validation users the weight search scores at most (a seeded sample). */
+  /** Validation users the weight search scores at most per fold (a seeded sample). */
   validationUsers: z.optional(z.int().check(z.minimum(20), z.maximum(100_000))),
+  /**
+   * Validation splits the weight search pools (each carved with its own seed, members trained on each):
+   * a second fold halves the variance of the choice at the cost of one more training per member.
+   */
+  folds: z.optional(z.int().check(z.minimum(1), z.maximum(5))),
 });
 
 export type BlendRawOptions = z.infer<typeof blendOptionsSchema>;
 
 export interface BlendOptions {
-  readonly fusion: 'score' | 'rank';
+  readonly fusion: Fusion;
   readonly candidates: number;
   readonly rankOffset: number;
 }
 
 export const DEFAULT_BLEND_OPTIONS: BlendOptions = { fusion: 'rank', candidates: 100, rankOffset: 20 };
+
+/** Validation folds of the weight search when `folds` is not given. */
+export const DEFAULT_BLEND_FOLDS = 2;
 
 /** Blend options from raw input (strict; defaults for the keys left out). */
 export function blendOptions(raw: unknown = {}): BlendOptions & BlendRawOptions {
@@ -81,6 +97,16 @@ class FusionScratch {
   }
 }
 
+/** Standard deviation of the first `len` scores (the `std` fusion's scale). */
+function spreadOf(scores: Float32Array, len: number): number {
+  let sum = 0;
+  for (let r = 0; r < len; r++) sum += scores[r];
+  const mean = sum / len;
+  let sq = 0;
+  for (let r = 0; r < len; r++) sq += (scores[r] - mean) * (scores[r] - mean);
+  return Math.sqrt(sq / len);
+}
+
 /** Fuses one user's member lists into the top `n` (see blendOptionsSchema for the two fusions). */
 function fuse(
   lists: readonly (TopN | undefined)[],
@@ -98,9 +124,8 @@ function fuse(
     if (!(w > 0) || !list) continue;
     const len = Math.min(list.items.length, options.candidates);
     if (len === 0) continue;
-    const hi = list.scores[0];
     const lo = list.scores[len - 1];
-    const span = hi - lo;
+    const span = options.fusion === 'std' ? spreadOf(list.scores, len) : list.scores[0] - lo;
     for (let r = 0; r < len; r++) {
       const j = list.items[r];
       const v =
@@ -183,7 +208,7 @@ const WEIGHT_GRID = [0, 0.25, 0.5, 0.75, 1, 1.5, 2];
 
 export interface BlendChoice {
   readonly weights: number[];
-  readonly fusion: 'score' | 'rank';
+  readonly fusion: Fusion;
   readonly score: number;
 }
 
@@ -203,7 +228,7 @@ export function searchBlendWeights(
   const s = new FusionScratch(nItems);
   const nm = lists.length;
   let best: BlendChoice | undefined;
-  for (const fusion of ['rank', 'score'] as const) {
+  for (const fusion of FUSIONS) {
     const o = { ...options, fusion };
     let w = new Array<number>(nm).fill(0);
     let anchor = 0;
@@ -255,8 +280,8 @@ function fixedWeights(o: BlendRawOptions): { members: BlendMember[]; weights: nu
 
 /**
  * Trains a blend: with fixed weights, each member with a positive weight on `dataset`; otherwise the
- * members on a validation split carved from `dataset` first, to choose weights and fusion there
- * (searchBlendWeights), then the chosen members on all of `dataset`.
+ * members on each of `folds` validation splits carved from `dataset` first, to choose weights and
+ * fusion on the pooled folds (searchBlendWeights), then the chosen members on all of `dataset`.
  */
 export function trainBlend(
   dataset: Dataset,
@@ -270,11 +295,7 @@ export function trainBlend(
     return parseOptions(resolve(m).options, value, `blend.memberOptions.${m}`);
   };
   const base: BlendOptions = { fusion: o.fusion, candidates: o.candidates, rankOffset: o.rankOffset };
-  const trainAll = (
-    members: readonly BlendMember[],
-    weights: readonly number[],
-    fusion: BlendOptions['fusion'],
-  ) => {
+  const trainAll = (members: readonly BlendMember[], weights: readonly number[], fusion: Fusion) => {
     const kept = members.filter((_, i) => weights[i] > 0);
     const models = kept.map((m) => resolve(m).train(dataset, memberOptions(m), seed));
     return new BlendModel(
@@ -291,28 +312,63 @@ export function trainBlend(
 
   const members = [...new Set(o.members ?? DEFAULT_BLEND_MEMBERS)];
   for (const m of members) memberOptions(m); // a bad member option fails before any training
-  const validation = carveValidation(dataset, {
+  const folds = carveFolds(dataset, o.folds ?? DEFAULT_BLEND_FOLDS, {
     protocol: o.protocol ?? 'random',
-    seed: seed + 7,
+    seed,
     maxUsers: o.validationUsers ?? 2000,
   });
-  const users: number[] = [];
-  const targets: Int32Array[] = [];
-  for (let u = 0; u < dataset.users.size; u++) {
-    const t = targetsOf(validation.test, u);
-    if (t.length > 0) {
-      users.push(u);
-      targets.push(t);
-    }
-  }
-  if (users.length === 0)
+  if (folds.targets.length === 0)
     throw new DataError('blend: no validation users to choose the weights on (too little data)');
-  const lists = members.map((m) => {
-    const model = resolve(m).train(validation.train, memberOptions(m), seed);
-    return users.map((u) => model.recommend(u, o.candidates));
-  });
-  const choice = searchBlendWeights(lists, targets, dataset.items.size, base);
+  // lists[m] pools member m's lists over the folds, aligned with folds.targets
+  const lists = members.map((m) =>
+    folds.splits.flatMap(({ split, users }) => {
+      const model = resolve(m).train(split.train, memberOptions(m), seed);
+      return users.map((u) => model.recommend(u, o.candidates));
+    }),
+  );
+  const choice = searchBlendWeights(lists, folds.targets, dataset.items.size, base);
   return trainAll(members, choice.weights, choice.fusion);
+}
+
+/** The weight search's validation folds: one split per fold, its users with targets, and all targets in fold order. */
+export interface BlendFolds {
+  readonly splits: { readonly split: Split; readonly users: number[] }[];
+  readonly targets: Int32Array[];
+}
+
+/**
+ * Carves `count` validation splits from `dataset`. Seeded protocols (`random`, `personalize`) carve
+ * fold f with seed `seed + 7 + 101 f` (fold 0 is the single split of earlier versions); `temporal` is
+ * deterministic, so its fold f + 1 is carved from fold f's training part (rolling origin: each fold
+ * holds out the window just before the previous one). Pooling the folds' (user, targets) pairs in one
+ * search makes the choice the best on average over the folds.
+ */
+export function carveFolds(
+  dataset: Dataset,
+  count: number,
+  options: { readonly protocol: SplitProtocol; readonly seed: number; readonly maxUsers: number },
+): BlendFolds {
+  const splits: BlendFolds['splits'] = [];
+  const targets: Int32Array[] = [];
+  let from = dataset;
+  for (let f = 0; f < count; f++) {
+    const split = carveValidation(from, {
+      protocol: options.protocol,
+      seed: options.seed + 7 + 101 * f,
+      maxUsers: options.maxUsers,
+    });
+    if (options.protocol === 'temporal') from = split.train;
+    const users: number[] = [];
+    for (let u = 0; u < dataset.users.size; u++) {
+      const t = targetsOf(split.test, u);
+      if (t.length > 0) {
+        users.push(u);
+        targets.push(t);
+      }
+    }
+    splits.push({ split, users });
+  }
+  return { splits, targets };
 }
 
 const MAGIC = 0x4f53424c; // "OSBL"

@@ -230,7 +230,7 @@ const ENTRIES: readonly AlgorithmEntry[] = [
   defineAlgorithm({
     name: 'blend',
     description:
-      'rank or score fusion of cf, fm, ease, ials, slim (rp3beta): members, weights and fusion chosen on a validation split carved from the training data',
+      'rank or score fusion of cf, fm, ease, ials, slim (rp3beta): members, weights and fusion chosen on two validation folds carved from the training data',
     options: blendOptionsSchema,
     train: (dataset, options, seed) => trainBlend(dataset, options, seed, memberEntry),
     serialize: (model: BlendModel) => serializeBlend(model, memberEntry),
