@@ -18,6 +18,7 @@
  *        [--skip-in-process] [--paced-only] (HTTP: only the 200 req/s open-loop lines, no autocannon)
  *        [--cpu-prof DIR] (the server's CPU profile, written to DIR when it stops)
  *        [--rate N] [--seconds N] (session steps per second, default 200, for how long, default 10)
+ *        [--compare DIR] [--rounds N] (a second server from the checkout in DIR, measured alternately, N rounds each)
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
@@ -41,7 +42,7 @@ import { parseRecommendationRequest } from '../shared/domain/recommend/request.j
 import type { CandidateSource } from '../shared/ports/candidates.js';
 import { recommend } from '../shared/use-cases/recommend.js';
 import { memoryDeps } from '../tests/helpers/request-path.js';
-import { ROOT, startOsusume } from '../tests/helpers/start-process.js';
+import { ROOT, type Started, startOsusume } from '../tests/helpers/start-process.js';
 
 /** The esbuild plugins serverless.yml's custom.esbuild.plugins names (a CommonJS file, as serverless-esbuild requires it). */
 const lazyBuiltins = createRequire(import.meta.url)('../shared/build/lazy-builtins.cjs') as Plugin[];
@@ -512,23 +513,74 @@ function flagValue(flag: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** One server the session steps are measured on: this checkout's, or another's with --compare. */
+interface SessionServer {
+  readonly label: string;
+  readonly app: Started;
+  readonly agent: Agent;
+  readonly headers: Record<string, string>;
+  /** Latencies and CPU of its measured rounds, pooled. */
+  readonly getMs: number[];
+  readonly postMs: number[];
+  readonly stepMs: number[];
+  bad: number;
+  cpu: number;
+  main: number;
+  worker: number;
+  rest: number;
+}
+
 /**
  * 200 visitor steps per second, open loop: each posts one anonymous event and then reads its session's
- * list from the session arm; latency from the scheduled time, per call and for the step.
+ * list from the session arm; latency from the scheduled time, per call and for the step. With
+ * `--compare DIR` a second server, started from the checkout in DIR (built, with its own node_modules),
+ * runs alongside, and the measured rounds alternate between the two (`--rounds`, default 1 each), so both
+ * see the same machine.
  */
 async function sessionHttp(): Promise<void> {
   const token = 'bench-admin-token-0123456789';
   const profDir = flagValue('--cpu-prof');
-  const app = await startOsusume(
-    [],
-    { OSUSUME_ADMIN_TOKEN: token },
-    180_000,
-    profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
-  );
-  try {
-    const items = Array.from({ length: 1000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
+  const compare = flagValue('--compare');
+  const rate = Number(flagValue('--rate') ?? 200);
+  const seconds = Number(flagValue('--seconds') ?? 10);
+  const rounds = Number(flagValue('--rounds') ?? 1);
+  const launch = async (label: string, start: typeof startOsusume): Promise<SessionServer> => {
+    const app = await start(
+      [],
+      { OSUSUME_ADMIN_TOKEN: token },
+      600_000,
+      profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+    );
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
     const headers = { 'x-api-key': app.appKey, authorization: `Bearer ${token}` };
+    return {
+      label,
+      app,
+      agent,
+      headers,
+      getMs: [],
+      postMs: [],
+      stepMs: [],
+      bad: 0,
+      cpu: 0,
+      main: 0,
+      worker: 0,
+      rest: 0,
+    };
+  };
+  const other = compare
+    ? (
+        (await import(join(compare, 'tests/helpers/start-process.ts'))) as {
+          startOsusume: typeof startOsusume;
+        }
+      ).startOsusume
+    : undefined;
+  const servers = await Promise.all([
+    launch('this checkout', startOsusume),
+    ...(other && compare ? [launch(`--compare ${compare}`, other)] : []),
+  ]);
+  try {
+    const items = Array.from({ length: 1000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
     let seed = 5;
     const rnd = () => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -549,15 +601,16 @@ async function sessionHttp(): Promise<void> {
       });
       return { sessionId, body };
     };
-    const run = async (rate: number, seconds: number, offset: number) => {
+    const run = async (server: SessionServer, steps: number, perSecond: number, offset: number) => {
+      const { app, agent, headers } = server;
       const getMs: number[] = [];
       const postMs: number[] = [];
       const stepMs: number[] = [];
       let bad = 0;
       const inflight: Promise<void>[] = [];
       const t0 = performance.now();
-      for (let k = 0; k < rate * seconds; k++) {
-        const scheduled = t0 + (k * 1000) / rate;
+      for (let k = 0; k < steps; k++) {
+        const scheduled = t0 + (k * 1000) / perSecond;
         const wait = scheduled - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const { sessionId, body } = step(offset + k);
@@ -583,36 +636,52 @@ async function sessionHttp(): Promise<void> {
       return { getMs, postMs, stepMs, bad };
     };
     // warm up: the first session requests start loading the model (requests never wait for it)
-    await run(50, 4, 0);
+    for (const server of servers) await run(server, 200, 50, 0);
     await new Promise((r) => setTimeout(r, 3000));
-    const cpu0 = processCpuMs(app.child.pid);
-    const threads0 = threadCpuMs(app.child.pid);
-    const wall0 = performance.now();
-    const rate = Number(flagValue('--rate') ?? 200);
-    const r = await run(rate, Number(flagValue('--seconds') ?? 10), 1000);
-    const serverCpu = processCpuMs(app.child.pid) - cpu0;
-    const split = threadSplit(app.child.pid, threads0, threadCpuMs(app.child.pid));
-    const wall = performance.now() - wall0;
+    let offset = 1000;
+    for (let round = 0; round < rounds; round++) {
+      for (const server of servers) {
+        const pid = server.app.child.pid;
+        const cpu0 = processCpuMs(pid);
+        const threads0 = threadCpuMs(pid);
+        const r = await run(server, rate * seconds, rate, offset);
+        offset += rate * seconds;
+        server.cpu += processCpuMs(pid) - cpu0;
+        const split = threadSplit(pid, threads0, threadCpuMs(pid));
+        server.main += split.main;
+        server.worker += split.worker;
+        server.rest += split.rest;
+        server.getMs.push(...r.getMs);
+        server.postMs.push(...r.postMs);
+        server.stepMs.push(...r.stepMs);
+        server.bad += r.bad;
+        // let the server drain before the other one is measured
+        await new Promise((res) => setTimeout(res, 2000));
+      }
+    }
     const f = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms`;
-    const steps = r.stepMs.length;
-    const perStep = (ms: number) => (ms / steps).toFixed(2);
     const load = loadavg()[0].toFixed(1);
     console.log(
-      `\n## HTTP: ${rate} visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model`,
+      `\n## HTTP: ${rate} visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model, ${rounds} round(s) of ${seconds} s per server`,
     );
-    console.log(`GET (session arm): ${f(r.getMs)}  (goal p99 <= 20 ms)`);
-    console.log(`POST /events: ${f(r.postMs)}  (goal p99 <= 20 ms)`);
-    console.log(`whole step: ${f(r.stepMs)}  non-2xx or errors ${r.bad} of ${steps}`);
-    // CPU per step does not depend on how loaded the shared machine is (much); the wall figures above do
-    console.log(
-      `server CPU (all threads, dynalite's included): ${perStep(serverCpu)} ms per step, ${((100 * serverCpu) / wall).toFixed(0)} % of one core over the run; main thread ${perStep(split.main)}, dynalite worker ${perStep(split.worker)}, other threads ${perStep(split.rest)} ms per step`,
-    );
-    console.log(
-      `target (issue 15, ${rate} steps/s): p99 GET ${pct(r.getMs, 99).toFixed(1)} ms, p99 POST ${pct(r.postMs, 99).toFixed(1)} ms (goal <= 20 ms each); CPU ${perStep(serverCpu)} ms/step (2 cores at 200 steps/s: <= 10, aim <= 3); load average ${load}`,
-    );
-    agent.destroy();
+    for (const s of servers) {
+      const steps = s.stepMs.length;
+      const perStep = (ms: number) => (ms / steps).toFixed(2);
+      console.log(`\n### ${s.label}`);
+      console.log(`GET (session arm): ${f(s.getMs)}  (goal p99 <= 20 ms)`);
+      console.log(`POST /events: ${f(s.postMs)}  (goal p99 <= 20 ms)`);
+      console.log(`whole step: ${f(s.stepMs)}  non-2xx or errors ${s.bad} of ${steps}`);
+      // CPU per step depends far less on how loaded the shared machine is than the wall figures above do
+      console.log(
+        `server CPU (all threads, dynalite's included): ${perStep(s.cpu)} ms per step; main thread ${perStep(s.main)}, dynalite worker ${perStep(s.worker)}, other threads ${perStep(s.rest)} ms per step`,
+      );
+      console.log(
+        `target (issue 15, ${rate} steps/s): p99 GET ${pct(s.getMs, 99).toFixed(1)} ms, p99 POST ${pct(s.postMs, 99).toFixed(1)} ms (goal <= 20 ms each); CPU ${perStep(s.cpu)} ms/step (2 cores at 200 steps/s: <= 10, aim <= 3); load average ${load}`,
+      );
+    }
   } finally {
-    await app.stop();
+    for (const s of servers) s.agent.destroy();
+    await Promise.all(servers.map((s) => s.app.stop()));
   }
 }
 

@@ -10,7 +10,8 @@
  *     `GET /sessions/{sessionId}/recommendations?arm=session&numResults=20&repeat=allow|exclude`;
  * and prints both with the session-rec baselines of ../shared/data/SESSION_ANCHORS.md. Times are shifted
  * so that the test day ends now (events must be within the retention).
- * Usage: npx tsx bench/session-replay.ts [--data DIR] [--sessions N] [--concurrency N]
+ * Usage: npx tsx bench/session-replay.ts [--data DIR] [--sessions N] [--concurrency N] [--start-timeout S]
+ * (how long `osusume start` may take to train and listen, default 900 s; a loaded machine needs more)
  */
 import '../shared/polyfills.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +40,7 @@ const int = (name: string, fallback: number) => {
 const DATA = flag('--data', join(import.meta.dirname, '../../shared/data/yoochoose-rsc15-100k-dev'));
 const MAX_SESSIONS = int('--sessions', 0);
 const CONCURRENCY = int('--concurrency', 4);
+const START_TIMEOUT_S = int('--start-timeout', 900);
 const K = 20;
 const EVENT_TYPE = 'view';
 
@@ -153,7 +155,7 @@ const app = await startOsusume(
     // a loaded machine must not turn answers into the degraded fallback
     REQUEST_BUDGET_MS: '10000',
   },
-  900_000,
+  START_TIMEOUT_S * 1000,
 );
 console.log(
   `osusume start --data: serving after ${((performance.now() - t) / 1000).toFixed(0)} s (its own nightly trained the models)`,

@@ -1,7 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
+import { type DocClient, makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
 import { defaultTableNames, type LogicalTable } from '../../shared/adapters/dynamodb/tables.js';
 import {
   createTables,
@@ -16,7 +15,7 @@ import {
 export function useDynalite(prefix: string) {
   let local: LocalDynamo;
   let client: DynamoDBClient;
-  let doc: DynamoDBDocumentClient;
+  let doc: DocClient;
   let tables = 0;
 
   beforeAll(async () => {

@@ -124,12 +124,25 @@ export async function batchWrite(
   requests: readonly WriteRequest[],
   options: BatchOptions = {},
 ): Promise<void> {
+  await writeBatches(tableName, requests, options, async (batch) => {
+    const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }));
+    return out.UnprocessedItems?.[tableName] ?? [];
+  });
+}
+
+/**
+ * {@link batchWrite}'s chunking, parallelism and retries around any BatchWriteItem `send` (which returns
+ * the requests left unprocessed): for requests in the low-level client's attribute-value form too.
+ */
+export async function writeBatches<T>(
+  tableName: string,
+  requests: readonly T[],
+  options: BatchOptions,
+  send: (batch: T[]) => Promise<T[]>,
+): Promise<void> {
   if (requests.length === 0) return;
   const size = Math.min(options.batchSize ?? WRITE_BATCH_SIZE, WRITE_BATCH_SIZE);
   await runBounded(chunk(requests, size), options.concurrency ?? DEFAULTS.concurrency, (batch) =>
-    retryUnprocessed(batch, `BatchWriteItem on ${tableName}`, 'items', options, async (pending) => {
-      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-      return out.UnprocessedItems?.[tableName] ?? [];
-    }),
+    retryUnprocessed(batch, `BatchWriteItem on ${tableName}`, 'items', options, send),
   );
 }

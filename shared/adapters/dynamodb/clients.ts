@@ -2,10 +2,19 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HttpHandlerOptions, HttpRequest, HttpResponse, RequestHandler } from '@smithy/types';
 
+/**
+ * The document client the adapters use, with `fast`: a low-level client on the same connections whose
+ * middleware stack is resolved once per command type (`cacheMiddleware`, which the document client refuses)
+ * rather than on every call. The request path's hottest calls (the event writes and the session timeline
+ * read) go through it: the SDK's per-call overhead was half of the local server's main-thread CPU per
+ * session step (bench/results/session-http.md), and the same saving is Lambda CPU on AWS.
+ */
+export type DocClient = DynamoDBDocumentClient & { readonly fast: DynamoDBClient };
+
 /** A low-level client (table admin) and the document client the adapters use; build once per process. */
 export interface DynamoClients {
   readonly client: DynamoDBClient;
-  readonly doc: DynamoDBDocumentClient;
+  readonly doc: DocClient;
 }
 
 /** Deadlines of every DynamoDB call: each attempt gets `timeoutMs`, a call at most `maxAttempts`. */
@@ -50,7 +59,7 @@ export function makeDynamoClients(
   /** Replaces the node:http handler (the embedded DynamoDB's port transport, picked by composition). */
   requestHandler?: RequestHandler<HttpRequest, HttpResponse, HttpHandlerOptions>,
 ): DynamoClients {
-  const client = new DynamoDBClient({
+  const input: DynamoDBClientConfig = {
     ...(endpoint
       ? {
           endpoint,
@@ -70,10 +79,20 @@ export function makeDynamoClients(
       // without it a breached requestTimeout only logs a warning and the request keeps waiting
       throwOnRequestTimeout: true,
     },
+  };
+  const client = new DynamoDBClient(input);
+  // the same request handler instance: one connection pool, and client.destroy() closes both
+  const fast = new DynamoDBClient({
+    ...input,
+    requestHandler: client.config.requestHandler,
+    cacheMiddleware: true,
   });
-  const doc = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    unmarshallOptions: { wrapNumbers: false },
-  });
+  const doc = Object.assign(
+    DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      unmarshallOptions: { wrapNumbers: false },
+    }),
+    { fast },
+  );
   return { client, doc };
 }

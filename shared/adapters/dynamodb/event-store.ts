@@ -1,16 +1,26 @@
 import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
+  type AttributeValue,
+  BatchWriteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
   QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { EventType, Impression, StoredEvent } from '../../domain/events/events.js';
 import type { EventStore } from '../../ports/events.js';
-import { type BatchOptions, batchWrite, runBounded } from './batch-writer.js';
+import { type BatchOptions, runBounded, writeBatches } from './batch-writer.js';
 import { dynamoCall, errorName, toDependencyError } from './call.js';
+import type { DocClient } from './clients.js';
 
 type Item = Record<string, unknown>;
+
+/** The document client's marshalling (clients.ts), for the calls made with the low-level `fast` client. */
+const toAttributes = (item: Item) =>
+  marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+const fromAttributes = (attributes: Record<string, AttributeValue>) =>
+  unmarshall(attributes, { wrapNumbers: false });
 
 /** Zero-padded epoch ms so that sort keys order by time as strings. */
 const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
@@ -31,11 +41,13 @@ const KIND = { marker: 'mark', event: 'ev', sessionEvent: 'sev', impressions: 'i
  *   list's time. One write per flush instead of one per list: the request path's only write costs one
  *   request (and fewer write units, which round up per item), and only reports read impressions.
  * Reports Scan the table with a filter on kind and time (a nightly job, not the request path).
+ * The request path's calls (the event writes, the timeline reads, impression flushes) use the low-level
+ * client with its middleware stack cached (`doc.fast`, clients.ts).
  * Items stay small: ids ≤ 256 chars, properties ≤ 1 KB; impression batches ≤ IMPRESSION_BATCH_BYTES.
  */
 export class DynamoEventStore implements EventStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: DocClient,
     private readonly options: {
       readonly tableName: string;
       /** Event and impression retention (TTL), days. */
@@ -58,10 +70,10 @@ export class DynamoEventStore implements EventStore {
       10,
       async (e): Promise<{ event: StoredEvent; fresh: boolean }> => {
         try {
-          await this.doc.send(
-            new PutCommand({
+          await this.doc.fast.send(
+            new PutItemCommand({
               TableName: table,
-              Item: this.markerItem(e),
+              Item: toAttributes(this.markerItem(e)),
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
           );
@@ -72,24 +84,19 @@ export class DynamoEventStore implements EventStore {
         // a duplicate: its timeline item is rewritten from the claimed content below, which repairs an
         // earlier call that failed between the claim and the timeline write (dynalite has no transactions)
         const out = await dynamoCall('GetItem', () =>
-          this.doc.send(
-            new GetCommand({
+          this.doc.fast.send(
+            new GetItemCommand({
               TableName: table,
-              Key: { pk: `event#${e.eventId}`, sk: 'id' },
+              Key: toAttributes({ pk: `event#${e.eventId}`, sk: 'id' }),
               ConsistentRead: true,
             }),
           ),
         );
-        return { event: out.Item ? fromItem(out.Item) : e, fresh: false };
+        return { event: out.Item ? fromItem(fromAttributes(out.Item)) : e, fresh: false };
       },
     );
     // 2. the timeline items: idempotent puts keyed by the claimed content, so a repeat never adds one
-    await batchWrite(
-      this.doc,
-      table,
-      claims.flatMap(({ event: e }) => this.timelineItems(e).map((Item) => ({ PutRequest: { Item } }))),
-      this.options.batch,
-    );
+    await this.put(claims.flatMap(({ event: e }) => this.timelineItems(e)));
     return {
       stored: claims.filter((c) => c.fresh).map((c) => c.event),
       duplicates: claims.filter((c) => !c.fresh).map((c) => c.event.eventId),
@@ -119,12 +126,17 @@ export class DynamoEventStore implements EventStore {
         const owned = { ...e, userId };
         return [this.markerItem(owned), ...this.timelineItems(owned)];
       });
-    await batchWrite(
-      this.doc,
-      this.options.tableName,
-      writes.map((Item) => ({ PutRequest: { Item } })),
-      this.options.batch,
-    );
+    await this.put(writes);
+  }
+
+  /** Puts `items` with BatchWriteItem on the `fast` client (batch-writer's chunks and retries). */
+  private async put(items: readonly Item[]): Promise<void> {
+    const table = this.options.tableName;
+    const requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item: toAttributes(Item) } }));
+    await writeBatches(table, requests, this.options.batch ?? {}, async (batch) => {
+      const out = await this.doc.fast.send(new BatchWriteItemCommand({ RequestItems: { [table]: batch } }));
+      return out.UnprocessedItems?.[table] ?? [];
+    });
   }
 
   private markerItem(e: StoredEvent): Item {
@@ -143,17 +155,17 @@ export class DynamoEventStore implements EventStore {
 
   private async timeline(pk: string, limit: number): Promise<StoredEvent[]> {
     const out = await dynamoCall('Query', () =>
-      this.doc.send(
+      this.doc.fast.send(
         new QueryCommand({
           TableName: this.options.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ev)',
-          ExpressionAttributeValues: { ':pk': pk, ':ev': 'ev#' },
+          ExpressionAttributeValues: toAttributes({ ':pk': pk, ':ev': 'ev#' }),
           ScanIndexForward: false,
           Limit: limit,
         }),
       ),
     );
-    return (out.Items ?? []).map(fromItem);
+    return (out.Items ?? []).map((i) => fromItem(fromAttributes(i)));
   }
 
   async putImpressions(impressions: readonly Impression[]): Promise<void> {
@@ -170,12 +182,7 @@ export class DynamoEventStore implements EventStore {
       lists: `[${json.join(',')}]`,
       expiresAt: this.expiresAt(tsMax),
     }));
-    await batchWrite(
-      this.doc,
-      this.options.tableName,
-      items.map((Item) => ({ PutRequest: { Item } })),
-      this.options.batch,
-    );
+    await this.put(items);
   }
 
   async eventsBetween(from: number, to: number): Promise<StoredEvent[]> {
