@@ -185,8 +185,11 @@ export class ItemAttributes implements ItemMetadataSource {
 /** What an unknown item (or one without the asked-for columns) answers as `metadata`. */
 const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
 
-/** Column lists cached per catalogue; past it the eldest is dropped (clients choose the lists). */
-const METADATA_TABLES_PER_CATALOG = 16;
+/**
+ * Column lists cached per catalogue (each an array the catalogue's length); past it the eldest is dropped,
+ * since clients choose the lists. Shops ask for one or two.
+ */
+const METADATA_TABLES_PER_CATALOG = 4;
 
 interface MetadataTable {
   /** Per asked-for column, the catalogue's column of that name (undefined: no such column). */

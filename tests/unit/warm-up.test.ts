@@ -32,7 +32,9 @@ async function shop() {
   log(m.popularityStore, 'popularity', ['getSegmentLists']);
   const pointers = new VersionPointers(m.state, 60_000);
   const deps = { ...m.deps, sources: { cf: new PrecomputedSource('cf', 'cf', pointers, m.recommendations) } };
-  return { deps, pointers, columns: new DatasetColumnsSource(m.state, 60_000), reads };
+  const catalogs = m.deps.catalogs;
+  if (!catalogs) throw new Error('memoryDeps gives the item catalogue');
+  return { deps, pointers, catalogs, columns: new DatasetColumnsSource(m.state, 60_000), reads };
 }
 
 describe('warming the request caches at init', () => {
@@ -43,7 +45,8 @@ describe('warming the request caches at init', () => {
     expect(cold.reads).toEqual(expect.arrayContaining(['ng.allIds', 'popularity.getSegmentLists']));
 
     const warm = await shop();
-    await warmRequestCaches({ ...warm.deps, pointers: warm.pointers, columns: warm.columns }, ['cf']);
+    const { pointers, catalogs, columns } = warm;
+    await warmRequestCaches({ ...warm.deps, pointers, catalogs, columns }, ['cf']);
     expect(warm.reads).toEqual(expect.arrayContaining(['ng.allIds', 'popularity.getSegmentLists']));
     warm.reads.length = 0;
     const warmAnswer = await recommend(warm.deps, request);
@@ -54,7 +57,7 @@ describe('warming the request caches at init', () => {
   });
 
   it('settles without throwing when the stores fail, leaving the loads to the requests', async () => {
-    const { deps, pointers, columns } = await shop();
+    const { deps, pointers, catalogs, columns } = await shop();
     const failing = {
       ...deps,
       ngList: { ids: () => Promise.reject(new Error('ng table down')) },
@@ -63,6 +66,8 @@ describe('warming the request caches at init', () => {
         segmentLists: deps.popularity.segmentLists.bind(deps.popularity),
       },
     };
-    await expect(warmRequestCaches({ ...failing, pointers, columns }, ['cf'])).resolves.toBeUndefined();
+    await expect(
+      warmRequestCaches({ ...failing, pointers, catalogs, columns }, ['cf']),
+    ).resolves.toBeUndefined();
   });
 });
