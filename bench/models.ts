@@ -1,8 +1,8 @@
 /**
  * `auto` against EASE on held-out data (issue 14 targets). `auto` is exactly what `--algorithm auto`
  * runs: searchChampion tunes every candidate on a validation split carved from the training split (the
- * blend last, with its members' best params; it chooses its weights on a second split carved inside
- * that), and the champion is trained with its chosen params on the training split and scored once on
+ * blend last, with its members' best params; it chooses its weights and fusion on two folds carved
+ * inside that), and the champion is trained with its chosen params on the training split and scored once on
  * the test split. EASE (registry defaults) is scored on the same split. Nothing here reads the test
  * split before the final scoring.
  *
