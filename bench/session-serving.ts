@@ -241,16 +241,7 @@ for (const policy of ['allow', 'exclude'] as const) {
     sessionIds.push(visits[k * 5][0].sessionId);
   }
   const precomputed: CandidateSource = { source: 'session', candidates: async () => [] };
-  const session = new RecentEventsSessionSource(
-    'session',
-    precomputed,
-    events,
-    10,
-    undefined,
-    undefined,
-    undefined,
-    scorer,
-  );
+  const session = new RecentEventsSessionSource('session', precomputed, events, { recentLimit: 10, scorer });
   const { deps } = await memoryDeps({
     experiments: singleArm('session'),
     segmentLists: [{ segment: 'global', items: items('i0', 500) }],

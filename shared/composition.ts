@@ -167,16 +167,11 @@ export function buildContainer(cfg: Config = config()): Container {
     const precomputed = new PrecomputedSource(a.name, a.name, pointers, recommendations);
     sources[a.name] =
       a.requestSource === 'recent-events'
-        ? new RecentEventsSessionSource(
-            a.name,
-            precomputed,
-            recentEvents,
-            cfg.SESSION_RECENT_EVENTS,
-            new StoredSessionNeighbours(pointers, recommendations, undefined, a.name),
-            undefined,
-            undefined,
-            a.name === SESSION_ARM && sessionModel ? new SessionKnnScorer(sessionModel) : undefined,
-          )
+        ? new RecentEventsSessionSource(a.name, precomputed, recentEvents, {
+            recentLimit: cfg.SESSION_RECENT_EVENTS,
+            neighbours: new StoredSessionNeighbours(pointers, recommendations, undefined, a.name),
+            scorer: a.name === SESSION_ARM && sessionModel ? new SessionKnnScorer(sessionModel) : undefined,
+          })
         : precomputed;
   }
   sources.personalize = personalizeSource(cfg, state, pointers, recommendations, sources, recentEvents);

@@ -62,6 +62,20 @@ export class StoredSessionNeighbours implements SessionNeighbours {
   }
 }
 
+/** How {@link RecentEventsSessionSource} scores a visitor's recent events. */
+export interface RecentEventsSessionOptions {
+  /** Recent events read per request (0: the precomputed list alone). */
+  readonly recentLimit: number;
+  /** Published item neighbour lists that score the recent events when no session model is published. */
+  readonly neighbours?: SessionNeighbours;
+  /** Told about a failing events table, neighbour read or scorer (the answer falls back, never fails). */
+  readonly onError?: (err: unknown) => void;
+  /** Weight decay per position back in the visit (default DEFAULT_SESSION_POSITION_DECAY). */
+  readonly positionDecay?: number;
+  /** The published session kNN model; without one (or before it is published) the neighbour lists score. */
+  readonly scorer?: SessionScorer;
+}
+
 /**
  * The `session` arm at request time. With recent events (the events table, newest first), the published
  * session kNN model scores them when there is one ({@link SessionScorer}: the session's own items on their
@@ -72,17 +86,24 @@ export class StoredSessionNeighbours implements SessionNeighbours {
  * precomputed list unchanged.
  */
 export class RecentEventsSessionSource implements CandidateSource {
+  private readonly recentLimit: number;
+  private readonly neighbours?: SessionNeighbours;
+  private readonly onError?: (err: unknown) => void;
+  private readonly positionDecay: number;
+  private readonly scorer?: SessionScorer;
+
   constructor(
     readonly source: string,
     private readonly precomputed: CandidateSource,
     private readonly events: VisitorEvents,
-    private readonly recentLimit: number,
-    private readonly neighbours?: SessionNeighbours,
-    private readonly onError?: (err: unknown) => void,
-    private readonly positionDecay = DEFAULT_SESSION_POSITION_DECAY,
-    /** The published session kNN model; without one (or before it is published) the neighbour lists score. */
-    private readonly scorer?: SessionScorer,
-  ) {}
+    options: RecentEventsSessionOptions,
+  ) {
+    this.recentLimit = options.recentLimit;
+    this.neighbours = options.neighbours;
+    this.onError = options.onError;
+    this.positionDecay = options.positionDecay ?? DEFAULT_SESSION_POSITION_DECAY;
+    this.scorer = options.scorer;
+  }
 
   async candidates(userId: string, n: number, context?: CandidateContext): Promise<ScoredItem[]> {
     if (this.recentLimit <= 0) return this.precomputed.candidates(userId, n, context);

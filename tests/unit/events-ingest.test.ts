@@ -310,7 +310,7 @@ describe('session arm from recent events', () => {
       'session',
       { source: 'session', candidates: async () => base },
       store,
-      10,
+      { recentLimit: 10 },
     );
     const got = await source.candidates('u1', 3);
     expect(got.map((i) => i.itemId)).toEqual(['x', 'p1', 'p2']);
@@ -326,7 +326,7 @@ describe('session arm from recent events', () => {
       'session',
       { source: 'session', candidates: async () => base },
       store,
-      10,
+      { recentLimit: 10 },
     );
     expect(await source.candidates('u1', 2)).toEqual(base.slice(0, 2));
   });

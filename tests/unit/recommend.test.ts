@@ -406,7 +406,10 @@ describe('anonymous sessions', () => {
     const pointers = new VersionPointers(state, 60_000);
     const precomputed = new PrecomputedSource('session', 'session', pointers, recommendations);
     const neighbours = new StoredSessionNeighbours(pointers, recommendations);
-    const session = new RecentEventsSessionSource('session', precomputed, events, 10, neighbours);
+    const session = new RecentEventsSessionSource('session', precomputed, events, {
+      recentLimit: 10,
+      neighbours,
+    });
     const served = (query: Record<string, string>) =>
       recommend({ ...deps, sources: { session } }, sessionReq('anon-3', query)).then((r) =>
         r.response.itemList.map((i) => i.itemId),

@@ -95,8 +95,10 @@ describe('RecentEventsSessionSource with published neighbour lists', () => {
       'session',
       { source: 'session', candidates: async () => base },
       events,
-      10,
-      new StoredSessionNeighbours(new VersionPointers(state, 60_000), recommendations),
+      {
+        recentLimit: 10,
+        neighbours: new StoredSessionNeighbours(new VersionPointers(state, 60_000), recommendations),
+      },
     );
   }
 

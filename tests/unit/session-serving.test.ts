@@ -131,16 +131,10 @@ describe('the published session model on the request path', () => {
     const recent = visit(['i20', 'i21', 'i20', 'i22']);
     const events = { recentEvents: async () => recent, sessionEvents: async () => recent };
     const precomputed: CandidateSource = { source: 'session', candidates: async () => [] };
-    const source = new RecentEventsSessionSource(
-      'session',
-      precomputed,
-      events,
-      10,
-      undefined,
-      undefined,
-      undefined,
-      new SessionKnnScorer(p.model),
-    );
+    const source = new RecentEventsSessionSource('session', precomputed, events, {
+      recentLimit: 10,
+      scorer: new SessionKnnScorer(p.model),
+    });
     const allow = await source.candidates('u1', 10, { repeat: 'allow' });
     const exclude = await source.candidates('u1', 10, { repeat: 'exclude' });
     const session = new Set(['i20', 'i21', 'i22']);

@@ -97,7 +97,7 @@ describe('the session arm when the events table is slow', () => {
       Date.now,
       20,
     );
-    const source = new RecentEventsSessionSource('session', precomputed, events, 10);
+    const source = new RecentEventsSessionSource('session', precomputed, events, { recentLimit: 10 });
     expect((await source.candidates('u1', 3)).map((i) => i.itemId)).toEqual(['s0', 's1', 's2']);
   });
 });
