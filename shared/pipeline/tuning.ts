@@ -4,7 +4,8 @@
  * split carved from the evaluation's training part, only when due, stored and reused on the other nights.
  */
 import type { Dataset } from '../domain/data/dataset.js';
-import { splitDataset, type Split } from '../domain/evaluation/splits.js';
+import type { Split } from '../domain/evaluation/splits.js';
+import { evaluationSplitOf } from './evaluation-split.js';
 import { decideTuning } from '../domain/tuning/policy.js';
 import type { Params } from '../domain/tuning/search.js';
 import { getAlgorithm } from '../domain/algorithms/registry.js';
@@ -214,7 +215,7 @@ async function validationOf(deps: PipelineDeps, snapshot: string, seed: number):
   const dataset: Dataset = await loadSnapshot(deps.artifacts, snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
-  const evaluationTrain = splitDataset(dataset, 'personalize', { seed }).train;
+  const evaluationTrain = evaluationSplitOf(dataset, seed).train;
   const validation = carveValidation(evaluationTrain, {
     protocol: deps.config.TUNING_PROTOCOL,
     seed: seed + 1,
