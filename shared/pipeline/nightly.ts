@@ -14,6 +14,7 @@ import {
   scoredEntries,
 } from '../domain/algorithms/registry.js';
 import { parseOptions } from '../domain/algorithms/option-schemas.js';
+import { trainOnce } from '../domain/algorithms/train-memo.js';
 import { gateKey, metricsHistoryKey, metricsKey } from '../domain/pipeline/record-keys.js';
 import type { Dataset } from '../domain/data/dataset.js';
 import { ValidationError } from '../domain/errors.js';
@@ -295,7 +296,10 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
     nightlyEvaluationOf(entry) === 'stored-model'
       ? evaluationSplitOf(dataset, input.run.seed).train
       : dataset;
-  const model = entry.train(train, options, input.run.seed);
+  // the blend champion's members reuse this model when their options are equal (trainOnce)
+  const model = trainOnce(entry.name, train, options, input.run.seed, () =>
+    entry.train(train, options, input.run.seed),
+  );
   const bytes = entry.serialize(model);
   if (entry.similarItems) {
     // GET /items/{itemId}/similar reads these per item (shared/pipeline/surfaces.ts)
