@@ -280,11 +280,13 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     requestSource: 'recent-events',
     itemNeighbours: (model: SessionArmModel) => model.lists,
     ownSearch: {
-      // tuneBudget 0 even over an explicit one: whether to search is the due rule's call
+      // tuneBudget 0 even over an explicit one: whether to search is the due rule's call. Without a
+      // stored choice (a Tune trial, the champion) the kNN part is not served, so no serving bound either
       withoutSearch: (options, chosen) => {
         const knn = (options.knn ?? {}) as Record<string, unknown>;
-        const start = chosen ? { start: { ...chosen, ...(knn.start as object | undefined) } } : {};
-        return { ...options, knn: { ...knn, ...start, tuneBudget: 0 } };
+        if (!chosen) return { ...options, knn: { ...knn, tuneBudget: 0, servingWorkBudget: 0 } };
+        const start = { ...chosen, ...(knn.start as object | undefined) };
+        return { ...options, knn: { ...knn, start, tuneBudget: 0 } };
       },
       chosen: (model: SessionArmModel) =>
         model.knnTuning ? { params: { ...model.knnTuning.params }, report: model.knnTuning } : undefined,
