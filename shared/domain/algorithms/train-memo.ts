@@ -1,17 +1,19 @@
 import type { Dataset } from '../data/dataset.js';
 import type { Recommender } from './recommender.js';
 
-/** Most models kept for the current dataset (a blend has five members; the nightly trains four entries). */
+/** Most models kept per dataset (a blend has five members; the nightly trains four entries). */
 const MAX_MODELS = 8;
+/** Datasets whose models are kept: a blend trains on an inner validation split between two uses of its own. */
+const MAX_DATASETS = 2;
 
 /**
  * Models trained on the current dataset, by algorithm, options and seed. Without it a night trains the
  * same model twice in one process: TrainCf / TrainFm and the blend champion's cf / fm members (same
  * evaluation split, same tuned options, same seed), which the local runner and a warm Lambda run in one
  * process. Trainers are deterministic for their inputs, so a hit is the model a second training would
- * produce. Only the last dataset's models are kept (a new dataset drops them).
+ * produce. Only the last MAX_DATASETS datasets' models are kept.
  */
-let slot: { dataset: Dataset; models: Map<string, Recommender> } | undefined;
+const slots: { dataset: Dataset; models: Map<string, Recommender> }[] = [];
 
 /** JSON with object keys sorted, so equal options give one key whatever order they were merged in. */
 function stableJson(value: unknown): string {
@@ -36,7 +38,12 @@ export function trainOnce<M extends Recommender>(
   seed: number,
   train: () => M,
 ): M {
-  if (slot?.dataset !== dataset) slot = { dataset, models: new Map() };
+  let slot = slots.find((s) => s.dataset === dataset);
+  if (!slot) {
+    slot = { dataset, models: new Map() };
+    slots.push(slot);
+    if (slots.length > MAX_DATASETS) slots.shift();
+  }
   const key = `${name}|${seed}|${stableJson(options)}`;
   const hit = slot.models.get(key);
   if (hit) return hit as M;
