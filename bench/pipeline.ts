@@ -290,6 +290,29 @@ async function tuningNights(tmp: string): Promise<void> {
     for (const p of t?.params ?? [])
       console.log(`  ${p.algorithm}: validation P@10 ${p.score.toFixed(4)} with ${JSON.stringify(p.params)}`);
     console.log(`next night: ${out[1].tuning?.source}: ${out[1].tuning?.reason}`);
+    // what each algorithm's trials cost (the budget's knob), from the record the tuning night stored
+    const { getPipelineDeps } = await import('../shared/pipeline/pipeline-container.js');
+    const { TUNED_PARAMS_KEY } = await import('../shared/pipeline/tuning.js');
+    const record = await getPipelineDeps().state.getRecord<{ trials: { algorithm: string; ms: number }[] }>(
+      TUNED_PARAMS_KEY,
+    );
+    const byAlgorithm = new Map<string, number[]>();
+    for (const tr of record?.trials ?? [])
+      byAlgorithm.set(tr.algorithm, [...(byAlgorithm.get(tr.algorithm) ?? []), tr.ms]);
+    console.log('\ntrial handler time per algorithm (the last tuning night):');
+    console.log('| algorithm | trials | median | total |');
+    console.log('|---|---|---|---|');
+    for (const [a, ms] of byAlgorithm) {
+      const sorted = [...ms].sort((x, y) => x - y);
+      const total = ms.reduce((x, y) => x + y, 0);
+      console.log(`| ${a} | ${ms.length} | ${fmt(sorted[Math.floor(ms.length / 2)])} | ${fmt(total)} |`);
+    }
+    for (const [i, { label }] of nights.entries()) {
+      const models = (nights[i].result.output as { models?: Record<string, { ownSearch?: unknown }> })
+        ?.models;
+      for (const [a, m] of Object.entries(models ?? {}))
+        if (m?.ownSearch) console.log(`${label}: ${a}'s own search ${JSON.stringify(m.ownSearch)}`);
+    }
     console.log(
       '\nnightly Evaluate (Personalize protocol hold-out, never seen by the tuner), P@10 / NDCG@10:',
     );

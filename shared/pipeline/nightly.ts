@@ -14,12 +14,14 @@ import {
   scoredEntries,
 } from '../domain/algorithms/registry.js';
 import { parseOptions } from '../domain/algorithms/option-schemas.js';
+import { trainOnce } from '../domain/algorithms/train-memo.js';
 import { gateKey, metricsHistoryKey, metricsKey } from '../domain/pipeline/record-keys.js';
 import type { Dataset } from '../domain/data/dataset.js';
 import { ValidationError } from '../domain/errors.js';
 import { evaluateAlgorithms, type NamedTrainer } from '../domain/evaluation/evaluate.js';
 import { containsSorted } from '../domain/evaluation/metrics.js';
-import { type HeldOut, heldOutTargets, splitDataset, targetsOf } from '../domain/evaluation/splits.js';
+import { targetsOf } from '../domain/evaluation/splits.js';
+import { EVALUATION_PROTOCOL, evaluationSplitOf, evaluationTargetsOf } from './evaluation-split.js';
 import type { RankingMetrics } from '../domain/evaluation/metrics.js';
 import { decideGate, type GateDecision, type GateInput } from '../domain/pipeline/quality-gate.js';
 import { planShards, type ShardDescriptor } from '../domain/pipeline/shard-plan.js';
@@ -278,7 +280,7 @@ export function championOptionsOf(run: Pick<RunContext, 'trainOptions' | 'tuned'
  * that the published models miss those targets (≈ 1 % of the interactions), which the shards still
  * exclude from the users' lists.
  */
-export const EVALUATION_PROTOCOL = 'personalize' as const;
+export { EVALUATION_PROTOCOL };
 
 /** Train: fits one scored registry entry on the evaluation split's training part and stores the model. */
 export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise<TrainOutput> {
@@ -292,9 +294,12 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
   const t0 = performance.now();
   const train =
     nightlyEvaluationOf(entry) === 'stored-model'
-      ? splitDataset(dataset, EVALUATION_PROTOCOL, { seed: input.run.seed }).train
+      ? evaluationSplitOf(dataset, input.run.seed).train
       : dataset;
-  const model = entry.train(train, options, input.run.seed);
+  // the blend champion's members reuse this model when their options are equal (trainOnce)
+  const model = trainOnce(entry.name, train, options, input.run.seed, () =>
+    entry.train(train, options, input.run.seed),
+  );
   const bytes = entry.serialize(model);
   if (entry.similarItems) {
     // GET /items/{itemId}/similar reads these per item (shared/pipeline/surfaces.ts)
@@ -357,15 +362,6 @@ export interface ShardOutput {
 }
 
 let modelCache: { key: string; model: Recommender } | undefined;
-let heldOutCache: { key: string; targets: HeldOut } | undefined;
-
-/** The evaluation split's targets of a snapshot (cached: a warm shard Lambda scores several shards). */
-function evaluationTargets(snapshot: string, seed: number, dataset: Dataset): HeldOut {
-  const key = `${snapshot}#${seed}`;
-  if (heldOutCache?.key !== key)
-    heldOutCache = { key, targets: heldOutTargets(dataset, EVALUATION_PROTOCOL, { seed }) };
-  return heldOutCache.targets;
-}
 
 async function loadModel(deps: PipelineDeps, algorithm: string, version: string, dataset: Dataset) {
   const key = runKeys.model(version, algorithm);
@@ -392,7 +388,7 @@ export async function scoreShard(deps: PipelineDeps, input: ShardInput): Promise
   // a model trained on the evaluation split never saw the held-out items: keep them out of the lists
   const heldOut =
     nightlyEvaluationOf(entry) === 'stored-model'
-      ? evaluationTargets(input.snapshot, input.seed ?? 42, dataset)
+      ? evaluationTargetsOf(dataset, input.seed ?? 42)
       : undefined;
   const itemIds = dataset.items.ids;
   const lists: UserRecommendations[] = [];
@@ -510,7 +506,7 @@ export async function evaluateRun(
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
   const published = publishedEntries();
-  const split = splitDataset(dataset, EVALUATION_PROTOCOL, { seed: input.run.seed });
+  const split = evaluationSplitOf(dataset, input.run.seed);
   const algorithms: (string | NamedTrainer)[] = [];
   for (const { entry } of published) {
     if (nightlyEvaluationOf(entry) !== 'stored-model' || !entry.deserialize) {

@@ -4,7 +4,10 @@
  * split carved from the evaluation's training part, only when due, stored and reused on the other nights.
  */
 import type { Dataset } from '../domain/data/dataset.js';
-import { splitDataset, type Split } from '../domain/evaluation/splits.js';
+import type { Split } from '../domain/evaluation/splits.js';
+import { evaluationSplitOf } from './evaluation-split.js';
+import { trainOnce } from '../domain/algorithms/train-memo.js';
+import { parseOptions } from '../domain/algorithms/option-schemas.js';
 import { decideTuning } from '../domain/tuning/policy.js';
 import type { Params } from '../domain/tuning/search.js';
 import { getAlgorithm } from '../domain/algorithms/registry.js';
@@ -14,7 +17,6 @@ import {
   type MemberTuning,
   optionsWithMembers,
   searchSpaceOf,
-  trainWithParams,
 } from '../domain/tuning/search-spaces.js';
 import {
   type AlgorithmTuning,
@@ -214,7 +216,7 @@ async function validationOf(deps: PipelineDeps, snapshot: string, seed: number):
   const dataset: Dataset = await loadSnapshot(deps.artifacts, snapshot, {
     maxBadRowShare: deps.config.PIPELINE_MAX_BAD_ROW_SHARE,
   });
-  const evaluationTrain = splitDataset(dataset, 'personalize', { seed }).train;
+  const evaluationTrain = evaluationSplitOf(dataset, seed).train;
   const validation = carveValidation(evaluationTrain, {
     protocol: deps.config.TUNING_PROTOCOL,
     seed: seed + 1,
@@ -246,7 +248,10 @@ export async function tuneTrial(deps: PipelineDeps, input: TrialInput): Promise<
       );
       // a trial scores the per-user lists, which an entry's own search does not touch: skip it
       const search = getAlgorithm(algorithm).ownSearch;
-      model = trainWithParams(algorithm, ds, search ? search.withoutSearch(options) : options, seed);
+      const entry = getAlgorithm(algorithm);
+      const parsed = parseOptions(entry.options, search ? search.withoutSearch(options) : options, algorithm);
+      // kept for the blend's trial, which trains its members on this split with their best params
+      model = trainOnce(algorithm, ds, parsed, seed, () => entry.train(ds, parsed, seed));
       return model;
     },
     { metric: deps.config.TUNING_METRIC, k: 10, seed: input.seed },

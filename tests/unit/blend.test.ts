@@ -9,6 +9,7 @@ import {
 } from '../../shared/domain/algorithms/blend.js';
 import type { Recommender, TopN } from '../../shared/domain/algorithms/recommender.js';
 import { getAlgorithm, trainEntry } from '../../shared/domain/algorithms/registry.js';
+import { trainOnce } from '../../shared/domain/algorithms/train-memo.js';
 import type { Dataset } from '../../shared/domain/data/dataset.js';
 import { generateShop } from '../../shared/domain/data/generator.js';
 import { ValidationError } from '../../shared/domain/errors.js';
@@ -70,6 +71,30 @@ describe('blend (registry entry)', () => {
     const loaded = blend.deserialize?.(bytes, split.train) as typeof model;
     expect(loaded.name).toBe('blend');
     for (const u of [0, 5, 77, 399]) expect(loaded.recommend(u, 10)).toEqual(model.recommend(u, 10));
+  });
+
+  it('reuses a member the process already trained on the same data with equal options and seed', () => {
+    const cf = getAlgorithm('cf');
+    const options = { neighbours: 40, shrink: 5 };
+    let trained = 0;
+    const own = trainOnce('cf', split.train, options, 3, () => {
+      trained++;
+      return cf.train(split.train, options, 3);
+    });
+    // the same options merged in another key order hit; another seed or other data train anew
+    expect(
+      trainOnce('cf', split.train, { shrink: 5, neighbours: 40 }, 3, () => cf.train(split.train, {}, 3)),
+    ).toBe(own);
+    const fixed = { cf: 1, ease: 1, memberOptions: { cf: options } };
+    const model = trainEntry(
+      blend,
+      split.train,
+      fixed,
+      3,
+    ) as import('../../shared/domain/algorithms/blend.js').BlendModel;
+    expect(model.members[0]).toBe(own);
+    expect((trainEntry(blend, split.train, fixed, 4) as typeof model).members[0]).not.toBe(own);
+    expect(trained).toBe(1);
   });
 
   it('rejects an unknown member option naming its path', () => {

@@ -56,6 +56,7 @@ import {
   trainChampion,
 } from './champion-model.js';
 import type { Recommender } from './recommender.js';
+import { trainOnce } from './train-memo.js';
 import type { RequestSource } from './request-source.js';
 import { RP3BETA_SEARCH_SPACE, rp3betaOptionsSchema, trainRp3beta } from './rp3beta.js';
 import { SLIM_SEARCH_SPACE, slimOptionsSchema, trainSlim } from './slim.js';
@@ -279,11 +280,13 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     requestSource: 'recent-events',
     itemNeighbours: (model: SessionArmModel) => model.lists,
     ownSearch: {
-      // tuneBudget 0 even over an explicit one: whether to search is the due rule's call
+      // tuneBudget 0 even over an explicit one: whether to search is the due rule's call. Without a
+      // stored choice (a Tune trial, the champion) the kNN part is not served, so no serving bound either
       withoutSearch: (options, chosen) => {
         const knn = (options.knn ?? {}) as Record<string, unknown>;
-        const start = chosen ? { start: { ...chosen, ...(knn.start as object | undefined) } } : {};
-        return { ...options, knn: { ...knn, ...start, tuneBudget: 0 } };
+        if (!chosen) return { ...options, knn: { ...knn, tuneBudget: 0, servingWorkBudget: 0 } };
+        const start = { ...chosen, ...(knn.start as object | undefined) };
+        return { ...options, knn: { ...knn, start, tuneBudget: 0 } };
       },
       chosen: (model: SessionArmModel) =>
         model.knnTuning ? { params: { ...model.knnTuning.params }, report: model.knnTuning } : undefined,
@@ -308,9 +311,17 @@ const ENTRIES: readonly AlgorithmEntry[] = [
   }),
 ];
 
-/** A blend member's entry, looked up when the blend trains (the entries are defined above). */
+/**
+ * A blend member's (or the champion's) entry, looked up when it trains (the entries are defined above);
+ * its training is shared with an equal one in the same process (trainOnce).
+ */
 function memberEntry(name: string): BlendMemberEntry & ChampionInner {
-  return getAlgorithm(name) as BlendMemberEntry & ChampionInner;
+  const entry = getAlgorithm(name);
+  return {
+    ...entry,
+    train: (dataset, options, seed) =>
+      trainOnce(name, dataset, options, seed, () => entry.train(dataset, options, seed)),
+  } as BlendMemberEntry & ChampionInner;
 }
 
 /** Every registered algorithm by the name users type (`--algorithm cf`), in registry order. */
