@@ -3,6 +3,7 @@ import type { Dataset } from '../data/dataset.js';
 import { DataError, ValidationError } from '../errors.js';
 import { parseOptions } from './option-schemas.js';
 import type { RecommendOptions, Recommender, TopN } from './recommender.js';
+import type { BlendMemberEntry } from './blend.js';
 
 /**
  * The `champion` entry's options: which algorithm validation chose and its params (the nightly passes
@@ -16,13 +17,8 @@ export const championOptionsSchema = z.strictObject({
 /** What the nightly scores under the `champion` pointer before any tuning chose one (cheap, scales). */
 export const DEFAULT_CHAMPION = 'cf';
 
-/** What the champion entry needs of the registry (passed in: the registry imports this module). */
-export interface ChampionInner {
-  readonly options: z.core.$ZodType<unknown>;
-  readonly train: (dataset: Dataset, options: unknown, seed: number) => Recommender;
-  readonly serialize?: (model: Recommender) => Uint8Array;
-  readonly deserialize?: (bytes: Uint8Array, dataset: Dataset) => Recommender;
-}
+/** What the champion entry needs of the registry: the same as a blend member (the registry imports this module). */
+export type ChampionInner = BlendMemberEntry;
 export type ChampionResolver = (name: string) => ChampionInner;
 
 /** The champion's model under the `champion` name, saying which algorithm it is. */
