@@ -1,6 +1,7 @@
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { DependencyError } from '../../domain/errors.js';
-import { DYNAMODB, dynamoCall } from './call.js';
+import { GET_BATCH_SIZE } from './batch-reader.js';
+import { type BatchOptions, chunk, retryUnprocessed } from './batch-writer.js';
+import { dynamoCall } from './call.js';
 
 type Item = Record<string, unknown>;
 type Key = Record<string, string>;
@@ -14,10 +15,8 @@ interface Pending {
 /** Keys of one round, per client: sent together once the event loop turns. */
 const queues = new WeakMap<DynamoDBDocumentClient, Map<string, Pending>>();
 
-/** BatchGetItem's limit of keys per call. */
-const MAX_KEYS = 100;
-/** Rounds of re-asking for UnprocessedKeys (throttled keys) before failing them. */
-const UNPROCESSED_ROUNDS = 4;
+/** Calls per batch: the first and four rounds of re-asking for UnprocessedKeys (throttled keys). */
+const RETRY: BatchOptions = { maxAttempts: 5, baseDelayMs: 20 };
 
 /** A key's identity: its table and its attribute values by attribute name (the same for the stored item). */
 function slotOf(table: string, names: readonly string[], values: Readonly<Record<string, unknown>>): string {
@@ -67,55 +66,43 @@ async function sendRound(doc: DynamoDBDocumentClient, keys: readonly Pending[]):
     }
     return;
   }
-  const chunks: Pending[][] = [];
-  for (let k = 0; k < keys.length; k += MAX_KEYS) chunks.push(keys.slice(k, k + MAX_KEYS));
-  await Promise.all(chunks.map((chunk) => sendBatch(doc, chunk)));
+  await Promise.all(chunk(keys, GET_BATCH_SIZE).map((batch) => sendBatch(doc, batch)));
 }
 
 /** One BatchGetItem of up to 100 keys; throttled keys are asked for again a few times, then failed. */
-async function sendBatch(doc: DynamoDBDocumentClient, keys: readonly Pending[]): Promise<void> {
-  const open = new Map<string, Pending>();
+async function sendBatch(doc: DynamoDBDocumentClient, keys: Pending[]): Promise<void> {
   const names = new Map<string, string[]>();
-  for (const p of keys) {
-    const keyNames = Object.keys(p.key).sort();
-    names.set(p.table, keyNames);
-    open.set(slotOf(p.table, keyNames, p.key), p);
-  }
+  for (const p of keys) names.set(p.table, Object.keys(p.key).sort());
   const slotOfItem = (table: string, item: Item) => slotOf(table, names.get(table) ?? [], item);
+  let open = keys;
   try {
-    for (let round = 0; open.size > 0; round++) {
-      if (round > UNPROCESSED_ROUNDS)
-        throw new DependencyError(DYNAMODB, `BatchGetItem left ${open.size} keys unprocessed`);
-      if (round > 0) await new Promise((r) => setTimeout(r, 10 * 2 ** round));
+    await retryUnprocessed(keys, 'BatchGetItem', 'keys', RETRY, async (pending) => {
+      open = pending;
       // table names come from configuration, never from a request
       const requestItems: Record<string, { Keys: Key[] }> = {};
-      for (const p of open.values()) {
+      for (const p of pending) {
         requestItems[p.table] ??= { Keys: [] };
         requestItems[p.table].Keys.push(p.key);
       }
-      const out = await dynamoCall('BatchGetItem', () =>
-        doc.send(new BatchGetCommand({ RequestItems: requestItems })),
-      );
+      const out = await doc.send(new BatchGetCommand({ RequestItems: requestItems }));
+      const found = new Map<string, Item>();
+      for (const [table, items] of Object.entries(out.Responses ?? {}))
+        for (const item of items) found.set(slotOfItem(table, item), item);
       const unprocessed = new Set<string>();
       for (const [table, entry] of Object.entries(out.UnprocessedKeys ?? {}))
         for (const key of entry.Keys ?? []) unprocessed.add(slotOfItem(table, key as Item));
-      for (const [table, items] of Object.entries(out.Responses ?? {}))
-        for (const item of items) {
-          const slot = slotOfItem(table, item);
-          const p = open.get(slot);
-          if (!p) continue;
-          open.delete(slot);
-          settle(p, item);
-        }
-      // a key neither answered nor left unprocessed has no item
-      for (const [slot, p] of open)
-        if (!unprocessed.has(slot)) {
-          open.delete(slot);
-          settle(p, undefined);
-        }
-    }
+      const retry: Pending[] = [];
+      for (const p of pending) {
+        const slot = slotOf(p.table, names.get(p.table) ?? [], p.key);
+        // a key neither answered nor left unprocessed has no item
+        if (unprocessed.has(slot) && !found.has(slot)) retry.push(p);
+        else settle(p, found.get(slot));
+      }
+      open = retry;
+      return retry;
+    });
   } catch (err) {
-    for (const p of open.values()) fail(p, err);
+    for (const p of open) fail(p, err);
   }
 }
 
