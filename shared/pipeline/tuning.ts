@@ -6,7 +6,7 @@
 import type { Dataset } from '../domain/data/dataset.js';
 import type { Split } from '../domain/evaluation/splits.js';
 import { evaluationSplitOf } from './evaluation-split.js';
-import { trainOnce } from '../domain/algorithms/train-memo.js';
+import { keepBest, trainOnce } from '../domain/algorithms/train-memo.js';
 import { parseOptions } from '../domain/algorithms/option-schemas.js';
 import { decideTuning } from '../domain/tuning/policy.js';
 import type { Params } from '../domain/tuning/search.js';
@@ -236,6 +236,7 @@ export async function tuneTrial(deps: PipelineDeps, input: TrialInput): Promise<
       : undefined;
   const members = memberTunings(selectBest(input.memberTrials ?? []).best, input.trainOptions);
   let model: Recommender | undefined;
+  let trained: { ds: Dataset; parsed: unknown } | undefined;
   const result = await runTrial(
     validation,
     input.trial,
@@ -252,10 +253,13 @@ export async function tuneTrial(deps: PipelineDeps, input: TrialInput): Promise<
       const parsed = parseOptions(entry.options, search ? search.withoutSearch(options) : options, algorithm);
       // kept for the blend's trial, which trains its members on this split with their best params
       model = trainOnce(algorithm, ds, parsed, seed, () => entry.train(ds, parsed, seed));
+      trained = { ds, parsed };
       return model;
     },
     { metric: deps.config.TUNING_METRIC, k: 10, seed: input.seed },
   );
+  if (trained && result.score !== undefined)
+    keepBest(algorithm, trained.ds, trained.parsed, input.seed, result.score);
   // a blend records the weights and fusion it chose, so the night trains exactly that blend
   const chosen = model ? chosenParamsOf(model) : undefined;
   return chosen ? { ...result, params: chosen } : result;

@@ -1,4 +1,6 @@
 import type { Dataset } from '../../data/dataset.js';
+import { availableParallelism } from 'node:os';
+import { EvaluationPool } from './evaluation-pool.js';
 import { learnNewRank, learnRepeatTables } from './repeat-model.js';
 import { trainSequentialRules } from './sequential-rules.js';
 import { buildSessionIndex, type SessionIndexLimits } from './session-index.js';
@@ -38,7 +40,15 @@ export interface SessionKnnSettings {
    * sampleSize; with tuneBudget 0 nothing else is searched.
    */
   readonly start?: Partial<SessionKnnParams>;
+  /**
+   * Threads the validation evaluations use (this one included; the choice is the same on any number).
+   * Default: up to 4 of the machine's cores for logs of EVALUATION_WORKER_MIN_EVENTS or more, else 1.
+   */
+  readonly threads?: number;
 }
+
+/** Below this many events the search evaluates in the calling thread: a worker's start costs more. */
+export const EVALUATION_WORKER_MIN_EVENTS = 20_000;
 
 export const DEFAULT_SESSION_KNN_SETTINGS: SessionKnnSettings = {
   sessionGapMinutes: 30,
@@ -125,30 +135,6 @@ function newTargets(log: SessionLog, max: number): { sess: Int32Array; pos: Int3
   return { sess, pos };
 }
 
-/** Rank (0-based) of each new target among the model's new candidates, -1 beyond `n`. */
-function targetRanks(
-  model: SessionKnnModel,
-  log: SessionLog,
-  targets: { sess: Int32Array; pos: Int32Array },
-  n: number,
-  work?: Float64Array,
-): Int32Array {
-  const out = new Int32Array(targets.pos.length).fill(-1);
-  for (let j = 0; j < targets.pos.length; j++) {
-    const from = log.ptr[targets.sess[j]];
-    const t = targets.pos[j];
-    const list = model.rankNew(log.items.subarray(from, t), log.times[t - 1], n);
-    if (work) work[j] = model.lastWork;
-    const target = log.items[t];
-    for (let r = 0; r < list.items.length; r++)
-      if (list.items[r] === target) {
-        out[j] = r;
-        break;
-      }
-  }
-  return out;
-}
-
 /** Grid values ≤ `max`, largest first, with `max` itself first when it is not on the grid. */
 function descendingUpTo(grid: readonly number[], max: number): number[] {
   const values = grid.filter((v) => v <= max);
@@ -198,103 +184,113 @@ export function trainSessionKnnFromLog(
   let newRank = learnNewRank([], NEW_RANK_LENGTH);
   let tuning: TuningReport | undefined;
   let servingWork: { p99: number; budget: number } | undefined;
-  if (sessionCount(log) >= 10) {
-    const { train, test } = splitLatest(log, st.validationShare);
-    const index = buildSessionIndex(train, nItems, limits);
-    const rules = trainSequentialRules(train, nItems, st.srSteps, st.srPrune);
-    const repeat = learnRepeatTables(train, eventTypeNames.length, newRank);
-    const targets = newTargets(test, st.validationTargets);
-    const work = new Float64Array(targets.pos.length);
-    const evaluate = (p: SessionKnnParams) =>
-      targetRanks(
-        new SessionKnnModel(itemIds, eventTypeNames, index, rules, repeat, p),
-        test,
-        targets,
-        NEW_RANK_LENGTH,
-        work,
+  let pool: EvaluationPool | undefined;
+  try {
+    if (sessionCount(log) >= 10) {
+      const { train, test } = splitLatest(log, st.validationShare);
+      const index = buildSessionIndex(train, nItems, limits);
+      const rules = trainSequentialRules(train, nItems, st.srSteps, st.srPrune);
+      const repeat = learnRepeatTables(train, eventTypeNames.length, newRank);
+      const targets = newTargets(test, st.validationTargets);
+      const threads =
+        st.threads ??
+        (log.items.length >= EVALUATION_WORKER_MIN_EVENTS ? Math.min(4, availableParallelism()) : 1);
+      pool = EvaluationPool.open(
+        { itemIds, eventTypeNames, index, rules, repeat, log: test, targets, n: NEW_RANK_LENGTH },
+        threads,
       );
-    const p99Work = () => (work.length > 0 ? quantile(work, 0.99) : 0);
-    let bestRanks = evaluate(best);
-    // the best parameters' work, kept so the serving bound below needs no second evaluation of them
-    let bestWork = p99Work();
-    const defaultObjective = objective(bestRanks);
-    let bestObjective = defaultObjective;
-    let evaluations = 1;
-    const tried = new Set<string>([JSON.stringify(best)]);
-    search: for (let pass = 0; pass < 3; pass++) {
-      let improved = false;
-      for (const key of SEARCH_ORDER) {
-        if (Object.hasOwn(params, key)) continue; // a parameter the caller fixed is not searched
-        for (const v of SESSION_KNN_GRID[key]) {
-          if (evaluations >= st.tuneBudget) break search;
-          const p = { ...best, [key]: v };
-          const id = JSON.stringify(p);
-          if (tried.has(id)) continue;
-          tried.add(id);
-          const ranks = evaluate(p);
-          evaluations++;
-          const o = objective(ranks);
-          if (o > bestObjective + 1e-9) {
-            best = p;
-            bestObjective = o;
-            bestRanks = ranks;
-            bestWork = p99Work();
-            improved = true;
-          }
-        }
-      }
-      if (!improved) break;
-    }
-    // the serving bound, on the same validation split: the neighbour search must fit the work budget
-    const budget = st.servingWorkBudget;
-    if (
-      budget > 0 &&
-      bestWork > budget &&
-      !(Object.hasOwn(params, 'k') && Object.hasOwn(params, 'sampleSize'))
-    ) {
-      let chosen: { p: SessionKnnParams; o: number; ranks: Int32Array; w: number } | undefined;
-      let smallest: { p: SessionKnnParams; o: number; ranks: Int32Array; w: number } | undefined;
-      const sizes = Object.hasOwn(params, 'sampleSize')
-        ? [best.sampleSize]
-        : descendingUpTo(SESSION_KNN_GRID.sampleSize, best.sampleSize);
-      for (const sampleSize of sizes) {
-        const ks = Object.hasOwn(params, 'k')
-          ? [best.k]
-          : descendingUpTo(SESSION_KNN_GRID.k, Math.min(best.k, sampleSize));
-        // the largest k within the budget at this sample size (work grows with k)
-        for (const k of ks) {
-          const p = { ...best, sampleSize, k };
-          // the best parameters themselves were scored already (a stored choice at the grid's floor is)
-          const same = sampleSize === best.sampleSize && k === best.k;
-          const ranks = same ? bestRanks : evaluate(p);
-          const trial = { p, o: objective(ranks), ranks, w: same ? bestWork : p99Work() };
-          smallest = trial;
-          if (trial.w <= budget) {
-            if (!chosen || trial.o > chosen.o + 1e-9) chosen = trial;
-            break;
-          }
-        }
-      }
-      const pick = chosen ?? smallest;
-      if (pick) {
-        best = pick.p;
-        bestObjective = pick.o;
-        bestRanks = pick.ranks;
-        bestWork = pick.w;
-      }
-    }
-    servingWork = { p99: bestWork, budget };
-    newRank = learnNewRank(bestRanks, NEW_RANK_LENGTH);
-    if (st.tuneBudget > 0)
-      tuning = {
-        evaluations,
-        validationSessions: sessionCount(test),
-        validationTargets: targets.pos.length,
-        defaultObjective,
-        bestObjective,
-        params: best,
-        servingWork: { p99: bestWork, budget },
+      const evaluator = pool;
+      let work: Float64Array = new Float64Array(0);
+      const evaluate = (p: SessionKnnParams) => {
+        const r = evaluator.evaluate(p);
+        work = r.work;
+        return r.ranks;
       };
+      const p99Work = () => (work.length > 0 ? quantile(work, 0.99) : 0);
+      let bestRanks = evaluate(best);
+      // the best parameters' work, kept so the serving bound below needs no second evaluation of them
+      let bestWork = p99Work();
+      const defaultObjective = objective(bestRanks);
+      let bestObjective = defaultObjective;
+      let evaluations = 1;
+      const tried = new Set<string>([JSON.stringify(best)]);
+      search: for (let pass = 0; pass < 3; pass++) {
+        let improved = false;
+        for (const key of SEARCH_ORDER) {
+          if (Object.hasOwn(params, key)) continue; // a parameter the caller fixed is not searched
+          for (const v of SESSION_KNN_GRID[key]) {
+            if (evaluations >= st.tuneBudget) break search;
+            const p = { ...best, [key]: v };
+            const id = JSON.stringify(p);
+            if (tried.has(id)) continue;
+            tried.add(id);
+            const ranks = evaluate(p);
+            evaluations++;
+            const o = objective(ranks);
+            if (o > bestObjective + 1e-9) {
+              best = p;
+              bestObjective = o;
+              bestRanks = ranks;
+              bestWork = p99Work();
+              improved = true;
+            }
+          }
+        }
+        if (!improved) break;
+      }
+      // the serving bound, on the same validation split: the neighbour search must fit the work budget
+      const budget = st.servingWorkBudget;
+      if (
+        budget > 0 &&
+        bestWork > budget &&
+        !(Object.hasOwn(params, 'k') && Object.hasOwn(params, 'sampleSize'))
+      ) {
+        let chosen: { p: SessionKnnParams; o: number; ranks: Int32Array; w: number } | undefined;
+        let smallest: { p: SessionKnnParams; o: number; ranks: Int32Array; w: number } | undefined;
+        const sizes = Object.hasOwn(params, 'sampleSize')
+          ? [best.sampleSize]
+          : descendingUpTo(SESSION_KNN_GRID.sampleSize, best.sampleSize);
+        for (const sampleSize of sizes) {
+          const ks = Object.hasOwn(params, 'k')
+            ? [best.k]
+            : descendingUpTo(SESSION_KNN_GRID.k, Math.min(best.k, sampleSize));
+          // the largest k within the budget at this sample size (work grows with k)
+          for (const k of ks) {
+            const p = { ...best, sampleSize, k };
+            // the best parameters themselves were scored already (a stored choice at the grid's floor is)
+            const same = sampleSize === best.sampleSize && k === best.k;
+            const ranks = same ? bestRanks : evaluate(p);
+            const trial = { p, o: objective(ranks), ranks, w: same ? bestWork : p99Work() };
+            smallest = trial;
+            if (trial.w <= budget) {
+              if (!chosen || trial.o > chosen.o + 1e-9) chosen = trial;
+              break;
+            }
+          }
+        }
+        const pick = chosen ?? smallest;
+        if (pick) {
+          best = pick.p;
+          bestObjective = pick.o;
+          bestRanks = pick.ranks;
+          bestWork = pick.w;
+        }
+      }
+      servingWork = { p99: bestWork, budget };
+      newRank = learnNewRank(bestRanks, NEW_RANK_LENGTH);
+      if (st.tuneBudget > 0)
+        tuning = {
+          evaluations,
+          validationSessions: sessionCount(test),
+          validationTargets: targets.pos.length,
+          defaultObjective,
+          bestObjective,
+          params: best,
+          servingWork: { p99: bestWork, budget },
+        };
+    }
+  } finally {
+    pool?.close();
   }
   const index = buildSessionIndex(log, nItems, limits);
   const rules = trainSequentialRules(log, nItems, st.srSteps, st.srPrune);
