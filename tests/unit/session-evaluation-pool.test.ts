@@ -7,6 +7,7 @@ import { DEFAULT_SESSION_KNN_PARAMS } from '../../shared/domain/algorithms/sessi
 import { type SessionLog, splitLatest } from '../../shared/domain/algorithms/session-knn/session-log.js';
 import { trainSessionKnnFromLog } from '../../shared/domain/algorithms/session-knn/train.js';
 import { Rng } from '../../shared/domain/random.js';
+import { sessionLogFrom } from '../helpers/session-log.js';
 
 const N_ITEMS = 300;
 
@@ -29,13 +30,7 @@ function walks(sessions: number, seed: number): SessionLog {
     }
     ptr.push(items.length);
   }
-  return {
-    ptr: Int32Array.from(ptr),
-    items: Int32Array.from(items),
-    times: Float64Array.from(times),
-    eventTypes: new Uint16Array(items.length),
-    user: new Int32Array(sessions).fill(-1),
-  };
+  return sessionLogFrom(ptr, items, times);
 }
 
 const itemIds = Array.from({ length: N_ITEMS }, (_, i) => `i${i}`);

@@ -6,6 +6,7 @@ import {
 import { newestSessions } from '../../shared/domain/algorithms/session-knn/session-knn.js';
 import type { SessionLog } from '../../shared/domain/algorithms/session-knn/session-log.js';
 import { Rng } from '../../shared/domain/random.js';
+import { sessionLogFrom } from '../helpers/session-log.js';
 
 /** The specification: at every pick, scan every list past taken sessions and take the newest head. */
 function scanNewest(x: SessionIndex, distinct: Int32Array, sample: number) {
@@ -48,13 +49,7 @@ function randomLog(rng: Rng, sessions: number, nItems: number): SessionLog {
     }
     ptr.push(items.length);
   }
-  return {
-    ptr: Int32Array.from(ptr),
-    items: Int32Array.from(items),
-    times: Float64Array.from(times),
-    eventTypes: new Uint16Array(items.length),
-    user: new Int32Array(sessions).fill(-1),
-  };
+  return sessionLogFrom(ptr, items, times);
 }
 
 describe('newestSessions', () => {

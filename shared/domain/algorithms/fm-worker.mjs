@@ -1,29 +1,14 @@
-// Worker entry of fm-workers.ts, plain JS so it always starts: it loads the job module (compiled .js, or
-// the .ts source through tsx) and reports "unavailable" when neither loads.
+// Worker entry of fm-workers.ts, plain JS so it always starts: it loads the job module and reports
+// "unavailable" when it cannot.
 import { workerData } from 'node:worker_threads';
+import { loadJob, signalling } from './worker-entry.mjs';
 
 const { jobs, port, signal } = workerData;
-const bump = () => {
-  Atomics.add(signal, 0, 1);
-  Atomics.notify(signal, 0);
-};
-process.on('exit', () => {
-  Atomics.add(signal, 1, 1);
-  bump();
-});
-
-let job;
-try {
-  job = await import('./fm-worker-job.js');
-} catch {
-  try {
-    // running from TypeScript sources (tsx, vitest): loader hooks do not reach workers, so load via tsx
-    const { tsImport } = await import('tsx/esm/api');
-    job = await tsImport('./fm-worker-job.ts', import.meta.url);
-  } catch (err) {
-    for (const j of jobs) port.postMessage({ member: j.member, error: String(err), unavailable: true });
-    bump();
-  }
-}
+const bump = signalling(signal);
+const { job, error } = await loadJob('fm-worker-job', import.meta.url);
 if (job) job.runJobs(workerData, bump);
+else {
+  for (const j of jobs) port.postMessage({ member: j.member, error, unavailable: true });
+  bump();
+}
 port.close();

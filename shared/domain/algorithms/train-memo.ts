@@ -36,7 +36,7 @@ function slotOf(dataset: Dataset) {
     // the tuning split's slot (the one with best models) outlives the blend trial's inner folds
     if (slots.length > MAX_DATASETS) {
       const drop = slots.findIndex((s) => s.best.size === 0);
-      slots.splice(drop >= 0 ? drop : 0, 1);
+      slots.splice(Math.max(drop, 0), 1);
     }
   }
   return slot;
