@@ -248,8 +248,8 @@ export async function tuneTrial(deps: PipelineDeps, input: TrialInput): Promise<
         deps.config.TUNING_PROTOCOL,
       );
       // a trial scores the per-user lists, which an entry's own search does not touch: skip it
-      const search = getAlgorithm(algorithm).ownSearch;
       const entry = getAlgorithm(algorithm);
+      const search = entry.ownSearch;
       const parsed = parseOptions(entry.options, search ? search.withoutSearch(options) : options, algorithm);
       // kept for the blend's trial, which trains its members on this split with their best params
       model = trainOnce(algorithm, ds, parsed, seed, () => entry.train(ds, parsed, seed));

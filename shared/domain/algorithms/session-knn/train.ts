@@ -195,11 +195,11 @@ export function trainSessionKnnFromLog(
       const threads =
         st.threads ??
         (log.items.length >= EVALUATION_WORKER_MIN_EVENTS ? Math.min(4, availableParallelism()) : 1);
-      pool = EvaluationPool.open(
+      const evaluator = EvaluationPool.open(
         { itemIds, eventTypeNames, index, rules, repeat, log: test, targets, n: NEW_RANK_LENGTH },
         threads,
       );
-      const evaluator = pool;
+      pool = evaluator;
       let work: Float64Array = new Float64Array(0);
       const evaluate = (p: SessionKnnParams) => {
         const r = evaluator.evaluate(p);
