@@ -11,6 +11,7 @@ import {
   nightlyEvaluationOf,
   parseTrainOptions,
   publishedEntries,
+  publishesSplitModel,
   scoredEntries,
 } from '../domain/algorithms/registry.js';
 import { parseOptions } from '../domain/algorithms/option-schemas.js';
@@ -278,11 +279,14 @@ export function championOptionsOf(run: Pick<RunContext, 'trainOptions' | 'tuned'
  * latest 10 % of interactions held out). The Train states fit the scored models on its training part and
  * Evaluate scores those very models on its targets, so each model is trained once per night; the price is
  * that the published models miss those targets (≈ 1 % of the interactions), which the shards still
- * exclude from the users' lists.
+ * exclude from the users' lists. A refitForPublishing entry (session) publishes a refit on everything.
  */
 export { EVALUATION_PROTOCOL };
 
-/** Train: fits one scored registry entry on the evaluation split's training part and stores the model. */
+/**
+ * Train: fits one scored registry entry on the evaluation split's training part and stores the model
+ * (a refitForPublishing entry also stores a refit on the whole snapshot, which is what it publishes).
+ */
 export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise<TrainOutput> {
   const entry = scoredEntry(input.algorithm);
   // the trainer's own search runs on tuning nights only (shared/pipeline/trainer-search.ts)
@@ -297,9 +301,16 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
       ? evaluationSplitOf(dataset, input.run.seed).train
       : dataset;
   // the blend champion's members reuse this model when their options are equal (trainOnce)
-  const model = trainOnce(entry.name, train, options, input.run.seed, () =>
+  const evaluated = trainOnce(entry.name, train, options, input.run.seed, () =>
     entry.train(train, options, input.run.seed),
   );
+  const refit = nightlyEvaluationOf(entry) === 'stored-model' && !publishesSplitModel(entry);
+  if (refit)
+    await deps.artifacts.put(
+      runKeys.evaluatedModel(input.run.version, input.algorithm),
+      entry.serialize(evaluated),
+    );
+  const model = refit ? refitOnSnapshot(entry, evaluated, options, dataset, input.run.seed) : evaluated;
   const bytes = entry.serialize(model);
   if (entry.similarItems) {
     // GET /items/{itemId}/similar reads these per item (shared/pipeline/surfaces.ts)
@@ -324,7 +335,7 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
   let ownSearch: TrainOutput['ownSearch'];
   if (search?.search === false) ownSearch = { searched: false, tunedAt: search.record.tunedAt };
   else if (search) {
-    const stored = await storeTrainerSearch(deps, entry, model, input.run, search.reason);
+    const stored = await storeTrainerSearch(deps, entry, evaluated, input.run, search.reason);
     ownSearch = { searched: stored !== undefined, ...(stored ? { tunedAt: stored.tunedAt } : {}) };
   }
   // the request function loads only the session kNN part: not the per-user lists it never reads
@@ -340,6 +351,29 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
     trainMs,
     ...(ownSearch ? { ownSearch } : {}),
   };
+}
+
+/**
+ * The published model of a refitForPublishing entry: trained on the whole snapshot with the options the
+ * evaluated model was trained with, its own search's choice as the start (no second search).
+ */
+function refitOnSnapshot(
+  entry: AlgorithmEntry,
+  evaluated: Recommender,
+  options: unknown,
+  dataset: Dataset,
+  seed: number,
+): Recommender {
+  const chosen = entry.ownSearch?.chosen(evaluated)?.params;
+  const refitOptions =
+    entry.ownSearch && chosen
+      ? parseOptions(
+          entry.options,
+          entry.ownSearch.withoutSearch(options as Record<string, unknown>, chosen),
+          `trainOptions.${entry.name}`,
+        )
+      : options;
+  return trainOnce(entry.name, dataset, refitOptions, seed, () => entry.train(dataset, refitOptions, seed));
 }
 
 /** Input of one shard iteration (the Map's ItemSelector). */
@@ -386,10 +420,7 @@ export async function scoreShard(deps: PipelineDeps, input: ShardInput): Promise
     throw new ValidationError(`shard ${index} [${from}, ${to}) is outside 0..${dataset.users.size}`, 'shard');
   const model = await loadModel(deps, input.algorithm, input.version, dataset);
   // a model trained on the evaluation split never saw the held-out items: keep them out of the lists
-  const heldOut =
-    nightlyEvaluationOf(entry) === 'stored-model'
-      ? evaluationTargetsOf(dataset, input.seed ?? 42)
-      : undefined;
+  const heldOut = publishesSplitModel(entry) ? evaluationTargetsOf(dataset, input.seed ?? 42) : undefined;
   const itemIds = dataset.items.ids;
   const lists: UserRecommendations[] = [];
   for (let u = from; u < to; u++) {
@@ -514,7 +545,8 @@ export async function evaluateRun(
       continue;
     }
     const { deserialize } = entry;
-    const bytes = await deps.artifacts.get(runKeys.model(input.run.version, entry.name));
+    const key = publishesSplitModel(entry) ? runKeys.model : runKeys.evaluatedModel;
+    const bytes = await deps.artifacts.get(key(input.run.version, entry.name));
     algorithms.push({ name: entry.name, train: (train) => deserialize(bytes, train) });
   }
   const result = await evaluateAlgorithms(dataset, {

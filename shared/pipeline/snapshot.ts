@@ -15,6 +15,8 @@ export const runKeys = {
   snapshot: (version: string) => `runs/${version}/dataset`,
   file: (snapshot: string, file: keyof typeof DATASET_FILES) => `${snapshot}/${DATASET_FILES[file]}`,
   model: (version: string, algorithm: string) => `runs/${version}/models/${algorithm}.bin`,
+  /** The model Evaluate scores when the published one is refit on the whole snapshot (refitForPublishing). */
+  evaluatedModel: (version: string, algorithm: string) => `runs/${version}/models/${algorithm}.evaluated.bin`,
 };
 
 /**

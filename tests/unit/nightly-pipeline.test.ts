@@ -210,6 +210,31 @@ describe('nightly training, once per algorithm', () => {
     expect(record?.evaluation).toBe('stored-model');
   });
 
+  it('publishes the session model refit on the whole snapshot and evaluates the split one', async () => {
+    const { getAlgorithm } = await import('../../shared/domain/algorithms/registry.js');
+    const { runKeys } = await import('../../shared/pipeline/snapshot.js');
+    const { sessionKnnKey } = await import('../../shared/use-cases/session-index.js');
+    const { deserializeSessionKnn } = await import(
+      '../../shared/domain/algorithms/session-knn/serialize.js'
+    );
+    const { SessionArmModel } = await import('../../shared/domain/algorithms/session-knn/session-arm.js');
+    const evaluated = getAlgorithm('session').deserialize!(
+      await deps.artifacts.get(runKeys.evaluatedModel(run.version, 'session')),
+      dataset,
+    );
+    const published = getAlgorithm('session').deserialize!(
+      await deps.artifacts.get(runKeys.model(run.version, 'session')),
+      dataset,
+    );
+    if (!(evaluated instanceof SessionArmModel) || !(published instanceof SessionArmModel))
+      throw new Error('the session entry stores SessionArmModels');
+    const served = deserializeSessionKnn(await deps.artifacts.get(sessionKnnKey(run.version)));
+    // the refit indexes the held-out clicks too, with the parameters the evaluated model was trained with
+    expect(served.index.sessItems.length).toBe(published.knn.index.sessItems.length);
+    expect(published.knn.index.sessItems.length).toBeGreaterThan(evaluated.knn.index.sessItems.length);
+    expect(published.knn.params).toEqual(evaluated.knn.params);
+  });
+
   it("keeps the evaluation split's held-out items out of the published lists", async () => {
     const { scoreShard, EVALUATION_PROTOCOL } = await nightly();
     const { heldOutTargets, targetsOf } = await import('../../shared/domain/evaluation/splits.js');

@@ -132,6 +132,13 @@ export interface AlgorithmEntry<O = unknown, M extends Recommender = Recommender
   readonly publishedAs?: string;
   /** How the nightly evaluates it (default: 'stored-model' when it is scoredPerUser and serialisable). */
   readonly nightlyEvaluation?: NightlyEvaluation;
+  /**
+   * A 'stored-model' entry whose published model is refit on the whole snapshot: Evaluate scores the
+   * model trained on the evaluation split's training part, the shards and the request path read one
+   * trained on everything with the same options (its own search's choice included). For entries that
+   * train fast next to their search and live on the latest events, which the split holds out (session).
+   */
+  readonly refitForPublishing?: boolean;
   /** Option keys the tuner searches (issue 14 item 3). */
   readonly searchSpace?: Readonly<Record<string, ParamRange>>;
   /**
@@ -279,6 +286,8 @@ const ENTRIES: readonly AlgorithmEntry[] = [
     scoredPerUser: true,
     requestSource: 'recent-events',
     itemNeighbours: (model: SessionArmModel) => model.lists,
+    // the split holds out sessions' latest clicks, the very ones a session model serves best from
+    refitForPublishing: true,
     ownSearch: {
       // tuneBudget 0 even over an explicit one: whether to search is the due rule's call. Without a
       // stored choice (a Tune trial, the champion) the kNN part is not served, so no serving bound either
@@ -395,6 +404,14 @@ export function championCandidates(registry: ReadonlyMap<string, AlgorithmEntry>
 /** How the nightly Evaluate measures `entry` (see NightlyEvaluation). */
 export function nightlyEvaluationOf(entry: AlgorithmEntry): NightlyEvaluation {
   return entry.nightlyEvaluation ?? (entry.scoredPerUser ? 'stored-model' : 'train-on-split');
+}
+
+/**
+ * Whether the nightly publishes the very model it evaluated, trained without the evaluation split's
+ * held-out targets (so the shards keep those out of the users' lists); false for refit entries.
+ */
+export function publishesSplitModel(entry: AlgorithmEntry): boolean {
+  return nightlyEvaluationOf(entry) === 'stored-model' && entry.refitForPublishing !== true;
 }
 
 /**
