@@ -214,9 +214,7 @@ describe('nightly training, once per algorithm', () => {
     const { getAlgorithm } = await import('../../shared/domain/algorithms/registry.js');
     const { runKeys } = await import('../../shared/pipeline/snapshot.js');
     const { sessionKnnKey } = await import('../../shared/use-cases/session-index.js');
-    const { deserializeSessionKnn } = await import(
-      '../../shared/domain/algorithms/session-knn/serialize.js'
-    );
+    const { deserializeSessionKnn } = await import('../../shared/domain/algorithms/session-knn/serialize.js');
     const { SessionArmModel } = await import('../../shared/domain/algorithms/session-knn/session-arm.js');
     const evaluated = getAlgorithm('session').deserialize!(
       await deps.artifacts.get(runKeys.evaluatedModel(run.version, 'session')),
