@@ -19,6 +19,7 @@
  *        [--cpu-prof DIR] (the server's CPU profile, written to DIR when it stops)
  *        [--rate N] [--seconds N] (session steps per second, default 200, for how long, default 10)
  *        [--compare DIR] [--rounds N] (a second server from the checkout in DIR, measured alternately, N rounds each)
+ *        [--node-flags "..."] (extra Node flags for the session servers, e.g. "--max-semi-space-size=32")
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
@@ -525,6 +526,8 @@ interface SessionServer {
   readonly stepMs: number[];
   bad: number;
   cpu: number;
+  /** This load generator's own CPU ms while it drove the server (it shares the machine). */
+  client: number;
   main: number;
   worker: number;
   rest: number;
@@ -545,12 +548,10 @@ async function sessionHttp(): Promise<void> {
   const seconds = Number(flagValue('--seconds') ?? 10);
   const rounds = Number(flagValue('--rounds') ?? 1);
   const launch = async (label: string, start: typeof startOsusume): Promise<SessionServer> => {
-    const app = await start(
-      [],
-      { OSUSUME_ADMIN_TOKEN: token },
-      600_000,
-      profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
-    );
+    const app = await start([], { OSUSUME_ADMIN_TOKEN: token }, 600_000, [
+      ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+      ...(flagValue('--node-flags')?.split(' ').filter(Boolean) ?? []),
+    ]);
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
     const headers = { 'x-api-key': app.appKey, authorization: `Bearer ${token}` };
     return {
@@ -563,6 +564,7 @@ async function sessionHttp(): Promise<void> {
       stepMs: [],
       bad: 0,
       cpu: 0,
+      client: 0,
       main: 0,
       worker: 0,
       rest: 0,
@@ -644,7 +646,10 @@ async function sessionHttp(): Promise<void> {
         const pid = server.app.child.pid;
         const cpu0 = processCpuMs(pid);
         const threads0 = threadCpuMs(pid);
+        const client0 = process.cpuUsage();
         const r = await run(server, rate * seconds, rate, offset);
+        const client = process.cpuUsage(client0);
+        server.client += (client.user + client.system) / 1000;
         offset += rate * seconds;
         server.cpu += processCpuMs(pid) - cpu0;
         const split = threadSplit(pid, threads0, threadCpuMs(pid));
@@ -673,7 +678,7 @@ async function sessionHttp(): Promise<void> {
       console.log(`whole step: ${f(s.stepMs)}  non-2xx or errors ${s.bad} of ${steps}`);
       // CPU per step depends far less on how loaded the shared machine is than the wall figures above do
       console.log(
-        `server CPU (all threads, dynalite's included): ${perStep(s.cpu)} ms per step; main thread ${perStep(s.main)}, dynalite worker ${perStep(s.worker)}, other threads ${perStep(s.rest)} ms per step`,
+        `server CPU (all threads, dynalite's included): ${perStep(s.cpu)} ms per step; main thread ${perStep(s.main)}, dynalite worker ${perStep(s.worker)}, other threads ${perStep(s.rest)} ms per step; this load generator ${perStep(s.client)} ms per step`,
       );
       console.log(
         `target (issue 15, ${rate} steps/s): p99 GET ${pct(s.getMs, 99).toFixed(1)} ms, p99 POST ${pct(s.postMs, 99).toFixed(1)} ms (goal <= 20 ms each); CPU ${perStep(s.cpu)} ms/step (2 cores at 200 steps/s: <= 10, aim <= 3); load average ${load}`,

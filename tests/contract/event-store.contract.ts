@@ -62,6 +62,16 @@ export function describeEventStore(name: string, factory: () => Promise<EventSto
       expect(await store.eventsBetween(0, T0 * 2)).toEqual([event(1)]);
     });
 
+    it('keeps a resend under another session and time out of both timelines', async () => {
+      const store = await factory();
+      await store.putEvents([event(1)]);
+      const again = await store.putEvents([event(1, { sessionId: 's2', sentAt: T0 + 5000, itemId: 'x' })]);
+      expect(again).toEqual({ stored: [], duplicates: ['e-1'] });
+      expect(await store.sessionEvents('s2', 10)).toEqual([]);
+      expect(await store.sessionEvents('s1', 10)).toEqual([event(1)]);
+      expect(await store.recentEvents('u1', 10)).toEqual([event(1)]);
+    });
+
     it('stores each of many concurrent repeats of one eventId once', async () => {
       const store = await factory();
       const results = await Promise.all(Array.from({ length: 8 }, () => store.putEvents([event(7)])));

@@ -22,6 +22,10 @@ const toAttributes = (item: Item) =>
 const fromAttributes = (attributes: Record<string, AttributeValue>) =>
   unmarshall(attributes, { wrapNumbers: false });
 
+const putRequest = (Item: Item): WriteRequest => ({ PutRequest: { Item: toAttributes(Item) } });
+/** An item's primary key as one string (pk and sk hold no NUL). */
+const itemKey = (i: Item) => `${i.pk}\u0000${i.sk}`;
+
 /** Zero-padded epoch ms so that sort keys order by time as strings. */
 const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
 
@@ -31,8 +35,10 @@ const KIND = { marker: 'mark', event: 'ev', sessionEvent: 'sev', impressions: 'i
 /**
  * Events and impressions on the events table (pk S, sk S, TTL expiresAt):
  * - `event#{eventId}` / `id`: the idempotency marker, written with attribute_not_exists(pk); it holds the
- *   event as first sent, from which a repeat rewrites the (idempotent) timeline item, so a call that failed
- *   half-way is completed by the client's retry (dynalite has no transactions);
+ *   event as first sent. The timeline items are written as sent in the same round trip as the claim; a
+ *   repeat then rewrites them from the marker and deletes what it wrote under other keys, so a call that
+ *   failed half-way is completed by the client's retry (dynalite has no transactions). Between the two
+ *   writes of a repeat with other content its items may briefly show that content;
  * - `user#{userId}` / `ev#{sentAt}#{eventId}`: the user's timeline (Query newest first for the session arm);
  * - `session#{sessionId}` / `ev#{sentAt}#{eventId}`: the session's timeline, anonymous events included
  *   (`GET /sessions/{sessionId}/recommendations`, and finding the anonymous events once a userId arrives);
@@ -64,39 +70,54 @@ export class DynamoEventStore implements EventStore {
 
   async putEvents(events: readonly StoredEvent[]): Promise<{ stored: StoredEvent[]; duplicates: string[] }> {
     const table = this.options.tableName;
-    // 1. claim each eventId with a conditional put; the marker keeps the first content ever sent
-    const claims = await runBounded(
-      events,
-      10,
-      async (e): Promise<{ event: StoredEvent; fresh: boolean }> => {
-        try {
-          await this.doc.fast.send(
-            new PutItemCommand({
-              TableName: table,
-              Item: toAttributes(this.markerItem(e)),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
+    // 1. claim each eventId with a conditional put (the marker keeps the first content ever sent) while
+    // 2. the timeline items are written as sent: one round trip for a new event instead of two, and
+    //    idempotent puts, so a repeat of the same content never adds one
+    const [claims] = await Promise.all([
+      runBounded(
+        events,
+        10,
+        async (e): Promise<{ event: StoredEvent; sent: StoredEvent; fresh: boolean }> => {
+          try {
+            await this.doc.fast.send(
+              new PutItemCommand({
+                TableName: table,
+                Item: toAttributes(this.markerItem(e)),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            );
+            return { event: e, sent: e, fresh: true };
+          } catch (err) {
+            if (errorName(err) !== 'ConditionalCheckFailedException') throw toDependencyError('PutItem', err);
+          }
+          const out = await dynamoCall('GetItem', () =>
+            this.doc.fast.send(
+              new GetItemCommand({
+                TableName: table,
+                Key: toAttributes({ pk: `event#${e.eventId}`, sk: 'id' }),
+                ConsistentRead: true,
+              }),
+            ),
           );
-          return { event: e, fresh: true };
-        } catch (err) {
-          if (errorName(err) !== 'ConditionalCheckFailedException') throw toDependencyError('PutItem', err);
-        }
-        // a duplicate: its timeline item is rewritten from the claimed content below, which repairs an
-        // earlier call that failed between the claim and the timeline write (dynalite has no transactions)
-        const out = await dynamoCall('GetItem', () =>
-          this.doc.fast.send(
-            new GetItemCommand({
-              TableName: table,
-              Key: toAttributes({ pk: `event#${e.eventId}`, sk: 'id' }),
-              ConsistentRead: true,
-            }),
-          ),
-        );
-        return { event: out.Item ? fromItem(fromAttributes(out.Item)) : e, fresh: false };
-      },
-    );
-    // 2. the timeline items: idempotent puts keyed by the claimed content, so a repeat never adds one
-    await this.put(claims.flatMap(({ event: e }) => this.timelineItems(e)));
+          return { event: out.Item ? fromItem(fromAttributes(out.Item)) : e, sent: e, fresh: false };
+        },
+      ),
+      this.write(events.flatMap((e) => this.timelineItems(e)).map(putRequest)),
+    ]);
+    // 3. a duplicate's timeline is rewritten from the claimed content (which also completes an earlier
+    // call that failed half-way: dynalite has no transactions), and what this call wrote under other keys
+    // (a resend with another sentAt or session) is deleted: the eventId is in every key, so no other
+    // event's item can be among them
+    const repeats = claims.filter((c) => !c.fresh);
+    if (repeats.length > 0) {
+      const claimed = repeats.flatMap((c) => this.timelineItems(c.event));
+      const kept = new Set(claimed.map(itemKey));
+      const stray = repeats
+        .flatMap((c) => this.timelineItems(c.sent))
+        .filter((i) => !kept.has(itemKey(i)))
+        .map((i): WriteRequest => ({ DeleteRequest: { Key: toAttributes({ pk: i.pk, sk: i.sk }) } }));
+      await this.write([...claimed.map(putRequest), ...stray]);
+    }
     return {
       stored: claims.filter((c) => c.fresh).map((c) => c.event),
       duplicates: claims.filter((c) => !c.fresh).map((c) => c.event.eventId),
@@ -131,8 +152,11 @@ export class DynamoEventStore implements EventStore {
 
   /** Puts `items` with BatchWriteItem on the `fast` client (batch-writer's chunks and retries). */
   private async put(items: readonly Item[]): Promise<void> {
+    await this.write(items.map(putRequest));
+  }
+
+  private async write(requests: readonly WriteRequest[]): Promise<void> {
     const table = this.options.tableName;
-    const requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item: toAttributes(Item) } }));
     await writeBatches(table, requests, this.options.batch ?? {}, async (batch) => {
       const out = await this.doc.fast.send(new BatchWriteItemCommand({ RequestItems: { [table]: batch } }));
       return out.UnprocessedItems?.[table] ?? [];
