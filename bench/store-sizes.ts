@@ -9,6 +9,7 @@
  */
 import '../shared/polyfills.js';
 import { createRequire } from 'node:module';
+import { toListItem } from '../shared/adapters/dynamodb/ranked-list.js';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { runBounded } from '../shared/adapters/dynamodb/batch-writer.js';
 import { makeDynamoClients } from '../shared/adapters/dynamodb/clients.js';
@@ -37,7 +38,7 @@ function list(rng: Rng, length: number): ScoredItem[] {
 const rng = new Rng(1);
 const pk = 'rec#als#20260101T000000Z#user-123456';
 console.log('item size in bytes (DynamoDB accounting), ids like item-123456, float64 scores');
-console.log('length  parallel-lists  pairs  maps   (limit 409600)');
+console.log('length  stored (JSON ids + float64 bytes)  parallel-lists  pairs  maps   (limit 409600)');
 for (const length of [25, 100, 500]) {
   const items = list(rng, length);
   const base = { pk, expiresAt: 1_800_000_000 };
@@ -45,8 +46,9 @@ for (const length of [25, 100, 500]) {
   const pairs = { ...base, items: items.map((i) => [i.itemId, i.score]) };
   const maps = { ...base, items: items.map((i) => ({ itemId: i.itemId, score: i.score })) };
   const size = (x: object) => itemSize(marshall(x));
+  const stored = toListItem(pk, items, base.expiresAt);
   console.log(
-    `${String(length).padStart(6)}  ${String(size(parallel)).padStart(14)}  ${String(size(pairs)).padStart(5)}  ${String(size(maps)).padStart(5)}`,
+    `${String(length).padStart(6)}  ${String(size(stored)).padStart(33)}  ${String(size(parallel)).padStart(14)}  ${String(size(pairs)).padStart(5)}  ${String(size(maps)).padStart(5)}`,
   );
 }
 
