@@ -12,6 +12,7 @@ import {
   parseTrainOptions,
   publishedEntries,
   publishesSplitModel,
+  refitsForPublishing,
   scoredEntries,
 } from '../domain/algorithms/registry.js';
 import { parseOptions } from '../domain/algorithms/option-schemas.js';
@@ -304,7 +305,7 @@ export async function trainModel(deps: PipelineDeps, input: TrainInput): Promise
   const evaluated = trainOnce(entry.name, train, options, input.run.seed, () =>
     entry.train(train, options, input.run.seed),
   );
-  const refit = nightlyEvaluationOf(entry) === 'stored-model' && !publishesSplitModel(entry);
+  const refit = refitsForPublishing(entry);
   if (refit)
     await deps.artifacts.put(
       runKeys.evaluatedModel(input.run.version, input.algorithm),
@@ -545,7 +546,7 @@ export async function evaluateRun(
       continue;
     }
     const { deserialize } = entry;
-    const key = publishesSplitModel(entry) ? runKeys.model : runKeys.evaluatedModel;
+    const key = refitsForPublishing(entry) ? runKeys.evaluatedModel : runKeys.model;
     const bytes = await deps.artifacts.get(key(input.run.version, entry.name));
     algorithms.push({ name: entry.name, train: (train) => deserialize(bytes, train) });
   }

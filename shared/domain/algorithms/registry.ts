@@ -406,12 +406,17 @@ export function nightlyEvaluationOf(entry: AlgorithmEntry): NightlyEvaluation {
   return entry.nightlyEvaluation ?? (entry.scoredPerUser ? 'stored-model' : 'train-on-split');
 }
 
+/** Whether the nightly publishes a refit of the model it evaluated (see AlgorithmEntry.refitForPublishing). */
+export function refitsForPublishing(entry: AlgorithmEntry): boolean {
+  return nightlyEvaluationOf(entry) === 'stored-model' && entry.refitForPublishing === true;
+}
+
 /**
  * Whether the nightly publishes the very model it evaluated, trained without the evaluation split's
- * held-out targets (so the shards keep those out of the users' lists); false for refit entries.
+ * held-out targets (so the shards keep those out of the users' lists).
  */
 export function publishesSplitModel(entry: AlgorithmEntry): boolean {
-  return nightlyEvaluationOf(entry) === 'stored-model' && entry.refitForPublishing !== true;
+  return nightlyEvaluationOf(entry) === 'stored-model' && !refitsForPublishing(entry);
 }
 
 /**
