@@ -508,6 +508,25 @@ function threadSplit(
   return { main, worker, rest: others.reduce((a, b) => a + b, 0) - worker };
 }
 
+/**
+ * The machine's CPU time so far in ms (Linux /proc/stat, all cores): busy, and stolen by the hypervisor
+ * for other guests (a slow spell of a shared host shows as steal); NaN elsewhere.
+ */
+function hostCpuMs(): { busy: number; steal: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+    const tick = 1000 / 100;
+    return {
+      busy: (user + nice + system + irq + softirq) * tick,
+      steal: steal * tick,
+      total: (user + nice + system + idle + iowait + irq + softirq + steal) * tick,
+    };
+  } catch {
+    return { busy: Number.NaN, steal: Number.NaN, total: Number.NaN };
+  }
+}
+
 /** The value after `flag` on the command line, if given. */
 function flagValue(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
@@ -525,6 +544,7 @@ interface SessionServer {
   readonly postMs: number[];
   readonly stepMs: number[];
   bad: number;
+  metRounds: number;
   cpu: number;
   /** This load generator's own CPU ms while it drove the server (it shares the machine). */
   client: number;
@@ -563,6 +583,7 @@ async function sessionHttp(): Promise<void> {
       postMs: [],
       stepMs: [],
       bad: 0,
+      metRounds: 0,
       cpu: 0,
       client: 0,
       main: 0,
@@ -647,8 +668,18 @@ async function sessionHttp(): Promise<void> {
         const cpu0 = processCpuMs(pid);
         const threads0 = threadCpuMs(pid);
         const client0 = process.cpuUsage();
+        const host0 = hostCpuMs();
+        const cpuBefore = processCpuMs(pid);
         const r = await run(server, rate * seconds, rate, offset);
         const client = process.cpuUsage(client0);
+        const host1 = hostCpuMs();
+        const roundCpu = (processCpuMs(pid) - cpuBefore) / (rate * seconds);
+        const met = pct(r.getMs, 99) <= 20 && pct(r.postMs, 99) <= 20;
+        server.metRounds += met ? 1 : 0;
+        // one line per round: how often the goal holds, and whether a miss came with the host's slow spell
+        console.log(
+          `round ${round + 1}, ${server.label}: GET p99 ${pct(r.getMs, 99).toFixed(1)} ms, POST p99 ${pct(r.postMs, 99).toFixed(1)} ms, server CPU ${roundCpu.toFixed(2)} ms/step, host busy ${(((host1.busy - host0.busy) / (host1.total - host0.total)) * 100).toFixed(0)} %, steal ${(((host1.steal - host0.steal) / (host1.total - host0.total)) * 100).toFixed(1)} %${met ? '' : ' (misses p99 <= 20 ms)'}`,
+        );
         server.client += (client.user + client.system) / 1000;
         offset += rate * seconds;
         server.cpu += processCpuMs(pid) - cpu0;
@@ -676,6 +707,7 @@ async function sessionHttp(): Promise<void> {
       console.log(`GET (session arm): ${f(s.getMs)}  (goal p99 <= 20 ms)`);
       console.log(`POST /events: ${f(s.postMs)}  (goal p99 <= 20 ms)`);
       console.log(`whole step: ${f(s.stepMs)}  non-2xx or errors ${s.bad} of ${steps}`);
+      console.log(`rounds with GET and POST p99 <= 20 ms: ${s.metRounds} of ${rounds}`);
       // CPU per step depends far less on how loaded the shared machine is than the wall figures above do
       console.log(
         `server CPU (all threads, dynalite's included): ${perStep(s.cpu)} ms per step; main thread ${perStep(s.main)}, dynalite worker ${perStep(s.worker)}, other threads ${perStep(s.rest)} ms per step; this load generator ${perStep(s.client)} ms per step`,

@@ -1,10 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type AttributeValue,
+  CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   ListTablesCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -216,6 +222,115 @@ describe('table descriptions', () => {
     await vi.waitFor(() =>
       expect(events.sessionEvents('s1', 10)).rejects.toThrow(/ResourceNotFound|not found/),
     );
+  });
+});
+
+describe('expressions parsed once', () => {
+  /** A table of one hash key `pk` and one range key `sk`, with items `a#1..3` and `b#1`. */
+  async function seeded() {
+    const { client } = await start();
+    const TableName = `expr-${Math.random().toString(36).slice(2)}`;
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    for (const [pk, sk, n] of [
+      ['a', 'ev#1', 1],
+      ['a', 'ev#2', 2],
+      ['a', 'x#3', 3],
+      ['b', 'ev#1', 4],
+    ] as const)
+      await client.send(
+        new PutItemCommand({ TableName, Item: { pk: { S: pk }, sk: { S: sk }, n: { N: String(n) } } }),
+      );
+    const query = (values: Record<string, AttributeValue>, extra: Partial<QueryCommandInput> = {}) =>
+      client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ev)',
+          ExpressionAttributeValues: values,
+          ...extra,
+        }),
+      );
+    return { client, TableName, query };
+  }
+
+  it('answers each request with its own attribute values when the expression repeats', async () => {
+    const { query } = await seeded();
+    const parser = createRequire(createRequire(import.meta.url).resolve('dynalite'))('./db/conditionParser');
+    expect(parser.parse.osusumeCache).toBe(true);
+    const keys = async (pk: string) =>
+      ((await query({ ':pk': { S: pk }, ':ev': { S: 'ev#' } })).Items ?? []).map((i) => i.sk.S);
+    expect(await keys('a')).toEqual(['ev#1', 'ev#2']);
+    expect(await keys('b')).toEqual(['ev#1']);
+    expect(await keys('a')).toEqual(['ev#1', 'ev#2']);
+    expect(await keys('c')).toEqual([]);
+  });
+
+  it('still rejects a repeated expression whose values have another type', async () => {
+    const { query } = await seeded();
+    await query({ ':pk': { S: 'a' }, ':ev': { S: 'ev#' } });
+    await expect(query({ ':pk': { S: 'a' }, ':ev': { N: '1' } })).rejects.toThrow(
+      /Incorrect operand type for operator or function; operator or function: begins_with/,
+    );
+  });
+
+  it('still rejects an attribute value the repeated expression does not use', async () => {
+    const { query } = await seeded();
+    await query({ ':pk': { S: 'a' }, ':ev': { S: 'ev#' } });
+    await expect(query({ ':pk': { S: 'a' }, ':ev': { S: 'ev#' }, ':spare': { S: 'x' } })).rejects.toThrow(
+      /unused in expressions: keys: \{:spare\}/,
+    );
+  });
+
+  it('still checks the bounds of every BETWEEN', async () => {
+    const { query } = await seeded();
+    const between = (lo: string, hi: string) =>
+      query(
+        { ':pk': { S: 'a' }, ':lo': { S: lo }, ':hi': { S: hi } },
+        { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi' },
+      );
+    expect((await between('ev#1', 'ev#9')).Items?.map((i) => i.sk.S)).toEqual(['ev#1', 'ev#2']);
+    await expect(between('ev#9', 'ev#1')).rejects.toThrow(/upper bound to be greater than or equal/);
+  });
+
+  it('applies a repeated condition and filter to each request', async () => {
+    const { client, TableName, query } = await seeded();
+    const put = (n: number) =>
+      client.send(
+        new PutItemCommand({
+          TableName,
+          Item: { pk: { S: 'c' }, sk: { S: 'ev#1' }, n: { N: String(n) } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    await put(1);
+    await expect(put(2)).rejects.toThrow(/conditional request failed/);
+    const over = async (min: number) =>
+      (
+        await query(
+          { ':pk': { S: 'a' }, ':ev': { S: 'ev#' }, ':min': { N: String(min) } },
+          { FilterExpression: '#n > :min', ExpressionAttributeNames: { '#n': 'n' } },
+        )
+      ).Items?.map((i) => i.n.N);
+    expect(await over(0)).toEqual(['1', '2']);
+    expect(await over(1)).toEqual(['2']);
+    await expect(
+      query(
+        { ':pk': { S: 'a' }, ':ev': { S: 'ev#' }, ':min': { N: '0' } },
+        { FilterExpression: '#n > :min', ExpressionAttributeNames: { '#n': 'n', '#spare': 'x' } },
+      ),
+    ).rejects.toThrow(/unused in expressions: keys: \{#spare\}/);
   });
 });
 

@@ -95,6 +95,100 @@ function cacheTableDescriptions() {
   );
 }
 
+/** Parsed expressions kept at most (a shop's code sends a few dozen distinct ones). */
+const EXPRESSION_CACHE_SIZE = 1000;
+
+/**
+ * dynalite parses every condition and projection expression of every request with its PEG parser, which
+ * allocated 44 % of the embedded DynamoDB's heap churn on the session request path (a conditional put and a
+ * Query per visitor step: bench/results/quiet-machine-6.md), and the worker's scavenges that follow. The parse
+ * of one expression depends only on its text, the attribute names, and the types of the attribute values,
+ * except in BETWEEN (it compares the two bounds) and attribute_type (it reads its argument): so the tree is
+ * parsed once per such key and kept with its value slots marked, and each request gets a fresh copy holding its
+ * own values, and marks the same names and values used as a parse does. BETWEEN, attribute_type, and
+ * any expression that fails are parsed every time. Idempotent.
+ */
+function cacheExpressionParses() {
+  const fromDynalite = createRequire(require.resolve('dynalite'));
+  for (const [name, parser] of [
+    ['condition', fromDynalite('./db/conditionParser')],
+    ['projection', fromDynalite('./db/projectionParser')],
+  ]) {
+    if (parser.parse.osusumeCache) continue;
+    const parse = parser.parse;
+    /** @type {Map<string, { tree: unknown, names: string[], values: string[] }>} */
+    const cache = new Map();
+    parser.parse = Object.assign(
+      (input, options) => {
+        const context = options?.context;
+        if (!context || typeof input !== 'string' || /between|attribute_type/i.test(input))
+          return parse(input, options);
+        const key = expressionKey(name, input, context);
+        const hit = cache.get(key);
+        if (hit) {
+          // as the resolve of each name and value in a parse does
+          for (const n of hit.names) if (context.unusedAttrNames) delete context.unusedAttrNames[n];
+          for (const v of hit.values) if (context.unusedAttrVals) delete context.unusedAttrVals[v];
+          return copyTree(hit.tree, (slot) => context.attrVals[slot]);
+        }
+        const names = [];
+        const values = [];
+        const recording = (target, into) =>
+          target &&
+          new Proxy(target, {
+            deleteProperty(t, p) {
+              into.push(String(p));
+              return Reflect.deleteProperty(t, p);
+            },
+          });
+        const probe = {
+          ...context,
+          unusedAttrNames: recording(context.unusedAttrNames, names),
+          unusedAttrVals: recording(context.unusedAttrVals, values),
+        };
+        const result = parse(input, { ...options, context: probe });
+        if (result && typeof result === 'object') {
+          const slots = new Map();
+          for (const [v, value] of Object.entries(context.attrVals ?? {})) slots.set(value, v);
+          if (cache.size >= EXPRESSION_CACHE_SIZE) cache.delete(cache.keys().next().value);
+          cache.set(key, { tree: copyTree(result, undefined, slots), names, values });
+        }
+        return result;
+      },
+      { osusumeCache: true },
+    );
+  }
+}
+
+/** What one parse depends on: the parser, the text, the attribute names, and the value types. */
+function expressionKey(parser, input, context) {
+  const types = Object.entries(context.attrVals ?? {}).map(([k, v]) => [k, Object.keys(v ?? {}).join(',')]);
+  return JSON.stringify([parser, Boolean(context.isKeyCondition), input, context.attrNames ?? null, types]);
+}
+
+/** Marks a value slot in a kept tree. */
+class ValueSlot {
+  /** @param {string} name */
+  constructor(name) {
+    this.name = name;
+  }
+}
+
+/**
+ * A deep copy of a parse tree (arrays, plain and null-prototype objects). Kept: each attribute value object
+ * found in `slots` becomes a {@link ValueSlot}. Handed out: each slot becomes `value(name)`.
+ */
+function copyTree(node, value, slots) {
+  if (node === null || typeof node !== 'object') return node;
+  if (node instanceof ValueSlot) return value(node.name);
+  const slot = slots?.get(node);
+  if (slot !== undefined) return new ValueSlot(slot);
+  if (Array.isArray(node)) return node.map((n) => copyTree(n, value, slots));
+  const out = Object.create(Object.getPrototypeOf(node));
+  for (const k of Object.keys(node)) out[k] = copyTree(node[k], value, slots);
+  return out;
+}
+
 /**
  * A dynalite server (not listening yet) whose table state changes are instant, so local startup does not wait
  * on fake CREATING states. `dbPath` keeps the tables in a LevelDB folder, otherwise they live in memory.
@@ -104,6 +198,7 @@ function cacheTableDescriptions() {
 export function createDynalite(dbPath) {
   closeIteratorsOnReturn();
   cacheTableDescriptions();
+  cacheExpressionParses();
   return dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
