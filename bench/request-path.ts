@@ -19,7 +19,7 @@
  *        [--cpu-prof DIR] (the server's CPU profile, written to DIR when it stops)
  *        [--rate N] [--seconds N] (session steps per second, default 200, for how long, default 10)
  *        [--compare DIR] [--rounds N] (a second server from the checkout in DIR, measured alternately, N rounds each)
- *        [--node-flags "..."] (extra Node flags for the session servers, e.g. "--max-semi-space-size=32")
+ *        [--node-flags "..."] (extra Node flags for the servers, e.g. "--max-semi-space-size=32")
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
@@ -169,7 +169,7 @@ async function http(): Promise<void> {
     [],
     { OSUSUME_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
     180_000,
-    profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+    [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...extraNodeFlags()],
   );
   console.log(
     `\n## osusume start: ready (listening) ${((Date.now() - t0) / 1000).toFixed(1)} s after launch (goal <= 30 s)`,
@@ -527,6 +527,11 @@ function hostCpuMs(): { busy: number; steal: number; total: number } {
   }
 }
 
+/** The servers' extra Node flags (`--node-flags "..."`). */
+function extraNodeFlags(): string[] {
+  return flagValue('--node-flags')?.split(' ').filter(Boolean) ?? [];
+}
+
 /** The value after `flag` on the command line, if given. */
 function flagValue(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
@@ -570,7 +575,7 @@ async function sessionHttp(): Promise<void> {
   const launch = async (label: string, start: typeof startOsusume): Promise<SessionServer> => {
     const app = await start([], { OSUSUME_ADMIN_TOKEN: token }, 600_000, [
       ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
-      ...(flagValue('--node-flags')?.split(' ').filter(Boolean) ?? []),
+      ...extraNodeFlags(),
     ]);
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
     const headers = { 'x-api-key': app.appKey, authorization: `Bearer ${token}` };
