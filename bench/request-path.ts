@@ -165,12 +165,10 @@ async function openLoop(
 async function http(): Promise<void> {
   const t0 = Date.now();
   const profDir = flagValue('--cpu-prof');
-  const app = await startOsusume(
-    [],
-    { OSUSUME_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
-    180_000,
-    [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...extraNodeFlags()],
-  );
+  const app = await startOsusume([], { OSUSUME_ADMIN_TOKEN: 'bench-admin-token-0123456789' }, 180_000, [
+    ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+    ...extraNodeFlags(),
+  ]);
   console.log(
     `\n## osusume start: ready (listening) ${((Date.now() - t0) / 1000).toFixed(1)} s after launch (goal <= 30 s)`,
   );
