@@ -38,13 +38,27 @@ export class VersionPointers {
   }
 }
 
+/** A cached ranked list: ids (one shared string per item id) and scores side by side. */
+interface CompactList {
+  readonly ids: readonly string[];
+  readonly scores: Float64Array;
+}
+
+/** Distinct item ids kept for sharing at most; beyond it the table starts again (lists keep their strings). */
+const SHARED_IDS_MAX = 500_000;
+
 /**
  * Candidates precomputed by the nightly pipeline (cf, fm, session) for the active version. A published
  * version never changes, so its lists are cached without expiry in a bounded LRU: returning users
- * cost no DynamoDB read until the pointer moves.
+ * cost no DynamoDB read until the pointer moves. A list is cached as its ids and a Float64Array of its
+ * scores, each id string shared by every list that holds the item, and the first `n` entries are made
+ * into items per request: the cache is then a few objects per list instead of three per entry (item,
+ * boxed score, id), which the old generation's mark-compacts on the request path must trace
+ * (bench/results/quiet-machine-6.md).
  */
 export class PrecomputedSource implements CandidateSource {
-  private readonly cache: LruCache<string, ScoredItem[]>;
+  private readonly cache: LruCache<string, CompactList>;
+  private ids = new Map<string, string>();
   constructor(
     readonly source: string,
     private readonly algorithm: string,
@@ -58,11 +72,29 @@ export class PrecomputedSource implements CandidateSource {
     if (context?.anonymous) return [];
     const version = await this.pointers.active(this.algorithm);
     if (version === undefined) return [];
-    const list = await this.cache.getOrLoad(
-      `${version}#${userId}`,
-      async () => (await this.store.getUserList(this.algorithm, version, userId)) ?? [],
+    const list = await this.cache.getOrLoad(`${version}#${userId}`, async () =>
+      this.compact((await this.store.getUserList(this.algorithm, version, userId)) ?? []),
     );
-    return list.slice(0, n);
+    const out: ScoredItem[] = new Array(Math.min(list.ids.length, Math.max(0, Math.floor(n) || 0)));
+    for (let i = 0; i < out.length; i++) out[i] = { itemId: list.ids[i], score: list.scores[i] };
+    return out;
+  }
+
+  private compact(items: readonly ScoredItem[]): CompactList {
+    if (this.ids.size >= SHARED_IDS_MAX) this.ids = new Map();
+    const ids: string[] = new Array(items.length);
+    const scores = new Float64Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const id = items[i].itemId;
+      let shared = this.ids.get(id);
+      if (shared === undefined) {
+        shared = id;
+        this.ids.set(id, id);
+      }
+      ids[i] = shared;
+      scores[i] = items[i].score;
+    }
+    return { ids, scores };
   }
 }
 

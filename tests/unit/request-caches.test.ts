@@ -81,6 +81,31 @@ describe('request-path read coalescing', () => {
     expect(reads()).toBe(1);
   });
 
+  it('serves a cached list as fresh items, its first n, unchanged by what a caller did to an earlier answer', async () => {
+    const state = new MemoryPipelineStateStore();
+    await state.setActiveVersion('cf', 'v1', undefined);
+    const store = new MemoryRecommendationStore();
+    const items = [
+      { itemId: 'a', score: 0.9 },
+      { itemId: 'b', score: 0.5 },
+      { itemId: 'c', score: 0.125 },
+    ];
+    await store.putUserLists('cf', 'v1', [
+      { userId: 'u1', items },
+      { userId: 'u2', items: [items[1]] },
+    ]);
+    const reads = countCalls(store, 'getUserList');
+    const source = new PrecomputedSource('cf', 'cf', new VersionPointers(state, 60_000), store);
+    const first = await source.candidates('u1', 2);
+    expect(first).toEqual(items.slice(0, 2));
+    first.length = 0;
+    (first as { itemId: string }[]).push({ itemId: 'z' });
+    expect(await source.candidates('u1', 10)).toEqual(items);
+    expect(await source.candidates('u1', 0)).toEqual([]);
+    expect(await source.candidates('u2', 5)).toEqual([items[1]]);
+    expect(reads()).toBe(2);
+  });
+
   it('reads a profile once for concurrent requests of a new user', async () => {
     const inner = new MemoryUserProfileStore();
     await inner.putProfiles([{ userId: 'u1', attributes: { GENDER: 'f' } }]);
