@@ -38,8 +38,8 @@ export class VersionPointers {
   }
 }
 
-/** A cached ranked list: ids (one shared string per item id) and scores side by side. */
-interface CompactList {
+/** A ranked list as the cache holds it (not the store's CompactList): one shared string per item id, scores side by side. */
+interface CachedList {
   readonly ids: readonly string[];
   readonly scores: Float64Array;
 }
@@ -57,7 +57,7 @@ const SHARED_IDS_MAX = 500_000;
  * (bench/results/quiet-machine-6.md).
  */
 export class PrecomputedSource implements CandidateSource {
-  private readonly cache: LruCache<string, CompactList>;
+  private readonly cache: LruCache<string, CachedList>;
   private ids = new Map<string, string>();
   constructor(
     readonly source: string,
@@ -80,7 +80,7 @@ export class PrecomputedSource implements CandidateSource {
     return out;
   }
 
-  private compact(items: readonly ScoredItem[]): CompactList {
+  private compact(items: readonly ScoredItem[]): CachedList {
     if (this.ids.size >= SHARED_IDS_MAX) this.ids = new Map();
     const ids: string[] = new Array(items.length);
     const scores = new Float64Array(items.length);
