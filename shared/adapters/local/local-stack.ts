@@ -6,7 +6,7 @@ import type { Dataset } from '../../domain/data/dataset.js';
 import { writeShop } from '../../domain/data/generator.js';
 import { formatSkippedRows } from '../../domain/data/load-report.js';
 import { loadDataset } from '../../domain/data/loader.js';
-import { makeDynamoClients } from '../dynamodb/clients.js';
+import { type DynamoTimeouts, makeDynamoClients } from '../dynamodb/clients.js';
 import { defaultTableNames, LOGICAL_TABLES } from '../dynamodb/tables.js';
 import { createTables, type LocalDynamo, startLocalDynamo } from './dynalite-server.js';
 
@@ -31,6 +31,9 @@ export interface LocalStack {
   readonly dataset: Dataset;
   stop(): Promise<void>;
 }
+
+/** Deadlines of the local stack's own set-up calls (CreateTable), against the embedded DynamoDB. */
+const SETUP_TIMEOUTS: DynamoTimeouts = { timeoutMs: 30_000, maxAttempts: 3 };
 
 /**
  * Starts the embedded DynamoDB, creates the tables, points this process's configuration at them
@@ -58,7 +61,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   log(
     `embedded DynamoDB (dynalite) on ${dynamo.endpoint}${options.dbPath ? ` (data in ${options.dbPath})` : ''}`,
   );
-  const { client } = makeDynamoClients(dynamo.endpoint);
+  // table creation is set-up, not the request path: the just-started worker may take seconds to answer its
+  // first calls on a loaded machine (CI runs test files in parallel), so it gets a set-up deadline
+  const { client } = makeDynamoClients(dynamo.endpoint, undefined, SETUP_TIMEOUTS);
   await createTables(client, names);
   client.destroy();
   process.env.OSUSUME_STAGE = stage;
