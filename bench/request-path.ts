@@ -672,11 +672,11 @@ async function sessionHttp(): Promise<void> {
         const threads0 = threadCpuMs(pid);
         const client0 = process.cpuUsage();
         const host0 = hostCpuMs();
-        const cpuBefore = processCpuMs(pid);
         const r = await run(server, rate * seconds, rate, offset);
         const client = process.cpuUsage(client0);
         const host1 = hostCpuMs();
-        const roundCpu = (processCpuMs(pid) - cpuBefore) / (rate * seconds);
+        const cpuMs = processCpuMs(pid) - cpu0;
+        const roundCpu = cpuMs / (rate * seconds);
         const met = pct(r.getMs, 99) <= 20 && pct(r.postMs, 99) <= 20;
         server.metRounds += met ? 1 : 0;
         // one line per round: how often the goal holds, and whether a miss came with the host's slow spell
@@ -685,7 +685,7 @@ async function sessionHttp(): Promise<void> {
         );
         server.client += (client.user + client.system) / 1000;
         offset += rate * seconds;
-        server.cpu += processCpuMs(pid) - cpu0;
+        server.cpu += cpuMs;
         const split = threadSplit(pid, threads0, threadCpuMs(pid));
         server.main += split.main;
         server.worker += split.worker;
