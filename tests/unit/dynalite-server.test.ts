@@ -14,7 +14,7 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { makeDynamoClients } from '../../shared/adapters/dynamodb/clients.js';
+import { makeDynamoClients, USER_AGENT_MIDDLEWARE } from '../../shared/adapters/dynamodb/clients.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
 import { DynamoNgItemStore } from '../../shared/adapters/dynamodb/ng-item-store.js';
 import {
@@ -197,6 +197,56 @@ describe('the worker thread', () => {
     ).rejects.toThrow(/stopped/);
     expect(Date.now() - started).toBeLessThan(500);
     expect(workerDynamoHandler(local.endpoint, 1000)).toBeUndefined();
+  });
+});
+
+describe('clients of a local endpoint', () => {
+  it('send no User-Agent to the embedded DynamoDB and still read and write it', async () => {
+    const local = await startLocalDynamo({ worker: true });
+    cleanups.push(() => local.stop());
+    const clients = makeDynamoClients(
+      local.endpoint,
+      undefined,
+      undefined,
+      workerDynamoHandler(local.endpoint, 1000),
+    );
+    cleanups.push(() => clients.client.destroy());
+    const seen: Record<string, string>[] = [];
+    for (const c of [clients.client, clients.doc.fast])
+      c.middlewareStack.add(
+        (next) => async (args) => {
+          seen.push({ ...(args.request as { headers: Record<string, string> }).headers });
+          return next(args);
+        },
+        { step: 'finalizeRequest', name: 'recordHeaders' },
+      );
+    const names = defaultTableNames('ua');
+    await createTables(clients.client, names, { only: ['events'] });
+    const store = new DynamoEventStore(clients.doc, { tableName: names.events, ttlDays: 90 });
+    await store.putEvents([
+      {
+        eventId: 'ua1',
+        sessionId: 's1',
+        eventType: 'view',
+        rawEventType: 'view',
+        itemId: 'i1',
+        sentAt: 1_700_000_000_000,
+      },
+    ]);
+    expect((await store.sessionEvents('s1', 10)).map((e) => e.eventId)).toEqual(['ua1']);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    for (const headers of seen) {
+      expect(headers['x-amz-target']).toMatch(/^DynamoDB_20120810\./);
+      expect(headers['user-agent']).toBeUndefined();
+      expect(headers['x-amz-user-agent']).toBeUndefined();
+    }
+  });
+
+  it('keep the User-Agent middleware for AWS', () => {
+    const aws = makeDynamoClients(undefined, 'ap-northeast-1');
+    cleanups.push(() => aws.client.destroy());
+    for (const c of [aws.client, aws.doc.fast])
+      expect(c.middlewareStack.identify().some((m) => m.startsWith(USER_AGENT_MIDDLEWARE))).toBe(true);
   });
 });
 

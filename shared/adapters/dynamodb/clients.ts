@@ -45,9 +45,12 @@ const LOCAL_AUTH_SCHEME: NonNullable<DynamoDBClientConfig['httpAuthSchemes']>[nu
   },
 };
 
+/** The SDK's middleware that sets User-Agent and x-amz-user-agent on every request. */
+export const USER_AGENT_MIDDLEWARE = 'getUserAgentMiddleware';
+
 /**
  * Builds the DynamoDB clients. With an `endpoint` (dynalite, DynamoDB Local) dummy credentials are
- * used so no AWS profile is needed; without one the default credential chain and region apply.
+ * used so no AWS profile is needed and no User-Agent is built; without one the default credential chain and region apply.
  * `removeUndefinedValues` lets adapters pass optional fields (e.g. an NG item's reason) as-is.
  * Every attempt has a connect and a request deadline, so a table that accepts connections but never
  * answers fails the call (TimeoutError, retried up to `maxAttempts`) instead of hanging it.
@@ -87,6 +90,9 @@ export function makeDynamoClients(
     requestHandler: client.config.requestHandler,
     cacheMiddleware: true,
   });
+  // a local endpoint reads no User-Agent; building it (escaping every pair, the feature list) was ~4 % of the
+  // local server's main-thread CPU per session step (bench/results/quiet-machine-7.md). AWS clients keep it.
+  if (endpoint) for (const c of [client, fast]) c.middlewareStack.remove(USER_AGENT_MIDDLEWARE);
   const doc = Object.assign(
     DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
