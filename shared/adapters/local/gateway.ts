@@ -1,11 +1,21 @@
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { LruCache } from '../../domain/cache.js';
 import { handlerModuleUrl } from './repo-root.js';
 import type { RouteDecl } from './routes.js';
 import { readServerlessYml, resolveParam, splitHandler } from './serverless-yml.js';
 
-type AuthorizerHandler = (
-  event: APIGatewayRequestAuthorizerEventV2,
-) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
+type AuthorizerResult = { isAuthorized: boolean; context?: Record<string, unknown> };
+type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEventV2) => Promise<AuthorizerResult>;
+
+/** Identities whose authorizer result is kept at most, per authorizer (a flood of bad keys cannot grow it). */
+export const AUTHORIZER_CACHE_ENTRIES = 10_000;
+
+interface LocalAuthorizer {
+  readonly identityHeaders: string[];
+  readonly handler: AuthorizerHandler;
+  readonly ttlMs: number;
+  readonly results: LruCache<string, { readonly result: AuthorizerResult; readonly expires: number }>;
+}
 
 /** What API Gateway decided about a request before any handler runs. */
 export type GatewayDecision =
@@ -25,18 +35,21 @@ export interface LocalCors {
  * does: CORS limited to `provider.httpApi.cors.allowedOrigins` (a `${param:…}` resolved per stage),
  * and the Lambda request authorizers of `provider.httpApi.authorizers`, invoked from the very handler
  * module that is deployed. A missing identity source is a 401 without calling the authorizer, a
- * `false` answer a 403, as on AWS (whose bodies are `{"message"}`; here `{code, message}`).
+ * `false` answer a 403, as on AWS (whose bodies are `{"message"}`; here `{code, message}`). With
+ * `resultTtlInSeconds`, a result (allow or deny) is reused for that long per identity, as API Gateway
+ * caches it; a failing authorizer is not cached. `now` is the clock of that cache.
  */
 export async function readGateway(
   root: string,
   stage: string,
+  now: () => number = Date.now,
 ): Promise<{
   cors: LocalCors;
   authorize(route: RouteDecl, event: APIGatewayProxyEventV2): Promise<GatewayDecision>;
 }> {
   const doc = readServerlessYml(root);
   const httpApi = doc.provider?.httpApi ?? {};
-  const authorizers = new Map<string, { identityHeaders: string[]; handler: AuthorizerHandler }>();
+  const authorizers = new Map<string, LocalAuthorizer>();
   for (const [name, decl] of Object.entries(httpApi.authorizers ?? {})) {
     if (decl.type !== 'request')
       throw new Error(`serverless.yml: authorizer ${name}: only type request is run locally`);
@@ -52,7 +65,15 @@ export async function readGateway(
       if (!m) throw new Error(`serverless.yml: authorizer ${name}: identity source ${s} is not a header`);
       return m[1].toLowerCase();
     });
-    authorizers.set(name, { identityHeaders, handler: mod[exportName] as AuthorizerHandler });
+    const ttl = decl.resultTtlInSeconds ?? 0;
+    if (!(Number.isInteger(ttl) && ttl >= 0 && ttl <= 3600))
+      throw new Error(`serverless.yml: authorizer ${name}: resultTtlInSeconds must be an integer 0..3600`);
+    authorizers.set(name, {
+      identityHeaders,
+      handler: mod[exportName] as AuthorizerHandler,
+      ttlMs: ttl * 1000,
+      results: new LruCache(AUTHORIZER_CACHE_ENTRIES),
+    });
   }
 
   const corsDecl = typeof httpApi.cors === 'object' ? httpApi.cors : undefined;
@@ -94,21 +115,33 @@ export async function readGateway(
           code: 'Unauthorized',
           message: `missing ${missing.join(', ')} header`,
         };
-      const result = await authorizer.handler({
-        version: '2.0',
-        type: 'REQUEST',
-        routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${route.method}${route.path}`,
-        identitySource: identity as string[],
-        routeKey: event.routeKey,
-        rawPath: event.rawPath,
-        rawQueryString: event.rawQueryString,
-        cookies: event.cookies ?? [],
-        headers,
-        queryStringParameters: event.queryStringParameters ?? {},
-        requestContext: event.requestContext,
-        pathParameters: event.pathParameters ?? {},
-        stageVariables: {},
-      });
+      const invoke = () =>
+        authorizer.handler({
+          version: '2.0',
+          type: 'REQUEST',
+          routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${route.method}${route.path}`,
+          identitySource: identity as string[],
+          routeKey: event.routeKey,
+          rawPath: event.rawPath,
+          rawQueryString: event.rawQueryString,
+          cookies: event.cookies ?? [],
+          headers,
+          queryStringParameters: event.queryStringParameters ?? {},
+          requestContext: event.requestContext,
+          pathParameters: event.pathParameters ?? {},
+          stageVariables: {},
+        });
+      const time = now();
+      const result =
+        authorizer.ttlMs > 0
+          ? (
+              await authorizer.results.getOrLoad(
+                JSON.stringify(identity),
+                async () => ({ result: await invoke(), expires: time + authorizer.ttlMs }),
+                (cached) => cached.expires > time,
+              )
+            ).result
+          : await invoke();
       if (!result.isAuthorized)
         return {
           ok: false,

@@ -17,6 +17,8 @@ export interface HttpApiAuthorizerDecl {
   functionName: string;
   identitySource: string | string[];
   enableSimpleResponses?: boolean;
+  /** How long API Gateway caches a result per identity (0 or absent: the authorizer runs every time). */
+  resultTtlInSeconds?: number;
 }
 
 /** `provider.httpApi.cors`; list values may be `${param:name}`. */
