@@ -90,7 +90,7 @@ export function makeDynamoClients(
     requestHandler: client.config.requestHandler,
     cacheMiddleware: true,
   });
-  // a local endpoint reads no User-Agent; building it (escaping every pair, the feature list) was ~4 % of the
+  // a local endpoint reads no User-Agent; building it (escaping every pair, the feature list) was 3-4 % of the
   // local server's main-thread CPU per session step (bench/results/quiet-machine-7.md). AWS clients keep it.
   if (endpoint) for (const c of [client, fast]) c.middlewareStack.remove(USER_AGENT_MIDDLEWARE);
   const doc = Object.assign(
