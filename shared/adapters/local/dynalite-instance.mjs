@@ -206,11 +206,12 @@ function leanTableReads() {
   if (db.queryTable.osusumeLean) return;
   const original = db.queryTable;
   db.queryTable = Object.assign(
-    function queryTable(store, table, data, opts, isLocal, fetchFromItemDb, startKeyNames, cb) {
-      if (data.IndexName || fetchFromItemDb) return original.apply(this, arguments);
+    function queryTable(...args) {
+      const [store, table, data, opts, , fetchFromItemDb, startKeyNames, cb] = args;
+      if (data.IndexName || fetchFromItemDb) return original.apply(this, args);
       const calculateCapacity =
         data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES';
-      const rangeKey = table.KeySchema[1] && table.KeySchema[1].AttributeName;
+      const rangeKey = table.KeySchema[1]?.AttributeName;
       let tableCapacity = 0;
       let size = 0;
       let count = 0;
