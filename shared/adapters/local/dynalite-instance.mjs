@@ -212,43 +212,39 @@ function leanTableReads() {
       const calculateCapacity =
         data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES';
       const rangeKey = table.KeySchema[1]?.AttributeName;
-      let tableCapacity = 0;
-      let size = 0;
-      let count = 0;
-      const collect = async () => {
-        const items = [];
+      const read = async () => {
+        const scanned = [];
+        let size = 0;
+        let capacity = 0;
         // leaving the loop early destroys the stream, which closes its store iterator
         for await (const val of store.getItemDb(data.TableName).createValueStream(opts)) {
-          if (count >= data.Limit || size >= 1024 * 1024) break;
-          if (calculateCapacity) tableCapacity += db.itemSize(val);
-          count++;
+          if (scanned.length >= data.Limit || size >= 1024 * 1024) break;
+          if (calculateCapacity) capacity += db.itemSize(val);
           size += db.itemSize(val, true, true, rangeKey);
-          items.push(val);
+          scanned.push(val);
         }
-        return items;
+        return { scanned, capacity, full: scanned.length >= data.Limit || size >= 1024 * 1024 };
       };
-      collect().then(
-        (read) => {
-          let items = read;
-          const lastItem = items[items.length - 1];
+      read().then(
+        ({ scanned, capacity, full }) => {
           const queryFilter = data.QueryFilter || data.ScanFilter;
+          let items = scanned;
           if (data._filter) items = items.filter((val) => db.matchesExprFilter(val, data._filter.expression));
           else if (queryFilter)
             items = items.filter((val) => db.matchesFilter(val, queryFilter, data.ConditionalOperator));
-          const result = { ScannedCount: count };
-          if (count >= data.Limit || size >= 1024 * 1024) {
-            if (data.Limit) items.splice(data.Limit);
-            if (lastItem) {
-              result.LastEvaluatedKey = {};
-              for (const attr of startKeyNames) result.LastEvaluatedKey[attr] = lastItem[attr];
-            }
+          const result = { ScannedCount: scanned.length };
+          const lastItem = scanned[scanned.length - 1];
+          // never more than Limit items were read, so none is cut here
+          if (full && lastItem) {
+            result.LastEvaluatedKey = {};
+            for (const attr of startKeyNames) result.LastEvaluatedKey[attr] = lastItem[attr];
           }
           const paths = data._projection ? data._projection.paths : data.AttributesToGet;
           if (paths) items = items.map((item) => db.mapPaths(paths, item));
           result.Count = items.length;
           if (data.Select !== 'COUNT') result.Items = items;
           if (calculateCapacity) {
-            const tableUnits = Math.ceil(tableCapacity / 1024 / 4) * (data.ConsistentRead ? 1 : 0.5);
+            const tableUnits = Math.ceil(capacity / 1024 / 4) * (data.ConsistentRead ? 1 : 0.5);
             result.ConsumedCapacity = { CapacityUnits: tableUnits, TableName: data.TableName };
             if (data.ReturnConsumedCapacity === 'INDEXES')
               result.ConsumedCapacity.Table = { CapacityUnits: tableUnits };
