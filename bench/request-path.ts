@@ -20,6 +20,8 @@
  *        [--cpu-prof DIR] (the server's CPU profile, written to DIR when it stops)
  *        [--rate N] [--seconds N] (session steps per second, default 200, for how long, default 10)
  *        [--compare DIR] [--rounds N] (a second server from the checkout in DIR, measured alternately, N rounds each)
+ *        [--warmup-seconds N] (before the rounds, N s at the measured rate on other visitors, printed, not
+ *        counted; default 10, 0 for none)
  *        [--node-flags "..."] (extra Node flags for the servers, e.g. "--max-semi-space-size=32")
  */
 import '../shared/polyfills.js';
@@ -648,8 +650,8 @@ async function sessionHttp(): Promise<void> {
       return seed / 4294967296;
     };
     const lastItem = new Map<string, number>();
-    const step = (k: number) => {
-      const sessionId = `bench-visit-${k % 3000}`;
+    const step = (k: number, prefix: string) => {
+      const sessionId = `${prefix}-${k % 3000}`;
       // a visitor walks neighbouring items and goes back to one seen before about a third of the time
       const prev = lastItem.get(sessionId) ?? Math.floor(rnd() * rnd() * items.length);
       const next = rnd() < 0.33 ? prev : (prev + 1 + Math.floor(rnd() * 7)) % items.length;
@@ -662,7 +664,13 @@ async function sessionHttp(): Promise<void> {
       });
       return { sessionId, body };
     };
-    const run = async (server: SessionServer, steps: number, perSecond: number, offset: number) => {
+    const run = async (
+      server: SessionServer,
+      steps: number,
+      perSecond: number,
+      offset: number,
+      prefix = 'bench-visit',
+    ) => {
       const { app, agent, headers } = server;
       const getMs: number[] = [];
       const postMs: number[] = [];
@@ -674,7 +682,7 @@ async function sessionHttp(): Promise<void> {
         const scheduled = t0 + (k * 1000) / perSecond;
         const wait = scheduled - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const { sessionId, body } = step(offset + k);
+        const { sessionId, body } = step(offset + k, prefix);
         inflight.push(
           (async () => {
             const p = await post(agent, `${app.url}/events`, body, headers);
@@ -699,6 +707,23 @@ async function sessionHttp(): Promise<void> {
     // warm up: the first session requests start loading the model (requests never wait for it)
     for (const server of servers) await run(server, 200, 50, 0);
     await new Promise((r) => setTimeout(r, 3000));
+    // then the measured rate on visitors of their own (--warmup-seconds, default 10), printed, not counted: the
+    // first seconds at full rate cost a third more CPU per step (V8 still compiling the request path), which is
+    // the process's start, not its steady state (cold init is measured on its own)
+    const warmup = Number(flagValue('--warmup-seconds') ?? 10);
+    for (const server of servers) {
+      if (warmup <= 0) break;
+      const pid = server.app.child.pid;
+      const cpu0 = processCpuMs(pid);
+      const threads0 = threadCpuMs(pid);
+      const w = await run(server, rate * warmup, rate, 0, 'bench-warm-up');
+      const split = threadSplit(pid, threads0, threadCpuMs(pid));
+      const per = (ms: number) => (ms / (rate * warmup)).toFixed(2);
+      console.log(
+        `warm-up, ${server.label} (${warmup} s, not counted): GET p99 ${pct(w.getMs, 99).toFixed(1)} ms, POST p99 ${pct(w.postMs, 99).toFixed(1)} ms, server CPU ${per(processCpuMs(pid) - cpu0)} ms/step (main ${per(split.main)}, worker ${per(split.worker)}, other ${per(split.rest)})`,
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+    }
     let offset = 1000;
     for (let round = 0; round < rounds; round++) {
       for (const server of servers) {
@@ -712,16 +737,17 @@ async function sessionHttp(): Promise<void> {
         const host1 = hostCpuMs();
         const cpuMs = processCpuMs(pid) - cpu0;
         const roundCpu = cpuMs / (rate * seconds);
+        const split = threadSplit(pid, threads0, threadCpuMs(pid));
+        const perRoundStep = (ms: number) => (ms / (rate * seconds)).toFixed(2);
         const met = pct(r.getMs, 99) <= 20 && pct(r.postMs, 99) <= 20;
         server.metRounds += met ? 1 : 0;
         // one line per round: how often the goal holds, and whether a miss came with the host's slow spell
         console.log(
-          `round ${round + 1}, ${server.label}: GET p99 ${pct(r.getMs, 99).toFixed(1)} ms, POST p99 ${pct(r.postMs, 99).toFixed(1)} ms, server CPU ${roundCpu.toFixed(2)} ms/step, host busy ${(((host1.busy - host0.busy) / (host1.total - host0.total)) * 100).toFixed(0)} %, steal ${(((host1.steal - host0.steal) / (host1.total - host0.total)) * 100).toFixed(1)} %${met ? '' : ' (misses p99 <= 20 ms)'}`,
+          `round ${round + 1}, ${server.label}: GET p99 ${pct(r.getMs, 99).toFixed(1)} ms, POST p99 ${pct(r.postMs, 99).toFixed(1)} ms, server CPU ${roundCpu.toFixed(2)} ms/step (main ${perRoundStep(split.main)}, worker ${perRoundStep(split.worker)}, other ${perRoundStep(split.rest)}), host busy ${(((host1.busy - host0.busy) / (host1.total - host0.total)) * 100).toFixed(0)} %, steal ${(((host1.steal - host0.steal) / (host1.total - host0.total)) * 100).toFixed(1)} %${met ? '' : ' (misses p99 <= 20 ms)'}`,
         );
         server.client += (client.user + client.system) / 1000;
         offset += rate * seconds;
         server.cpu += cpuMs;
-        const split = threadSplit(pid, threads0, threadCpuMs(pid));
         server.main += split.main;
         server.worker += split.worker;
         server.rest += split.rest;
@@ -736,7 +762,7 @@ async function sessionHttp(): Promise<void> {
     const f = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms`;
     const load = loadavg()[0].toFixed(1);
     console.log(
-      `\n## HTTP: ${rate} visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model, ${rounds} round(s) of ${seconds} s per server`,
+      `\n## HTTP: ${rate} visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model, ${rounds} round(s) of ${seconds} s per server after a ${warmup} s warm-up at the rate`,
     );
     for (const s of servers) {
       const steps = s.stepMs.length;
