@@ -23,10 +23,13 @@
  *        [--warmup-seconds N] (before the rounds, N s at the measured rate on other visitors, printed, not
  *        counted; default 10, 0 for none)
  *        [--node-flags "..."] (extra Node flags for the servers, e.g. "--max-semi-space-size=32")
+ *        [--server-log FILE] (the session servers' stdout and stderr, e.g. with --node-flags "--trace-gc",
+ *        appended to FILE, with the bench's round marks between them)
  */
 import '../shared/polyfills.js';
 import { execFileSync } from 'node:child_process';
 import {
+  appendFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -607,6 +610,11 @@ async function sessionHttp(): Promise<void> {
   const rate = Number(flagValue('--rate') ?? 200);
   const seconds = Number(flagValue('--seconds') ?? 10);
   const rounds = Number(flagValue('--rounds') ?? 1);
+  const serverLog = flagValue('--server-log');
+  /** A mark in the server log, so its lines can be told apart by phase. */
+  const mark = (text: string) => {
+    if (serverLog) appendFileSync(serverLog, `\n=== ${text} at ${performance.now().toFixed(0)} ms\n`);
+  };
   const launch = async (label: string, start: typeof startOsusume): Promise<SessionServer> => {
     const app = await start([], { OSUSUME_ADMIN_TOKEN: token }, 600_000, [
       ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
@@ -614,6 +622,11 @@ async function sessionHttp(): Promise<void> {
     ]);
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
     const headers = { 'x-api-key': app.appKey, authorization: `Bearer ${token}` };
+    if (serverLog) {
+      const write = (d: Buffer) => appendFileSync(serverLog, `[${label}] ${String(d)}`);
+      app.child.stdout?.on('data', write);
+      app.child.stderr?.on('data', write);
+    }
     return {
       label,
       app,
@@ -656,10 +669,12 @@ async function sessionHttp(): Promise<void> {
       const prev = lastItem.get(sessionId) ?? Math.floor(rnd() * rnd() * items.length);
       const next = rnd() < 0.33 ? prev : (prev + 1 + Math.floor(rnd() * 7)) % items.length;
       lastItem.set(sessionId, next);
+      // the eventId carries the prefix: the warm-up's ids once equalled round 1's (k = 1000..1999), so half of
+      // round 1 took the duplicate-event path (a failed conditional put, then a read) instead of the measured one
       const body = JSON.stringify({
         sessionId,
         eventList: [
-          { eventId: `bench-e${k}`, eventType: 'view', itemId: items[next], sentAt: Date.now() / 1000 },
+          { eventId: `${prefix}-e${k}`, eventType: 'view', itemId: items[next], sentAt: Date.now() / 1000 },
         ],
       });
       return { sessionId, body };
@@ -716,7 +731,9 @@ async function sessionHttp(): Promise<void> {
       const pid = server.app.child.pid;
       const cpu0 = processCpuMs(pid);
       const threads0 = threadCpuMs(pid);
+      mark(`warm-up, ${server.label}`);
       const w = await run(server, rate * warmup, rate, 0, 'bench-warm-up');
+      mark(`end of warm-up, ${server.label}`);
       const split = threadSplit(pid, threads0, threadCpuMs(pid));
       const per = (ms: number) => (ms / (rate * warmup)).toFixed(2);
       console.log(
@@ -732,7 +749,9 @@ async function sessionHttp(): Promise<void> {
         const threads0 = threadCpuMs(pid);
         const client0 = process.cpuUsage();
         const host0 = hostCpuMs();
+        mark(`round ${round + 1}, ${server.label}`);
         const r = await run(server, rate * seconds, rate, offset);
+        mark(`end of round ${round + 1}, ${server.label}`);
         const client = process.cpuUsage(client0);
         const host1 = hostCpuMs();
         const cpuMs = processCpuMs(pid) - cpu0;
