@@ -23,6 +23,7 @@
  *        [--warmup-seconds N] (before the rounds, N s at the measured rate on other visitors, printed, not
  *        counted; default 10, 0 for none)
  *        [--node-flags "..."] (extra Node flags for the servers, e.g. "--max-semi-space-size=32")
+ *        [--resend-share F] (that share of the measured steps resends the step before unchanged: a client's retry)
  *        [--server-log FILE] (the session servers' stdout and stderr, e.g. with --node-flags "--trace-gc",
  *        appended to FILE, with the bench's round marks between them)
  */
@@ -663,7 +664,12 @@ async function sessionHttp(): Promise<void> {
       return seed / 4294967296;
     };
     const lastItem = new Map<string, number>();
-    const step = (k: number, prefix: string) => {
+    // --resend-share F: that share of the measured steps resends the step before it as it was sent (a
+    // client's at-least-once retry: same eventId and content, then the same GET), so the duplicate path is measured
+    const resendShare = Number(flagValue('--resend-share') ?? 0);
+    let previous: { sessionId: string; body: string } | undefined;
+    const step = (k: number, prefix: string, resend = false) => {
+      if (resend && previous !== undefined) return { ...previous, resent: true };
       const sessionId = `${prefix}-${k % 3000}`;
       // a visitor walks neighbouring items and goes back to one seen before about a third of the time
       const prev = lastItem.get(sessionId) ?? Math.floor(rnd() * rnd() * items.length);
@@ -677,7 +683,15 @@ async function sessionHttp(): Promise<void> {
           { eventId: `${prefix}-e${k}`, eventType: 'view', itemId: items[next], sentAt: Date.now() / 1000 },
         ],
       });
-      return { sessionId, body };
+      previous = { sessionId, body };
+      return { sessionId, body, resent: false };
+    };
+    // drawn from a generator of its own, apart from the walks
+    let resendSeed = 11;
+    const resendNow = () => {
+      if (resendShare <= 0) return false;
+      resendSeed = (Math.imul(resendSeed, 1103515245) + 12345) >>> 0;
+      return resendSeed / 4294967296 < resendShare;
     };
     const run = async (
       server: SessionServer,
@@ -691,13 +705,15 @@ async function sessionHttp(): Promise<void> {
       const postMs: number[] = [];
       const stepMs: number[] = [];
       let bad = 0;
+      let resends = 0;
       const inflight: Promise<void>[] = [];
       const t0 = performance.now();
       for (let k = 0; k < steps; k++) {
         const scheduled = t0 + (k * 1000) / perSecond;
         const wait = scheduled - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const { sessionId, body } = step(offset + k, prefix);
+        const { sessionId, body, resent } = step(offset + k, prefix, prefix === 'bench-visit' && resendNow());
+        if (resent) resends++;
         inflight.push(
           (async () => {
             const p = await post(agent, `${app.url}/events`, body, headers);
@@ -717,7 +733,7 @@ async function sessionHttp(): Promise<void> {
         );
       }
       await Promise.all(inflight);
-      return { getMs, postMs, stepMs, bad };
+      return { getMs, postMs, stepMs, bad, resends };
     };
     // warm up: the first session requests start loading the model (requests never wait for it)
     for (const server of servers) await run(server, 200, 50, 0);
@@ -762,7 +778,7 @@ async function sessionHttp(): Promise<void> {
         server.metRounds += met ? 1 : 0;
         // one line per round: how often the goal holds, and whether a miss came with the host's slow spell
         console.log(
-          `round ${round + 1}, ${server.label}: GET p99 ${pct(r.getMs, 99).toFixed(1)} ms, POST p99 ${pct(r.postMs, 99).toFixed(1)} ms, server CPU ${roundCpu.toFixed(2)} ms/step (main ${perRoundStep(split.main)}, worker ${perRoundStep(split.worker)}, other ${perRoundStep(split.rest)}), host busy ${(((host1.busy - host0.busy) / (host1.total - host0.total)) * 100).toFixed(0)} %, steal ${(((host1.steal - host0.steal) / (host1.total - host0.total)) * 100).toFixed(1)} %${met ? '' : ' (misses p99 <= 20 ms)'}`,
+          `round ${round + 1}, ${server.label}: GET p99 ${pct(r.getMs, 99).toFixed(1)} ms, POST p99 ${pct(r.postMs, 99).toFixed(1)} ms, server CPU ${roundCpu.toFixed(2)} ms/step (main ${perRoundStep(split.main)}, worker ${perRoundStep(split.worker)}, other ${perRoundStep(split.rest)}), host busy ${(((host1.busy - host0.busy) / (host1.total - host0.total)) * 100).toFixed(0)} %, steal ${(((host1.steal - host0.steal) / (host1.total - host0.total)) * 100).toFixed(1)} %${resendShare > 0 ? `, ${r.resends} resends` : ''}${met ? '' : ' (misses p99 <= 20 ms)'}`,
         );
         server.client += (client.user + client.system) / 1000;
         offset += rate * seconds;
@@ -781,7 +797,7 @@ async function sessionHttp(): Promise<void> {
     const f = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms`;
     const load = loadavg()[0].toFixed(1);
     console.log(
-      `\n## HTTP: ${rate} visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model, ${rounds} round(s) of ${seconds} s per server after a ${warmup} s warm-up at the rate`,
+      `\n## HTTP: ${rate} visitor steps/s (each POST /events then GET /sessions/{id}/recommendations?arm=session), the sample shop's session kNN model, ${rounds} round(s) of ${seconds} s per server after a ${warmup} s warm-up at the rate${resendShare > 0 ? `, ${(resendShare * 100).toFixed(0)} % of the measured steps resending the step before (same eventId and content)` : ''}`,
     );
     for (const s of servers) {
       const steps = s.stepMs.length;
