@@ -82,6 +82,28 @@ describe('FolderArtifactStore', () => {
     expect(await store.copyFrom(join(dir, 'nope.csv'), 'snap/users.csv')).toBe(false);
   });
 
+  it('reads back a model of several MB byte for byte', async () => {
+    const store = new FolderArtifactStore(join(dir, 'store'));
+    const bytes = new Uint8Array(5 * 1024 * 1024 + 17);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+    await store.put('models/session.knn.bin', bytes);
+    const back = await store.get('models/session.knn.bin');
+    expect(back.byteLength).toBe(bytes.byteLength);
+    expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('reads an empty artifact as no bytes', async () => {
+    const store = new FolderArtifactStore(join(dir, 'store'));
+    await store.put('empty.bin', new Uint8Array(0));
+    expect((await store.get('empty.bin')).byteLength).toBe(0);
+  });
+
+  it('throws NotFoundError naming the artifact when it is missing', async () => {
+    const store = new FolderArtifactStore(join(dir, 'store'));
+    await expect(store.get('models/none.bin')).rejects.toThrow(NotFoundError);
+    await expect(store.get('models/none.bin')).rejects.toThrow(/models\/none\.bin/);
+  });
+
   it('refuses keys that escape its folder', async () => {
     const store = new FolderArtifactStore(join(dir, 'store'));
     await expect(store.put('../outside', 'x')).rejects.toThrow(ValidationError);

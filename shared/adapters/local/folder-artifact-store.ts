@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -54,14 +54,26 @@ export class FolderArtifactStore implements ArtifactStore {
   }
 
   async get(key: string): Promise<Uint8Array> {
+    let file: FileHandle | undefined;
     try {
-      // a view, not a copy: models of tens of MB are read by the request function at init
-      const b = await readFile(this.path(key));
-      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      file = await open(this.path(key), 'r');
+      // one read into a buffer of the file's size: readFile reads in 512 KiB chunks, one thread-pool round
+      // trip each, and the request function reads models of tens of MB at init (a view, not a copy)
+      const { size } = await file.stat();
+      const bytes = Buffer.allocUnsafe(size);
+      let read = 0;
+      while (read < size) {
+        const { bytesRead } = await file.read(bytes, read, size - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, read);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT')
         throw new NotFoundError(`artifact not found: ${this.uri(key)}`);
       throw err;
+    } finally {
+      await file?.close();
     }
   }
 
