@@ -85,11 +85,20 @@ describe('FolderArtifactStore', () => {
   it('reads back a model of several MB byte for byte', async () => {
     const store = new FolderArtifactStore(join(dir, 'store'));
     const bytes = new Uint8Array(5 * 1024 * 1024 + 17);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.imul(i, 2654435761) >>> 24;
     await store.put('models/session.knn.bin', bytes);
     const back = await store.get('models/session.knn.bin');
     expect(back.byteLength).toBe(bytes.byteLength);
     expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('gives a small artifact a buffer of its own, so typed-array views of it stay aligned', async () => {
+    const store = new FolderArtifactStore(join(dir, 'store'));
+    await store.put('small.bin', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+    const back = await store.get('small.bin');
+    expect(back.byteOffset).toBe(0);
+    expect(back.buffer.byteLength).toBe(8);
+    expect([...new Int32Array(back.buffer)]).toEqual([0x04030201, 0x08070605]);
   });
 
   it('reads an empty artifact as no bytes', async () => {

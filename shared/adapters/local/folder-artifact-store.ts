@@ -60,7 +60,7 @@ export class FolderArtifactStore implements ArtifactStore {
       // one read into a buffer of the file's size: readFile reads in 512 KiB chunks, one thread-pool round
       // trip each, and the request function reads models of tens of MB at init (a view, not a copy)
       const { size } = await file.stat();
-      const bytes = Buffer.allocUnsafe(size);
+      const bytes = Buffer.allocUnsafeSlow(size); // never a slice of the shared pool: callers keep views of it
       let read = 0;
       while (read < size) {
         const { bytesRead } = await file.read(bytes, read, size - read, read);
