@@ -10,11 +10,13 @@
  *     deployed artifact (SDK bundled, as serverless.yml builds it) and the cold init time of both in a
  *     fresh Node process (Node 22 as deployed, and this machine's Node), with and without the lazy-builtins
  *     esbuild plugin. Flags: --skip-http, --skip-bundle, --init-runs N (processes per variant, default 15).
- *  4. with --session-http: every step of a visitor posts one event (POST /events, sessionId only) and then
- *     reads the session arm (GET /sessions/{sessionId}/recommendations?arm=session), 200 steps/s open loop,
+ *  4. the session steps (issue 15; after the HTTP part, or alone with --session-only; --skip-session leaves
+ *     them out, and so does --skip-http unless --session-http is given): every step of a visitor posts one
+ *     event (POST /events, sessionId only) and then reads the session arm (GET /sessions/{sessionId}/recommendations?arm=session), 200 steps/s open loop,
  *     on the sample shop's own session kNN model (the 1M-session index is measured in-process by
  *     bench/session-serving.ts: the server loads its published model at init, before a bench could swap it).
  * Usage: npx tsx bench/request-path.ts [--skip-http] [--skip-bundle] [--init-runs N] [--session-http] [--session-only]
+ *        [--skip-session]
  *        [--skip-in-process] [--paced-only] (HTTP: only the 200 req/s open-loop lines, no autocannon)
  *        [--paced-runs N] (the HTTP lines N times, each on a fresh server, then a per-route summary)
  *        [--cpu-prof DIR] (the server's CPU profile, written to DIR when it stops)
@@ -831,4 +833,10 @@ if (!process.argv.includes('--session-only')) {
     if (runs > 1) pacedSummary(lines, runs);
   }
 }
-if (process.argv.includes('--session-http') || process.argv.includes('--session-only')) await sessionHttp();
+const flagged = (f: string) => process.argv.includes(f);
+if (
+  flagged('--session-only') ||
+  flagged('--session-http') ||
+  (!flagged('--skip-http') && !flagged('--skip-session'))
+)
+  await sessionHttp();
