@@ -12,7 +12,8 @@
  *     esbuild plugin. Flags: --skip-http, --skip-bundle, --init-runs N (processes per variant, default 15).
  *  4. the session steps (issue 15; after the HTTP part, or alone with --session-only; --skip-session leaves
  *     them out, and so does --skip-http unless --session-http is given): every step of a visitor posts one
- *     event (POST /events, sessionId only) and then reads the session arm (GET /sessions/{sessionId}/recommendations?arm=session), 200 steps/s open loop,
+ *     event (POST /events, sessionId only) and then reads the session arm
+ *     (GET /sessions/{sessionId}/recommendations?arm=session), 200 steps/s open loop,
  *     on the sample shop's own session kNN model (the 1M-session index is measured in-process by
  *     bench/session-serving.ts: the server loads its published model at init, before a bench could swap it).
  * Usage: npx tsx bench/request-path.ts [--skip-http] [--skip-bundle] [--init-runs N] [--session-http] [--session-only]
@@ -677,8 +678,8 @@ async function sessionHttp(): Promise<void> {
       const prev = lastItem.get(sessionId) ?? Math.floor(rnd() * rnd() * items.length);
       const next = rnd() < 0.33 ? prev : (prev + 1 + Math.floor(rnd() * 7)) % items.length;
       lastItem.set(sessionId, next);
-      // the eventId carries the prefix: the warm-up's ids once equalled round 1's (k = 1000..1999), so half of
-      // round 1 took the duplicate-event path (a failed conditional put, then a read) instead of the measured one
+      // the eventId carries the prefix, so no phase resends another's events by accident (the duplicate path
+      // costs a failed conditional put, a read and a rewrite; --resend-share measures it on purpose)
       const body = JSON.stringify({
         sessionId,
         eventList: [
@@ -823,17 +824,17 @@ async function sessionHttp(): Promise<void> {
   }
 }
 
-if (!process.argv.includes('--session-only')) {
-  if (!process.argv.includes('--skip-in-process')) await inProcess();
-  if (!process.argv.includes('--skip-bundle')) await bundle();
-  if (!process.argv.includes('--skip-http')) {
+const flagged = (f: string) => process.argv.includes(f);
+if (!flagged('--session-only')) {
+  if (!flagged('--skip-in-process')) await inProcess();
+  if (!flagged('--skip-bundle')) await bundle();
+  if (!flagged('--skip-http')) {
     const runs = Number(flagValue('--paced-runs') ?? 1);
     const lines: PacedLine[] = [];
     for (let r = 0; r < runs; r++) await http(lines);
     if (runs > 1) pacedSummary(lines, runs);
   }
 }
-const flagged = (f: string) => process.argv.includes(f);
 if (
   flagged('--session-only') ||
   flagged('--session-http') ||
