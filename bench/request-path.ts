@@ -49,6 +49,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { build, type Plugin } from 'esbuild';
+import { Rng } from '../shared/domain/random.js';
 import { parseRecommendationRequest } from '../shared/domain/recommend/request.js';
 import type { CandidateSource } from '../shared/ports/candidates.js';
 import { recommend } from '../shared/use-cases/recommend.js';
@@ -690,18 +691,15 @@ async function sessionHttp(): Promise<void> {
       return { sessionId, body, resent: false };
     };
     // drawn from a generator of its own, apart from the walks
-    let resendSeed = 11;
-    const resendNow = () => {
-      if (resendShare <= 0) return false;
-      resendSeed = (Math.imul(resendSeed, 1103515245) + 12345) >>> 0;
-      return resendSeed / 4294967296 < resendShare;
-    };
+    const resendDraws = new Rng(11);
     const run = async (
       server: SessionServer,
       steps: number,
       perSecond: number,
       offset: number,
       prefix = 'bench-visit',
+      /** Whether steps resend the one before at --resend-share (the measured rounds only). */
+      withResends = false,
     ) => {
       const { app, agent, headers } = server;
       const getMs: number[] = [];
@@ -715,7 +713,8 @@ async function sessionHttp(): Promise<void> {
         const scheduled = t0 + (k * 1000) / perSecond;
         const wait = scheduled - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const { sessionId, body, resent } = step(offset + k, prefix, prefix === 'bench-visit' && resendNow());
+        const resend = withResends && resendShare > 0 && resendDraws.next() < resendShare;
+        const { sessionId, body, resent } = step(offset + k, prefix, resend);
         if (resent) resends++;
         inflight.push(
           (async () => {
@@ -769,7 +768,7 @@ async function sessionHttp(): Promise<void> {
         const client0 = process.cpuUsage();
         const host0 = hostCpuMs();
         mark(`round ${round + 1}, ${server.label}`);
-        const r = await run(server, rate * seconds, rate, offset);
+        const r = await run(server, rate * seconds, rate, offset, 'bench-visit', true);
         mark(`end of round ${round + 1}, ${server.label}`);
         const client = process.cpuUsage(client0);
         const host1 = hostCpuMs();
